@@ -1,0 +1,129 @@
+/**
+ * Every failure the gateway can report, one class per contract code.
+ *
+ * Code below the schema throws these; `toGraphQLError` turns them into `GraphQLError`s in one place, at the
+ * schema's edge, so the `extensions.code` a client sees is always one of the contract's.
+ */
+import { GraphQLError } from 'graphql';
+
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'RATE_LIMITED'
+  | 'BAD_USER_INPUT'
+  | 'COST_LIMIT_EXCEEDED'
+  | 'UPSTREAM_ERROR';
+
+/** An RFC 7807 problem as X sends it (`application/problem+json`), reduced to what clients may see. */
+export interface XProblem {
+  type?: string;
+  title?: string;
+  detail?: string;
+  status?: number;
+}
+
+export abstract class GatewayError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Set when the failure came from an X answer that carried a problem body. */
+  readonly problem: XProblem | undefined;
+
+  constructor(message: string, options: { problem?: XProblem; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.problem = options.problem;
+  }
+
+  /** What goes into `extensions` beside `code`. Never holds credentials. */
+  extensions(): Record<string, unknown> {
+    const { type, title, detail } = this.problem ?? {};
+    return { ...(type && { type }), ...(title && { title }), ...(detail && { detail }) };
+  }
+}
+
+/** No bearer token on the request, or X answered 401. */
+export class UnauthenticatedError extends GatewayError {
+  readonly code = 'UNAUTHENTICATED';
+}
+
+/** X answered 403: an app-only token, a missing scope, a resource the user may not see. */
+export class ForbiddenError extends GatewayError {
+  readonly code = 'FORBIDDEN';
+}
+
+/** X says the resource does not exist. */
+export class NotFoundError extends GatewayError {
+  readonly code = 'NOT_FOUND';
+}
+
+/** X answered 429, or the token's known budget is spent until `resetAt`. */
+export class RateLimitedError extends GatewayError {
+  readonly code = 'RATE_LIMITED';
+  readonly resetAt: Date | undefined;
+
+  constructor(message: string, options: { problem?: XProblem; resetAt?: Date; cause?: unknown } = {}) {
+    super(message, options);
+    this.resetAt = options.resetAt;
+  }
+
+  override extensions(): Record<string, unknown> {
+    return { ...super.extensions(), ...(this.resetAt && { resetAt: this.resetAt.toISOString() }) };
+  }
+}
+
+/** An argument X would reject. Raised before any upstream call. */
+export class BadUserInputError extends GatewayError {
+  readonly code = 'BAD_USER_INPUT';
+  readonly argument: string | undefined;
+
+  constructor(message: string, options: { argument?: string; problem?: XProblem } = {}) {
+    super(message, options);
+    this.argument = options.argument;
+  }
+
+  override extensions(): Record<string, unknown> {
+    return { ...super.extensions(), ...(this.argument && { argument: this.argument }) };
+  }
+}
+
+/** The operation's worst case costs more upstream calls than allowed. Raised before any upstream call. */
+export class CostLimitExceededError extends GatewayError {
+  readonly code = 'COST_LIMIT_EXCEEDED';
+
+  constructor(
+    readonly cost: { estimate: number; limit: number },
+    message = `This operation could cost ${cost.estimate} upstream requests; the limit is ${cost.limit}.`,
+  ) {
+    super(message);
+  }
+
+  override extensions(): Record<string, unknown> {
+    return { cost: { ...this.cost } };
+  }
+}
+
+/** X failed: a 5xx, a timeout, a broken connection, or a body that is not the JSON it should be. */
+export class UpstreamError extends GatewayError {
+  readonly code = 'UPSTREAM_ERROR';
+  /** The HTTP status X answered with, when it answered at all. */
+  readonly status: number | undefined;
+
+  constructor(message: string, options: { problem?: XProblem; status?: number; cause?: unknown } = {}) {
+    super(message, options);
+    this.status = options.status;
+  }
+}
+
+/** Turns a gateway error into the `GraphQLError` clients see; anything else is left for yoga to mask. */
+export function toGraphQLError(error: unknown): GraphQLError | undefined {
+  if (error instanceof GraphQLError) {
+    return error.originalError ? toGraphQLError(error.originalError) : error;
+  }
+  if (error instanceof GatewayError) {
+    return new GraphQLError(error.message, {
+      originalError: error,
+      extensions: { code: error.code, ...error.extensions() },
+    });
+  }
+  return undefined;
+}

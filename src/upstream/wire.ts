@@ -1,0 +1,187 @@
+/**
+ * The X API's wire shapes, as the gateway and the sandbox use them.
+ *
+ * Most types come straight from X's OpenAPI spec (`generated/x-api.ts`, made by `npm run generate:wire`). The spec
+ * is behind the live API in a few places, and those additions are spelled out here, each with the reason:
+ * - `DmEvent.entities`: X's newer docs nest `hashtags`/`cashtags`/`mentions`/`urls` there; the spec keeps them at the
+ *   top level. Both shapes are accepted.
+ * - user.fields and tweet.fields that the `fields` parameters accept but the spec's objects do not describe
+ *   (`confirmed_email`, `is_identity_verified`, `parody`, `subscription`, `verified_followers_count`, `article`,
+ *   `card_uri`, `media_metadata`): shaped after X's field reference.
+ * - Media: the spec splits it into Photo, Video and AnimatedGif by `type`; one object with every field is easier to
+ *   select from.
+ */
+import type { components } from './generated/x-api.js';
+
+type Schemas = components['schemas'];
+
+export type Problem = Schemas['Problem'] & {
+  /** Partial errors name what they are about. */
+  resource_type?: string;
+  resource_id?: string;
+  parameter?: string;
+  value?: string;
+  section?: string;
+};
+
+export type HashtagEntity = Schemas['HashtagEntity'];
+export type CashtagEntity = Schemas['CashtagEntity'];
+export type MentionEntity = Schemas['MentionEntity'];
+export type UrlEntity = Schemas['UrlEntity'];
+
+export interface DmEntities {
+  hashtags?: HashtagEntity[];
+  cashtags?: CashtagEntity[];
+  mentions?: MentionEntity[];
+  urls?: UrlEntity[];
+}
+
+export type DmEvent = Schemas['DmEvent'] & {
+  /** The newer nesting of the entity arrays (see the module comment). */
+  entities?: DmEntities;
+};
+
+export type DmEventType = 'MessageCreate' | 'ParticipantsJoin' | 'ParticipantsLeave';
+
+export type User = Schemas['User'] & {
+  confirmed_email?: string;
+  is_identity_verified?: boolean;
+  parody?: boolean;
+  subscription?: { subscribes_to_you?: boolean };
+  verified_followers_count?: number;
+};
+
+export interface MediaMetadata {
+  media_key: string;
+  alt_text?: string;
+}
+
+export interface Article {
+  title?: string;
+  preview_text?: string;
+  plain_text?: string;
+  cover_media?: string;
+  media_entities?: string[];
+}
+
+export type Tweet = Omit<Schemas['Tweet'], 'created_at'> & {
+  /** RFC 3339 as the spec says, or the legacy `Wed Jan 06 18:40:40 +0000 2021` form some answers carry. */
+  created_at?: string;
+  article?: Article;
+  card_uri?: string;
+  media_metadata?: MediaMetadata[];
+};
+
+export type MediaType = 'photo' | 'video' | 'animated_gif';
+
+export type Media = Omit<Schemas['Video'] & Schemas['Photo'] & Schemas['AnimatedGif'], 'type'> & {
+  type: MediaType;
+};
+
+export type Variant = Schemas['Variant'];
+export type Place = Schemas['Place'];
+export type Poll = Schemas['Poll'];
+export type Topic = Schemas['Topic'];
+
+export interface Includes {
+  users?: User[];
+  tweets?: Tweet[];
+  media?: Media[];
+  places?: Place[];
+  polls?: Poll[];
+  topics?: Topic[];
+}
+
+export interface PageMeta {
+  result_count: number;
+  next_token?: string;
+  previous_token?: string;
+}
+
+/** An answer of the three DM list endpoints. An empty page is exactly `{"meta":{"result_count":0}}`. */
+export interface DmEventsPage {
+  data?: DmEvent[];
+  includes?: Includes;
+  errors?: Problem[];
+  meta: PageMeta;
+}
+
+/** An answer of `GET /2/dm_events/{event_id}`: no `meta`. */
+export interface DmEventAnswer {
+  data?: DmEvent;
+  includes?: Includes;
+  errors?: Problem[];
+}
+
+/** An answer of `GET /2/users?ids=` and `GET /2/users/me` (the latter with a single object). */
+export interface UsersAnswer {
+  data?: User[];
+  includes?: Includes;
+  errors?: Problem[];
+}
+
+export interface UserAnswer {
+  data?: User;
+  includes?: Includes;
+  errors?: Problem[];
+}
+
+/** An answer of `GET /2/tweets?ids=`. */
+export interface TweetsAnswer {
+  data?: Tweet[];
+  includes?: Includes;
+  errors?: Problem[];
+}
+
+/** The query-parameter vocabulary of the DM endpoints, from X's spec. */
+export const DM_EVENT_FIELDS = [
+  'attachments', 'created_at', 'dm_conversation_id', 'entities', 'event_type', 'id', 'participant_ids',
+  'referenced_tweets', 'sender_id', 'text',
+] as const;
+export const DM_EVENT_EXPANSIONS = ['attachments.media_keys', 'participant_ids', 'referenced_tweets.id', 'sender_id'] as const;
+export const DM_EVENT_TYPES = ['MessageCreate', 'ParticipantsJoin', 'ParticipantsLeave'] as const;
+export const MEDIA_FIELDS = [
+  'alt_text', 'duration_ms', 'height', 'media_key', 'non_public_metrics', 'organic_metrics', 'preview_image_url',
+  'promoted_metrics', 'public_metrics', 'type', 'url', 'variants', 'width',
+] as const;
+export const USER_FIELDS = [
+  'affiliation', 'confirmed_email', 'connection_status', 'created_at', 'description', 'entities', 'id',
+  'is_identity_verified', 'location', 'most_recent_tweet_id', 'name', 'parody', 'pinned_tweet_id',
+  'profile_banner_url', 'profile_image_url', 'protected', 'public_metrics', 'receives_your_dm', 'subscription',
+  'subscription_type', 'url', 'username', 'verified', 'verified_followers_count', 'verified_type', 'withheld',
+] as const;
+export const USER_EXPANSIONS = ['affiliation.user_id', 'most_recent_tweet_id', 'pinned_tweet_id'] as const;
+export const TWEET_FIELDS = [
+  'article', 'attachments', 'author_id', 'card_uri', 'community_id', 'context_annotations', 'conversation_id',
+  'created_at', 'display_text_range', 'edit_controls', 'edit_history_tweet_ids', 'entities', 'geo', 'id',
+  'in_reply_to_user_id', 'lang', 'media_metadata', 'non_public_metrics', 'note_tweet', 'organic_metrics',
+  'possibly_sensitive', 'promoted_metrics', 'public_metrics', 'referenced_tweets', 'reply_settings', 'scopes',
+  'source', 'suggested_source_links', 'suggested_source_links_with_counts', 'text', 'withheld',
+] as const;
+export const TWEET_EXPANSIONS = [
+  'article.cover_media', 'article.media_entities', 'attachments.media_keys', 'attachments.media_source_tweet',
+  'attachments.poll_ids', 'author_id', 'edit_history_tweet_ids', 'entities.mentions.username', 'geo.place_id',
+  'in_reply_to_user_id', 'entities.note.mentions.username', 'referenced_tweets.id',
+  'referenced_tweets.id.attachments.media_keys', 'referenced_tweets.id.author_id',
+] as const;
+export const POLL_FIELDS = ['duration_minutes', 'end_datetime', 'id', 'options', 'voting_status'] as const;
+export const PLACE_FIELDS = ['contained_within', 'country', 'country_code', 'full_name', 'geo', 'id', 'name', 'place_type'] as const;
+
+export type DmEventField = (typeof DM_EVENT_FIELDS)[number];
+export type DmEventExpansion = (typeof DM_EVENT_EXPANSIONS)[number];
+export type MediaField = (typeof MEDIA_FIELDS)[number];
+export type UserField = (typeof USER_FIELDS)[number];
+export type UserExpansion = (typeof USER_EXPANSIONS)[number];
+export type TweetField = (typeof TWEET_FIELDS)[number];
+export type TweetExpansion = (typeof TWEET_EXPANSIONS)[number];
+
+/** Patterns of X's path and id parameters. */
+export const ID_PATTERNS = {
+  dmConversationId: /^([0-9]{1,19}-[0-9]{1,19}|[0-9]{15,19})$/,
+  userId: /^[0-9]{1,19}$/,
+  dmEventId: /^[0-9]{1,19}$/,
+  tweetId: /^[0-9]{1,19}$/,
+} as const;
+
+/** Bounds of the list endpoints' paging parameters. */
+export const PAGING = { maxResultsMin: 1, maxResultsMax: 100, maxResultsDefault: 100, paginationTokenMinLength: 16 } as const;
