@@ -1,0 +1,54 @@
+/**
+ * The environment, read once into one typed, validated object. A bad value stops the start with a clear message.
+ */
+
+export interface GatewayConfig {
+  /** HTTP port. @default 4000 */
+  readonly port: number;
+  /** Origin of the X API (`https://api.x.com`); undefined starts the embedded sandbox. */
+  readonly xApiBaseUrl: string | undefined;
+  /** Limit for one upstream call, in milliseconds. @default 10000 */
+  readonly upstreamTimeoutMs: number;
+  /** Most upstream calls one GraphQL operation may cost. @default 10 */
+  readonly maxUpstreamRequests: number;
+  /** Bearer token of the sandbox's main demo user. @default 'sandbox-token' */
+  readonly sandboxToken: string;
+  /** Signs edge cursors; gateways behind one load balancer must share it. @default a random secret per process */
+  readonly cursorSecret: string | undefined;
+  /** Shows internal error messages to clients. Never in production. @default NODE_ENV === 'development' */
+  readonly development: boolean;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}; it is ${JSON.stringify(raw)}.`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const base = env.X_API_BASE_URL || undefined;
+  if (base !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(base);
+    } catch {
+      throw new Error(`X_API_BASE_URL must be a URL such as https://api.x.com; it is ${JSON.stringify(base)}.`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new Error(`X_API_BASE_URL must be http or https; it is ${JSON.stringify(base)}.`);
+    }
+  }
+  return {
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    xApiBaseUrl: base,
+    upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 300_000),
+    maxUpstreamRequests: integer(env, 'MAX_UPSTREAM_REQUESTS', 10, 1, 10_000),
+    sandboxToken: env.SANDBOX_TOKEN || 'sandbox-token',
+    cursorSecret: env.CURSOR_SECRET || undefined,
+    development: env.NODE_ENV === 'development',
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * The per-request context: the caller's credentials, the upstream session that calls X with them, and the loaders
+ * that share X objects within this request (and never beyond it).
+ */
+import { Loaders } from './loaders/loaders.js';
+import type { CursorCodec } from './paging/cursor.js';
+import type { UpstreamTransport } from './upstream/client.js';
+import { XSession } from './upstream/session.js';
+
+export interface GatewayContext {
+  /** Calls X with this request's `Authorization` header. */
+  readonly x: XSession;
+  readonly loaders: Loaders;
+  readonly cursors: CursorCodec;
+}
+
+/** A fresh context for one request made with `authorization`. */
+export function createContext(options: {
+  transport: UpstreamTransport;
+  authorization: string;
+  cursors: CursorCodec;
+  signal?: AbortSignal;
+}): GatewayContext {
+  const x = new XSession(options.transport, options.authorization, options.signal);
+  return { x, loaders: new Loaders(x), cursors: options.cursors };
+}

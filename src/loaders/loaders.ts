@@ -1,0 +1,209 @@
+/**
+ * The request's X objects: one loader per kind, primed with everything X's answers carried (the objects asked for
+ * and their `includes`), and batching by id what has to be looked up.
+ *
+ * An object is known together with the set of fields it was asked for. A selection that reads more than an earlier
+ * answer asked for does not get holes: the object is looked up again with the union of fields. Loaders live in the
+ * request's context, so nothing here outlives the request or crosses to another token.
+ */
+import DataLoader from 'dataloader';
+import { NotFoundError } from '../errors.js';
+import type { XKind } from '../planner/needs.js';
+import type { LoadPlan, Planned, SelectionPlan, XParams } from '../planner/plan.js';
+import type { XSession } from '../upstream/session.js';
+import type { Includes, Problem } from '../upstream/wire.js';
+
+type LinkKind = Exclude<XKind, 'dm_event'>;
+
+/** Fields X returns without being asked, per kind: objects always carry them. */
+const DEFAULT_FIELDS: Record<LinkKind, readonly string[]> = {
+  user: ['id', 'name', 'username'],
+  tweet: ['id', 'text', 'edit_history_tweet_ids'],
+  media: ['media_key', 'type'],
+  poll: ['id', 'options'],
+  place: ['id', 'full_name'],
+};
+
+const KEY_FIELD: Record<LinkKind, string> = { user: 'id', tweet: 'id', media: 'media_key', poll: 'id', place: 'id' };
+
+/** Where each kind's objects sit in `includes`. */
+const INCLUDES_KEY: Record<LinkKind, keyof Includes> = {
+  user: 'users',
+  tweet: 'tweets',
+  media: 'media',
+  poll: 'polls',
+  place: 'places',
+};
+
+const FIELDS_PARAM: Record<LinkKind, string> = {
+  user: 'user.fields',
+  tweet: 'tweet.fields',
+  media: 'media.fields',
+  poll: 'poll.fields',
+  place: 'place.fields',
+};
+
+/** X's `resource_type` of a partial not-found error, per kind. */
+const RESOURCE_TYPE: Record<string, LinkKind> = { user: 'user', tweet: 'tweet', media: 'media', poll: 'poll', place: 'place' };
+
+const LOOKUP_PATH: Partial<Record<LinkKind, string>> = { user: '/2/users', tweet: '/2/tweets' };
+
+/** The most ids one lookup takes. */
+export const LOOKUP_BATCH_SIZE = 100;
+
+interface Known {
+  readonly value: object;
+  readonly fields: ReadonlySet<string>;
+}
+
+interface Key {
+  readonly id: string;
+  readonly load: LoadPlan;
+}
+
+function knowsAll(known: Known, fields: readonly string[]): boolean {
+  for (const field of fields) if (!known.fields.has(field)) return false;
+  return true;
+}
+
+function isSubset(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  for (const item of a) if (!b.has(item)) return false;
+  return true;
+}
+
+function splitList(value: string | undefined): string[] {
+  return value ? value.split(',') : [];
+}
+
+/** The union of several calls' parameters, list by list. */
+export function mergeParams(all: readonly XParams[]): XParams {
+  if (all.length === 1) return all[0]!;
+  const sets = new Map<string, Set<string>>();
+  for (const params of all) {
+    for (const [name, value] of Object.entries(params)) {
+      let set = sets.get(name);
+      if (!set) sets.set(name, (set = new Set()));
+      for (const item of value.split(',')) set.add(item);
+    }
+  }
+  const merged: Record<string, string> = {};
+  for (const [name, set] of sets) merged[name] = [...set].sort().join(',');
+  return merged;
+}
+
+export class Loaders {
+  private readonly known: Record<LinkKind, Map<string, Known>> = {
+    user: new Map(),
+    tweet: new Map(),
+    media: new Map(),
+    poll: new Map(),
+    place: new Map(),
+  };
+  /** Ids X said it does not have, with its problem, so the field reports X's own words. */
+  private readonly missing: Record<LinkKind, Map<string, Problem>> = {
+    user: new Map(),
+    tweet: new Map(),
+    media: new Map(),
+    poll: new Map(),
+    place: new Map(),
+  };
+  private readonly lookups: Partial<Record<LinkKind, DataLoader<Key, object | null>>> = {};
+
+  constructor(private readonly x: XSession) {}
+
+  /**
+   * The object `id` of the kind `plan.load` names, wrapped with `plan`: at once when known with every field the plan
+   * reads, otherwise through a batched lookup. Null when X has no such object (or, for media, polls and places, which
+   * no lookup serves, when no answer carried it).
+   */
+  load<T>(plan: SelectionPlan, id: string): Planned<T> | null | Promise<Planned<T> | null> {
+    const load = plan.load;
+    if (!load) throw new TypeError('loadLinked() on a field that declares no link');
+    const known = this.known[load.kind].get(id);
+    if (known && knowsAll(known, load.fields)) return { x: known.value as T, plan };
+    const problem = this.missing[load.kind].get(id);
+    if (problem) return Promise.reject(notFound(problem));
+    if (!load.batch) return known ? { x: known.value as T, plan } : null;
+    return this.lookup(load.kind).load({ id, load }).then((value) => (value === null ? null : { x: value as T, plan }));
+  }
+
+  /** Records what an answer carried: `objects` of `kind` asked for with `params`, its `includes` and partial errors. */
+  prime(
+    kind: LinkKind | 'dm_event',
+    params: XParams,
+    answer: { data?: object[] | object; includes?: Includes; errors?: Problem[] },
+  ): void {
+    if (kind !== 'dm_event' && answer.data) {
+      this.primeKind(kind, params, Array.isArray(answer.data) ? answer.data : [answer.data]);
+    }
+    const includes = answer.includes;
+    if (includes) {
+      for (const included of Object.keys(INCLUDES_KEY) as LinkKind[]) {
+        const objects = includes[INCLUDES_KEY[included]];
+        if (objects) this.primeKind(included, params, objects as object[]);
+      }
+    }
+    for (const problem of answer.errors ?? []) {
+      const missingKind = problem.resource_type ? RESOURCE_TYPE[problem.resource_type] : undefined;
+      if (missingKind && problem.resource_id && problem.type?.endsWith('/problems/resource-not-found')) {
+        this.missing[missingKind].set(problem.resource_id, problem);
+      }
+    }
+  }
+
+  private primeKind(kind: LinkKind, params: XParams, objects: readonly object[]): void {
+    const fields = new Set([...DEFAULT_FIELDS[kind], ...splitList(params[FIELDS_PARAM[kind]])]);
+    const known = this.known[kind];
+    const keyField = KEY_FIELD[kind];
+    for (const object of objects) {
+      const id = (object as Record<string, unknown>)[keyField];
+      if (typeof id !== 'string') continue;
+      const before = known.get(id);
+      if (!before || isSubset(before.fields, fields)) known.set(id, { value: object, fields });
+      else if (!isSubset(fields, before.fields)) {
+        // Two answers asked for different fields of the same object: it is known with both.
+        known.set(id, { value: { ...before.value, ...object }, fields: new Set([...before.fields, ...fields]) });
+      }
+    }
+  }
+
+  private lookup(kind: LinkKind): DataLoader<Key, object | null> {
+    let loader = this.lookups[kind];
+    if (!loader) {
+      loader = new DataLoader<Key, object | null>((keys) => this.batch(kind, keys), {
+        cache: false,
+        maxBatchSize: Number.MAX_SAFE_INTEGER,
+      });
+      this.lookups[kind] = loader;
+    }
+    return loader;
+  }
+
+  /** One lookup per 100 distinct ids, asking for the union of every waiting selection's fields. */
+  private async batch(kind: LinkKind, keys: readonly Key[]): Promise<(object | null | Error)[]> {
+    const path = LOOKUP_PATH[kind]!;
+    const params = mergeParams(keys.map((key) => key.load.batch!));
+    const ids = [...new Set(keys.map((key) => key.id))];
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += LOOKUP_BATCH_SIZE) chunks.push(ids.slice(i, i + LOOKUP_BATCH_SIZE));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        const answer = await this.x.get<{ data?: object[]; includes?: Includes; errors?: Problem[] }>(path, {
+          ...params,
+          ids: chunk.join(','),
+        });
+        this.prime(kind, params, answer);
+      }),
+    );
+    return keys.map((key) => {
+      const known = this.known[kind].get(key.id);
+      if (known) return known.value;
+      const problem = this.missing[kind].get(key.id);
+      return problem ? notFound(problem) : null;
+    });
+  }
+}
+
+function notFound(problem: Problem): NotFoundError {
+  return new NotFoundError(problem.detail ?? problem.title ?? 'X has no such object.', { problem });
+}

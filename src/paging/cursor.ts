@@ -1,0 +1,101 @@
+/**
+ * Edge cursors: opaque to clients, bound to the connection that issued them, and tamper-evident.
+ *
+ * A cursor names an edge by the X page it came from (the token and `max_results` that fetched it, and that page's
+ * own tokens) and its index in that page, so resuming after or before any edge, also in the middle of a page, costs
+ * one call. The page part is signed once per page with an HMAC; the index is bounds-checked against the page size.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { BadUserInputError } from '../errors.js';
+
+/** The X page an edge came from. */
+export interface PageRef {
+  /** The connection: endpoint, conversation and event types. */
+  readonly connection: string;
+  /** The pagination token that fetched the page; absent for the first page. */
+  readonly token?: string;
+  /** Whether `token` was a `previous_token` (its page ends where the page it came from began). */
+  readonly backward?: boolean;
+  /** The `max_results` the page was fetched with. */
+  readonly maxResults: number;
+  /** How many events the page held. */
+  readonly size: number;
+  readonly nextToken?: string;
+  readonly previousToken?: string;
+}
+
+export interface EdgePosition {
+  readonly page: PageRef;
+  readonly index: number;
+}
+
+interface Payload {
+  c: string;
+  t?: string;
+  b?: 1;
+  m: number;
+  s: number;
+  n?: string;
+  p?: string;
+}
+
+const SIGNATURE_BYTES = 16;
+
+export class CursorCodec {
+  private readonly secret: Buffer;
+
+  /** `secret` signs cursors; gateways behind one load balancer share it. A random one is used when none is given. */
+  constructor(secret?: string) {
+    this.secret = secret ? Buffer.from(secret) : randomBytes(32);
+  }
+
+  /** The prefix every edge cursor of `page` shares; append `.${index}` for an edge. */
+  pagePrefix(page: PageRef): string {
+    const payload: Payload = { c: page.connection, m: page.maxResults, s: page.size };
+    if (page.token !== undefined) payload.t = page.token;
+    if (page.backward) payload.b = 1;
+    if (page.nextToken !== undefined) payload.n = page.nextToken;
+    if (page.previousToken !== undefined) payload.p = page.previousToken;
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    return `${body}.${this.sign(body).toString('base64url')}`;
+  }
+
+  /** The edge a cursor names, if it was issued by this gateway for `connection`; otherwise BAD_USER_INPUT. */
+  decode(cursor: string, connection: string, argument: string): EdgePosition {
+    const invalid = () =>
+      new BadUserInputError(`\`${argument}\` is not a cursor of this connection.`, { argument });
+    if (cursor.length > 4096) throw invalid();
+    const [body, signature, index, extra] = cursor.split('.');
+    if (!body || !signature || index === undefined || extra !== undefined || !/^(0|[1-9][0-9]{0,2})$/.test(index)) {
+      throw invalid();
+    }
+    const expected = this.sign(body);
+    const given = Buffer.from(signature, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
+    let payload: Payload;
+    try {
+      payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Payload;
+    } catch {
+      throw invalid();
+    }
+    if (payload.c !== connection) throw invalid();
+    const position = Number(index);
+    if (position >= payload.s) throw invalid();
+    return {
+      index: position,
+      page: {
+        connection: payload.c,
+        maxResults: payload.m,
+        size: payload.s,
+        ...(payload.t !== undefined && { token: payload.t }),
+        ...(payload.b === 1 && { backward: true }),
+        ...(payload.n !== undefined && { nextToken: payload.n }),
+        ...(payload.p !== undefined && { previousToken: payload.p }),
+      },
+    };
+  }
+
+  private sign(body: string): Buffer {
+    return createHmac('sha256', this.secret).update(body).digest().subarray(0, SIGNATURE_BYTES);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Relay connection arguments over X's pagination tokens.
+ *
+ * X pages from the newest event: `next_token` continues after a page, `previous_token` gives the page that ends where
+ * a page began. `first`/`after` walk forward, `last`/`before` walk back. A cursor in the middle of a page resumes
+ * right after (or before) its own edge by fetching from that page's token and skipping what came before; a cursor on
+ * a page's last edge follows the page's `next_token` (and on its first edge, for `before`, its `previous_token`).
+ * X hands out tokens even when nothing lies beyond them: the end is an empty page, which ends the walk.
+ */
+import { BadUserInputError } from '../errors.js';
+import { PAGING } from '../upstream/wire.js';
+import type { CursorCodec, PageRef } from './cursor.js';
+
+export interface ConnectionArgs {
+  readonly first?: number | null;
+  readonly after?: string | null;
+  readonly last?: number | null;
+  readonly before?: string | null;
+}
+
+/** @default 20 events when neither `first` nor `last` is given. */
+export const DEFAULT_PAGE_SIZE = 20;
+
+/** One X call, and which of its events make the connection's page. */
+export interface PageFetch {
+  readonly token?: string;
+  readonly backward?: boolean;
+  readonly maxResults: number;
+  /** Events to drop from the start of X's page. */
+  readonly skip: number;
+  /** Events to keep after those. */
+  readonly take: number;
+  /** The page is known to be empty without asking X (a cursor at the very end). */
+  readonly empty?: boolean;
+  /** Events exist before this page, whatever X's tokens say (a `before` cursor points into a later page). */
+  readonly moreAfter?: boolean;
+  readonly isFirstPage?: boolean;
+}
+
+function pageSize(value: number | null | undefined, argument: 'first' | 'last'): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < PAGING.maxResultsMin || value > PAGING.maxResultsMax) {
+    throw new BadUserInputError(
+      `\`${argument}\` must be between ${PAGING.maxResultsMin} and ${PAGING.maxResultsMax}; it was ${value}.`,
+      { argument },
+    );
+  }
+  return value;
+}
+
+/** What X call a connection's arguments need. Throws BAD_USER_INPUT for arguments that cannot be served. */
+export function planPage(args: ConnectionArgs, connection: string, cursors: CursorCodec): PageFetch {
+  const first = pageSize(args.first, 'first');
+  const last = pageSize(args.last, 'last');
+  const after = args.after ?? undefined;
+  const before = args.before ?? undefined;
+  if (first !== undefined && last !== undefined) {
+    throw new BadUserInputError('Give `first` or `last`, not both.', { argument: 'last' });
+  }
+  if (after !== undefined && before !== undefined) {
+    throw new BadUserInputError('Give `after` or `before`, not both.', { argument: 'before' });
+  }
+  if (last !== undefined || before !== undefined) {
+    if (first !== undefined || after !== undefined) {
+      throw new BadUserInputError('Page backward with `last` and `before`, forward with `first` and `after`.', {
+        argument: first !== undefined ? 'first' : 'after',
+      });
+    }
+    if (before === undefined) {
+      throw new BadUserInputError(
+        '`last` needs `before`: X pages from the newest event, so the oldest are reached only by walking forward.',
+        { argument: 'last' },
+      );
+    }
+    return planBackward(last ?? DEFAULT_PAGE_SIZE, cursors.decode(before, connection, 'before'));
+  }
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  if (after === undefined) return { maxResults: size, skip: 0, take: size, isFirstPage: true };
+  const { page, index } = cursors.decode(after, connection, 'after');
+  if (index === page.size - 1) {
+    // The last edge of its X page: the next page starts at that page's next_token, if it had one.
+    if (page.nextToken === undefined) return { maxResults: size, skip: 0, take: 0, empty: true };
+    return { token: page.nextToken, maxResults: size, skip: 0, take: size };
+  }
+  const skip = index + 1;
+  return page.backward
+    ? { ...tokenOf(page), maxResults: page.maxResults, skip, take: size }
+    : { ...tokenOf(page), maxResults: Math.min(PAGING.maxResultsMax, skip + size), skip, take: size };
+}
+
+function planBackward(size: number, { page, index }: { page: PageRef; index: number }): PageFetch {
+  if (index === 0) {
+    // The first edge of its X page: what came before is the page X's previous_token names.
+    if (page.previousToken === undefined) return { maxResults: size, skip: 0, take: 0, empty: true, moreAfter: true };
+    return { token: page.previousToken, backward: true, maxResults: size, skip: 0, take: size, moreAfter: true };
+  }
+  const skip = Math.max(0, index - size);
+  return page.backward
+    ? { ...tokenOf(page), maxResults: page.maxResults, skip, take: index - skip, moreAfter: true }
+    : { ...tokenOf(page), maxResults: index, skip, take: index - skip, moreAfter: true };
+}
+
+function tokenOf(page: PageRef): { token?: string; backward?: boolean } {
+  return {
+    ...(page.token !== undefined && { token: page.token }),
+    ...(page.backward && { backward: true }),
+  };
+}
+
+export interface PageInfo {
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+}
+
+/** `pageInfo` of a page served from X's answer (`size` events, tokens as X gave them). */
+export function pageInfoOf(
+  fetch: PageFetch,
+  meta: { size: number; nextToken?: string | undefined; previousToken?: string | undefined },
+): PageInfo {
+  const end = Math.min(meta.size, fetch.skip + fetch.take);
+  const laterInPage = end < meta.size;
+  if (fetch.moreAfter) {
+    // Walking back: the page ends where the cursor was, so there is always something after it.
+    return { hasNextPage: true, hasPreviousPage: fetch.skip > 0 || (meta.size > 0 && meta.previousToken !== undefined) };
+  }
+  return {
+    hasNextPage: laterInPage || (meta.size > 0 && meta.nextToken !== undefined),
+    hasPreviousPage: !fetch.isFirstPage && (fetch.skip > 0 || (meta.size > 0 && meta.previousToken !== undefined)),
+  };
+}

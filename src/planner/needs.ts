@@ -1,0 +1,57 @@
+/**
+ * How a GraphQL field says what it needs from X.
+ *
+ * Each field carries its needs in its Pothos `extensions` (readable at run time from the built schema), right next to
+ * its definition. The planner reads them from the selection; there is no second table to keep in step with the types.
+ */
+
+/** The X objects the gateway reads. Each GraphQL type that stands for one says which in its `extensions.xKind`. */
+export type XKind = 'dm_event' | 'user' | 'tweet' | 'media' | 'poll' | 'place';
+
+/** Kinds X lets a call fetch by id (`/2/users?ids=`, `/2/tweets?ids=`); the others arrive only through expansions. */
+export const LOOKUP_KINDS = ['user', 'tweet'] as const;
+
+/** A field that leads to another X object: which one, and how the parent's endpoint can expand it. */
+export interface XLink {
+  kind: Exclude<XKind, 'dm_event'>;
+  /**
+   * The `expansions` value that brings the linked object into `includes` when the parent object is the one the call
+   * asks for (`sender_id` on a DM endpoint, `pinned_tweet_id` on the users lookup). Where the endpoint cannot
+   * expand it, the object is loaded in a batch instead.
+   */
+  expansion?: string;
+}
+
+export interface XNeeds {
+  /** X fields of the surrounding X object that this GraphQL field reads (`public_metrics`, `sender_id`). */
+  readonly fields?: readonly string[];
+  readonly link?: XLink;
+  /** The field makes an X call of its own (a nested connection): its selection is planned when it runs. */
+  readonly ownCall?: true;
+}
+
+export const NEEDS_KEY = 'x';
+export const KIND_KEY = 'xKind';
+
+/** `extensions` for a field that reads the X fields `fields`. */
+export function reads(...fields: string[]): { extensions: { [NEEDS_KEY]: XNeeds } } {
+  return { extensions: { [NEEDS_KEY]: { fields } } };
+}
+
+/** `extensions` for a field that follows the X id field `idField` to another X object. */
+export function links(
+  idField: string | readonly string[],
+  link: XLink,
+): { extensions: { [NEEDS_KEY]: XNeeds } } {
+  return { extensions: { [NEEDS_KEY]: { fields: typeof idField === 'string' ? [idField] : idField, link } } };
+}
+
+/** `extensions` for a field that makes its own X call, after reading the X fields `fields`. */
+export function callsX(...fields: string[]): { extensions: { [NEEDS_KEY]: XNeeds } } {
+  return { extensions: { [NEEDS_KEY]: { fields, ownCall: true } } };
+}
+
+/** `extensions` for an object type that stands for an X object. */
+export function xKind(kind: XKind): { extensions: { [KIND_KEY]: XKind } } {
+  return { extensions: { [KIND_KEY]: kind } };
+}

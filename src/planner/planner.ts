@@ -1,0 +1,222 @@
+/**
+ * The planner: from a GraphQL selection to the X calls that serve it, asking for every X field a selected GraphQL
+ * field needs and for no other.
+ *
+ * It walks the selection below a field that calls X (a DM connection, an event by id, a node), reading each field's
+ * declared needs (`needs.ts`). Fields of the called object add to its `*.fields`; a link to another X object is
+ * expanded into the same call when the endpoint can expand it from the called object, and otherwise becomes a batch
+ * lookup of its own (`/2/users?ids=`, `/2/tweets?ids=`), planned the same way with the linked object as its root.
+ *
+ * Plans depend only on the document, the position in it, the concrete type and the `@skip`/`@include` variables,
+ * so they are memoised on the field nodes: a document seen before is planned in a map lookup.
+ */
+import {
+  type FieldNode,
+  type GraphQLField,
+  type GraphQLObjectType,
+  type GraphQLResolveInfo,
+  getNamedType,
+  isObjectType,
+} from 'graphql';
+import { DM_EVENT_EXPANSIONS, TWEET_EXPANSIONS, USER_EXPANSIONS } from '../upstream/wire.js';
+import { type CollectContext, collectSubfields } from './collect.js';
+import { KIND_KEY, LOOKUP_KINDS, NEEDS_KEY, type XKind, type XLink, type XNeeds } from './needs.js';
+import type { SelectionPlan, XParams } from './plan.js';
+
+/** What is called: a DM endpoint, or one of the lookups by id. */
+export type CallKind = 'dm_event' | 'user' | 'tweet';
+
+export interface CallPlan {
+  /** `*.fields` and `expansions` of the call (paging and ids are added when it runs). */
+  readonly params: XParams;
+  /** The plan of the selection below the planned field. */
+  readonly plan: SelectionPlan;
+  /** Every batch lookup the selection may cause, for cost estimates. */
+  readonly lookups: number;
+}
+
+const EXPANSIONS: Record<CallKind, ReadonlySet<string>> = {
+  dm_event: new Set(DM_EVENT_EXPANSIONS),
+  user: new Set(USER_EXPANSIONS),
+  tweet: new Set(TWEET_EXPANSIONS),
+};
+
+/** The `*.fields` parameter that lists the fields of each kind. */
+const FIELDS_PARAM: Record<XKind, string> = {
+  dm_event: 'dm_event.fields',
+  user: 'user.fields',
+  tweet: 'tweet.fields',
+  media: 'media.fields',
+  poll: 'poll.fields',
+  place: 'place.fields',
+};
+
+/** Fields X always returns, which no call needs to ask for. */
+const ALWAYS_RETURNED: Partial<Record<XKind, string>> = { dm_event: 'id', user: 'id', tweet: 'id', poll: 'id', place: 'id' };
+
+/** One X call being planned: the fields of each kind it asks for, and its expansions. */
+class CallDraft {
+  readonly fields = new Map<XKind, Set<string>>();
+  readonly expansions = new Set<string>();
+  lookups = 0;
+
+  constructor(readonly kind: CallKind) {}
+
+  canExpand(expansion: string | undefined): boolean {
+    return expansion !== undefined && EXPANSIONS[this.kind].has(expansion);
+  }
+
+  addFields(kind: XKind, fields: Iterable<string>): void {
+    let set = this.fields.get(kind);
+    if (!set) this.fields.set(kind, (set = new Set()));
+    for (const field of fields) if (field !== ALWAYS_RETURNED[kind]) set.add(field);
+  }
+
+  params(): XParams {
+    const params: Record<string, string> = {};
+    for (const [kind, fields] of this.fields) {
+      if (fields.size > 0) params[FIELDS_PARAM[kind]] = [...fields].sort().join(',');
+    }
+    if (this.expansions.size > 0) params.expansions = [...this.expansions].sort().join(',');
+    return params;
+  }
+}
+
+/** Where the walk stands: the call being planned, and the X object whose fields the selection reads. */
+interface Scope {
+  readonly call: CallDraft;
+  readonly kind: XKind;
+  /** The X object is the one the call asks for (not an object it expands). */
+  readonly isCallRoot: boolean;
+  /** X fields the selection reads of that object. */
+  readonly fields: Set<string>;
+  /** A link below could not be reached from this call (an expansion that only a lookup of this object offers). */
+  unreachable: boolean;
+}
+
+function needsOf(field: GraphQLField<unknown, unknown>): XNeeds | undefined {
+  return field.extensions[NEEDS_KEY] as XNeeds | undefined;
+}
+
+function kindOf(type: GraphQLObjectType): XKind | undefined {
+  return type.extensions[KIND_KEY] as XKind | undefined;
+}
+
+function walk(collect: CollectContext, fieldNodes: readonly FieldNode[], type: GraphQLObjectType, scope: Scope): SelectionPlan {
+  const children: Record<string, SelectionPlan> = {};
+  const fieldDefs = type.getFields();
+  for (const [responseKey, nodes] of collectSubfields(collect, type, fieldNodes)) {
+    const field = fieldDefs[nodes[0]!.name.value];
+    if (!field) continue; // __typename; validation has refused anything else
+    const needs = needsOf(field);
+    if (needs?.fields) for (const name of needs.fields) scope.fields.add(name);
+    if (needs?.ownCall) continue;
+    const childType = getNamedType(field.type);
+    if (!isObjectType(childType)) continue;
+    children[responseKey] = needs?.link
+      ? planLink(collect, nodes, childType, needs.link, scope)
+      : walk(collect, nodes, childType, scope);
+  }
+  return { children };
+}
+
+function planLink(
+  collect: CollectContext,
+  nodes: readonly FieldNode[],
+  type: GraphQLObjectType,
+  link: XLink,
+  parent: Scope,
+): SelectionPlan {
+  const kind = link.kind;
+  if (parent.isCallRoot && parent.call.canExpand(link.expansion)) {
+    const scope: Scope = { call: parent.call, kind, isCallRoot: false, fields: new Set(), unreachable: false };
+    const plan = walk(collect, nodes, type, scope);
+    // Below an expanded object, a link only a lookup of that object can expand (a tweet's media) is out of reach:
+    // then the object is looked up instead, with that expansion.
+    if (!scope.unreachable || !isLookupKind(kind)) {
+      parent.call.expansions.add(link.expansion!);
+      parent.call.addFields(kind, scope.fields);
+      return { children: plan.children, load: { kind, fields: sortedFields(kind, scope.fields) } };
+    }
+  }
+  if (isLookupKind(kind)) {
+    const call = new CallDraft(kind);
+    const scope: Scope = { call, kind, isCallRoot: true, fields: new Set(), unreachable: false };
+    const plan = walk(collect, nodes, type, scope);
+    call.addFields(kind, scope.fields);
+    parent.call.lookups += 1 + call.lookups;
+    return { children: plan.children, load: { kind, fields: sortedFields(kind, scope.fields), batch: call.params() } };
+  }
+  parent.unreachable = true;
+  const scope: Scope = { call: parent.call, kind, isCallRoot: false, fields: new Set(), unreachable: false };
+  const plan = walk(collect, nodes, type, scope);
+  return { children: plan.children, load: { kind, fields: sortedFields(kind, scope.fields) } };
+}
+
+function isLookupKind(kind: XKind): kind is 'user' | 'tweet' {
+  return (LOOKUP_KINDS as readonly string[]).includes(kind);
+}
+
+function sortedFields(kind: XKind, fields: Set<string>): readonly string[] {
+  return [...fields].filter((field) => field !== ALWAYS_RETURNED[kind]).sort();
+}
+
+/** Plans the call of `kind` that serves the selection of `fieldNodes` on `type`. Not memoised: see `planField`. */
+export function planCall(collect: CollectContext, kind: CallKind, fieldNodes: readonly FieldNode[], type: GraphQLObjectType): CallPlan {
+  const call = new CallDraft(kind);
+  const scope: Scope = { call, kind: kindOf(type) ?? kind, isCallRoot: true, fields: new Set(), unreachable: false };
+  const plan = walk(collect, fieldNodes, type, scope);
+  call.addFields(scope.kind, scope.fields);
+  return { params: call.params(), plan, lookups: call.lookups };
+}
+
+interface MemoEntry {
+  readonly fieldNodes: readonly FieldNode[];
+  readonly typeName: string;
+  readonly kind: CallKind;
+  /** Plans by the values of the operation's Boolean variables, the only ones that can decide `@skip`/`@include`. */
+  readonly plans: Map<string, CallPlan>;
+}
+
+const memo = new WeakMap<FieldNode, MemoEntry[]>();
+
+function sameNodes(a: readonly FieldNode[], b: readonly FieldNode[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function variablesKey(info: GraphQLResolveInfo): string {
+  const definitions = info.operation.variableDefinitions;
+  if (!definitions || definitions.length === 0) return '';
+  let key = '';
+  for (const definition of definitions) {
+    const value = info.variableValues[definition.variable.name.value];
+    key += value === true ? '1' : value === false ? '0' : '-';
+  }
+  return key;
+}
+
+/**
+ * The plan of the X call made by the field being resolved (`info`), whose selection is read on `type` (the
+ * connection type, or the concrete type of a node). Memoised per document position.
+ */
+export function planField(info: GraphQLResolveInfo, kind: CallKind, type: GraphQLObjectType = info.returnType as GraphQLObjectType): CallPlan {
+  const first = info.fieldNodes[0]!;
+  let entries = memo.get(first);
+  if (!entries) memo.set(first, (entries = []));
+  let entry = entries.find((e) => e.typeName === type.name && e.kind === kind && sameNodes(e.fieldNodes, info.fieldNodes));
+  if (entry) {
+    const cached = entry.plans.get(variablesKey(info));
+    if (cached) return cached;
+  }
+  const collect: CollectContext = { schema: info.schema, fragments: info.fragments, variables: info.variableValues };
+  const plan = planCall(collect, kind, info.fieldNodes, type);
+  if (!entry) {
+    entry = { fieldNodes: [...info.fieldNodes], typeName: type.name, kind, plans: new Map() };
+    entries.push(entry);
+  }
+  entry.plans.set(variablesKey(info), plan);
+  return plan;
+}

@@ -1,0 +1,49 @@
+/**
+ * Resolving a field that links to another X object: through the request's loaders, with the plan of what the
+ * selection below reads, so an object already known with those fields costs nothing and the rest are batched.
+ */
+import type { GraphQLResolveInfo } from 'graphql';
+import type { GatewayContext } from '../context.js';
+import { childPlan, type Planned, type SelectionPlan } from '../planner/plan.js';
+
+/** The linked object named by `id`, or null when X has none by that id. */
+export function loadLinked<T>(
+  context: GatewayContext,
+  parentPlan: SelectionPlan,
+  info: GraphQLResolveInfo,
+  id: string | undefined,
+): Planned<T> | Promise<Planned<T> | null> | null {
+  if (id === undefined) return null;
+  const plan = childPlan(parentPlan, info.path.key);
+  return context.loaders.load<T>(plan, id);
+}
+
+/** The linked objects named by `ids`, in order; ids X does not know are left out. */
+export function loadLinkedList<T>(
+  context: GatewayContext,
+  parentPlan: SelectionPlan,
+  info: GraphQLResolveInfo,
+  ids: readonly string[] | undefined,
+): Promise<Planned<T>[]> | null {
+  if (ids === undefined) return null;
+  const plan = childPlan(parentPlan, info.path.key);
+  return Promise.all(ids.map((id) => context.loaders.load<T>(plan, id))).then((objects) =>
+    objects.filter((object): object is Planned<T> => object !== null),
+  );
+}
+
+/** A value object below a planned X object, carrying its own plan down (for value objects that hold links). */
+export function planned<T>(parentPlan: SelectionPlan, info: GraphQLResolveInfo, value: T | undefined): Planned<T> | null {
+  return value === undefined ? null : { x: value, plan: childPlan(parentPlan, info.path.key) };
+}
+
+/** A list of value objects below a planned X object, each carrying the same plan down. */
+export function plannedList<T>(
+  parentPlan: SelectionPlan,
+  info: GraphQLResolveInfo,
+  values: readonly T[] | undefined,
+): Planned<T>[] | null {
+  if (values === undefined) return null;
+  const plan = childPlan(parentPlan, info.path.key);
+  return values.map((x) => ({ x, plan }));
+}

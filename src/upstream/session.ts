@@ -1,0 +1,99 @@
+/**
+ * One request's conversation with X: every call carries that request's `Authorization` header and no other, identical
+ * calls are made once, and calls that differ only in the fields they ask for, made in the same tick, become one call
+ * asking for the union (two aliases of the same connection cost one call).
+ */
+import { UnauthenticatedError } from '../errors.js';
+import { mergeParams } from '../loaders/loaders.js';
+import type { XParams } from '../planner/plan.js';
+import type { RateLimit } from './rate-limit.js';
+import type { UpstreamTransport } from './client.js';
+
+const BEARER = /^Bearer [\x21-\x7e]+$/;
+
+interface SharedCall {
+  /** The field parameters of every caller so far; frozen once the call is sent. */
+  readonly wanted: XParams[];
+  params?: XParams;
+  promise: Promise<unknown>;
+}
+
+function isCoveredBy(wanted: XParams, params: XParams): boolean {
+  for (const [name, value] of Object.entries(wanted)) {
+    const have = params[name];
+    if (have === undefined) return false;
+    if (have === value) continue;
+    const haveSet = new Set(have.split(','));
+    for (const item of value.split(',')) if (!haveSet.has(item)) return false;
+  }
+  return true;
+}
+
+function callKey(path: string, fixed: Readonly<Record<string, string | undefined>>): string {
+  let key = path;
+  for (const name of Object.keys(fixed).sort()) {
+    const value = fixed[name];
+    if (value !== undefined) key += `&${name}=${value}`;
+  }
+  return key;
+}
+
+export class XSession {
+  /** How many calls this request made to X. */
+  calls = 0;
+  /** The rate-limit headers of X's latest answer to this request. */
+  rateLimit: RateLimit | undefined;
+  private readonly shared = new Map<string, SharedCall[]>();
+
+  constructor(
+    private readonly transport: UpstreamTransport,
+    private readonly authorization: string,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  /** One call to X; the answer's body. Throws the gateway's errors. */
+  async get<T>(path: string, query: Readonly<Record<string, string | undefined>>): Promise<T> {
+    if (!BEARER.test(this.authorization)) {
+      throw new UnauthenticatedError('This request needs `Authorization: Bearer <X user token>`.');
+    }
+    this.calls += 1;
+    const response = await this.transport.get<T>({
+      path,
+      query: { ...query },
+      authorization: this.authorization,
+      ...(this.signal && { signal: this.signal }),
+    });
+    if (response.rateLimit) this.rateLimit = response.rateLimit;
+    return response.body;
+  }
+
+  /**
+   * The call `path` with the parameters `fixed` (ids, paging) and at least the field parameters `fields`, shared with
+   * every other caller of the same call in this request. Resolves to the body and the field parameters it was made with.
+   */
+  getShared<T>(
+    path: string,
+    fixed: Readonly<Record<string, string | undefined>>,
+    fields: XParams,
+  ): Promise<{ body: T; params: XParams }> {
+    const key = callKey(path, fixed);
+    let calls = this.shared.get(key);
+    if (!calls) this.shared.set(key, (calls = []));
+    for (const call of calls) {
+      if (call.params === undefined) {
+        call.wanted.push(fields);
+        return call.promise as Promise<{ body: T; params: XParams }>;
+      }
+      if (isCoveredBy(fields, call.params)) return call.promise as Promise<{ body: T; params: XParams }>;
+    }
+    const call: SharedCall = { wanted: [fields], promise: Promise.resolve() };
+    call.promise = new Promise<void>((resolve) => process.nextTick(resolve)).then(async () => {
+      const params = mergeParams(call.wanted);
+      call.params = params;
+      const body = await this.get<T>(path, { ...params, ...fixed });
+      return { body, params };
+    });
+    calls.push(call);
+    return call.promise as Promise<{ body: T; params: XParams }>;
+  }
+}
