@@ -1,0 +1,421 @@
+/**
+ * The one HTTP transport for every call the gateway makes to X.
+ *
+ * Everything that reaches X goes through `UpstreamClient.get`: one undici `Pool` with keep-alive, the caller's
+ * `Authorization` header forwarded unchanged, every answer read under a size cap and mapped to the contract's error
+ * classes. Retries and rate-limit budgeting belong to a layer around `get` (see `UpstreamTransport`), not here.
+ * @see https://docs.x.com/x-api/direct-messages/lookup/introduction
+ */
+import { STATUS_CODES } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { Pool, type Dispatcher } from 'undici';
+import {
+  BadUserInputError,
+  ForbiddenError,
+  GatewayError,
+  NotFoundError,
+  RateLimitedError,
+  UnauthenticatedError,
+  UpstreamError,
+  type XProblem,
+} from '../errors.js';
+import { parseRateLimit, parseResetAt, type RateLimit, type ResponseHeaders } from './rate-limit.js';
+
+export type { RateLimit } from './rate-limit.js';
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+const DEFAULT_CONNECTIONS = 32;
+const USER_AGENT = 'x-dm-graphql-gateway';
+/** A problem body is a few hundred bytes; a larger error answer (an HTML page) is only read this far for it. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+export interface UpstreamClientOptions {
+  /** Origin of the X API; paths are appended as /2/... e.g. https://api.x.com */
+  baseUrl: string;
+  /** Limit for one call: connect, headers and body each. @default 10_000 */
+  timeoutMs?: number;
+  /** Largest body read; a longer one is an UPSTREAM_ERROR. @default 8 MiB */
+  maxBodyBytes?: number;
+  /** Keep-alive connections per origin. @default 32 */
+  connections?: number;
+  /** Called once per finished call (success or failure) — for logs, metrics and rate-limit tracking. Must never receive the token. */
+  onCall?: (call: UpstreamCall) => void;
+}
+
+/** What `onCall` learns about one finished call. Holds no credentials. */
+export interface UpstreamCall {
+  method: 'GET';
+  /** The request's path without the query, e.g. `/2/dm_events`. */
+  path: string;
+  /** X's HTTP status, or `undefined` when X never answered (timeout, refused, reset, aborted). */
+  status: number | undefined;
+  durationMs: number;
+  rateLimit: RateLimit | undefined;
+  error?: GatewayError;
+}
+
+export interface UpstreamRequest {
+  /** e.g. '/2/dm_events' (already URL-encoded path segments) */
+  path: string;
+  /** undefined values are left out; values are URL-encoded by the client */
+  query?: Record<string, string | undefined>;
+  /** the caller's Authorization header, forwarded unchanged (an empty one is left out, and X answers 401) */
+  authorization: string;
+  /** aborting it ends the call with an UpstreamError (or rethrows the abort reason if it is a GatewayError) */
+  signal?: AbortSignal;
+}
+
+export interface UpstreamResponse<T> {
+  status: number;
+  body: T;
+  rateLimit: RateLimit | undefined;
+}
+
+/** The shape of `UpstreamClient.get`, for layers (retries, budgets) that wrap it and offer the same call. */
+export interface UpstreamTransport {
+  get<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>>;
+}
+
+/** X's problem, plus the parameter a 400 names (for `BadUserInputError.argument`). */
+type ParsedProblem = XProblem & { argument?: string };
+
+/** What one call has learned so far; `onCall` reports it whether the call succeeds or fails. */
+interface CallState {
+  status: number | undefined;
+  rateLimit: RateLimit | undefined;
+}
+
+export class UpstreamClient implements UpstreamTransport {
+  readonly #pool: Pool;
+  /** A path prefix of `baseUrl` (usually empty), so a gateway can sit behind a proxy path. */
+  readonly #basePath: string;
+  readonly #timeoutMs: number;
+  readonly #maxBodyBytes: number;
+  readonly #onCall: ((call: UpstreamCall) => void) | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: UpstreamClientOptions) {
+    const url = new URL(options.baseUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new TypeError(`The X API base URL must be http or https, not ${url.protocol}`);
+    }
+    this.#basePath = url.pathname.replace(/\/+$/, '');
+    this.#timeoutMs = positive(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs');
+    this.#maxBodyBytes = positive(options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 'maxBodyBytes');
+    this.#onCall = options.onCall;
+    this.#pool = new Pool(url.origin, {
+      connections: positive(options.connections, DEFAULT_CONNECTIONS, 'connections'),
+      // X is an HTTP/1.1 API behind load balancers: one request at a time per socket.
+      pipelining: 1,
+      connect: { timeout: this.#timeoutMs },
+      headersTimeout: this.#timeoutMs,
+      // undici's body timeout is the longest pause between chunks; `readBody` also bounds the whole body.
+      bodyTimeout: this.#timeoutMs,
+    });
+  }
+
+  /**
+   * One GET to X.
+   *
+   * @returns the parsed JSON body, only for a 2xx answer whose body is a JSON object
+   * @throws a `GatewayError` subclass for everything else; never a message holding the token
+   */
+  async get<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>> {
+    const started = performance.now();
+    const state: CallState = { status: undefined, rateLimit: undefined };
+    try {
+      const response = await this.#send<T>(request, state);
+      this.#report(request, state, started);
+      return response;
+    } catch (thrown) {
+      const error = toGatewayError(thrown, request, this.#timeoutMs);
+      this.#report(request, state, started, error);
+      throw error;
+    }
+  }
+
+  /** Closes every connection once the calls in flight are done. Safe to call more than once. */
+  close(): Promise<void> {
+    this.#closing ??= this.#pool.close();
+    return this.#closing;
+  }
+
+  async #send<T>(request: UpstreamRequest, state: CallState): Promise<UpstreamResponse<T>> {
+    const { signal } = request;
+    if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+    if (this.#closing) throw new UpstreamError('The upstream client is closed');
+
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT };
+    if (request.authorization) headers.authorization = request.authorization;
+
+    const response = await this.#pool.request({
+      method: 'GET',
+      path: this.#basePath + request.path + queryString(request.query),
+      headers,
+      signal,
+    });
+    state.status = response.statusCode;
+    state.rateLimit = parseRateLimit(response.headers);
+
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      const problem = await this.#readProblem(response, request);
+      throw statusError(response.statusCode, response.headers, problem);
+    }
+
+    const bytes = await readBody(response, this.#maxBodyBytes, this.#timeoutMs);
+    if (bytes.length === 0) {
+      throw new UpstreamError(`X's answer was empty (${response.statusCode})`, { status: response.statusCode });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(bytes.toString('utf8'));
+    } catch (cause) {
+      throw new UpstreamError("X's answer was not JSON", { status: response.statusCode, cause });
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new UpstreamError("X's answer was not a JSON object", { status: response.statusCode });
+    }
+    return { status: response.statusCode, body: body as T, rateLimit: state.rateLimit };
+  }
+
+  /**
+   * Reads an error answer's problem body. The status decides the error class, so a body that is missing, too large
+   * or broken only loses the detail — unless the caller aborted, which wins.
+   */
+  async #readProblem(response: Dispatcher.ResponseData, request: UpstreamRequest): Promise<ParsedProblem | undefined> {
+    let bytes: Buffer;
+    try {
+      bytes = await readBody(response, Math.min(this.#maxBodyBytes, MAX_ERROR_BODY_BYTES), this.#timeoutMs);
+    } catch (error) {
+      if (request.signal?.aborted) throw error;
+      return undefined;
+    }
+    return redactProblem(parseProblem(bytes), request.authorization);
+  }
+
+  #report(request: UpstreamRequest, state: CallState, started: number, error?: GatewayError): void {
+    if (!this.#onCall) return;
+    const call: UpstreamCall = {
+      method: 'GET',
+      path: request.path,
+      status: state.status,
+      durationMs: performance.now() - started,
+      rateLimit: state.rateLimit,
+      ...(error && { error }),
+    };
+    try {
+      this.#onCall(call);
+    } catch {
+      // A broken logger or metrics hook must not turn an answer into a failure.
+    }
+  }
+}
+
+/** `?a=1&b=x%20y`, or '' when nothing is set. Commas stay literal: X's list parameters are comma-separated. */
+function queryString(query: UpstreamRequest['query']): string {
+  if (!query) return '';
+  let result = '';
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    result += `${result ? '&' : '?'}${encodeQueryPart(key)}=${encodeQueryPart(value)}`;
+  }
+  return result;
+}
+
+function encodeQueryPart(text: string): string {
+  return encodeURIComponent(text).replace(/%2C/gi, ',');
+}
+
+/** Thrown inside `readBody`; turned into an `UpstreamError` by `toGatewayError`. */
+class BodyTooLargeError extends Error {
+  constructor(readonly limit: number, readonly status: number) {
+    super(`body larger than ${limit} bytes`);
+  }
+}
+
+class BodyDeadlineError extends Error {
+  constructor(readonly status: number) {
+    super('body deadline passed');
+  }
+}
+
+/**
+ * Reads a whole body, chunk by chunk, into one Buffer. Stops and destroys the stream (freeing the socket) as soon as
+ * the body is known to exceed `maxBytes`, or when it takes longer than `timeoutMs` in all.
+ */
+async function readBody(response: Dispatcher.ResponseData, maxBytes: number, timeoutMs: number): Promise<Buffer> {
+  const { body, statusCode } = response;
+  // Destroying the stream below may emit 'error' after the loop has let go of it.
+  body.on('error', noop);
+
+  const declared = Number(firstHeader(response.headers, 'content-length'));
+  if (declared > maxBytes) {
+    body.destroy();
+    throw new BodyTooLargeError(maxBytes, statusCode);
+  }
+
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const deadline = setTimeout(() => body.destroy(new BodyDeadlineError(statusCode)), timeoutMs);
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) throw new BodyTooLargeError(maxBytes, statusCode);
+      chunks.push(chunk);
+    }
+  } finally {
+    clearTimeout(deadline);
+    if (!body.destroyed && !body.readableEnded) body.destroy();
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+/** X's problem from an error body: RFC 7807, or the older `{"errors":[{"code":88,"message":...}]}`. */
+function parseProblem(bytes: Buffer): ParsedProblem | undefined {
+  if (bytes.length === 0) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(json)) return undefined;
+
+  const problem: ParsedProblem = {};
+  if (typeof json.type === 'string') problem.type = json.type;
+  if (typeof json.title === 'string') problem.title = json.title;
+  if (typeof json.detail === 'string') problem.detail = json.detail;
+  if (typeof json.status === 'number') problem.status = json.status;
+
+  const first = Array.isArray(json.errors) ? json.errors[0] : undefined;
+  if (isRecord(first)) {
+    // A 400's first error names the rejected parameter and says what is wrong with it, more precisely than `detail`.
+    if (typeof first.message === 'string') problem.detail = first.message;
+    if (isRecord(first.parameters)) {
+      const [name] = Object.keys(first.parameters);
+      if (name) problem.argument = name;
+    }
+  }
+  return Object.keys(problem).length > 0 ? problem : undefined;
+}
+
+/** X has no reason to echo a credential back, but a problem's text reaches clients, so make sure. */
+function redactProblem<P extends XProblem>(problem: P | undefined, authorization: string): P | undefined {
+  if (!problem) return undefined;
+  const secrets = [authorization, authorization.replace(/^\S+\s+/, '')].filter((secret) => secret.length > 0);
+  const redact = (text: string | undefined) =>
+    text === undefined ? undefined : secrets.reduce((result, secret) => result.split(secret).join('[redacted]'), text);
+  const result = { ...problem };
+  for (const key of ['type', 'title', 'detail'] as const) {
+    if (result[key] !== undefined) result[key] = redact(result[key]);
+  }
+  return result;
+}
+
+/** The contract's error for a non-2xx answer. */
+function statusError(
+  status: number,
+  headers: ResponseHeaders,
+  parsed: ParsedProblem | undefined,
+): GatewayError {
+  const { argument, ...rest } = parsed ?? {};
+  const problem = parsed ? rest : undefined;
+  switch (status) {
+    case 400:
+      return new BadUserInputError(`X rejected the request: ${problem?.detail ?? problem?.title ?? 'invalid request'}`, {
+        problem,
+        ...(argument && { argument }),
+      });
+    case 401:
+      return new UnauthenticatedError('X did not accept the credentials', { problem });
+    case 403:
+      return new ForbiddenError('X refused access', { problem });
+    case 404:
+      return new NotFoundError('X found no such resource', { problem });
+    case 429: {
+      const resetAt = parseResetAt(headers) ?? retryAfter(headers);
+      const until = resetAt ? ` until ${resetAt.toISOString()}` : '';
+      return new RateLimitedError(`X's rate limit is spent${until}`, { problem, resetAt });
+    }
+    default:
+      return new UpstreamError(`X answered ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd(), { problem, status });
+  }
+}
+
+/** `retry-after` in seconds, for a 429 that lacks X's own reset header. */
+function retryAfter(headers: ResponseHeaders): Date | undefined {
+  const value = firstHeader(headers, 'retry-after');
+  if (!value || !/^\d+$/.test(value.trim())) return undefined;
+  return new Date(Date.now() + Number(value) * 1000);
+}
+
+/** Turns anything `get` caught into the contract's error, with a short message that names no credential. */
+function toGatewayError(thrown: unknown, request: UpstreamRequest, timeoutMs: number): GatewayError {
+  const { signal } = request;
+  if (signal?.aborted && (thrown === signal.reason || errorCode(thrown) === 'UND_ERR_ABORTED')) {
+    return signal.reason instanceof GatewayError
+      ? signal.reason
+      : new UpstreamError('The call to X was aborted', { cause: signal.reason });
+  }
+  if (thrown instanceof GatewayError) return thrown;
+  if (thrown instanceof BodyTooLargeError) {
+    return new UpstreamError(`X's answer was larger than ${thrown.limit} bytes`, { status: thrown.status });
+  }
+  if (thrown instanceof BodyDeadlineError) {
+    return new UpstreamError(`X did not finish its answer within ${timeoutMs} ms`, { status: thrown.status });
+  }
+
+  const cause = thrown;
+  switch (errorCode(thrown)) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'ETIMEDOUT':
+      return new UpstreamError(`X did not answer within ${timeoutMs} ms`, { cause });
+    case 'UND_ERR_BODY_TIMEOUT':
+      return new UpstreamError(`X did not finish its answer within ${timeoutMs} ms`, { cause });
+    case 'ECONNREFUSED':
+      return new UpstreamError('X refused the connection', { cause });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new UpstreamError("X's host name could not be resolved", { cause });
+    case 'UND_ERR_SOCKET':
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
+      return new UpstreamError('The connection to X broke', { cause });
+    case 'UND_ERR_CLOSED':
+    case 'UND_ERR_DESTROYED':
+      return new UpstreamError('The upstream client is closed', { cause });
+    default:
+      if (isRecord(thrown) && typeof thrown.code === 'string' && thrown.code.startsWith('HPE_')) {
+        return new UpstreamError("X's answer was not valid HTTP", { cause });
+      }
+      return new UpstreamError(`The call to X failed`, { cause });
+  }
+}
+
+/** An error's `code`, looking inside the AggregateError Node gives when every address of a host failed. */
+function errorCode(error: unknown): string | undefined {
+  if (!isRecord(error)) return undefined;
+  if (typeof error.code === 'string') return error.code;
+  if (error instanceof AggregateError) return errorCode(error.errors[0]);
+  return undefined;
+}
+
+function firstHeader(headers: ResponseHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number`);
+  return value;
+}
+
+function noop(): void {}
