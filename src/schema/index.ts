@@ -1,0 +1,15 @@
+/** The gateway's schema: every type file, gathered. */
+import { builder } from './builder.js';
+import './scalars.js';
+import './entities.js';
+import './dm-event.js';
+import './user.js';
+import './tweet.js';
+import './media.js';
+import './poll.js';
+import './place.js';
+import './dm-event-connection.js';
+import './dm-conversation.js';
+import './node.js';
+
+export const schema = builder.toSchema({ sortSchema: true });

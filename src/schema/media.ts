@@ -1,0 +1,122 @@
+/**
+ * `Media`: a photo, video or animated GIF (`media.fields`). X's spec splits it by `type`; here it is one type whose
+ * video-only fields are null for photos and so on.
+ */
+import { reads, xKind } from '../planner/needs.js';
+import type { components } from '../upstream/generated/x-api.js';
+import type { MediaType, Variant } from '../upstream/wire.js';
+import { builder } from './builder.js';
+import { xEnum } from './enums.js';
+import { MediaRef } from './refs.js';
+
+type Video = components['schemas']['Video'];
+type NonPublicMetrics = NonNullable<Video['non_public_metrics']>;
+/** `organic_metrics` and `promoted_metrics` have the same fields. */
+type PlaybackMetrics = NonNullable<Video['organic_metrics']> & NonNullable<Video['promoted_metrics']>;
+type PublicMetrics = NonNullable<Video['public_metrics']>;
+
+export const MEDIA_TYPES = ['photo', 'video', 'animated_gif'] as const satisfies readonly MediaType[];
+
+export const MediaTypeEnum = xEnum('MediaType', MEDIA_TYPES, 'What kind of media an object is.');
+
+const playback = {
+  playback0Count: 'How many users started the video (made it through 0%).',
+  playback25Count: 'How many users made it through 25% of the video.',
+  playback50Count: 'How many users made it through 50% of the video.',
+  playback75Count: 'How many users made it through 75% of the video.',
+  playback100Count: 'How many users watched the whole video.',
+};
+
+const MediaNonPublicMetricsRef = builder.objectRef<NonPublicMetrics>('MediaNonPublicMetrics').implement({
+  description: 'Private playback metrics of a video, visible to its owner only.',
+  fields: (t) => ({
+    playback0Count: t.exposeInt('playback_0_count', { description: playback.playback0Count }),
+    playback25Count: t.exposeInt('playback_25_count', { description: playback.playback25Count }),
+    playback50Count: t.exposeInt('playback_50_count', { description: playback.playback50Count }),
+    playback75Count: t.exposeInt('playback_75_count', { description: playback.playback75Count }),
+    playback100Count: t.exposeInt('playback_100_count', { description: playback.playback100Count }),
+  }),
+});
+
+const MediaPlaybackMetricsRef = builder.objectRef<PlaybackMetrics>('MediaPlaybackMetrics').implement({
+  description: 'Private playback metrics of a video, organic or promoted, visible to its owner only.',
+  fields: (t) => ({
+    playback0Count: t.exposeInt('playback_0_count', { description: playback.playback0Count }),
+    playback25Count: t.exposeInt('playback_25_count', { description: playback.playback25Count }),
+    playback50Count: t.exposeInt('playback_50_count', { description: playback.playback50Count }),
+    playback75Count: t.exposeInt('playback_75_count', { description: playback.playback75Count }),
+    playback100Count: t.exposeInt('playback_100_count', { description: playback.playback100Count }),
+    viewCount: t.exposeInt('view_count', { description: 'How many times the video was viewed.' }),
+  }),
+});
+
+const MediaPublicMetricsRef = builder.objectRef<PublicMetrics>('MediaPublicMetrics').implement({
+  description: 'Public metrics of a video.',
+  fields: (t) => ({
+    viewCount: t.exposeInt('view_count', { description: 'How many times the video was viewed.' }),
+  }),
+});
+
+const MediaVariantRef = builder.objectRef<Variant>('MediaVariant').implement({
+  description: 'One encoding of a video or animated GIF.',
+  fields: (t) => ({
+    bitRate: t.exposeInt('bit_rate', { description: 'Bits per second; absent for streaming playlists.' }),
+    contentType: t.exposeString('content_type', { description: 'The MIME type, e.g. `video/mp4`.' }),
+    url: t.exposeString('url'),
+  }),
+});
+
+MediaRef.implement({
+  description: 'A photo, video or animated GIF. Fields that do not apply to its `type` are null.',
+  ...xKind('media'),
+  fields: (t) => ({
+    mediaKey: t.string({
+      nullable: false,
+      description: "X's key of the media object, e.g. `3_1365362339449561088`.",
+      ...reads('media_key'),
+      // Always sent: it is a default field of media objects.
+      resolve: (m) => m.x.media_key ?? '',
+    }),
+    type: t.field({ type: MediaTypeEnum, nullable: false, ...reads('type'), resolve: (m) => m.x.type }),
+    url: t.string({ description: 'Where the photo is served.', ...reads('url'), resolve: (m) => m.x.url }),
+    altText: t.string({
+      description: 'The description of a photo for people who cannot see it.',
+      ...reads('alt_text'),
+      resolve: (m) => m.x.alt_text,
+    }),
+    width: t.int({ description: 'In pixels.', ...reads('width'), resolve: (m) => m.x.width }),
+    height: t.int({ description: 'In pixels.', ...reads('height'), resolve: (m) => m.x.height }),
+    durationMs: t.int({
+      description: 'The length of a video, in milliseconds.',
+      ...reads('duration_ms'),
+      resolve: (m) => m.x.duration_ms,
+    }),
+    previewImageUrl: t.string({
+      description: 'A still image of a video or animated GIF.',
+      ...reads('preview_image_url'),
+      resolve: (m) => m.x.preview_image_url,
+    }),
+    variants: t.field({
+      type: [MediaVariantRef],
+      description: 'The encodings of a video or animated GIF.',
+      ...reads('variants'),
+      resolve: (m) => m.x.variants,
+    }),
+    publicMetrics: t.field({ type: MediaPublicMetricsRef, ...reads('public_metrics'), resolve: (m) => m.x.public_metrics }),
+    nonPublicMetrics: t.field({
+      type: MediaNonPublicMetricsRef,
+      ...reads('non_public_metrics'),
+      resolve: (m) => m.x.non_public_metrics,
+    }),
+    organicMetrics: t.field({
+      type: MediaPlaybackMetricsRef,
+      ...reads('organic_metrics'),
+      resolve: (m) => m.x.organic_metrics,
+    }),
+    promotedMetrics: t.field({
+      type: MediaPlaybackMetricsRef,
+      ...reads('promoted_metrics'),
+      resolve: (m) => m.x.promoted_metrics,
+    }),
+  }),
+});

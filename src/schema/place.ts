@@ -1,0 +1,71 @@
+/**
+ * `Place`: a named location a post can be tagged with (`place.fields`), and the GeoJSON shapes it and a post's
+ * `geo.coordinates` use.
+ */
+import { reads, xKind } from '../planner/needs.js';
+import type { Place } from '../upstream/wire.js';
+import { builder } from './builder.js';
+import { xEnum } from './enums.js';
+import { PlaceRef } from './refs.js';
+
+type PlaceGeo = NonNullable<Place['geo']>;
+type Point = NonNullable<PlaceGeo['geometry']>;
+
+export const PLACE_TYPES = ['poi', 'neighborhood', 'city', 'admin', 'country', 'unknown'] as const;
+
+export const PlaceTypeEnum = xEnum('PlaceType', PLACE_TYPES, 'What kind of place a place is.');
+
+/** Shared by `Place.geo.geometry` and `Tweet.geo.coordinates`. */
+export const GeoPointRef = builder.objectRef<Point>('GeoPoint').implement({
+  description: 'A GeoJSON Point (RFC 7946 section 3.1.2).',
+  fields: (t) => ({
+    type: t.exposeString('type', { nullable: false, description: 'The GeoJSON type, always `Point`.' }),
+    coordinates: t.floatList({
+      nullable: false,
+      description: 'The position as `[longitude, latitude]`.',
+      resolve: (p) => p.coordinates,
+    }),
+  }),
+});
+
+const PlaceGeoRef = builder.objectRef<PlaceGeo>('PlaceGeo').implement({
+  description:
+    "The area of a place as a GeoJSON Feature. X's free-form `properties` member (usually empty) is not exposed.",
+  fields: (t) => ({
+    type: t.exposeString('type', { nullable: false, description: 'The GeoJSON type, always `Feature`.' }),
+    bbox: t.floatList({
+      nullable: false,
+      description: 'The bounding box as `[west longitude, south latitude, east longitude, north latitude]`.',
+      resolve: (g) => g.bbox,
+    }),
+    geometry: t.field({ type: GeoPointRef, resolve: (g) => g.geometry }),
+  }),
+});
+
+PlaceRef.implement({
+  description: 'A named location (a city, a point of interest...) that a post is tagged with.',
+  ...xKind('place'),
+  fields: (t) => ({
+    restId: t.string({ nullable: false, description: "X's id of the place.", resolve: (p) => p.x.id }),
+    fullName: t.string({
+      nullable: false,
+      description: 'The full name, e.g. `Lakewood, CO`.',
+      ...reads('full_name'),
+      resolve: (p) => p.x.full_name,
+    }),
+    name: t.string({ description: 'The short name, e.g. `Lakewood`.', ...reads('name'), resolve: (p) => p.x.name }),
+    placeType: t.field({ type: PlaceTypeEnum, ...reads('place_type'), resolve: (p) => p.x.place_type }),
+    country: t.string({ description: "The country's full name.", ...reads('country'), resolve: (p) => p.x.country }),
+    countryCode: t.string({
+      description: 'The ISO 3166-1 alpha-2 code of the country.',
+      ...reads('country_code'),
+      resolve: (p) => p.x.country_code,
+    }),
+    containedWithin: t.stringList({
+      description: 'Ids of the places this place lies within.',
+      ...reads('contained_within'),
+      resolve: (p) => p.x.contained_within,
+    }),
+    geo: t.field({ type: PlaceGeoRef, ...reads('geo'), resolve: (p) => p.x.geo }),
+  }),
+});

@@ -1,0 +1,434 @@
+/**
+ * `Tweet`: a post (`tweet.fields`), with its links to users, other posts, media, polls and places, and the value
+ * objects it carries. `FullTextEntities` and `WithheldScope` are shared with `User`.
+ */
+import { links, reads, xKind } from '../planner/needs.js';
+import type { Planned } from '../planner/plan.js';
+import type { components } from '../upstream/generated/x-api.js';
+import type { Article, Media, MediaMetadata, Place, Poll, Tweet, User } from '../upstream/wire.js';
+import { builder } from './builder.js';
+import { CashtagEntityRef, HashtagEntityRef, MentionEntityRef, UrlEntityRef } from './entities.js';
+import { xEnum } from './enums.js';
+import { loadLinked, loadLinkedList, planned, plannedList } from './links.js';
+import { GeoPointRef } from './place.js';
+import { MediaRef, PlaceRef, PollRef, TweetRef, UserRef } from './refs.js';
+
+type Schemas = components['schemas'];
+/** Entities of a text; `note_tweet.entities` has the same arrays but no annotations. */
+type FullTextEntities = Schemas['FullTextEntities'];
+type EntityAnnotation = NonNullable<FullTextEntities['annotations']>[number];
+type ContextAnnotation = Schemas['ContextAnnotation'];
+type ContextAnnotationDomain = ContextAnnotation['domain'];
+type ContextAnnotationEntity = ContextAnnotation['entity'];
+type TweetAttachments = NonNullable<Tweet['attachments']>;
+type TweetReference = NonNullable<Tweet['referenced_tweets']>[number];
+type TweetGeo = NonNullable<Tweet['geo']>;
+type NoteTweet = NonNullable<Tweet['note_tweet']>;
+type EditControls = NonNullable<Tweet['edit_controls']>;
+type TweetPublicMetrics = NonNullable<Tweet['public_metrics']>;
+type TweetNonPublicMetrics = NonNullable<Tweet['non_public_metrics']>;
+/** `organic_metrics` and `promoted_metrics` have the same fields. */
+type TweetEngagementMetrics = NonNullable<Tweet['organic_metrics']> | NonNullable<Tweet['promoted_metrics']>;
+type TweetScopes = NonNullable<Tweet['scopes']>;
+type TweetWithheld = NonNullable<Tweet['withheld']>;
+type SuggestedSourceLinkWithCount = NonNullable<Tweet['suggested_source_links_with_counts']>;
+
+export const ReferencedTweetTypeEnum = xEnum(
+  'ReferencedTweetType',
+  ['retweeted', 'quoted', 'replied_to'],
+  'How a post refers to another.',
+);
+
+export const ReplySettingsEnum = xEnum(
+  'ReplySettings',
+  ['everyone', 'mentionedUsers', 'following', 'other', 'subscribers', 'verified'],
+  'Who can reply to a post.',
+);
+
+/** Shared by `TweetWithheld.scope` and `UserWithheld.scope`. */
+export const WithheldScopeEnum = xEnum('WithheldScope', ['tweet', 'user'], 'What is withheld: a post, or a whole user.');
+
+const EntityAnnotationRef = builder.objectRef<EntityAnnotation>('EntityAnnotation').implement({
+  description: 'A named thing (a person, a place, a product...) X recognised in a text.',
+  fields: (t) => ({
+    start: t.exposeInt('start', { nullable: false, description: 'Where it starts in the text (inclusive).' }),
+    end: t.exposeInt('end', {
+      nullable: false,
+      description: 'Where it ends in the text (inclusive, unlike the other entities).',
+    }),
+    probability: t.exposeFloat('probability', { description: 'How confident X is, from 0 to 1.' }),
+    type: t.exposeString('type', { description: 'What kind of thing it is, e.g. `Person`.' }),
+    normalizedText: t.exposeString('normalized_text', { description: 'The thing as X names it.' }),
+  }),
+});
+
+/** The entities of a post's text, of its long-form note, or of a user's profile description. */
+export const FullTextEntitiesRef = builder.objectRef<Planned<FullTextEntities>>('FullTextEntities').implement({
+  description: 'Hashtags, cashtags, mentions, URLs and annotations found in a text.',
+  fields: (t) => ({
+    annotations: t.field({ type: [EntityAnnotationRef], resolve: (e) => e.x.annotations }),
+    hashtags: t.field({ type: [HashtagEntityRef], resolve: (e) => e.x.hashtags }),
+    cashtags: t.field({ type: [CashtagEntityRef], resolve: (e) => e.x.cashtags }),
+    mentions: t.field({
+      type: [MentionEntityRef],
+      resolve: (e, _args, _context, info) => plannedList(e.plan, info, e.x.mentions),
+    }),
+    urls: t.field({ type: [UrlEntityRef], resolve: (e) => e.x.urls }),
+  }),
+});
+
+const ContextAnnotationDomainRef = builder.objectRef<ContextAnnotationDomain>('ContextAnnotationDomain').implement({
+  description: 'A domain of context annotations, e.g. `Brand`.',
+  fields: (t) => ({
+    restId: t.exposeString('id', { nullable: false, description: "X's id of the domain." }),
+    name: t.exposeString('name'),
+    description: t.exposeString('description'),
+  }),
+});
+
+const ContextAnnotationEntityRef = builder.objectRef<ContextAnnotationEntity>('ContextAnnotationEntity').implement({
+  description: 'An entity of a context annotation domain, e.g. a given brand.',
+  fields: (t) => ({
+    restId: t.exposeString('id', { nullable: false, description: "X's id of the entity." }),
+    name: t.exposeString('name'),
+    description: t.exposeString('description'),
+  }),
+});
+
+const ContextAnnotationRef = builder.objectRef<ContextAnnotation>('ContextAnnotation').implement({
+  description: 'A topic X inferred from a post.',
+  fields: (t) => ({
+    domain: t.expose('domain', { type: ContextAnnotationDomainRef, nullable: false }),
+    entity: t.expose('entity', { type: ContextAnnotationEntityRef, nullable: false }),
+  }),
+});
+
+const TweetAttachmentsRef = builder.objectRef<Planned<TweetAttachments>>('TweetAttachments').implement({
+  description: 'What is attached to a post.',
+  fields: (t) => ({
+    mediaKeys: t.stringList({ nullable: false, resolve: (a) => a.x.media_keys ?? [] }),
+    media: t.field({
+      type: [MediaRef],
+      nullable: false,
+      description: 'The attached photos, videos and GIFs.',
+      ...links([], { kind: 'media', expansion: 'attachments.media_keys' }),
+      resolve: (a, _args, context, info) => loadLinkedList<Media>(context, a.plan, info, a.x.media_keys ?? []) ?? [],
+    }),
+    pollIds: t.stringList({ nullable: false, resolve: (a) => a.x.poll_ids ?? [] }),
+    polls: t.field({
+      type: [PollRef],
+      nullable: false,
+      description: 'The attached polls.',
+      ...links([], { kind: 'poll', expansion: 'attachments.poll_ids' }),
+      resolve: (a, _args, context, info) => loadLinkedList<Poll>(context, a.plan, info, a.x.poll_ids ?? []) ?? [],
+    }),
+    mediaSourceTweetId: t.stringList({
+      nullable: false,
+      description: 'Ids of the posts the attached media were first posted in (X names this list in the singular).',
+      resolve: (a) => a.x.media_source_tweet_id ?? [],
+    }),
+    mediaSourceTweets: t.field({
+      type: [TweetRef],
+      nullable: false,
+      description: 'The posts the attached media were first posted in.',
+      ...links([], { kind: 'tweet', expansion: 'attachments.media_source_tweet' }),
+      resolve: (a, _args, context, info) =>
+        loadLinkedList<Tweet>(context, a.plan, info, a.x.media_source_tweet_id ?? []) ?? [],
+    }),
+  }),
+});
+
+const TweetReferenceRef = builder.objectRef<Planned<TweetReference>>('TweetReference').implement({
+  description: 'A post this post retweets, quotes or replies to.',
+  fields: (t) => ({
+    type: t.field({ type: ReferencedTweetTypeEnum, nullable: false, resolve: (r) => r.x.type }),
+    restId: t.string({ nullable: false, description: "X's id of the referenced post.", resolve: (r) => r.x.id }),
+    tweet: t.field({
+      type: TweetRef,
+      description: 'The referenced post.',
+      ...links([], { kind: 'tweet', expansion: 'referenced_tweets.id' }),
+      resolve: (r, _args, context, info) => loadLinked<Tweet>(context, r.plan, info, r.x.id),
+    }),
+  }),
+});
+
+const TweetGeoRef = builder.objectRef<Planned<TweetGeo>>('TweetGeo').implement({
+  description: 'The location a post is tagged with.',
+  fields: (t) => ({
+    placeId: t.string({ resolve: (g) => g.x.place_id }),
+    place: t.field({
+      type: PlaceRef,
+      description: 'The tagged place.',
+      ...links([], { kind: 'place', expansion: 'geo.place_id' }),
+      resolve: (g, _args, context, info) => loadLinked<Place>(context, g.plan, info, g.x.place_id),
+    }),
+    coordinates: t.field({
+      type: GeoPointRef,
+      description: 'The exact point, when the author shared one.',
+      resolve: (g) => g.x.coordinates,
+    }),
+  }),
+});
+
+const NoteTweetRef = builder.objectRef<Planned<NoteTweet>>('NoteTweet').implement({
+  description: 'The full text of a long post, beyond the 280 characters of `text`.',
+  fields: (t) => ({
+    text: t.string({ resolve: (n) => n.x.text }),
+    entities: t.field({
+      type: FullTextEntitiesRef,
+      description: 'Entities of the full text (without annotations).',
+      resolve: (n, _args, _context, info) => planned(n.plan, info, n.x.entities),
+    }),
+  }),
+});
+
+const TweetArticleRef = builder.objectRef<Planned<Article>>('TweetArticle').implement({
+  description: 'A long-form article published as a post.',
+  fields: (t) => ({
+    title: t.string({ resolve: (a) => a.x.title }),
+    previewText: t.string({ description: 'The teaser shown in timelines.', resolve: (a) => a.x.preview_text }),
+    plainText: t.string({ description: 'The whole article as plain text.', resolve: (a) => a.x.plain_text }),
+    coverMedia: t.string({ description: 'The media key of the cover image.', resolve: (a) => a.x.cover_media }),
+    cover: t.field({
+      type: MediaRef,
+      description: 'The cover image.',
+      ...links([], { kind: 'media', expansion: 'article.cover_media' }),
+      resolve: (a, _args, context, info) => loadLinked<Media>(context, a.plan, info, a.x.cover_media),
+    }),
+    mediaEntities: t.stringList({
+      description: 'The media keys of the media in the article.',
+      resolve: (a) => a.x.media_entities,
+    }),
+    media: t.field({
+      type: [MediaRef],
+      description: 'The media in the article.',
+      ...links([], { kind: 'media', expansion: 'article.media_entities' }),
+      resolve: (a, _args, context, info) => loadLinkedList<Media>(context, a.plan, info, a.x.media_entities),
+    }),
+  }),
+});
+
+const TweetMediaMetadataRef = builder.objectRef<MediaMetadata>('TweetMediaMetadata').implement({
+  description: 'What the author said about one attached media object.',
+  fields: (t) => ({
+    mediaKey: t.exposeString('media_key', { nullable: false }),
+    altText: t.exposeString('alt_text', { description: 'The description for people who cannot see it.' }),
+  }),
+});
+
+const TweetEditControlsRef = builder.objectRef<EditControls>('TweetEditControls').implement({
+  description: 'Whether and until when a post can be edited.',
+  fields: (t) => ({
+    isEditEligible: t.exposeBoolean('is_edit_eligible', { nullable: false }),
+    editableUntil: t.field({ type: 'DateTime', nullable: false, resolve: (c) => c.editable_until }),
+    editsRemaining: t.exposeInt('edits_remaining', { nullable: false }),
+  }),
+});
+
+const TweetPublicMetricsRef = builder.objectRef<TweetPublicMetrics>('TweetPublicMetrics').implement({
+  description: 'Public engagement counts of a post.',
+  fields: (t) => ({
+    retweetCount: t.exposeInt('retweet_count'),
+    replyCount: t.exposeInt('reply_count'),
+    likeCount: t.exposeInt('like_count'),
+    quoteCount: t.exposeInt('quote_count'),
+    bookmarkCount: t.exposeInt('bookmark_count'),
+    impressionCount: t.exposeInt('impression_count'),
+  }),
+});
+
+const TweetNonPublicMetricsRef = builder.objectRef<TweetNonPublicMetrics>('TweetNonPublicMetrics').implement({
+  description: 'Private counts of a post, visible to its author only.',
+  fields: (t) => ({
+    impressionCount: t.exposeInt('impression_count'),
+  }),
+});
+
+const TweetEngagementMetricsRef = builder.objectRef<TweetEngagementMetrics>('TweetEngagementMetrics').implement({
+  description: 'Private engagement counts of a post, organic or promoted, visible to its author only.',
+  fields: (t) => ({
+    impressionCount: t.exposeInt('impression_count'),
+    likeCount: t.exposeInt('like_count'),
+    replyCount: t.exposeInt('reply_count'),
+    retweetCount: t.exposeInt('retweet_count'),
+  }),
+});
+
+const TweetScopesRef = builder.objectRef<TweetScopes>('TweetScopes').implement({
+  description: 'Who can see a post.',
+  fields: (t) => ({
+    followers: t.exposeBoolean('followers', {
+      description: "Whether the author's followers can see it without knowing its id.",
+    }),
+  }),
+});
+
+const TweetWithheldRef = builder.objectRef<TweetWithheld>('TweetWithheld').implement({
+  description: 'Where and why a post (or its author) is withheld.',
+  fields: (t) => ({
+    copyright: t.exposeBoolean('copyright', { description: 'Whether it is withheld for copyright infringement.' }),
+    countryCodes: t.exposeStringList('country_codes', {
+      nullable: false,
+      description: 'The countries (ISO 3166-1 alpha-2) where it is withheld.',
+    }),
+    scope: t.field({ type: WithheldScopeEnum, resolve: (w) => w.scope }),
+  }),
+});
+
+const SuggestedSourceLinkWithCountRef = builder
+  .objectRef<SuggestedSourceLinkWithCount>('SuggestedSourceLinkWithCount')
+  .implement({
+    description: 'A source link suggested for a community note, with how many note requests suggested it.',
+    fields: (t) => ({
+      count: t.exposeInt('count', { description: 'How many note requests included the link.' }),
+      url: t.field({ type: UrlEntityRef, resolve: (s) => s.url }),
+    }),
+  });
+
+builder.node(TweetRef, {
+  description: 'A post (formerly a tweet).',
+  ...xKind('tweet'),
+  // X always sends a post's id.
+  id: { resolve: (tw) => tw.x.id as string },
+  fields: (t) => ({
+    restId: t.string({ nullable: false, description: "X's id of the post.", resolve: (tw) => tw.x.id as string }),
+    text: t.string({
+      description: 'The text, up to 280 characters (see `noteTweet` for longer posts).',
+      ...reads('text'),
+      resolve: (tw) => tw.x.text,
+    }),
+    createdAt: t.field({ type: 'DateTime', ...reads('created_at'), resolve: (tw) => tw.x.created_at }),
+    authorId: t.string({ ...reads('author_id'), resolve: (tw) => tw.x.author_id }),
+    author: t.field({
+      type: UserRef,
+      description: 'Who posted it.',
+      ...links('author_id', { kind: 'user', expansion: 'author_id' }),
+      resolve: (tw, _args, context, info) => loadLinked<User>(context, tw.plan, info, tw.x.author_id),
+    }),
+    conversationId: t.string({
+      description: 'The id of the post that started the conversation this post belongs to.',
+      ...reads('conversation_id'),
+      resolve: (tw) => tw.x.conversation_id,
+    }),
+    inReplyToUserId: t.string({ ...reads('in_reply_to_user_id'), resolve: (tw) => tw.x.in_reply_to_user_id }),
+    inReplyToUser: t.field({
+      type: UserRef,
+      description: 'The author of the post this one replies to.',
+      ...links('in_reply_to_user_id', { kind: 'user', expansion: 'in_reply_to_user_id' }),
+      resolve: (tw, _args, context, info) => loadLinked<User>(context, tw.plan, info, tw.x.in_reply_to_user_id),
+    }),
+    referencedTweets: t.field({
+      type: [TweetReferenceRef],
+      description: 'The posts this post retweets, quotes or replies to.',
+      ...reads('referenced_tweets'),
+      resolve: (tw, _args, _context, info) => plannedList(tw.plan, info, tw.x.referenced_tweets),
+    }),
+    attachments: t.field({
+      type: TweetAttachmentsRef,
+      ...reads('attachments'),
+      resolve: (tw, _args, _context, info) => planned(tw.plan, info, tw.x.attachments),
+    }),
+    geo: t.field({
+      type: TweetGeoRef,
+      ...reads('geo'),
+      resolve: (tw, _args, _context, info) => planned(tw.plan, info, tw.x.geo),
+    }),
+    entities: t.field({
+      type: FullTextEntitiesRef,
+      description: 'Entities found in `text`.',
+      ...reads('entities'),
+      resolve: (tw, _args, _context, info) => planned(tw.plan, info, tw.x.entities),
+    }),
+    noteTweet: t.field({
+      type: NoteTweetRef,
+      ...reads('note_tweet'),
+      resolve: (tw, _args, _context, info) => planned(tw.plan, info, tw.x.note_tweet),
+    }),
+    article: t.field({
+      type: TweetArticleRef,
+      ...reads('article'),
+      resolve: (tw, _args, _context, info) => planned(tw.plan, info, tw.x.article),
+    }),
+    cardUri: t.string({
+      description: 'The URI of the card (link preview) attached to the post.',
+      ...reads('card_uri'),
+      resolve: (tw) => tw.x.card_uri,
+    }),
+    mediaMetadata: t.field({
+      type: [TweetMediaMetadataRef],
+      ...reads('media_metadata'),
+      resolve: (tw) => tw.x.media_metadata,
+    }),
+    communityId: t.string({
+      description: 'The id of the community the post was posted in.',
+      ...reads('community_id'),
+      resolve: (tw) => tw.x.community_id,
+    }),
+    contextAnnotations: t.field({
+      type: [ContextAnnotationRef],
+      ...reads('context_annotations'),
+      resolve: (tw) => tw.x.context_annotations,
+    }),
+    displayTextRange: t.intList({
+      description: 'The `[start, end]` of the visible part of `text`, leaving out leading mentions and trailing links.',
+      ...reads('display_text_range'),
+      resolve: (tw) => tw.x.display_text_range,
+    }),
+    editControls: t.field({
+      type: TweetEditControlsRef,
+      ...reads('edit_controls'),
+      resolve: (tw) => tw.x.edit_controls,
+    }),
+    editHistoryTweetIds: t.stringList({
+      description: 'The ids of every version of the post, oldest first.',
+      ...reads('edit_history_tweet_ids'),
+      resolve: (tw) => tw.x.edit_history_tweet_ids,
+    }),
+    lang: t.string({ description: 'The detected language, as a BCP 47 tag.', ...reads('lang'), resolve: (tw) => tw.x.lang }),
+    possiblySensitive: t.boolean({
+      description: 'Whether the post links to content that may be sensitive.',
+      ...reads('possibly_sensitive'),
+      resolve: (tw) => tw.x.possibly_sensitive,
+    }),
+    replySettings: t.field({ type: ReplySettingsEnum, ...reads('reply_settings'), resolve: (tw) => tw.x.reply_settings }),
+    scopes: t.field({ type: TweetScopesRef, ...reads('scopes'), resolve: (tw) => tw.x.scopes }),
+    source: t.string({
+      description: 'The app it was posted with (deprecated by X).',
+      ...reads('source'),
+      resolve: (tw) => tw.x.source,
+    }),
+    publicMetrics: t.field({
+      type: TweetPublicMetricsRef,
+      ...reads('public_metrics'),
+      resolve: (tw) => tw.x.public_metrics,
+    }),
+    nonPublicMetrics: t.field({
+      type: TweetNonPublicMetricsRef,
+      ...reads('non_public_metrics'),
+      resolve: (tw) => tw.x.non_public_metrics,
+    }),
+    organicMetrics: t.field({
+      type: TweetEngagementMetricsRef,
+      ...reads('organic_metrics'),
+      resolve: (tw) => tw.x.organic_metrics,
+    }),
+    promotedMetrics: t.field({
+      type: TweetEngagementMetricsRef,
+      ...reads('promoted_metrics'),
+      resolve: (tw) => tw.x.promoted_metrics,
+    }),
+    suggestedSourceLinks: t.field({
+      type: [UrlEntityRef],
+      description: "Source links suggested for a community note on the post, as URL entities (X's spec shape).",
+      ...reads('suggested_source_links'),
+      resolve: (tw) => tw.x.suggested_source_links,
+    }),
+    suggestedSourceLinksWithCounts: t.field({
+      type: SuggestedSourceLinkWithCountRef,
+      description: "A suggested source link with its count (a single object in X's spec).",
+      ...reads('suggested_source_links_with_counts'),
+      resolve: (tw) => tw.x.suggested_source_links_with_counts,
+    }),
+    withheld: t.field({ type: TweetWithheldRef, ...reads('withheld'), resolve: (tw) => tw.x.withheld }),
+  }),
+});

@@ -1,0 +1,204 @@
+/**
+ * `User`: an X account (`user.fields`), with its links to its pinned and most recent posts and its affiliation.
+ */
+import { links, reads, xKind } from '../planner/needs.js';
+import type { Planned } from '../planner/plan.js';
+import type { Tweet, User } from '../upstream/wire.js';
+import { builder } from './builder.js';
+import { UrlEntityRef } from './entities.js';
+import { xEnum } from './enums.js';
+import { loadLinked, loadLinkedList, planned } from './links.js';
+import { TweetRef, UserRef } from './refs.js';
+import { FullTextEntitiesRef, WithheldScopeEnum } from './tweet.js';
+
+type UserAffiliation = NonNullable<User['affiliation']>;
+type UserEntities = NonNullable<User['entities']>;
+type UserUrlEntities = NonNullable<UserEntities['url']>;
+type UserPublicMetrics = NonNullable<User['public_metrics']>;
+type UserSubscription = NonNullable<User['subscription']>;
+type UserWithheld = NonNullable<User['withheld']>;
+
+export const UserVerifiedTypeEnum = xEnum(
+  'UserVerifiedType',
+  ['blue', 'government', 'business', 'none'],
+  'Which kind of verification checkmark a user has.',
+);
+
+export const UserSubscriptionTypeEnum = xEnum(
+  'UserSubscriptionType',
+  ['Basic', 'Premium', 'PremiumPlus', 'None'],
+  'Which X Premium subscription a user has.',
+);
+
+export const UserConnectionStatusEnum = xEnum(
+  'UserConnectionStatus',
+  ['follow_request_received', 'follow_request_sent', 'blocking', 'followed_by', 'following', 'muting'],
+  'One aspect of the relationship between the caller and a user.',
+);
+
+const UserAffiliationRef = builder.objectRef<Planned<UserAffiliation>>('UserAffiliation').implement({
+  description: 'The organisation a user is affiliated with, shown as a badge on the profile.',
+  fields: (t) => ({
+    description: t.string({ description: 'The name of the affiliation.', resolve: (a) => a.x.description }),
+    badgeUrl: t.string({ description: 'The image of the badge.', resolve: (a) => a.x.badge_url }),
+    url: t.string({ description: 'Where to learn about the affiliation.', resolve: (a) => a.x.url }),
+    userId: t.stringList({
+      description: 'Ids of the affiliated organisation accounts (X names this list in the singular).',
+      resolve: (a) => a.x.user_id,
+    }),
+    users: t.field({
+      type: [UserRef],
+      description: 'The affiliated organisation accounts.',
+      ...links([], { kind: 'user', expansion: 'affiliation.user_id' }),
+      resolve: (a, _args, context, info) => loadLinkedList<User>(context, a.plan, info, a.x.user_id),
+    }),
+  }),
+});
+
+const UserUrlEntitiesRef = builder.objectRef<UserUrlEntities>('UserUrlEntities').implement({
+  description: "The expanded form of the URL in a user's profile.",
+  fields: (t) => ({
+    urls: t.field({ type: [UrlEntityRef], resolve: (u) => u.urls }),
+  }),
+});
+
+const UserEntitiesRef = builder.objectRef<Planned<UserEntities>>('UserEntities').implement({
+  description: "Entities found in a user's profile description and URL.",
+  fields: (t) => ({
+    description: t.field({
+      type: FullTextEntitiesRef,
+      description: 'Entities of the profile description.',
+      resolve: (e, _args, _context, info) => planned(e.plan, info, e.x.description),
+    }),
+    url: t.field({ type: UserUrlEntitiesRef, description: 'The profile URL.', resolve: (e) => e.x.url }),
+  }),
+});
+
+const UserPublicMetricsRef = builder.objectRef<UserPublicMetrics>('UserPublicMetrics').implement({
+  description: 'Public counts of a user.',
+  fields: (t) => ({
+    followersCount: t.exposeInt('followers_count'),
+    followingCount: t.exposeInt('following_count'),
+    tweetCount: t.exposeInt('tweet_count', { description: 'How many posts (retweets included) the user posted.' }),
+    listedCount: t.exposeInt('listed_count', { description: 'How many lists include the user.' }),
+    likeCount: t.exposeInt('like_count', { description: 'How many posts the user liked.' }),
+  }),
+});
+
+const UserSubscriptionRef = builder.objectRef<UserSubscription>('UserSubscription').implement({
+  description: 'Subscriptions between the caller and a user.',
+  fields: (t) => ({
+    subscribesToYou: t.exposeBoolean('subscribes_to_you', { description: 'Whether the user subscribes to the caller.' }),
+  }),
+});
+
+const UserWithheldRef = builder.objectRef<UserWithheld>('UserWithheld').implement({
+  description: 'Where a user is withheld.',
+  fields: (t) => ({
+    countryCodes: t.exposeStringList('country_codes', {
+      nullable: false,
+      description: 'The countries (ISO 3166-1 alpha-2) where the user is withheld.',
+    }),
+    scope: t.field({ type: WithheldScopeEnum, resolve: (w) => w.scope }),
+  }),
+});
+
+builder.node(UserRef, {
+  description: 'An X account.',
+  ...xKind('user'),
+  id: { resolve: (u) => u.x.id },
+  fields: (t) => ({
+    restId: t.string({ nullable: false, description: "X's id of the user.", resolve: (u) => u.x.id }),
+    name: t.string({
+      nullable: false,
+      description: 'The display name.',
+      ...reads('name'),
+      resolve: (u) => u.x.name,
+    }),
+    username: t.string({
+      nullable: false,
+      description: 'The handle, without its `@`.',
+      ...reads('username'),
+      resolve: (u) => u.x.username,
+    }),
+    createdAt: t.field({ type: 'DateTime', ...reads('created_at'), resolve: (u) => u.x.created_at }),
+    description: t.string({ description: 'The profile bio.', ...reads('description'), resolve: (u) => u.x.description }),
+    entities: t.field({
+      type: UserEntitiesRef,
+      ...reads('entities'),
+      resolve: (u, _args, _context, info) => planned(u.plan, info, u.x.entities),
+    }),
+    location: t.string({
+      description: 'The free-form location of the profile.',
+      ...reads('location'),
+      resolve: (u) => u.x.location,
+    }),
+    url: t.string({ description: 'The URL of the profile.', ...reads('url'), resolve: (u) => u.x.url }),
+    profileImageUrl: t.string({ ...reads('profile_image_url'), resolve: (u) => u.x.profile_image_url }),
+    profileBannerUrl: t.string({ ...reads('profile_banner_url'), resolve: (u) => u.x.profile_banner_url }),
+    protected: t.boolean({
+      description: "Whether the user's posts are visible to approved followers only.",
+      ...reads('protected'),
+      resolve: (u) => u.x.protected,
+    }),
+    verified: t.boolean({ ...reads('verified'), resolve: (u) => u.x.verified }),
+    verifiedType: t.field({ type: UserVerifiedTypeEnum, ...reads('verified_type'), resolve: (u) => u.x.verified_type }),
+    verifiedFollowersCount: t.int({
+      ...reads('verified_followers_count'),
+      resolve: (u) => u.x.verified_followers_count,
+    }),
+    isIdentityVerified: t.boolean({
+      description: 'Whether the user verified their identity with X.',
+      ...reads('is_identity_verified'),
+      resolve: (u) => u.x.is_identity_verified,
+    }),
+    parody: t.boolean({
+      description: 'Whether the account is labelled as parody, commentary or fan account.',
+      ...reads('parody'),
+      resolve: (u) => u.x.parody,
+    }),
+    subscriptionType: t.field({
+      type: UserSubscriptionTypeEnum,
+      ...reads('subscription_type'),
+      resolve: (u) => u.x.subscription_type,
+    }),
+    subscription: t.field({ type: UserSubscriptionRef, ...reads('subscription'), resolve: (u) => u.x.subscription }),
+    confirmedEmail: t.string({
+      description: "The user's confirmed email address; only for the caller, with the `users.email` scope.",
+      ...reads('confirmed_email'),
+      resolve: (u) => u.x.confirmed_email,
+    }),
+    connectionStatus: t.field({
+      type: [UserConnectionStatusEnum],
+      description: 'How the caller and the user are related.',
+      ...reads('connection_status'),
+      resolve: (u) => u.x.connection_status,
+    }),
+    receivesYourDm: t.boolean({
+      description: 'Whether the caller can send the user a direct message.',
+      ...reads('receives_your_dm'),
+      resolve: (u) => u.x.receives_your_dm,
+    }),
+    publicMetrics: t.field({ type: UserPublicMetricsRef, ...reads('public_metrics'), resolve: (u) => u.x.public_metrics }),
+    affiliation: t.field({
+      type: UserAffiliationRef,
+      ...reads('affiliation'),
+      resolve: (u, _args, _context, info) => planned(u.plan, info, u.x.affiliation),
+    }),
+    pinnedTweetId: t.string({ ...reads('pinned_tweet_id'), resolve: (u) => u.x.pinned_tweet_id }),
+    pinnedTweet: t.field({
+      type: TweetRef,
+      description: 'The post pinned to the profile.',
+      ...links('pinned_tweet_id', { kind: 'tweet', expansion: 'pinned_tweet_id' }),
+      resolve: (u, _args, context, info) => loadLinked<Tweet>(context, u.plan, info, u.x.pinned_tweet_id),
+    }),
+    mostRecentTweetId: t.string({ ...reads('most_recent_tweet_id'), resolve: (u) => u.x.most_recent_tweet_id }),
+    mostRecentTweet: t.field({
+      type: TweetRef,
+      description: "The user's latest post.",
+      ...links('most_recent_tweet_id', { kind: 'tweet', expansion: 'most_recent_tweet_id' }),
+      resolve: (u, _args, context, info) => loadLinked<Tweet>(context, u.plan, info, u.x.most_recent_tweet_id),
+    }),
+    withheld: t.field({ type: UserWithheldRef, ...reads('withheld'), resolve: (u) => u.x.withheld }),
+  }),
+});
