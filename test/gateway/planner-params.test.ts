@@ -230,6 +230,24 @@ const cases: Case[] = [
     calls: () => [events({ 'dm_event.fields': 'text' }, '5'), events({ 'dm_event.fields': 'text' }, '6')],
   },
   {
+    name: "the README's example",
+    query: () =>
+      `{ dmEvents(first: 10) { edges { cursor node { eventType createdAt text sender { username profileImageUrl }
+         attachments { media { type url previewImageUrl } } entities { hashtags { tag start end } urls { expandedUrl } } } }
+         pageInfo { hasNextPage endCursor } } }`,
+    calls: () => [
+      events(
+        {
+          'dm_event.fields': 'attachments,created_at,entities,event_type,sender_id,text',
+          expansions: 'attachments.media_keys,sender_id',
+          'media.fields': 'preview_image_url,type,url',
+          'user.fields': 'profile_image_url,username',
+        },
+        '10',
+      ),
+    ],
+  },
+  {
     name: 'tweet fields of a referenced tweet',
     query: () =>
       '{ dmEvents { nodes { referencedTweets { createdAt publicMetrics { likeCount } editControls { editsRemaining } possiblySensitive } } } }',
