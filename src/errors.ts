@@ -114,16 +114,19 @@ export class UpstreamError extends GatewayError {
   }
 }
 
-/** Turns a gateway error into the `GraphQLError` clients see; anything else is left for yoga to mask. */
-export function toGraphQLError(error: unknown): GraphQLError | undefined {
-  if (error instanceof GraphQLError) {
-    return error.originalError ? toGraphQLError(error.originalError) : error;
-  }
-  if (error instanceof GatewayError) {
-    return new GraphQLError(error.message, {
-      originalError: error,
-      extensions: { code: error.code, ...error.extensions() },
-    });
-  }
-  return undefined;
+/**
+ * The `GraphQLError` clients see for a gateway error: its message, `extensions.code` and X's problem, at the place
+ * (`located`, the error graphql-js raised at the field) where it happened.
+ */
+export function toGraphQLError(error: GatewayError, located?: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, {
+    ...(located && {
+      nodes: located.nodes,
+      source: located.source,
+      positions: located.positions,
+      path: located.path,
+    }),
+    originalError: error,
+    extensions: { code: error.code, ...error.extensions() },
+  });
 }

@@ -89,7 +89,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       isDev: development,
       maskError: (error, message, isDev) => {
         const gatewayError = gatewayErrorIn(error);
-        if (gatewayError) return toGraphQLError(gatewayError)!;
+        if (gatewayError) return toGraphQLError(gatewayError, error instanceof GraphQLError ? error : undefined);
         if (error instanceof GraphQLError && !error.originalError) return error;
         if (isDev && error instanceof Error) return new GraphQLError(error.message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
         return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
