@@ -46,6 +46,19 @@ function gatewayErrorIn(error: unknown): GatewayError | undefined {
   return undefined;
 }
 
+/**
+ * yoga's log, less the errors the gateway reports to clients on purpose (bad input, X's refusals): only what went
+ * wrong inside the gateway is logged as an error.
+ */
+const logger = {
+  debug: () => {},
+  info: () => {},
+  warn: (...args: unknown[]) => console.warn(...args),
+  error: (...args: unknown[]) => {
+    if (!args.some((arg) => gatewayErrorIn(arg))) console.error(...args);
+  },
+};
+
 /** Puts `extensions.rateLimit` on every result whose execution called X. */
 function rateLimitExtension(): Plugin<GatewayContext> {
   return {
@@ -78,6 +91,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     schema,
     graphqlEndpoint: options.graphqlEndpoint ?? '/graphql',
     landingPage: false,
+    logging: logger,
     context: ({ request }) =>
       createContext({
         transport,

@@ -1,0 +1,73 @@
+/**
+ * `npm start` with no X_API_BASE_URL: the gateway and the embedded sandbox in one process, the demo token printed,
+ * GraphiQL served from the package with a working example query and the token in its headers, and a clean exit on
+ * SIGTERM.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+let child: ChildProcess;
+let output = '';
+let base = '';
+
+beforeAll(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const env = { ...process.env, PORT: String(port), SANDBOX_TOKEN: 'start-test-token' };
+  delete env.X_API_BASE_URL;
+  child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const deadline = Date.now() + 30_000;
+  while (!output.includes('GraphiQL')) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the gateway did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}, 40_000);
+
+afterAll(() => {
+  if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+describe('npm start', () => {
+  it('says loudly that it runs against the sandbox, and prints the demo token', () => {
+    expect(output).toContain('SANDBOX MODE');
+    expect(output).toContain('start-test-token');
+  });
+
+  it('answers GraphQL with the demo token', async () => {
+    const response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer start-test-token' },
+      body: JSON.stringify({ query: '{ dmEvents(first: 2) { nodes { text sender { username } } } }' }),
+    });
+    const body = (await response.json()) as any;
+    expect(body.errors).toBeUndefined();
+    expect(body.data.dmEvents.nodes).toHaveLength(2);
+  });
+
+  it('serves GraphiQL from the package, with the example query and the token in its headers', async () => {
+    const response = await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } });
+    const html = await response.text();
+    expect(response.status).toBe(200);
+    expect(html).toContain('query Inbox');
+    expect(html).toContain('Bearer start-test-token');
+    expect(html).not.toMatch(/https?:\/\/(unpkg\.com|cdn\.jsdelivr\.net|esm\.sh)/);
+  });
+
+  it('exits 0 on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
