@@ -1,0 +1,98 @@
+/**
+ * The embedded X API sandbox: a real HTTP server (node:http) that answers the X API v2 Direct Messages endpoints
+ * (and the users/tweets lookups) with deterministic demo data, so the gateway runs and is tested offline.
+ *
+ * Tokens: the main demo user (`users[0]`, @sandbox_demo) answers to `mainToken` (default `SANDBOX_TOKEN` or
+ * `sandbox-token`); the other 23 users to `sandbox-token-1` .. `sandbox-token-23`; `sandbox-app-only-token` plays an
+ * app-only bearer token and gets X's 403. See `types.ts` for the option and method docs.
+ *
+ * @see https://docs.x.com/x-api/direct-messages/lookup/introduction
+ */
+import { generateDemoData } from './data/index.js';
+import { FaultQueue } from './faults.js';
+import { RateLimiter } from './rate-limit.js';
+import { SandboxHttpServer, type ServerState } from './server.js';
+import { DemoStore } from './store.js';
+import type { DemoUser, Sandbox, SandboxOptions } from './types.js';
+
+export type {
+  DemoConversation, DemoData, DemoUser, EntityShape, Fault, RecordedRequest, Sandbox, SandboxOptions,
+} from './types.js';
+
+export const DEFAULT_SEED = 42;
+export const DEFAULT_MAIN_TOKEN = 'sandbox-token';
+export const APP_ONLY_TOKEN = 'sandbox-app-only-token';
+/** The seeds' figure: 300 requests per 15 minutes per user, shared by the DM GET endpoints. */
+export const DEFAULT_RATE_LIMIT = { limit: 300, windowMs: 15 * 60_000 } as const;
+
+/** The token of demo user `index` (0 is the main user). */
+export function demoToken(index: number, mainToken: string): string {
+  return index === 0 ? mainToken : `sandbox-token-${index}`;
+}
+
+export function createSandbox(options: SandboxOptions = {}): Sandbox {
+  const seed = options.seed ?? DEFAULT_SEED;
+  const now = options.now ?? new Date(Math.floor(Date.now() / 60_000) * 60_000);
+  const mainToken = options.mainToken ?? process.env.SANDBOX_TOKEN ?? DEFAULT_MAIN_TOKEN;
+  const rate = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+
+  const store = new DemoStore(generateDemoData(seed, now));
+  const users: DemoUser[] = store.data.users.map((u, i) => ({ id: u.id, username: u.username, name: u.name, token: demoToken(i, mainToken) }));
+  const tokens = new Map(users.map((u, i) => [u.token, store.data.users[i]!]));
+  const state: ServerState = {
+    store,
+    tokens,
+    appOnlyToken: APP_ONLY_TOKEN,
+    entityShape: options.entityShape ?? 'top-level',
+    limiter: new RateLimiter(rate.limit, rate.windowMs),
+    faults: new FaultQueue(),
+    requests: [],
+  };
+  const http = new SandboxHttpServer(state);
+  let baseUrl: string | undefined;
+
+  return {
+    listen(port = 0, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        http.server.once('error', reject);
+        http.server.listen(port, host, () => {
+          http.server.off('error', reject);
+          const address = http.server.address();
+          const actual = typeof address === 'object' && address ? address.port : port;
+          baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
+          resolve(baseUrl);
+        });
+      });
+    },
+    get url() {
+      if (!baseUrl) throw new Error('The sandbox is not listening yet: await listen() first.');
+      return baseUrl;
+    },
+    close: () => http.close(),
+    get requests() {
+      return state.requests;
+    },
+    clearRequests() {
+      state.requests.length = 0;
+    },
+    injectFaults(fault, times = 1) {
+      state.faults.add(fault, times);
+    },
+    clearFaults() {
+      state.faults.clear();
+    },
+    setEntityShape(shape) {
+      state.entityShape = shape;
+    },
+    setRateLimit(limit, windowMs) {
+      state.limiter.configure(limit, windowMs);
+    },
+    resetRateLimits() {
+      state.limiter.reset();
+    },
+    users,
+    appOnlyToken: APP_ONLY_TOKEN,
+    data: store.data,
+    visibleEvents: (userId, conversationId) => store.visibleEvents(userId, conversationId),
+  };
+}

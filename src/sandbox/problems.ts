@@ -1,0 +1,21 @@
+/** X's fixed problem bodies (RFC 7807, sent as `application/problem+json`), word for word. */
+import { STATUS_CODES } from 'node:http';
+
+export const UNAUTHORIZED = { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' } as const;
+
+export const UNSUPPORTED_AUTHENTICATION = {
+  title: 'Unsupported Authentication',
+  detail:
+    'Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].',
+  type: 'https://api.twitter.com/2/problems/unsupported-authentication',
+  status: 403,
+} as const;
+
+export const TOO_MANY_REQUESTS = { title: 'Too Many Requests', type: 'about:blank', status: 429, detail: 'Too Many Requests' } as const;
+
+/** X's generic body for a bare status (404, 405, 5xx): the reason phrase as title and detail. */
+export function statusProblem(status: number): { title: string; type: 'about:blank'; status: number; detail: string } {
+  if (status === 429) return { ...TOO_MANY_REQUESTS };
+  const phrase = STATUS_CODES[status] ?? 'Error';
+  return { title: phrase, type: 'about:blank', status, detail: phrase };
+}
