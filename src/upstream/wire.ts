@@ -74,9 +74,11 @@ export type Tweet = Omit<Schemas['Tweet'], 'created_at'> & {
 
 export type MediaType = 'photo' | 'video' | 'animated_gif';
 
-export type Media = Omit<Schemas['Video'] & Schemas['Photo'] & Schemas['AnimatedGif'], 'type'> & {
-  type: MediaType;
-};
+export type Media = Omit<Schemas['Photo'], 'type'> &
+  Omit<Schemas['Video'], 'type'> &
+  Omit<Schemas['AnimatedGif'], 'type'> & {
+    type: MediaType;
+  };
 
 export type Variant = Schemas['Variant'];
 export type Place = Schemas['Place'];

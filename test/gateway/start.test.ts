@@ -23,7 +23,7 @@ let base = '';
 beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, PORT: String(port), SANDBOX_TOKEN: 'start-test-token' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_TOKEN: 'start-test-token' };
   delete env.X_API_BASE_URL;
   child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (chunk) => (output += chunk));
