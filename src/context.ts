@@ -5,6 +5,7 @@
 import { Loaders } from './loaders/loaders.js';
 import type { CursorCodec } from './paging/cursor.js';
 import type { UpstreamTransport } from './upstream/client.js';
+import type { RateLimitBook } from './upstream/rate-limits.js';
 import { XSession } from './upstream/session.js';
 
 export interface GatewayContext {
@@ -19,8 +20,9 @@ export function createContext(options: {
   transport: UpstreamTransport;
   authorization: string;
   cursors: CursorCodec;
+  budgets: RateLimitBook;
   signal?: AbortSignal;
 }): GatewayContext {
-  const x = new XSession(options.transport, options.authorization, options.signal);
+  const x = new XSession(options.transport, options.authorization, options.signal, options.budgets);
   return { x, loaders: new Loaders(x), cursors: options.cursors };
 }

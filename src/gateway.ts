@@ -11,6 +11,7 @@ import { GatewayError, toGraphQLError } from './errors.js';
 import { CursorCodec } from './paging/cursor.js';
 import { schema } from './schema/index.js';
 import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
+import { RateLimitBook } from './upstream/rate-limits.js';
 
 export interface GatewayOptions {
   /** Where X is: its origin (`https://api.x.com`, or a sandbox's URL), or a transport of your own. */
@@ -85,6 +86,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       : undefined;
   const transport = client ?? (options.upstream as UpstreamTransport);
   const cursors = new CursorCodec(options.cursorSecret);
+  const budgets = new RateLimitBook();
   const development = options.development ?? false;
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
@@ -97,6 +99,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         transport,
         authorization: request.headers.get('authorization') ?? '',
         cursors,
+        budgets,
         signal: request.signal,
       }),
     maskedErrors: {

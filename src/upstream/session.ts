@@ -3,11 +3,12 @@
  * calls are made once, and calls that differ only in the fields they ask for, made in the same tick, become one call
  * asking for the union (two aliases of the same connection cost one call).
  */
-import { UnauthenticatedError } from '../errors.js';
+import { RateLimitedError, UnauthenticatedError } from '../errors.js';
 import { mergeParams } from '../loaders/loaders.js';
 import type { XParams } from '../planner/plan.js';
 import type { RateLimit } from './rate-limit.js';
 import type { UpstreamTransport } from './client.js';
+import { RateLimitBook } from './rate-limits.js';
 
 const BEARER = /^Bearer [\x21-\x7e]+$/;
 
@@ -45,26 +46,44 @@ export class XSession {
   rateLimit: RateLimit | undefined;
   private readonly shared = new Map<string, SharedCall[]>();
 
+  private readonly budgetKey: string;
+
   constructor(
     private readonly transport: UpstreamTransport,
     private readonly authorization: string,
     private readonly signal?: AbortSignal,
-  ) {}
+    private readonly budgets?: RateLimitBook,
+  ) {
+    this.budgetKey = RateLimitBook.keyOf(authorization);
+  }
 
   /** One call to X; the answer's body. Throws the gateway's errors. */
   async get<T>(path: string, query: Readonly<Record<string, string | undefined>>): Promise<T> {
     if (!BEARER.test(this.authorization)) {
       throw new UnauthenticatedError('This request needs `Authorization: Bearer <X user token>`.');
     }
+    this.budgets?.assertBudget(this.budgetKey);
     this.calls += 1;
-    const response = await this.transport.get<T>({
-      path,
-      query: { ...query },
-      authorization: this.authorization,
-      ...(this.signal && { signal: this.signal }),
-    });
-    if (response.rateLimit) this.rateLimit = response.rateLimit;
-    return response.body;
+    try {
+      const response = await this.transport.get<T>({
+        path,
+        query: { ...query },
+        authorization: this.authorization,
+        ...(this.signal && { signal: this.signal }),
+      });
+      if (response.rateLimit) this.noteRateLimit(response.rateLimit);
+      return response.body;
+    } catch (error) {
+      if (error instanceof RateLimitedError && error.resetAt) {
+        this.noteRateLimit({ limit: this.rateLimit?.limit ?? 0, remaining: 0, resetAt: error.resetAt });
+      }
+      throw error;
+    }
+  }
+
+  private noteRateLimit(rateLimit: RateLimit): void {
+    this.rateLimit = rateLimit;
+    this.budgets?.record(this.budgetKey, rateLimit);
   }
 
   /**

@@ -1,0 +1,59 @@
+/**
+ * X's rate limit, seen through the gateway: `extensions.rateLimit` on every answer that called X, 429 as RATE_LIMITED
+ * with `resetAt`, and a token X reported spent failing fast without another call, while other tokens go on.
+ */
+import { describe, expect, it } from 'vitest';
+import { useGateway } from '../support/harness.js';
+
+const h = useGateway();
+const QUERY = '{ dmEvents(first: 1) { nodes { text } } }';
+
+describe('rate limits', () => {
+  it('every answer that called X carries the latest budget X reported', async () => {
+    const first = await h.query(QUERY, undefined, h.sandbox.users[4]!.token);
+    const second = await h.query(QUERY, undefined, h.sandbox.users[4]!.token);
+    const a = first.extensions!.rateLimit as { limit: number; remaining: number; resetAt: string };
+    const b = second.extensions!.rateLimit as typeof a;
+    expect(b.limit).toBe(a.limit);
+    expect(b.remaining).toBe(a.remaining - 1);
+    expect(Number.isNaN(Date.parse(b.resetAt))).toBe(false);
+  });
+
+  it('an answer that did not call X has none', async () => {
+    const answer = await h.query('{ dmConversation(conversationId: "1-2") { id } }');
+    expect(h.calls()).toHaveLength(0);
+    expect(answer.extensions?.rateLimit).toBeUndefined();
+  });
+
+  it("X's 429 is RATE_LIMITED with resetAt, and the token then fails fast while other tokens go on", async () => {
+    const token = h.sandbox.users[5]!.token;
+    h.sandbox.injectFaults({ type: 'status', status: 429 });
+    const limited = await h.query(QUERY, undefined, token);
+    expect(limited.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(Date.parse(limited.errors![0]!.extensions!.resetAt as string)).toBeGreaterThan(Date.now() - 1000);
+    expect(h.calls()).toHaveLength(1);
+
+    const again = await h.query(QUERY, undefined, token);
+    expect(again.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(h.calls()).toHaveLength(1);
+
+    const other = await h.query(QUERY, undefined, h.sandbox.users[6]!.token);
+    expect(other.errors).toBeUndefined();
+    expect(h.calls()).toHaveLength(2);
+  });
+
+  it('a budget spent to 0 fails fast before X refuses', async () => {
+    h.sandbox.setRateLimit(2, 60_000);
+    try {
+      const token = h.sandbox.users[7]!.token;
+      expect((await h.query(QUERY, undefined, token)).errors).toBeUndefined();
+      expect((await h.query(QUERY, undefined, token)).errors).toBeUndefined();
+      const spent = await h.query(QUERY, undefined, token);
+      expect(spent.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+      expect(h.calls()).toHaveLength(2);
+      expect(h.calls().every((call) => call.status === 200)).toBe(true);
+    } finally {
+      h.sandbox.setRateLimit(100_000, 900_000);
+    }
+  });
+});
