@@ -8,21 +8,12 @@
  */
 import DataLoader from 'dataloader';
 import { NotFoundError } from '../errors.js';
-import type { XKind } from '../planner/needs.js';
-import type { LoadPlan, Planned, SelectionPlan, XParams } from '../planner/plan.js';
+import { DEFAULT_FIELDS, FIELDS_PARAM, type XKind } from '../planner/needs.js';
+import { type LoadPlan, type Planned, type SelectionPlan, type XParams, mergeParams } from '../planner/plan.js';
 import type { XSession } from '../upstream/session.js';
 import type { Includes, Problem } from '../upstream/wire.js';
 
 type LinkKind = Exclude<XKind, 'dm_event'>;
-
-/** Fields X returns without being asked, per kind: objects always carry them. */
-const DEFAULT_FIELDS: Record<LinkKind, readonly string[]> = {
-  user: ['id', 'name', 'username'],
-  tweet: ['id', 'text', 'edit_history_tweet_ids'],
-  media: ['media_key', 'type'],
-  poll: ['id', 'options'],
-  place: ['id', 'full_name'],
-};
 
 const KEY_FIELD: Record<LinkKind, string> = { user: 'id', tweet: 'id', media: 'media_key', poll: 'id', place: 'id' };
 
@@ -33,14 +24,6 @@ const INCLUDES_KEY: Record<LinkKind, keyof Includes> = {
   media: 'media',
   poll: 'polls',
   place: 'places',
-};
-
-const FIELDS_PARAM: Record<LinkKind, string> = {
-  user: 'user.fields',
-  tweet: 'tweet.fields',
-  media: 'media.fields',
-  poll: 'poll.fields',
-  place: 'place.fields',
 };
 
 /** X's `resource_type` of a partial not-found error, per kind. */
@@ -73,22 +56,6 @@ function isSubset(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
 
 function splitList(value: string | undefined): string[] {
   return value ? value.split(',') : [];
-}
-
-/** The union of several calls' parameters, list by list. */
-export function mergeParams(all: readonly XParams[]): XParams {
-  if (all.length === 1) return all[0]!;
-  const sets = new Map<string, Set<string>>();
-  for (const params of all) {
-    for (const [name, value] of Object.entries(params)) {
-      let set = sets.get(name);
-      if (!set) sets.set(name, (set = new Set()));
-      for (const item of value.split(',')) set.add(item);
-    }
-  }
-  const merged: Record<string, string> = {};
-  for (const [name, set] of sets) merged[name] = [...set].sort().join(',');
-  return merged;
 }
 
 export class Loaders {
@@ -170,10 +137,8 @@ export class Loaders {
   private lookup(kind: LinkKind): DataLoader<Key, object | null> {
     let loader = this.lookups[kind];
     if (!loader) {
-      loader = new DataLoader<Key, object | null>((keys) => this.batch(kind, keys), {
-        cache: false,
-        maxBatchSize: Number.MAX_SAFE_INTEGER,
-      });
+      // No cache here: `known` is the cache, and it knows which fields each object was asked for.
+      loader = new DataLoader<Key, object | null>((keys) => this.batch(kind, keys), { cache: false });
       this.lookups[kind] = loader;
     }
     return loader;

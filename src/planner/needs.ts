@@ -8,6 +8,25 @@
 /** The X objects the gateway reads. Each GraphQL type that stands for one says which in its `extensions.xKind`. */
 export type XKind = 'dm_event' | 'user' | 'tweet' | 'media' | 'poll' | 'place';
 
+/** The query parameter that lists the fields a call asks for, per kind. */
+export const FIELDS_PARAM: Readonly<Record<XKind, string>> = {
+  dm_event: 'dm_event.fields',
+  user: 'user.fields',
+  tweet: 'tweet.fields',
+  media: 'media.fields',
+  poll: 'poll.fields',
+  place: 'place.fields',
+};
+
+/** Fields X returns for an included or looked-up object without being asked. */
+export const DEFAULT_FIELDS: Readonly<Record<Exclude<XKind, 'dm_event'>, readonly string[]>> = {
+  user: ['id', 'name', 'username'],
+  tweet: ['id', 'text', 'edit_history_tweet_ids'],
+  media: ['media_key', 'type'],
+  poll: ['id', 'options'],
+  place: ['id', 'full_name'],
+};
+
 /** Kinds X lets a call fetch by id (`/2/users?ids=`, `/2/tweets?ids=`); the others arrive only through expansions. */
 export const LOOKUP_KINDS = ['user', 'tweet'] as const;
 

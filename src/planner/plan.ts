@@ -40,3 +40,31 @@ export const EMPTY_PLAN: SelectionPlan = Object.freeze({ children: Object.freeze
 export function childPlan(plan: SelectionPlan, responseKey: string | number): SelectionPlan {
   return plan.children[responseKey as string] ?? EMPTY_PLAN;
 }
+
+/** The union of several calls' parameters, list by list. */
+export function mergeParams(all: readonly XParams[]): XParams {
+  if (all.length === 1) return all[0]!;
+  const sets = new Map<string, Set<string>>();
+  for (const params of all) {
+    for (const [name, value] of Object.entries(params)) {
+      let set = sets.get(name);
+      if (!set) sets.set(name, (set = new Set()));
+      for (const item of value.split(',')) set.add(item);
+    }
+  }
+  const merged: Record<string, string> = {};
+  for (const [name, set] of sets) merged[name] = [...set].sort().join(',');
+  return merged;
+}
+
+/** Whether a call made with `params` asked for everything in `wanted`. */
+export function paramsCover(params: XParams, wanted: XParams): boolean {
+  for (const [name, value] of Object.entries(wanted)) {
+    const have = params[name];
+    if (have === undefined) return false;
+    if (have === value) continue;
+    const haveSet = new Set(have.split(','));
+    for (const item of value.split(',')) if (!haveSet.has(item)) return false;
+  }
+  return true;
+}

@@ -4,8 +4,7 @@
  * asking for the union (two aliases of the same connection cost one call).
  */
 import { RateLimitedError, UnauthenticatedError } from '../errors.js';
-import { mergeParams } from '../loaders/loaders.js';
-import type { XParams } from '../planner/plan.js';
+import { type XParams, mergeParams, paramsCover } from '../planner/plan.js';
 import type { RateLimit } from './rate-limit.js';
 import type { UpstreamTransport } from './client.js';
 import { RateLimitBook } from './rate-limits.js';
@@ -17,17 +16,6 @@ interface SharedCall {
   readonly wanted: XParams[];
   params?: XParams;
   promise: Promise<unknown>;
-}
-
-function isCoveredBy(wanted: XParams, params: XParams): boolean {
-  for (const [name, value] of Object.entries(wanted)) {
-    const have = params[name];
-    if (have === undefined) return false;
-    if (have === value) continue;
-    const haveSet = new Set(have.split(','));
-    for (const item of value.split(',')) if (!haveSet.has(item)) return false;
-  }
-  return true;
 }
 
 function callKey(path: string, fixed: Readonly<Record<string, string | undefined>>): string {
@@ -46,15 +34,18 @@ export class XSession {
   rateLimit: RateLimit | undefined;
   private readonly shared = new Map<string, SharedCall[]>();
 
-  private readonly budgetKey: string;
+  /** The token's key in the rate-limit book, hashed on the first call (requests that call nothing never pay it). */
+  private budgetKeyCache: string | undefined;
 
   constructor(
     private readonly transport: UpstreamTransport,
     private readonly authorization: string,
     private readonly signal?: AbortSignal,
     private readonly budgets?: RateLimitBook,
-  ) {
-    this.budgetKey = RateLimitBook.keyOf(authorization);
+  ) {}
+
+  private get budgetKey(): string {
+    return (this.budgetKeyCache ??= RateLimitBook.keyOf(this.authorization));
   }
 
   /** One call to X; the answer's body. Throws the gateway's errors. */
@@ -103,7 +94,7 @@ export class XSession {
         call.wanted.push(fields);
         return call.promise as Promise<{ body: T; params: XParams }>;
       }
-      if (isCoveredBy(fields, call.params)) return call.promise as Promise<{ body: T; params: XParams }>;
+      if (paramsCover(call.params, fields)) return call.promise as Promise<{ body: T; params: XParams }>;
     }
     const call: SharedCall = { wanted: [fields], promise: Promise.resolve() };
     call.promise = new Promise<void>((resolve) => process.nextTick(resolve)).then(async () => {
