@@ -1,6 +1,5 @@
 /**
- * Every kind of sandbox answer, validated against X's own OpenAPI spec (`../shared/x-openapi-dm.json`, beside the
- * repo). The spec's `discriminator`s are not applied by ajv, so problems and media are also checked against the
+ * Every kind of sandbox answer, validated against X's own OpenAPI spec (`spec/x-openapi-dm.json`). The spec's `discriminator`s are not applied by ajv, so problems and media are also checked against the
  * schema their discriminator maps them to.
  */
 import { readFileSync } from 'node:fs';
@@ -12,7 +11,7 @@ import type { Sandbox } from '../../src/sandbox/index.js';
 import { DM_EVENT_EXPANSIONS, DM_EVENT_FIELDS, MEDIA_FIELDS, PLACE_FIELDS, POLL_FIELDS, TWEET_EXPANSIONS, TWEET_FIELDS, USER_EXPANSIONS, USER_FIELDS } from '../../src/upstream/wire.js';
 import { get, type Answer, type Query, startSandbox } from './helpers.js';
 
-const specPath = fileURLToPath(new URL('../../../shared/x-openapi-dm.json', import.meta.url));
+const specPath = fileURLToPath(new URL('../../spec/x-openapi-dm.json', import.meta.url));
 const spec = JSON.parse(readFileSync(specPath, 'utf8'));
 // OpenAPI 3.0 schemas carry keywords JSON Schema does not know (discriminator, example): strict mode off.
 const ajv = new Ajv({ strict: false, allErrors: true });
