@@ -20,7 +20,7 @@ import {
 } from 'graphql';
 import { DM_EVENT_EXPANSIONS, TWEET_EXPANSIONS, USER_EXPANSIONS } from '../upstream/wire.js';
 import { type CollectContext, collectSubfields } from './collect.js';
-import { KIND_KEY, LOOKUP_KINDS, NEEDS_KEY, type XKind, type XLink, type XNeeds } from './needs.js';
+import { FIELDS_PARAM, KIND_KEY, LOOKUP_KINDS, NEEDS_KEY, type XKind, type XLink, type XNeeds } from './needs.js';
 import type { SelectionPlan, XParams } from './plan.js';
 
 /** What is called: a DM endpoint, or one of the lookups by id. */
@@ -39,16 +39,6 @@ const EXPANSIONS: Record<CallKind, ReadonlySet<string>> = {
   dm_event: new Set(DM_EVENT_EXPANSIONS),
   user: new Set(USER_EXPANSIONS),
   tweet: new Set(TWEET_EXPANSIONS),
-};
-
-/** The `*.fields` parameter that lists the fields of each kind. */
-const FIELDS_PARAM: Record<XKind, string> = {
-  dm_event: 'dm_event.fields',
-  user: 'user.fields',
-  tweet: 'tweet.fields',
-  media: 'media.fields',
-  poll: 'poll.fields',
-  place: 'place.fields',
 };
 
 /** Fields X always returns, which no call needs to ask for. */
@@ -202,7 +192,7 @@ function variablesKey(info: GraphQLResolveInfo): string {
  * The plan of the X call made by the field being resolved (`info`), whose selection is read on `type` (the
  * connection type, or the concrete type of a node). Memoised per document position.
  */
-export function planField(info: GraphQLResolveInfo, kind: CallKind, type: GraphQLObjectType = info.returnType as GraphQLObjectType): CallPlan {
+export function planField(info: GraphQLResolveInfo, kind: CallKind, type: GraphQLObjectType): CallPlan {
   const first = info.fieldNodes[0]!;
   let entries = memo.get(first);
   if (!entries) memo.set(first, (entries = []));

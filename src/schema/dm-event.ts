@@ -7,8 +7,9 @@ import { NotFoundError } from '../errors.js';
 import { links, reads, xKind } from '../planner/needs.js';
 import { planField } from '../planner/planner.js';
 import type { Planned } from '../planner/plan.js';
-import { DM_EVENT_TYPES, ID_PATTERNS, type DmEntities, type DmEvent, type DmEventAnswer, type Media, type Tweet, type User } from '../upstream/wire.js';
+import { DM_EVENT_TYPES, ID_PATTERNS, type DmEntities, type DmEvent, type DmEventAnswer, type Tweet, type User } from '../upstream/wire.js';
 import { builder } from './builder.js';
+import { attachedMedia } from './media.js';
 import { CashtagEntityRef, HashtagEntityRef, MentionEntityRef, UrlEntityRef } from './entities.js';
 import { loadLinked, loadLinkedList, planned, plannedList } from './links.js';
 import { DmEventTypeEnum } from './dm-event-type.js';
@@ -21,13 +22,7 @@ const DmAttachmentsRef = builder.objectRef<Planned<DmAttachments>>('DmAttachment
   description: 'What is attached to a message.',
   fields: (t) => ({
     mediaKeys: t.stringList({ nullable: false, resolve: (a) => a.x.media_keys ?? [] }),
-    media: t.field({
-      type: [MediaRef],
-      nullable: false,
-      description: 'The attached photos, videos and GIFs.',
-      ...links([], { kind: 'media', expansion: 'attachments.media_keys' }),
-      resolve: (a, _args, context, info) => loadLinkedList<Media>(context, a.plan, info, a.x.media_keys ?? []) ?? [],
-    }),
+    media: t.field({ type: [MediaRef], nullable: false, ...attachedMedia }),
     cardIds: t.stringList({ nullable: false, resolve: (a) => a.x.card_ids ?? [] }),
   }),
 });

@@ -2,11 +2,15 @@
  * `Media`: a photo, video or animated GIF (`media.fields`). X's spec splits it by `type`; here it is one type whose
  * video-only fields are null for photos and so on.
  */
-import { reads, xKind } from '../planner/needs.js';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { GatewayContext } from '../context.js';
+import { links, reads, xKind } from '../planner/needs.js';
+import type { Planned } from '../planner/plan.js';
 import type { components } from '../upstream/generated/x-api.js';
-import type { MediaType, Variant } from '../upstream/wire.js';
+import type { Media, MediaType, Variant } from '../upstream/wire.js';
 import { builder } from './builder.js';
 import { xEnum } from './enums.js';
+import { loadLinkedList } from './links.js';
 import { MediaRef } from './refs.js';
 
 type Video = components['schemas']['Video'];
@@ -19,36 +23,39 @@ export const MEDIA_TYPES = ['photo', 'video', 'animated_gif'] as const satisfies
 
 export const MediaTypeEnum = xEnum('MediaType', MEDIA_TYPES, 'What kind of media an object is.');
 
-const playback = {
-  playback0Count: 'How many users started the video (made it through 0%).',
-  playback25Count: 'How many users made it through 25% of the video.',
-  playback50Count: 'How many users made it through 50% of the video.',
-  playback75Count: 'How many users made it through 75% of the video.',
-  playback100Count: 'How many users watched the whole video.',
-};
+/** The playback counts every private video metric has: GraphQL name, X name, description. */
+const PLAYBACK_COUNTS = [
+  ['playback0Count', 'playback_0_count', 'How many users started the video (made it through 0%).'],
+  ['playback25Count', 'playback_25_count', 'How many users made it through 25% of the video.'],
+  ['playback50Count', 'playback_50_count', 'How many users made it through 50% of the video.'],
+  ['playback75Count', 'playback_75_count', 'How many users made it through 75% of the video.'],
+  ['playback100Count', 'playback_100_count', 'How many users watched the whole video.'],
+] as const;
 
 const MediaNonPublicMetricsRef = builder.objectRef<NonPublicMetrics>('MediaNonPublicMetrics').implement({
   description: 'Private playback metrics of a video, visible to its owner only.',
-  fields: (t) => ({
-    playback0Count: t.exposeInt('playback_0_count', { description: playback.playback0Count }),
-    playback25Count: t.exposeInt('playback_25_count', { description: playback.playback25Count }),
-    playback50Count: t.exposeInt('playback_50_count', { description: playback.playback50Count }),
-    playback75Count: t.exposeInt('playback_75_count', { description: playback.playback75Count }),
-    playback100Count: t.exposeInt('playback_100_count', { description: playback.playback100Count }),
-  }),
+  fields: (t) => Object.fromEntries(PLAYBACK_COUNTS.map(([name, key, description]) => [name, t.exposeInt(key, { description })])),
 });
 
 const MediaPlaybackMetricsRef = builder.objectRef<PlaybackMetrics>('MediaPlaybackMetrics').implement({
   description: 'Private playback metrics of a video, organic or promoted, visible to its owner only.',
   fields: (t) => ({
-    playback0Count: t.exposeInt('playback_0_count', { description: playback.playback0Count }),
-    playback25Count: t.exposeInt('playback_25_count', { description: playback.playback25Count }),
-    playback50Count: t.exposeInt('playback_50_count', { description: playback.playback50Count }),
-    playback75Count: t.exposeInt('playback_75_count', { description: playback.playback75Count }),
-    playback100Count: t.exposeInt('playback_100_count', { description: playback.playback100Count }),
+    ...Object.fromEntries(PLAYBACK_COUNTS.map(([name, key, description]) => [name, t.exposeInt(key, { description })])),
     viewCount: t.exposeInt('view_count', { description: 'How many times the video was viewed.' }),
   }),
 });
+
+/** The media an object's `attachments.media_keys` name (a DM's or a post's), expanded where the call can. */
+export const attachedMedia = {
+  description: 'The attached photos, videos and GIFs.',
+  ...links([], { kind: 'media', expansion: 'attachments.media_keys' }),
+  resolve: (
+    attachments: Planned<{ media_keys?: string[] }>,
+    _args: unknown,
+    context: GatewayContext,
+    info: GraphQLResolveInfo,
+  ) => loadLinkedList<Media>(context, attachments.plan, info, attachments.x.media_keys ?? []) ?? [],
+};
 
 const MediaPublicMetricsRef = builder.objectRef<PublicMetrics>('MediaPublicMetrics').implement({
   description: 'Public metrics of a video.',

@@ -9,6 +9,7 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
+import { FIELDS_PARAM } from '../planner/needs.js';
 import { planField } from '../planner/planner.js';
 import type { Planned, SelectionPlan } from '../planner/plan.js';
 import { ID_PATTERNS } from '../upstream/wire.js';
@@ -41,12 +42,10 @@ function decode(globalId: string, argument: string): { typename: string; id: str
 }
 
 async function resolveNode(
-  globalId: string,
-  argument: string,
+  { typename, id }: { typename: string; id: string },
   context: GatewayContext,
   info: GraphQLResolveInfo,
 ): Promise<NodeValue | null> {
-  const { typename, id } = decode(globalId, argument);
   const type = info.schema.getType(typename) as GraphQLObjectType;
   let value: NodeValue | null;
   switch (typename) {
@@ -59,7 +58,7 @@ async function resolveNode(
     default: {
       const kind = typename === 'User' ? 'user' : 'tweet';
       const { params, plan } = planField(info, kind, type);
-      const fields = params[`${kind}.fields`]?.split(',') ?? [];
+      const fields = params[FIELDS_PARAM[kind]]?.split(',') ?? [];
       const loadPlan: SelectionPlan = { children: plan.children, load: { kind, fields, batch: params } };
       value = await context.loaders.load<object>(loadPlan, id);
     }
@@ -73,7 +72,7 @@ builder.queryFields((t) => ({
     type: builder.nodeInterfaceRef(),
     description: 'Refetches a DmEvent, DmConversation, User or Tweet by its global `id`.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context, info) => resolveNode(String(args.id), 'id', context, info) as Promise<never>,
+    resolve: (_root, args, context, info) => resolveNode(decode(String(args.id), 'id'), context, info) as Promise<never>,
   }),
   nodes: t.field({
     type: [builder.nodeInterfaceRef()],
@@ -84,9 +83,9 @@ builder.queryFields((t) => ({
       if (args.ids.length > MAX_NODES) {
         throw new BadUserInputError(`\`ids\` takes at most ${MAX_NODES} ids.`, { argument: 'ids' });
       }
-      const ids = args.ids.map((id) => String(id));
-      ids.forEach((id) => decode(id, 'ids'));
-      return ids.map((id) => resolveNode(id, 'ids', context, info)) as never;
+      // Every id is checked before any is loaded, so one bad id costs no call.
+      const decoded = args.ids.map((id) => decode(String(id), 'ids'));
+      return decoded.map((id) => resolveNode(id, context, info)) as never;
     },
   }),
 }));

@@ -7,6 +7,7 @@ import type { Planned } from '../planner/plan.js';
 import type { components } from '../upstream/generated/x-api.js';
 import type { Article, Media, MediaMetadata, Place, Poll, Tweet, User } from '../upstream/wire.js';
 import { builder } from './builder.js';
+import { attachedMedia } from './media.js';
 import { CashtagEntityRef, HashtagEntityRef, MentionEntityRef, UrlEntityRef } from './entities.js';
 import { xEnum } from './enums.js';
 import { loadLinked, loadLinkedList, planned, plannedList } from './links.js';
@@ -107,13 +108,7 @@ const TweetAttachmentsRef = builder.objectRef<Planned<TweetAttachments>>('TweetA
   description: 'What is attached to a post.',
   fields: (t) => ({
     mediaKeys: t.stringList({ nullable: false, resolve: (a) => a.x.media_keys ?? [] }),
-    media: t.field({
-      type: [MediaRef],
-      nullable: false,
-      description: 'The attached photos, videos and GIFs.',
-      ...links([], { kind: 'media', expansion: 'attachments.media_keys' }),
-      resolve: (a, _args, context, info) => loadLinkedList<Media>(context, a.plan, info, a.x.media_keys ?? []) ?? [],
-    }),
+    media: t.field({ type: [MediaRef], nullable: false, ...attachedMedia }),
     pollIds: t.stringList({ nullable: false, resolve: (a) => a.x.poll_ids ?? [] }),
     polls: t.field({
       type: [PollRef],
