@@ -5,7 +5,7 @@
 import { Loaders } from './loaders/loaders.js';
 import type { CursorCodec } from './paging/cursor.js';
 import type { UpstreamTransport } from './upstream/client.js';
-import type { RateLimitBook } from './upstream/rate-limits.js';
+import type { RateLimitBook } from './upstream/rate-limit-book.js';
 import { XSession } from './upstream/session.js';
 
 export interface GatewayContext {

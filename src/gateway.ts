@@ -11,7 +11,7 @@ import { GatewayError, toGraphQLError } from './errors.js';
 import { CursorCodec } from './paging/cursor.js';
 import { schema } from './schema/index.js';
 import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
-import { RateLimitBook } from './upstream/rate-limits.js';
+import { RateLimitBook } from './upstream/rate-limit-book.js';
 
 export interface GatewayOptions {
   /** Where X is: its origin (`https://api.x.com`, or a sandbox's URL), or a transport of your own. */

@@ -7,7 +7,7 @@ import { RateLimitedError, UnauthenticatedError } from '../errors.js';
 import { type XParams, mergeParams, paramsCover } from '../planner/plan.js';
 import type { RateLimit } from './rate-limit.js';
 import type { UpstreamTransport } from './client.js';
-import { RateLimitBook } from './rate-limits.js';
+import { RateLimitBook } from './rate-limit-book.js';
 
 const BEARER = /^Bearer [\x21-\x7e]+$/;
 
