@@ -375,7 +375,7 @@ function toGatewayError(thrown: unknown, request: UpstreamRequest, timeoutMs: nu
     case 'UND_ERR_BODY_TIMEOUT':
       return new UpstreamError(`X did not finish its answer within ${timeoutMs} ms`, { cause });
     case 'ECONNREFUSED':
-      return new UpstreamError('X refused the connection', { cause });
+      return connectionFailure('X refused the connection', cause);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new UpstreamError("X's host name could not be resolved", { cause });
@@ -383,7 +383,7 @@ function toGatewayError(thrown: unknown, request: UpstreamRequest, timeoutMs: nu
     case 'ECONNRESET':
     case 'EPIPE':
     case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
-      return new UpstreamError('The connection to X broke', { cause });
+      return connectionFailure('The connection to X broke', cause);
     case 'UND_ERR_CLOSED':
     case 'UND_ERR_DESTROYED':
       return new UpstreamError('The upstream client is closed', { cause });
@@ -393,6 +393,17 @@ function toGatewayError(thrown: unknown, request: UpstreamRequest, timeoutMs: nu
       }
       return new UpstreamError(`The call to X failed`, { cause });
   }
+}
+
+/** The `kind` of an UpstreamError for a refused connection, or one that broke before X's answer was complete. */
+export const CONNECTION_FAILURE = 'connection';
+
+/**
+ * An UpstreamError whose `kind` is `CONNECTION_FAILURE`: X never gave a whole answer, so an idempotent call may be sent
+ * again (see `isRetryable` in `retry.ts`). `kind` is not enumerable: the error looks the same in logs and comparisons.
+ */
+function connectionFailure(message: string, cause: unknown): UpstreamError {
+  return Object.defineProperty(new UpstreamError(message, { cause }), 'kind', { value: CONNECTION_FAILURE });
 }
 
 /** An error's `code`, looking inside the AggregateError Node gives when every address of a host failed. */
