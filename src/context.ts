@@ -21,8 +21,15 @@ export function createContext(options: {
   authorization: string;
   cursors: CursorCodec;
   budgets: RateLimitBook;
+  maxCalls: number;
+  deadlineMs: number;
   signal?: AbortSignal;
 }): GatewayContext {
-  const x = new XSession(options.transport, options.authorization, options.signal, options.budgets);
+  const x = new XSession(options.transport, options.authorization, {
+    budgets: options.budgets,
+    maxCalls: options.maxCalls,
+    deadlineMs: options.deadlineMs,
+    ...(options.signal && { signal: options.signal }),
+  });
   return { x, loaders: new Loaders(x), cursors: options.cursors };
 }

@@ -41,12 +41,18 @@ export interface XLink {
   expansion?: string;
 }
 
+/** The kinds of X call a field can make. */
+export type XCall = 'dm_page' | 'dm_event' | 'node' | 'nodes' | 'me';
+
 export interface XNeeds {
   /** X fields of the surrounding X object that this GraphQL field reads (`public_metrics`, `sender_id`). */
   readonly fields?: readonly string[];
   readonly link?: XLink;
-  /** The field makes an X call of its own (a nested connection): its selection is planned when it runs. */
-  readonly ownCall?: true;
+  /**
+   * The field makes X calls of its own, planned when it runs: a page of DM events, one event by id, a node or nodes
+   * by global id, or the caller's own user. The cost estimate reads it.
+   */
+  readonly call?: XCall;
 }
 
 export const NEEDS_KEY = 'x';
@@ -65,9 +71,9 @@ export function links(
   return { extensions: { [NEEDS_KEY]: { fields: typeof idField === 'string' ? [idField] : idField, link } } };
 }
 
-/** `extensions` for a field that makes its own X call, after reading the X fields `fields`. */
-export function callsX(...fields: string[]): { extensions: { [NEEDS_KEY]: XNeeds } } {
-  return { extensions: { [NEEDS_KEY]: { fields, ownCall: true } } };
+/** `extensions` for a field that makes X calls of its own (`call`), after reading the X fields `fields`. */
+export function callsX(call: XCall, ...fields: string[]): { extensions: { [NEEDS_KEY]: XNeeds } } {
+  return { extensions: { [NEEDS_KEY]: { fields, call } } };
 }
 
 /** `extensions` for an object type that stands for an X object. */

@@ -16,6 +16,8 @@ import {
   type GraphQLObjectType,
   type GraphQLResolveInfo,
   getNamedType,
+  getNullableType,
+  isListType,
   isObjectType,
 } from 'graphql';
 import { DM_EVENT_EXPANSIONS, TWEET_EXPANSIONS, USER_EXPANSIONS } from '../upstream/wire.js';
@@ -31,8 +33,11 @@ export interface CallPlan {
   readonly params: XParams;
   /** The plan of the selection below the planned field. */
   readonly plan: SelectionPlan;
-  /** Every batch lookup the selection may cause, for cost estimates. */
-  readonly lookups: number;
+  /**
+   * The batch lookups the selection may cause, each as the number of ids it may need per object the call asks for
+   * (a sender's pinned tweet: 1; the users mentioned in a message: LIST_FANOUT). For cost estimates.
+   */
+  readonly lookups: readonly number[];
 }
 
 const EXPANSIONS: Record<CallKind, ReadonlySet<string>> = {
@@ -48,7 +53,7 @@ const ALWAYS_RETURNED: Partial<Record<XKind, string>> = { dm_event: 'id', user: 
 class CallDraft {
   readonly fields = new Map<XKind, Set<string>>();
   readonly expansions = new Set<string>();
-  lookups = 0;
+  readonly lookups: number[] = [];
 
   constructor(readonly kind: CallKind) {}
 
@@ -72,6 +77,14 @@ class CallDraft {
   }
 }
 
+/**
+ * How many items a list of linked X objects (participants, mentions, referenced posts) is taken to hold, for cost
+ * estimates. Their ids are batched 100 to a call, and lists are short in practice, so a batch counts one call per
+ * 100 objects holding such lists. X bounds none of them: an estimate can fall short, and the request's call budget
+ * (`XSession`) enforces the limit then.
+ */
+export const LIST_FANOUT = 1;
+
 /** Where the walk stands: the call being planned, and the X object whose fields the selection reads. */
 interface Scope {
   readonly call: CallDraft;
@@ -80,8 +93,15 @@ interface Scope {
   readonly isCallRoot: boolean;
   /** X fields the selection reads of that object. */
   readonly fields: Set<string>;
-  /** A link below could not be reached from this call (an expansion that only a lookup of this object offers). */
-  unreachable: boolean;
+  /** How many such objects one object the call asks for may lead to (lists below multiply it). */
+  readonly fanout: number;
+  /** The walk is inside an X object (not in a connection or edge around the objects called for). */
+  readonly insideObject?: boolean;
+  /**
+   * Set when a link below could not be reached from this call (an expansion that only a lookup of this object
+   * offers). Shared by the scopes of the value objects inside the same X object.
+   */
+  readonly reach: { unreachable: boolean };
 }
 
 function needsOf(field: GraphQLField<unknown, unknown>): XNeeds | undefined {
@@ -95,17 +115,20 @@ function kindOf(type: GraphQLObjectType): XKind | undefined {
 function walk(collect: CollectContext, fieldNodes: readonly FieldNode[], type: GraphQLObjectType, scope: Scope): SelectionPlan {
   const children: Record<string, SelectionPlan> = {};
   const fieldDefs = type.getFields();
+  const inside = scope.insideObject || kindOf(type) !== undefined;
   for (const [responseKey, nodes] of collectSubfields(collect, type, fieldNodes)) {
     const field = fieldDefs[nodes[0]!.name.value];
     if (!field) continue; // __typename; validation has refused anything else
     const needs = needsOf(field);
     if (needs?.fields) for (const name of needs.fields) scope.fields.add(name);
-    if (needs?.ownCall) continue;
+    if (needs?.call) continue;
     const childType = getNamedType(field.type);
     if (!isObjectType(childType)) continue;
+    // Lists inside an X object multiply what hangs below them; the lists of a connection hold the objects called for.
+    const fanout = inside && isListType(getNullableType(field.type)) ? scope.fanout * LIST_FANOUT : scope.fanout;
     children[responseKey] = needs?.link
-      ? planLink(collect, nodes, childType, needs.link, scope)
-      : walk(collect, nodes, childType, scope);
+      ? planLink(collect, nodes, childType, needs.link, scope, fanout)
+      : walk(collect, nodes, childType, { ...scope, fanout, insideObject: inside });
   }
   return { children };
 }
@@ -116,14 +139,15 @@ function planLink(
   type: GraphQLObjectType,
   link: XLink,
   parent: Scope,
+  fanout: number,
 ): SelectionPlan {
   const kind = link.kind;
   if (parent.isCallRoot && parent.call.canExpand(link.expansion)) {
-    const scope: Scope = { call: parent.call, kind, isCallRoot: false, fields: new Set(), unreachable: false };
+    const scope: Scope = { call: parent.call, kind, isCallRoot: false, fields: new Set(), fanout, reach: { unreachable: false } };
     const plan = walk(collect, nodes, type, scope);
     // Below an expanded object, a link only a lookup of that object can expand (a tweet's media) is out of reach:
     // then the object is looked up instead, with that expansion.
-    if (!scope.unreachable || !isLookupKind(kind)) {
+    if (!scope.reach.unreachable || !isLookupKind(kind)) {
       parent.call.expansions.add(link.expansion!);
       parent.call.addFields(kind, scope.fields);
       return { children: plan.children, load: { kind, fields: sortedFields(kind, scope.fields) } };
@@ -131,14 +155,15 @@ function planLink(
   }
   if (isLookupKind(kind)) {
     const call = new CallDraft(kind);
-    const scope: Scope = { call, kind, isCallRoot: true, fields: new Set(), unreachable: false };
+    const scope: Scope = { call, kind, isCallRoot: true, fields: new Set(), fanout: 1, reach: { unreachable: false } };
     const plan = walk(collect, nodes, type, scope);
     call.addFields(kind, scope.fields);
-    parent.call.lookups += 1 + call.lookups;
+    // The lookup's own lookups need ids per object it looks up: per object of this call, `fanout` times as many.
+    parent.call.lookups.push(fanout, ...call.lookups.map((ids) => ids * fanout));
     return { children: plan.children, load: { kind, fields: sortedFields(kind, scope.fields), batch: call.params() } };
   }
-  parent.unreachable = true;
-  const scope: Scope = { call: parent.call, kind, isCallRoot: false, fields: new Set(), unreachable: false };
+  parent.reach.unreachable = true;
+  const scope: Scope = { call: parent.call, kind, isCallRoot: false, fields: new Set(), fanout, reach: { unreachable: false } };
   const plan = walk(collect, nodes, type, scope);
   return { children: plan.children, load: { kind, fields: sortedFields(kind, scope.fields) } };
 }
@@ -154,7 +179,7 @@ function sortedFields(kind: XKind, fields: Set<string>): readonly string[] {
 /** Plans the call of `kind` that serves the selection of `fieldNodes` on `type`. Not memoised: see `planField`. */
 export function planCall(collect: CollectContext, kind: CallKind, fieldNodes: readonly FieldNode[], type: GraphQLObjectType): CallPlan {
   const call = new CallDraft(kind);
-  const scope: Scope = { call, kind: kindOf(type) ?? kind, isCallRoot: true, fields: new Set(), unreachable: false };
+  const scope: Scope = { call, kind: kindOf(type) ?? kind, isCallRoot: true, fields: new Set(), fanout: 1, reach: { unreachable: false } };
   const plan = walk(collect, fieldNodes, type, scope);
   call.addFields(scope.kind, scope.fields);
   return { params: call.params(), plan, lookups: call.lookups };

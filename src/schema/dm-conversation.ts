@@ -40,6 +40,8 @@ builder.node(DmConversationRef, {
   fields: (t) => ({
     conversationId: t.string({
       description: "X's id of the conversation, e.g. `123123123-456456456` (one-to-one) or `1582838273423667201` (group).",
+      // For a conversation opened with a participant, it costs one call to learn the caller's own id.
+      ...callsX('me'),
       resolve: async (key, _args, context) => {
         if ('conversationId' in key) return key.conversationId;
         const { body } = await context.x.getShared<UserAnswer>('/2/users/me', {}, {});
@@ -51,7 +53,7 @@ builder.node(DmConversationRef, {
       nullable: false,
       description: "The conversation's events, newest first.",
       args: dmEventConnectionArgs,
-      ...callsX(),
+      ...callsX('dm_page'),
       resolve: (key, args, context, info) => resolveDmEventConnection(eventsPath(key), args, context, info),
     }),
   }),

@@ -9,6 +9,7 @@ import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
 import type { PageRef } from '../paging/cursor.js';
 import { type ConnectionArgs, type PageInfo, pageInfoOf, planPage } from '../paging/paging.js';
+import { callsX } from '../planner/needs.js';
 import { childPlan, type Planned, type SelectionPlan } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
 import type { DmEvent, DmEventType, DmEventsPage } from '../upstream/wire.js';
@@ -160,6 +161,7 @@ builder.queryField('dmEvents', (t) =>
     nullable: false,
     description: "The caller's DM events in every conversation, one-to-one and group, newest first (`GET /2/dm_events`).",
     args: dmEventConnectionArgs,
+    ...callsX('dm_page'),
     resolve: (_root, args, context, info) => resolveDmEventConnection('/2/dm_events', args, context, info),
   }),
 );

@@ -4,7 +4,7 @@
 import { type GraphQLObjectType, type GraphQLResolveInfo, getNamedType } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
-import { links, reads, xKind } from '../planner/needs.js';
+import { callsX, links, reads, xKind } from '../planner/needs.js';
 import { planField } from '../planner/planner.js';
 import type { Planned } from '../planner/plan.js';
 import { DM_EVENT_TYPES, ID_PATTERNS, type DmEntities, type DmEvent, type DmEventAnswer, type Tweet, type User } from '../upstream/wire.js';
@@ -113,6 +113,7 @@ builder.queryField('dmEvent', (t) =>
     type: DmEventRef,
     description: 'One DM event by its X id (`GET /2/dm_events/{event_id}`).',
     args: { eventId: t.arg.id({ required: true }) },
+    ...callsX('dm_event'),
     resolve: (_root, args, context, info) =>
       loadDmEvent(checkId(String(args.eventId), ID_PATTERNS.dmEventId, 'eventId', 'an event id of 1 to 19 digits'), context, info),
   }),

@@ -9,7 +9,7 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
-import { FIELDS_PARAM } from '../planner/needs.js';
+import { FIELDS_PARAM, callsX } from '../planner/needs.js';
 import { planField } from '../planner/planner.js';
 import type { Planned, SelectionPlan } from '../planner/plan.js';
 import { ID_PATTERNS } from '../upstream/wire.js';
@@ -72,6 +72,7 @@ builder.queryFields((t) => ({
     type: builder.nodeInterfaceRef(),
     description: 'Refetches a DmEvent, DmConversation, User or Tweet by its global `id`.',
     args: { id: t.arg.id({ required: true }) },
+    ...callsX('node'),
     resolve: (_root, args, context, info) => resolveNode(decode(String(args.id), 'id'), context, info) as Promise<never>,
   }),
   nodes: t.field({
@@ -79,6 +80,7 @@ builder.queryFields((t) => ({
     nullable: { list: false, items: true },
     description: `Refetches up to ${MAX_NODES} objects by their global ids, in order; users and tweets are looked up in batches.`,
     args: { ids: t.arg.idList({ required: true }) },
+    ...callsX('nodes'),
     resolve: (_root, args, context, info) => {
       if (args.ids.length > MAX_NODES) {
         throw new BadUserInputError(`\`ids\` takes at most ${MAX_NODES} ids.`, { argument: 'ids' });
@@ -89,3 +91,12 @@ builder.queryFields((t) => ({
     },
   }),
 }));
+
+/** The type a global id names, or undefined when it names nothing of this API (for cost estimates). */
+export function typeOfGlobalId(globalId: string): string | undefined {
+  try {
+    return decode(globalId, 'id').typename;
+  } catch {
+    return undefined;
+  }
+}

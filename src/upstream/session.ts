@@ -3,7 +3,7 @@
  * calls are made once, and calls that differ only in the fields they ask for, made in the same tick, become one call
  * asking for the union (two aliases of the same connection cost one call).
  */
-import { RateLimitedError, UnauthenticatedError } from '../errors.js';
+import { CostLimitExceededError, GatewayError, RateLimitedError, UnauthenticatedError, UpstreamError } from '../errors.js';
 import { type XParams, mergeParams, paramsCover } from '../planner/plan.js';
 import type { RateLimit } from './rate-limit.js';
 import type { UpstreamTransport } from './client.js';
@@ -40,9 +40,38 @@ export class XSession {
   constructor(
     private readonly transport: UpstreamTransport,
     private readonly authorization: string,
-    private readonly signal?: AbortSignal,
-    private readonly budgets?: RateLimitBook,
+    private readonly options: {
+      signal?: AbortSignal;
+      /** Calls X's rate-limit budget is tracked in, across requests of the same token. */
+      budgets?: RateLimitBook;
+      /** The most calls this request may make: the estimate refuses most operations above it; this enforces it. */
+      maxCalls?: number;
+      /** Time the whole operation may spend waiting for X, from the session's creation. @default none */
+      deadlineMs?: number;
+    } = {},
   ) {}
+
+  private readonly startedAt = performance.now();
+  private deadlineSignal: AbortSignal | undefined;
+
+  /**
+   * The signal every call of this request carries: the caller's going away, or the operation's deadline, whichever
+   * comes first. Made on the first call, so requests that never call X pay for no timer.
+   */
+  private get callSignal(): AbortSignal | undefined {
+    const { signal, deadlineMs } = this.options;
+    if (deadlineMs === undefined) return signal;
+    if (!this.deadlineSignal) {
+      const deadline = new AbortController();
+      const left = Math.max(0, deadlineMs - (performance.now() - this.startedAt));
+      setTimeout(
+        () => deadline.abort(new UpstreamError(`The operation did not finish within ${deadlineMs} ms`)),
+        left,
+      ).unref();
+      this.deadlineSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    }
+    return this.deadlineSignal;
+  }
 
   private get budgetKey(): string {
     return (this.budgetKeyCache ??= RateLimitBook.keyOf(this.authorization));
@@ -53,14 +82,23 @@ export class XSession {
     if (!BEARER.test(this.authorization)) {
       throw new UnauthenticatedError('This request needs `Authorization: Bearer <X user token>`.');
     }
-    this.budgets?.assertBudget(this.budgetKey);
+    const { budgets, maxCalls } = this.options;
+    if (maxCalls !== undefined && this.calls >= maxCalls) {
+      throw new CostLimitExceededError(
+        { estimate: this.calls + 1, limit: maxCalls },
+        `This operation needed more than ${maxCalls} upstream requests; ask for less (smaller pages, fewer nested lists).`,
+      );
+    }
+    budgets?.assertBudget(this.budgetKey);
     this.calls += 1;
+    const signal = this.callSignal;
+    if (signal?.aborted && signal.reason instanceof GatewayError) throw signal.reason;
     try {
       const response = await this.transport.get<T>({
         path,
         query: { ...query },
         authorization: this.authorization,
-        ...(this.signal && { signal: this.signal }),
+        ...(signal && { signal }),
       });
       if (response.rateLimit) this.noteRateLimit(response.rateLimit);
       return response.body;
@@ -74,7 +112,7 @@ export class XSession {
 
   private noteRateLimit(rateLimit: RateLimit): void {
     this.rateLimit = rateLimit;
-    this.budgets?.record(this.budgetKey, rateLimit);
+    this.options.budgets?.record(this.budgetKey, rateLimit);
   }
 
   /**
