@@ -11,6 +11,8 @@ export interface GatewayConfig {
   readonly upstreamTimeoutMs: number;
   /** Most upstream calls one GraphQL operation may cost. @default 10 */
   readonly maxUpstreamRequests: number;
+  /** Time one operation may spend waiting for X, retries included, in milliseconds. @default 30000 */
+  readonly operationTimeoutMs: number;
   /** Bearer token of the sandbox's main demo user. @default 'sandbox-token' */
   readonly sandboxToken: string;
   /** Signs edge cursors; gateways behind one load balancer must share it. @default a random secret per process */
@@ -47,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     xApiBaseUrl: base,
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 300_000),
     maxUpstreamRequests: integer(env, 'MAX_UPSTREAM_REQUESTS', 10, 1, 10_000),
+    operationTimeoutMs: integer(env, 'OPERATION_TIMEOUT_MS', 30_000, 1, 600_000),
     sandboxToken: env.SANDBOX_TOKEN || 'sandbox-token',
     cursorSecret: env.CURSOR_SECRET || undefined,
     development: env.NODE_ENV === 'development',

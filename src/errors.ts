@@ -130,3 +130,40 @@ export function toGraphQLError(error: GatewayError, located?: GraphQLError): Gra
     extensions: { code: error.code, ...error.extensions() },
   });
 }
+
+/** The gateway error behind whatever graphql-js or yoga wrapped around it. */
+export function gatewayErrorIn(error: unknown): GatewayError | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    if (current instanceof GatewayError) return current;
+    current = (current as { originalError?: unknown }).originalError ?? (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** graphql-js's words for a variable whose value does not fit its type, or that is missing. */
+const VARIABLE_ERROR = /^Variable "\$[_A-Za-z][_0-9A-Za-z]*" /;
+
+/**
+ * What a client sees of any error (yoga's `maskError`): the gateway's own errors with their codes, at their path;
+ * a variable value of the wrong type as BAD_USER_INPUT; GraphQL's own request errors as they are; anything else as
+ * "Unexpected error." (its message only in development mode).
+ */
+export function maskError(error: unknown, message: string, isDev?: boolean): GraphQLError {
+  const located = error instanceof GraphQLError ? error : undefined;
+  const gatewayError = gatewayErrorIn(error);
+  if (gatewayError) return toGraphQLError(gatewayError, located);
+  if (located && located.path === undefined && VARIABLE_ERROR.test(located.message)) {
+    return new GraphQLError(located.message, {
+      nodes: located.nodes,
+      source: located.source,
+      positions: located.positions,
+      extensions: { ...located.extensions, code: 'BAD_USER_INPUT' },
+    });
+  }
+  if (located && !located.originalError) return located;
+  const shown = isDev && error instanceof Error ? error.message : message;
+  return new GraphQLError(shown, {
+    ...(located && { nodes: located.nodes, source: located.source, positions: located.positions, path: located.path }),
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  });
+}

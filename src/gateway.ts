@@ -4,13 +4,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError } from 'graphql';
-import { type Plugin, type YogaServerInstance, createYoga } from 'graphql-yoga';
+import { type YogaServerInstance, createYoga } from 'graphql-yoga';
 import { type GatewayContext, createContext } from './context.js';
-import { GatewayError, toGraphQLError } from './errors.js';
+import { gatewayErrorIn, maskError } from './errors.js';
 import { CursorCodec } from './paging/cursor.js';
+import { costLimit } from './plugins/cost-limit.js';
+import { type DocumentLimits, documentLimits } from './plugins/document-limits.js';
+import { rateLimitExtension } from './plugins/rate-limit-extension.js';
 import { schema } from './schema/index.js';
+import { typeOfGlobalId } from './schema/node.js';
 import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
+import { RetryingTransport } from './upstream/retry.js';
 import { RateLimitBook } from './upstream/rate-limit-book.js';
 
 export interface GatewayOptions {
@@ -20,6 +24,14 @@ export interface GatewayOptions {
   upstreamTimeoutMs?: number;
   /** Signs edge cursors; share it between instances behind one load balancer. @default random per process */
   cursorSecret?: string;
+  /** Time one operation may spend waiting for X, retries included; then its calls fail as UPSTREAM_ERROR. @default 30000 */
+  operationTimeoutMs?: number;
+  /** Further attempts of a call after a broken connection or X's 502/503/504. @default 2 */
+  retries?: number;
+  /** Most upstream calls one GraphQL operation may cost. @default 10 */
+  maxUpstreamRequests?: number;
+  /** Limits on the documents clients send. @default see `documentLimits` */
+  limits?: DocumentLimits;
   /** Shows internal error messages to clients. @default false */
   development?: boolean;
   /** Headers GraphiQL starts with, e.g. the sandbox's demo token. @default none */
@@ -38,15 +50,6 @@ export interface Gateway {
 
 const EXAMPLE_OPERATION = readFileSync(new URL('../schema/operations/inbox.graphql', import.meta.url), 'utf8');
 
-/** Finds the gateway error behind whatever graphql-js or yoga wrapped around it. */
-function gatewayErrorIn(error: unknown): GatewayError | undefined {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    if (current instanceof GatewayError) return current;
-    current = (current as { originalError?: unknown }).originalError ?? (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 /**
  * yoga's log, less the errors the gateway reports to clients on purpose (bad input, X's refusals): only what went
  * wrong inside the gateway is logged as an error.
@@ -60,34 +63,19 @@ const logger = {
   },
 };
 
-/** Puts `extensions.rateLimit` on every result whose execution called X. */
-function rateLimitExtension(): Plugin<GatewayContext> {
-  return {
-    onExecute: ({ args }) => ({
-      onExecuteDone: ({ result, setResult }) => {
-        const rateLimit = args.contextValue.x.rateLimit;
-        if (!rateLimit || Symbol.asyncIterator in result) return;
-        setResult({
-          ...result,
-          extensions: {
-            ...result.extensions,
-            rateLimit: { limit: rateLimit.limit, remaining: rateLimit.remaining, resetAt: rateLimit.resetAt.toISOString() },
-          },
-        });
-      },
-    }),
-  };
-}
-
 export function createGateway(options: GatewayOptions): Gateway {
   const client =
     typeof options.upstream === 'string'
       ? new UpstreamClient({ baseUrl: options.upstream, timeoutMs: options.upstreamTimeoutMs ?? 10_000 })
       : undefined;
-  const transport = client ?? (options.upstream as UpstreamTransport);
+  const transport = new RetryingTransport(client ?? (options.upstream as UpstreamTransport), {
+    retries: options.retries ?? 2,
+  });
+  const deadlineMs = options.operationTimeoutMs ?? 30_000;
   const cursors = new CursorCodec(options.cursorSecret);
   const budgets = new RateLimitBook();
   const development = options.development ?? false;
+  const maxUpstreamRequests = options.maxUpstreamRequests ?? 10;
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -100,25 +88,18 @@ export function createGateway(options: GatewayOptions): Gateway {
         authorization: request.headers.get('authorization') ?? '',
         cursors,
         budgets,
+        maxCalls: maxUpstreamRequests,
+        deadlineMs,
         signal: request.signal,
       }),
-    maskedErrors: {
-      isDev: development,
-      maskError: (error, message, isDev) => {
-        const gatewayError = gatewayErrorIn(error);
-        if (gatewayError) return toGraphQLError(gatewayError, error instanceof GraphQLError ? error : undefined);
-        if (error instanceof GraphQLError && !error.originalError) return error;
-        if (isDev && error instanceof Error) return new GraphQLError(error.message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-      },
-    },
+    maskedErrors: { isDev: development, maskError },
     graphiql: {
       title: 'X DM GraphQL gateway',
       defaultQuery: EXAMPLE_OPERATION,
       ...(options.graphiqlHeaders && { headers: JSON.stringify(options.graphiqlHeaders, null, 2) }),
     },
     renderGraphiQL,
-    plugins: [rateLimitExtension()],
+    plugins: [documentLimits(options.limits), costLimit(maxUpstreamRequests, typeOfGlobalId), rateLimitExtension()],
   });
 
   return {

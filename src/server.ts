@@ -13,6 +13,8 @@ const upstream = config.xApiBaseUrl ?? (await sandbox!.listen());
 const gateway = createGateway({
   upstream,
   upstreamTimeoutMs: config.upstreamTimeoutMs,
+  maxUpstreamRequests: config.maxUpstreamRequests,
+  operationTimeoutMs: config.operationTimeoutMs,
   ...(config.cursorSecret !== undefined && { cursorSecret: config.cursorSecret }),
   development: config.development,
   ...(sandbox && { graphiqlHeaders: { Authorization: `Bearer ${config.sandboxToken}` } }),
