@@ -45,8 +45,17 @@ server.listen(config.port, () => {
   }
 });
 
+/** How long in-flight requests may take to finish after SIGTERM before the process exits anyway. */
+const DRAIN_MS = 10_000;
+
+/** SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the connections to X, exit 0. */
 async function shutdown(): Promise<void> {
-  server.close();
+  const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Keep-alive connections that carry no request would hold `close` open: end them now, and the rest when done.
+  server.closeIdleConnections();
+  const timeout = setTimeout(() => server.closeAllConnections(), DRAIN_MS).unref();
+  await drained;
+  clearTimeout(timeout);
   await gateway.close();
   await sandbox?.close();
   process.exit(0);
