@@ -11,6 +11,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/support/log-capture.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
