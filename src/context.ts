@@ -3,7 +3,7 @@
  * that share X objects within this request (and never beyond it).
  */
 import { Loaders } from './loaders/loaders.js';
-import type { CursorCodec } from './paging/cursor.js';
+import type { CallerCursors, CursorCodec } from './paging/cursor.js';
 import type { UpstreamTransport } from './upstream/client.js';
 import type { RateLimitBook } from './upstream/rate-limit-book.js';
 import { XSession } from './upstream/session.js';
@@ -12,7 +12,8 @@ export interface GatewayContext {
   /** Calls X with this request's `Authorization` header. */
   readonly x: XSession;
   readonly loaders: Loaders;
-  readonly cursors: CursorCodec;
+  /** Edge cursors, bound to this request's caller. */
+  readonly cursors: CallerCursors;
 }
 
 /** A fresh context for one request made with `authorization`. */
@@ -31,5 +32,5 @@ export function createContext(options: {
     deadlineMs: options.deadlineMs,
     ...(options.signal && { signal: options.signal }),
   });
-  return { x, loaders: new Loaders(x), cursors: options.cursors };
+  return { x, loaders: new Loaders(x), cursors: options.cursors.forCaller(options.authorization) };
 }

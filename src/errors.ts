@@ -131,6 +131,11 @@ export function toGraphQLError(error: GatewayError, located?: GraphQLError): Gra
   });
 }
 
+/** Whether an error is the client's doing or X's (so reported to the client), not a failure inside the gateway. */
+export function isReportedError(error: unknown): boolean {
+  return maskError(error, '').extensions.code !== 'INTERNAL_SERVER_ERROR';
+}
+
 /** The gateway error behind whatever graphql-js or yoga wrapped around it. */
 export function gatewayErrorIn(error: unknown): GatewayError | undefined {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
@@ -160,7 +165,18 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Gra
       extensions: { ...located.extensions, code: 'BAD_USER_INPUT' },
     });
   }
-  if (located && !located.originalError) return located;
+  if (located && !located.originalError) {
+    // GraphQL's own request errors (parse, validation, an operation the schema cannot run) keep their words; those
+    // that carry no code get one, so that every error has one.
+    if (located.extensions.code !== undefined) return located;
+    return new GraphQLError(located.message, {
+      nodes: located.nodes,
+      source: located.source,
+      positions: located.positions,
+      path: located.path,
+      extensions: { ...located.extensions, code: 'BAD_USER_INPUT' },
+    });
+  }
   const shown = isDev && error instanceof Error ? error.message : message;
   return new GraphQLError(shown, {
     ...(located && { nodes: located.nodes, source: located.source, positions: located.positions, path: located.path }),

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { type YogaServerInstance, createYoga } from 'graphql-yoga';
 import { type GatewayContext, createContext } from './context.js';
-import { gatewayErrorIn, maskError } from './errors.js';
+import { isReportedError, maskError } from './errors.js';
 import { CursorCodec } from './paging/cursor.js';
 import { costLimit } from './plugins/cost-limit.js';
 import { type DocumentLimits, documentLimits } from './plugins/document-limits.js';
@@ -59,7 +59,7 @@ const logger = {
   info: () => {},
   warn: (...args: unknown[]) => console.warn(...args),
   error: (...args: unknown[]) => {
-    if (!args.some((arg) => gatewayErrorIn(arg))) console.error(...args);
+    if (!args.some((arg) => arg instanceof Error && isReportedError(arg))) console.error(...args);
   },
 };
 

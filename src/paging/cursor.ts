@@ -1,9 +1,13 @@
 /**
- * Edge cursors: opaque to clients, bound to the connection that issued them, and tamper-evident.
+ * Edge cursors: opaque to clients, bound to the connection and the caller that they were issued to, and
+ * tamper-evident.
  *
  * A cursor names an edge by the X page it came from (the token and `max_results` that fetched it, and that page's
  * own tokens) and its index in that page, so resuming after or before any edge, also in the middle of a page, costs
- * one call. The page part is signed once per page with an HMAC; the index is bounds-checked against the page size.
+ * one call. The page part is signed once per page with an HMAC over the page and the caller's credentials (which the
+ * cursor does not carry), so another user's cursor is refused before it reaches X; the index is bounds-checked
+ * against the page size. A cursor therefore ends with the token it was issued to: after a token refresh, a walk
+ * starts again from the first page.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BadUserInputError } from '../errors.js';
@@ -41,6 +45,12 @@ interface Payload {
 
 const SIGNATURE_BYTES = 16;
 
+/** A codec bound to one caller: what a request's resolvers use. */
+export interface CallerCursors {
+  pagePrefix(page: PageRef): string;
+  decode(cursor: string, connection: string, argument: string): EdgePosition;
+}
+
 export class CursorCodec {
   private readonly secret: Buffer;
 
@@ -49,19 +59,27 @@ export class CursorCodec {
     this.secret = secret ? Buffer.from(secret) : randomBytes(32);
   }
 
+  /** The cursors of one caller (`audience`: their `Authorization` header). */
+  forCaller(audience: string): CallerCursors {
+    return {
+      pagePrefix: (page) => this.pagePrefix(page, audience),
+      decode: (cursor, connection, argument) => this.decode(cursor, connection, argument, audience),
+    };
+  }
+
   /** The prefix every edge cursor of `page` shares; append `.${index}` for an edge. */
-  pagePrefix(page: PageRef): string {
+  pagePrefix(page: PageRef, audience: string): string {
     const payload: Payload = { c: page.connection, m: page.maxResults, s: page.size };
     if (page.token !== undefined) payload.t = page.token;
     if (page.backward) payload.b = 1;
     if (page.nextToken !== undefined) payload.n = page.nextToken;
     if (page.previousToken !== undefined) payload.p = page.previousToken;
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-    return `${body}.${this.sign(body).toString('base64url')}`;
+    return `${body}.${this.sign(body, audience).toString('base64url')}`;
   }
 
   /** The edge a cursor names, if it was issued by this gateway for `connection`; otherwise BAD_USER_INPUT. */
-  decode(cursor: string, connection: string, argument: string): EdgePosition {
+  decode(cursor: string, connection: string, argument: string, audience: string): EdgePosition {
     const invalid = () =>
       new BadUserInputError(`\`${argument}\` is not a cursor of this connection.`, { argument });
     if (cursor.length > 4096) throw invalid();
@@ -69,7 +87,7 @@ export class CursorCodec {
     if (!body || !signature || index === undefined || extra !== undefined || !/^(0|[1-9][0-9]{0,2})$/.test(index)) {
       throw invalid();
     }
-    const expected = this.sign(body);
+    const expected = this.sign(body, audience);
     const given = Buffer.from(signature, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
     let payload: Payload;
@@ -95,7 +113,7 @@ export class CursorCodec {
     };
   }
 
-  private sign(body: string): Buffer {
-    return createHmac('sha256', this.secret).update(body).digest().subarray(0, SIGNATURE_BYTES);
+  private sign(body: string, audience: string): Buffer {
+    return createHmac('sha256', this.secret).update(body).update('\u0000').update(audience).digest().subarray(0, SIGNATURE_BYTES);
   }
 }

@@ -9,7 +9,7 @@
  */
 import { BadUserInputError } from '../errors.js';
 import { PAGING } from '../upstream/wire.js';
-import type { CursorCodec, PageRef } from './cursor.js';
+import type { CallerCursors, PageRef } from './cursor.js';
 
 export interface ConnectionArgs {
   readonly first?: number | null;
@@ -49,7 +49,7 @@ function pageSize(value: number | null | undefined, argument: 'first' | 'last'):
 }
 
 /** What X call a connection's arguments need. Throws BAD_USER_INPUT for arguments that cannot be served. */
-export function planPage(args: ConnectionArgs, connection: string, cursors: CursorCodec): PageFetch {
+export function planPage(args: ConnectionArgs, connection: string, cursors: CallerCursors): PageFetch {
   const first = pageSize(args.first, 'first');
   const last = pageSize(args.last, 'last');
   const after = args.after ?? undefined;

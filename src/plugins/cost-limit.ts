@@ -4,7 +4,7 @@
  *
  * Estimates are memoised per document and variables, so a repeated operation pays a map lookup.
  */
-import { type DocumentNode, getOperationAST, getVariableValues } from 'graphql';
+import { type DocumentNode, GraphQLError, getOperationAST, getVariableValues } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../context.js';
 import { CostLimitExceededError, toGraphQLError } from '../errors.js';
@@ -30,7 +30,9 @@ export function costLimit(limit: number, typeOf: TypeOfGlobalId): Plugin<Gateway
         estimates.set(key, estimate);
       }
       if (estimate > limit) {
-        setResultAndStopExecution({ errors: [toGraphQLError(new CostLimitExceededError({ estimate, limit }))] });
+        // Refused before it ran, for what the client asked: a client error (400), not a failure of the server.
+        const { message, extensions } = toGraphQLError(new CostLimitExceededError({ estimate, limit }));
+        setResultAndStopExecution({ errors: [new GraphQLError(message, { extensions: { ...extensions, http: { status: 400 } } })] });
       }
     },
   };
