@@ -13,6 +13,8 @@ export interface GatewayConfig {
   readonly maxUpstreamRequests: number;
   /** Time one operation may spend waiting for X, retries included, in milliseconds. @default 30000 */
   readonly operationTimeoutMs: number;
+  /** Longest wait for a spent X rate limit to reset before failing with RATE_LIMITED, in milliseconds. @default 0 */
+  readonly rateLimitWaitMs: number;
   /** Bearer token of the sandbox's main demo user. @default 'sandbox-token' */
   readonly sandboxToken: string;
   /** Signs edge cursors; gateways behind one load balancer must share it. @default a random secret per process */
@@ -50,6 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 300_000),
     maxUpstreamRequests: integer(env, 'MAX_UPSTREAM_REQUESTS', 10, 1, 10_000),
     operationTimeoutMs: integer(env, 'OPERATION_TIMEOUT_MS', 30_000, 1, 600_000),
+    rateLimitWaitMs: integer(env, 'RATE_LIMIT_WAIT_MS', 0, 0, 600_000),
     sandboxToken: env.SANDBOX_TOKEN || 'sandbox-token',
     cursorSecret: env.CURSOR_SECRET || undefined,
     development: env.NODE_ENV === 'development',

@@ -24,12 +24,14 @@ export function createContext(options: {
   budgets: RateLimitBook;
   maxCalls: number;
   deadlineMs: number;
+  rateLimitWaitMs: number;
   signal?: AbortSignal;
 }): GatewayContext {
   const x = new XSession(options.transport, options.authorization, {
     budgets: options.budgets,
     maxCalls: options.maxCalls,
     deadlineMs: options.deadlineMs,
+    rateLimitWaitMs: options.rateLimitWaitMs,
     ...(options.signal && { signal: options.signal }),
   });
   return { x, loaders: new Loaders(x), cursors: options.cursors.forCaller(options.authorization) };

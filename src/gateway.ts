@@ -26,6 +26,11 @@ export interface GatewayOptions {
   cursorSecret?: string;
   /** Time one operation may spend waiting for X, retries included; then its calls fail as UPSTREAM_ERROR. @default 30000 */
   operationTimeoutMs?: number;
+  /**
+   * How long an operation may wait for a token's spent X rate limit to reset, rather than failing at once with
+   * RATE_LIMITED. X's windows are 15 minutes or a day, so this only helps a call that lands just before a reset. @default 0
+   */
+  rateLimitWaitMs?: number;
   /** Further attempts of a call after a broken connection or X's 502/503/504. @default 2 */
   retries?: number;
   /** Most upstream calls one GraphQL operation may cost. @default 10 */
@@ -90,6 +95,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         budgets,
         maxCalls: maxUpstreamRequests,
         deadlineMs,
+        rateLimitWaitMs: options.rateLimitWaitMs ?? 0,
         signal: request.signal,
       }),
     maskedErrors: { isDev: development, maskError },

@@ -15,6 +15,7 @@ const gateway = createGateway({
   upstreamTimeoutMs: config.upstreamTimeoutMs,
   maxUpstreamRequests: config.maxUpstreamRequests,
   operationTimeoutMs: config.operationTimeoutMs,
+  rateLimitWaitMs: config.rateLimitWaitMs,
   ...(config.cursorSecret !== undefined && { cursorSecret: config.cursorSecret }),
   development: config.development,
   ...(sandbox && { graphiqlHeaders: { Authorization: `Bearer ${config.sandboxToken}` } }),

@@ -48,6 +48,8 @@ export class XSession {
       maxCalls?: number;
       /** Time the whole operation may spend waiting for X, from the session's creation. @default none */
       deadlineMs?: number;
+      /** Waits this long at most for a spent rate limit to reset, rather than failing at once. @default 0 */
+      rateLimitWaitMs?: number;
     } = {},
   ) {}
 
@@ -78,7 +80,45 @@ export class XSession {
   }
 
   /** One call to X; the answer's body. Throws the gateway's errors. */
+  /**
+   * One call to X; the answer's body. Throws the gateway's errors. When X's rate limit for this token is spent and
+   * resets within `rateLimitWaitMs`, it waits for the reset (inside the deadline) and calls once more.
+   */
   async get<T>(path: string, query: Readonly<Record<string, string | undefined>>): Promise<T> {
+    try {
+      return await this.call<T>(path, query);
+    } catch (error) {
+      if (!(error instanceof RateLimitedError) || !(await this.waitForReset(error.resetAt))) throw error;
+      return this.call<T>(path, query);
+    }
+  }
+
+  /**
+   * Waits until `resetAt` when that is within `rateLimitWaitMs` and before the deadline; false when it is not worth
+   * waiting. The wait ends early, with the deadline's error, when the operation runs out of time.
+   */
+  private async waitForReset(resetAt: Date | undefined): Promise<boolean> {
+    const waitMs = this.options.rateLimitWaitMs ?? 0;
+    if (!resetAt || waitMs <= 0) return false;
+    const wait = resetAt.getTime() - Date.now();
+    if (wait > waitMs) return false;
+    const signal = this.callSignal;
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal!.reason instanceof GatewayError ? signal!.reason : new UpstreamError('The call to X was aborted'));
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.max(0, wait));
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    return true;
+  }
+
+  private async call<T>(path: string, query: Readonly<Record<string, string | undefined>>): Promise<T> {
     if (!BEARER.test(this.authorization)) {
       throw new UnauthenticatedError('This request needs `Authorization: Bearer <X user token>`.');
     }

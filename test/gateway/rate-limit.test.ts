@@ -57,3 +57,35 @@ describe('rate limits', () => {
     }
   });
 });
+
+describe('waiting for a reset', () => {
+  const patient = useGateway({ gateway: { rateLimitWaitMs: 5_000 } });
+
+  it('a spent budget that resets within rateLimitWaitMs is waited for, and the call then made', async () => {
+    patient.sandbox.setRateLimit(1, 1_000);
+    try {
+      const token = patient.sandbox.users[8]!.token;
+      expect((await patient.query(QUERY, undefined, token)).errors).toBeUndefined();
+      const waited = await patient.query(QUERY, undefined, token);
+      expect(waited.errors).toBeUndefined();
+      expect(patient.calls().map((call) => call.status)).toEqual([200, 200]);
+    } finally {
+      patient.sandbox.setRateLimit(100_000, 900_000);
+    }
+  });
+
+  it('a reset further away than rateLimitWaitMs is not waited for', async () => {
+    patient.sandbox.setRateLimit(1, 60_000);
+    try {
+      const token = patient.sandbox.users[9]!.token;
+      await patient.query(QUERY, undefined, token);
+      const started = performance.now();
+      const refused = await patient.query(QUERY, undefined, token);
+      expect(refused.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(patient.calls()).toHaveLength(1);
+    } finally {
+      patient.sandbox.setRateLimit(100_000, 900_000);
+    }
+  });
+});
