@@ -12,6 +12,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/support/log-capture.ts'],
+    // Gateways made without the harness log warnings and errors only; the harness logs everything into the capture.
+    env: { LOG_LEVEL: 'warn' },
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',

@@ -5,8 +5,7 @@
 import { Loaders } from './loaders/loaders.js';
 import type { CallerCursors, CursorCodec } from './paging/cursor.js';
 import type { UpstreamTransport } from './upstream/client.js';
-import type { RateLimitBook } from './upstream/rate-limit-book.js';
-import { XSession } from './upstream/session.js';
+import { XSession, type XSessionOptions } from './upstream/session.js';
 
 export interface GatewayContext {
   /** Calls X with this request's `Authorization` header. */
@@ -21,18 +20,8 @@ export function createContext(options: {
   transport: UpstreamTransport;
   authorization: string;
   cursors: CursorCodec;
-  budgets: RateLimitBook;
-  maxCalls: number;
-  deadlineMs: number;
-  rateLimitWaitMs: number;
-  signal?: AbortSignal;
+  session: XSessionOptions;
 }): GatewayContext {
-  const x = new XSession(options.transport, options.authorization, {
-    budgets: options.budgets,
-    maxCalls: options.maxCalls,
-    deadlineMs: options.deadlineMs,
-    rateLimitWaitMs: options.rateLimitWaitMs,
-    ...(options.signal && { signal: options.signal }),
-  });
+  const x = new XSession(options.transport, options.authorization, options.session);
   return { x, loaders: new Loaders(x), cursors: options.cursors.forCaller(options.authorization) };
 }

@@ -5,17 +5,21 @@
 import { readFileSync } from 'node:fs';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { type YogaServerInstance, createYoga } from 'graphql-yoga';
+import { type Logger, pino } from 'pino';
 import { type GatewayContext, createContext } from './context.js';
 import { isReportedError, maskError } from './errors.js';
 import { CursorCodec } from './paging/cursor.js';
+import { GatewayMetrics } from './observability/metrics.js';
+import { observability } from './observability/plugin.js';
 import { costLimit } from './plugins/cost-limit.js';
 import { type DocumentLimits, documentLimits } from './plugins/document-limits.js';
 import { rateLimitExtension } from './plugins/rate-limit-extension.js';
 import { schema } from './schema/index.js';
 import { typeOfGlobalId } from './schema/node.js';
 import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
-import { RetryingTransport } from './upstream/retry.js';
 import { RateLimitBook } from './upstream/rate-limit-book.js';
+import { RetryingTransport } from './upstream/retry.js';
+import type { XSessionOptions } from './upstream/session.js';
 
 export interface GatewayOptions {
   /** Where X is: its origin (`https://api.x.com`, or a sandbox's URL), or a transport of your own. */
@@ -41,6 +45,10 @@ export interface GatewayOptions {
   development?: boolean;
   /** Headers GraphiQL starts with, e.g. the sandbox's demo token. @default none */
   graphiqlHeaders?: Record<string, string>;
+  /** Where logs go: one line per request, never a token or a message text. @default pino at LOG_LEVEL (info) on stdout */
+  logger?: Logger;
+  /** The metrics to count into. @default a registry of the gateway's own */
+  metrics?: GatewayMetrics;
   /** The GraphQL endpoint's path. @default '/graphql' */
   graphqlEndpoint?: string;
 }
@@ -49,6 +57,8 @@ export interface Gateway {
   readonly yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
   /** Answers a Fetch API request, as yoga does. */
   readonly fetch: YogaServerInstance<Record<string, unknown>, GatewayContext>['fetch'];
+  /** The gateway's Prometheus metrics (also served at `/metrics`). */
+  readonly metrics: GatewayMetrics;
   /** Closes the connections to X (when the gateway made them). */
   close(): Promise<void>;
 }
@@ -56,17 +66,21 @@ export interface Gateway {
 const EXAMPLE_OPERATION = readFileSync(new URL('../schema/operations/inbox.graphql', import.meta.url), 'utf8');
 
 /**
- * yoga's log, less the errors the gateway reports to clients on purpose (bad input, X's refusals): only what went
- * wrong inside the gateway is logged as an error.
+ * yoga's own log, into the gateway's logger, less the errors the gateway reports to clients on purpose (bad input,
+ * X's refusals): only what went wrong inside the gateway is logged as an error.
  */
-const logger = {
-  debug: () => {},
-  info: () => {},
-  warn: (...args: unknown[]) => console.warn(...args),
-  error: (...args: unknown[]) => {
-    if (!args.some((arg) => arg instanceof Error && isReportedError(arg))) console.error(...args);
-  },
-};
+function yogaLogger(logger: Logger) {
+  return {
+    debug: (...args: unknown[]) => logger.debug({ detail: args.map(String) }, 'yoga'),
+    info: (...args: unknown[]) => logger.info({ detail: args.map(String) }, 'yoga'),
+    warn: (...args: unknown[]) => logger.warn({ detail: args.map(String) }, 'yoga'),
+    error: (...args: unknown[]) => {
+      const error = args.find((arg) => arg instanceof Error);
+      if (error && isReportedError(error)) return;
+      logger.error({ err: error ?? args.map(String) }, 'unexpected error');
+    },
+  };
+}
 
 export function createGateway(options: GatewayOptions): Gateway {
   const client =
@@ -76,27 +90,34 @@ export function createGateway(options: GatewayOptions): Gateway {
   const transport = new RetryingTransport(client ?? (options.upstream as UpstreamTransport), {
     retries: options.retries ?? 2,
   });
-  const deadlineMs = options.operationTimeoutMs ?? 30_000;
   const cursors = new CursorCodec(options.cursorSecret);
-  const budgets = new RateLimitBook();
   const development = options.development ?? false;
   const maxUpstreamRequests = options.maxUpstreamRequests ?? 10;
+  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, process.stdout);
+  const metrics = options.metrics ?? new GatewayMetrics();
+  const session: XSessionOptions = {
+    budgets: new RateLimitBook(),
+    maxCalls: maxUpstreamRequests,
+    deadlineMs: options.operationTimeoutMs ?? 30_000,
+    rateLimitWaitMs: options.rateLimitWaitMs ?? 0,
+    onCall: (call, rateLimit) => {
+      metrics.upstreamRequests.inc({ endpoint: call.endpoint, status: String(call.status) });
+      metrics.upstreamDuration.observe({ endpoint: call.endpoint }, call.ms / 1000);
+      if (rateLimit) metrics.rateLimitRemaining.set(rateLimit.remaining);
+    },
+  };
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: options.graphqlEndpoint ?? '/graphql',
     landingPage: false,
-    logging: logger,
+    logging: yogaLogger(logger),
     context: ({ request }) =>
       createContext({
         transport,
         authorization: request.headers.get('authorization') ?? '',
         cursors,
-        budgets,
-        maxCalls: maxUpstreamRequests,
-        deadlineMs,
-        rateLimitWaitMs: options.rateLimitWaitMs ?? 0,
-        signal: request.signal,
+        session: { ...session, signal: request.signal },
       }),
     maskedErrors: { isDev: development, maskError },
     graphiql: {
@@ -105,12 +126,18 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(options.graphiqlHeaders && { headers: JSON.stringify(options.graphiqlHeaders, null, 2) }),
     },
     renderGraphiQL,
-    plugins: [documentLimits(options.limits), costLimit(maxUpstreamRequests, typeOfGlobalId), rateLimitExtension()],
+    plugins: [
+      observability({ logger, metrics, transport }),
+      documentLimits(options.limits),
+      costLimit(maxUpstreamRequests, typeOfGlobalId),
+      rateLimitExtension(),
+    ],
   });
 
   return {
     yoga,
     fetch: yoga.fetch,
+    metrics,
     close: async () => {
       await client?.close();
     },

@@ -6,6 +6,7 @@
 import { CostLimitExceededError, GatewayError, RateLimitedError, UnauthenticatedError, UpstreamError } from '../errors.js';
 import { type XParams, mergeParams, paramsCover } from '../planner/plan.js';
 import type { RateLimit } from './rate-limit.js';
+import { endpointOf } from '../observability/metrics.js';
 import type { UpstreamTransport } from './client.js';
 import { RateLimitBook } from './rate-limit-book.js';
 
@@ -27,9 +28,49 @@ function callKey(path: string, fixed: Readonly<Record<string, string | undefined
   return key;
 }
 
+/** One call to X, as logs and metrics see it: no token, no query, ids folded out of the endpoint. */
+export interface CallRecord {
+  readonly endpoint: string;
+  /** X's HTTP status; 0 when X did not answer. */
+  readonly status: number;
+  readonly ms: number;
+}
+
+/** The HTTP status behind an error X answered with (the client keeps it only where the code does not tell it). */
+const STATUS_OF_CODE: Partial<Record<string, number>> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  RATE_LIMITED: 429,
+  BAD_USER_INPUT: 400,
+};
+
+function statusOf(error: unknown): number {
+  if (error instanceof UpstreamError) return error.status ?? 0;
+  if (error instanceof GatewayError) return error.problem?.status ?? STATUS_OF_CODE[error.code] ?? 0;
+  return 0;
+}
+
+export interface XSessionOptions {
+  /** The request's own signal: the caller going away. */
+  signal?: AbortSignal;
+  /** Where X's rate-limit budget is tracked, across requests of the same token. */
+  budgets?: RateLimitBook;
+  /** The most calls this request may make: the estimate refuses most operations above it; this enforces it. */
+  maxCalls?: number;
+  /** Time the whole operation may spend waiting for X, from the session's creation. @default none */
+  deadlineMs?: number;
+  /** Waits this long at most for a spent rate limit to reset, rather than failing at once. @default 0 */
+  rateLimitWaitMs?: number;
+  /** Told of every call, for metrics. */
+  onCall?: (call: CallRecord, rateLimit: RateLimit | undefined) => void;
+}
+
 export class XSession {
   /** How many calls this request made to X. */
   calls = 0;
+  /** The calls this request made to X, for its log line. */
+  readonly log: CallRecord[] = [];
   /** The rate-limit headers of X's latest answer to this request. */
   rateLimit: RateLimit | undefined;
   private readonly shared = new Map<string, SharedCall[]>();
@@ -40,17 +81,7 @@ export class XSession {
   constructor(
     private readonly transport: UpstreamTransport,
     private readonly authorization: string,
-    private readonly options: {
-      signal?: AbortSignal;
-      /** Calls X's rate-limit budget is tracked in, across requests of the same token. */
-      budgets?: RateLimitBook;
-      /** The most calls this request may make: the estimate refuses most operations above it; this enforces it. */
-      maxCalls?: number;
-      /** Time the whole operation may spend waiting for X, from the session's creation. @default none */
-      deadlineMs?: number;
-      /** Waits this long at most for a spent rate limit to reset, rather than failing at once. @default 0 */
-      rateLimitWaitMs?: number;
-    } = {},
+    private readonly options: XSessionOptions = {},
   ) {}
 
   private readonly startedAt = performance.now();
@@ -133,6 +164,7 @@ export class XSession {
     this.calls += 1;
     const signal = this.callSignal;
     if (signal?.aborted && signal.reason instanceof GatewayError) throw signal.reason;
+    const startedAt = performance.now();
     try {
       const response = await this.transport.get<T>({
         path,
@@ -141,13 +173,21 @@ export class XSession {
         ...(signal && { signal }),
       });
       if (response.rateLimit) this.noteRateLimit(response.rateLimit);
+      this.record(path, response.status, startedAt, response.rateLimit);
       return response.body;
     } catch (error) {
+      this.record(path, statusOf(error), startedAt, undefined);
       if (error instanceof RateLimitedError && error.resetAt) {
         this.noteRateLimit({ limit: this.rateLimit?.limit ?? 0, remaining: 0, resetAt: error.resetAt });
       }
       throw error;
     }
+  }
+
+  private record(path: string, status: number, startedAt: number, rateLimit: RateLimit | undefined): void {
+    const call: CallRecord = { endpoint: endpointOf(path), status, ms: Math.round((performance.now() - startedAt) * 10) / 10 };
+    this.log.push(call);
+    this.options.onCall?.(call, rateLimit);
   }
 
   private noteRateLimit(rateLimit: RateLimit): void {

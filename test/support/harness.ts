@@ -2,9 +2,11 @@
  * A gateway in process against a sandbox over real HTTP on 127.0.0.1, and helpers to query it and to read what it
  * asked X for.
  */
+import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type Gateway, type GatewayOptions, createGateway } from '../../src/gateway.js';
 import { type RecordedRequest, type Sandbox, type SandboxOptions, createSandbox } from '../../src/sandbox/index.js';
+import { capturedLogs, recordLog } from './log-capture.js';
 
 export interface GraphQLAnswer<T = Record<string, unknown>> {
   status: number;
@@ -20,6 +22,8 @@ export interface Harness {
   query<T = any>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLAnswer<T>>;
   /** The calls X received since the last `beforeEach`. */
   calls(): readonly RecordedRequest[];
+  /** The gateway's structured log lines so far, parsed. */
+  logLines(): Record<string, unknown>[];
 }
 
 /** Starts a sandbox and a gateway for the tests of one file; the request log is cleared before each test. */
@@ -31,7 +35,13 @@ export function useGateway(
   beforeAll(async () => {
     sandbox = createSandbox({ seed: 42, rateLimit: { limit: 100_000, windowMs: 900_000 }, ...options.sandbox });
     const url = await sandbox.listen();
-    gateway = createGateway({ upstream: url, cursorSecret: 'test-secret', ...options.gateway });
+    gateway = createGateway({
+      upstream: url,
+      cursorSecret: 'test-secret',
+      // The gateway's log lines go into the suite's log capture, which fails a file whose logs hold a token.
+      logger: pino({ level: 'info' }, { write: (line: string) => recordLog(line) }),
+      ...options.gateway,
+    });
   });
   afterAll(async () => {
     await gateway?.close();
@@ -61,6 +71,7 @@ export function useGateway(
       return { status: response.status, ...((await response.json()) as object) };
     },
     calls: () => sandbox.requests,
+    logLines: () => capturedLogs().filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>),
   };
 }
 

@@ -25,6 +25,11 @@ for (const stream of [process.stdout, process.stderr]) {
   }) as typeof stream.write;
 }
 
+/** Records a line logged elsewhere than the console (the gateways' own loggers in tests). */
+export function recordLog(line: string): void {
+  captured.push(line);
+}
+
 /** What this file's process logged so far. */
 export function capturedLogs(): readonly string[] {
   return captured;

@@ -1,0 +1,57 @@
+/**
+ * Prometheus metrics of one gateway, in a registry of its own: operations by name and outcome, errors by code,
+ * upstream calls by endpoint and status, upstream latency, and the last rate-limit budget X reported. No label ever
+ * holds a token, a user id or a message.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** X's path with ids folded, so that labels stay few: `/2/dm_conversations/:id/dm_events`. */
+export function endpointOf(path: string): string {
+  return path
+    .split('/')
+    .map((segment, index) => (index > 1 && /^[0-9][0-9-]*$/.test(segment) ? ':id' : segment))
+    .join('/');
+}
+
+/** An operation name fit for a label: GraphQL's name syntax, at most 64 characters; `anonymous` otherwise. */
+export function operationLabel(name: string | null | undefined): string {
+  return name && /^[_A-Za-z][_0-9A-Za-z]{0,63}$/.test(name) ? name : 'anonymous';
+}
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly operations = new Counter({
+    name: 'gateway_operations_total',
+    help: 'GraphQL operations by name and outcome (ok, or error when the answer held errors).',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'gateway_errors_total',
+    help: 'GraphQL errors answered, by extensions.code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly upstreamRequests = new Counter({
+    name: 'gateway_upstream_requests_total',
+    help: 'Calls to X by endpoint and HTTP status (0 when X did not answer).',
+    labelNames: ['endpoint', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly upstreamDuration = new Histogram({
+    name: 'gateway_upstream_request_duration_seconds',
+    help: 'Time of calls to X by endpoint.',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly rateLimitRemaining = new Gauge({
+    name: 'gateway_upstream_rate_limit_remaining',
+    help: 'The rate-limit budget X reported last (x-rate-limit-remaining), for whichever token called last.',
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Observability as a yoga plugin: one structured log line per GraphQL request (request id, operation name,
+ * duration, outcome, error codes, the calls made to X with endpoint, status and time), Prometheus metrics, and the
+ * `/ready` (X reachable) and `/metrics` endpoints; `/health` (alive) is yoga's own. Log lines hold no token and no
+ * message text.
+ */
+import { randomUUID } from 'node:crypto';
+import { type ExecutionResult, getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { GatewayContext } from '../context.js';
+import { UpstreamError } from '../errors.js';
+import type { UpstreamTransport } from '../upstream/client.js';
+import { type GatewayMetrics, operationLabel } from './metrics.js';
+
+/** How long a readiness answer is reused, so probes do not turn into a stream of calls to X. */
+const READY_CACHE_MS = 5_000;
+
+interface RequestRecord {
+  readonly id: string;
+  readonly startedAt: number;
+  context?: GatewayContext;
+  operation?: string;
+}
+
+/** A request id the client sent, if it is a sane one; otherwise a new one. */
+function requestIdOf(request: Request): string {
+  const given = request.headers.get('x-request-id');
+  return given && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+function json(fetchAPI: { Response: typeof Response }, status: number, body: unknown): Response {
+  return new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+/** Whether X answers at all: any HTTP answer (a 401 for the missing token included) means reachable. */
+async function isReachable(transport: UpstreamTransport): Promise<boolean> {
+  try {
+    await transport.get({ path: '/2/users/me', authorization: '' });
+    return true;
+  } catch (error) {
+    return !(error instanceof UpstreamError) || error.status !== undefined;
+  }
+}
+
+export function observability(options: {
+  logger: Logger;
+  metrics: GatewayMetrics;
+  transport: UpstreamTransport;
+}): Plugin<GatewayContext> {
+  const { logger, metrics, transport } = options;
+  const requests = new WeakMap<Request, RequestRecord>();
+  let ready: { at: number; answer: Promise<boolean> } | undefined;
+
+  return {
+    onRequest: async ({ request, url, endResponse, fetchAPI }) => {
+      switch (url.pathname) {
+        case '/ready': {
+          if (!ready || performance.now() - ready.at > READY_CACHE_MS) {
+            ready = { at: performance.now(), answer: isReachable(transport) };
+          }
+          const reachable = await ready.answer;
+          return endResponse(json(fetchAPI, reachable ? 200 : 503, { status: reachable ? 'ready' : 'upstream unreachable' }));
+        }
+        case '/metrics':
+          return endResponse(
+            new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }),
+          );
+      }
+      requests.set(request, { id: requestIdOf(request), startedAt: performance.now() });
+    },
+    onExecute: ({ args }) => {
+      const record = requests.get(args.contextValue.request);
+      if (record) {
+        record.context = args.contextValue;
+        record.operation = operationLabel(getOperationAST(args.document, args.operationName)?.name?.value);
+      }
+    },
+    onResultProcess: ({ request, result }) => {
+      const record = requests.get(request);
+      if (!record || Array.isArray(result) || Symbol.asyncIterator in (result as object)) return;
+      const { errors } = result as ExecutionResult;
+      const codes = (errors ?? []).map((error) => String(error.extensions?.code ?? 'UNKNOWN'));
+      const operation = record.operation ?? 'unexecuted';
+      metrics.operations.inc({ operation, outcome: codes.length > 0 ? 'error' : 'ok' });
+      for (const code of codes) metrics.errors.inc({ code });
+      logger.info(
+        {
+          requestId: record.id,
+          operation,
+          durationMs: Math.round((performance.now() - record.startedAt) * 10) / 10,
+          outcome: codes.length > 0 ? 'error' : 'ok',
+          ...(codes.length > 0 && { errors: codes }),
+          upstream: record.context?.x.log ?? [],
+        },
+        'graphql request',
+      );
+    },
+    onResponse: ({ request, response }) => {
+      const record = requests.get(request);
+      if (record) response.headers.set('x-request-id', record.id);
+    },
+  };
+}
