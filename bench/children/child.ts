@@ -1,0 +1,92 @@
+/**
+ * What every benchmark server process shares: it listens on 127.0.0.1 (a free port), tells the bench process
+ * `{ type: 'ready', port }` over the IPC channel, and answers `{ type: 'stats' }` with its own CPU time and memory, so
+ * the numbers are the server's alone and the load never sees the probe (it is not an HTTP endpoint).
+ *
+ * Peak RSS is sampled every 20 ms; `{ type: 'stats', resetPeak: true }` starts a new peak after answering.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ChildStats {
+  /** `process.cpuUsage()`: user and system CPU time since start, in microseconds. */
+  cpuUser: number;
+  cpuSystem: number;
+  rss: number;
+  /** Highest RSS seen since the last reset. */
+  peakRss: number;
+  heapUsed: number;
+  /** Anything the server adds (the upstream's request counts). */
+  extra?: Record<string, unknown>;
+}
+
+export type ParentMessage = { type: 'stats'; id: number; resetPeak?: boolean } | { type: 'stop' };
+export type ChildMessage =
+  | { type: 'ready'; port: number; info?: Record<string, unknown> }
+  | { type: 'stats'; id: number; stats: ChildStats }
+  | { type: 'failed'; reason: string };
+
+const SAMPLE_MS = 20;
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+/** Reports a start-up failure to the bench process and exits. */
+export function fail(reason: string): never {
+  send({ type: 'failed', reason });
+  process.exit(1);
+}
+
+/** Listens, reports ready, and serves the stats and stop messages. */
+export async function runChild(
+  server: Server,
+  options: { info?: Record<string, unknown>; extra?: () => Record<string, unknown>; close?: () => Promise<void> } = {},
+): Promise<void> {
+  if (!process.send) throw new Error('Start this file from the benchmark (it needs an IPC channel).');
+  let peak = process.memoryUsage.rss();
+  setInterval(() => {
+    const rss = process.memoryUsage.rss();
+    if (rss > peak) peak = rss;
+  }, SAMPLE_MS).unref();
+
+  // Keep-alive sockets of the load generator must not hold the server open after `stop`.
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  process.on('message', (message: ParentMessage) => {
+    if (message.type === 'stats') {
+      const cpu = process.cpuUsage();
+      const memory = process.memoryUsage();
+      if (memory.rss > peak) peak = memory.rss;
+      const stats: ChildStats = {
+        cpuUser: cpu.user,
+        cpuSystem: cpu.system,
+        rss: memory.rss,
+        peakRss: peak,
+        heapUsed: memory.heapUsed,
+        ...(options.extra && { extra: options.extra() }),
+      };
+      if (message.resetPeak) peak = memory.rss;
+      send({ type: 'stats', id: message.id, stats });
+    } else if (message.type === 'stop') {
+      server.closeAllConnections();
+      server.close();
+      void (options.close?.() ?? Promise.resolve()).finally(() => process.exit(0));
+    }
+  });
+  // The bench process went away: do not linger.
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready', port, ...(options.info && { info: options.info }) });
+}
+
+/** The upstream origin a server child is given as its first argument. */
+export function upstreamArg(): string {
+  const url = process.argv[2];
+  if (!url) fail('usage: <child> <upstream origin>');
+  return url;
+}

@@ -1,0 +1,12 @@
+/**
+ * Arm C: the gateway, as `npm start` serves it (`createServer(gateway.yoga)`), pointed at the fixed upstream. The call
+ * limit is raised so a cost estimate never refuses a benchmark operation.
+ */
+import { createServer } from 'node:http';
+import { createGateway } from '../../src/gateway.js';
+import { runChild, upstreamArg } from './child.js';
+
+const gateway = createGateway({ upstream: upstreamArg(), maxUpstreamRequests: 1000 });
+const server = createServer(gateway.yoga);
+
+await runChild(server, { close: () => gateway.close() });

@@ -1,0 +1,141 @@
+/**
+ * The four arms: what each is asked (the same page of DM events, at each page size), and how its answer is checked.
+ */
+import { readFileSync } from 'node:fs';
+import { BENCH_AUTHORIZATION, type BenchPage } from './pages.js';
+import type { LoadRequest } from './load.js';
+
+export type ArmId = 'A' | 'B' | 'C' | 'D';
+
+export const ARM_NAMES: Record<ArmId, string> = {
+  A: 'upstream direct',
+  B: 'undici pass-through proxy',
+  C: 'gateway',
+  D: 'GraphQL Mesh',
+};
+
+/** The arm-C operation: every field one `GET /2/dm_events` can carry. */
+export const GATEWAY_OPERATION = readFileSync(new URL('../operations/everything.graphql', import.meta.url), 'utf8');
+
+/** X's parameters for a page with everything (what arm C's gateway asks for, plus `id`s; the upstream ignores them). */
+const REST_QUERY = new URLSearchParams({
+  'dm_event.fields': 'attachments,created_at,dm_conversation_id,entities,event_type,id,participant_ids,referenced_tweets,sender_id,text',
+  expansions: 'attachments.media_keys,participant_ids,referenced_tweets.id,sender_id',
+  'media.fields':
+    'alt_text,duration_ms,height,media_key,non_public_metrics,organic_metrics,preview_image_url,promoted_metrics,public_metrics,type,url,variants,width',
+  'user.fields':
+    'affiliation,confirmed_email,connection_status,created_at,description,entities,id,is_identity_verified,location,most_recent_tweet_id,name,parody,pinned_tweet_id,profile_banner_url,profile_image_url,protected,public_metrics,receives_your_dm,subscription,subscription_type,url,username,verified,verified_followers_count,verified_type,withheld',
+  'tweet.fields':
+    'article,attachments,author_id,card_uri,community_id,context_annotations,conversation_id,created_at,display_text_range,edit_controls,edit_history_tweet_ids,entities,geo,id,in_reply_to_user_id,lang,media_metadata,non_public_metrics,note_tweet,organic_metrics,possibly_sensitive,promoted_metrics,public_metrics,referenced_tweets,reply_settings,scopes,source,suggested_source_links,suggested_source_links_with_counts,text,withheld',
+}).toString();
+
+const GRAPHQL_HEADERS = {
+  authorization: BENCH_AUTHORIZATION,
+  'content-type': 'application/json',
+  accept: 'application/graphql-response+json, application/json',
+};
+
+/** The request arm `arm` is loaded with for a page of `size` events. `meshOperation` is arm D's (from its child). */
+export function requestFor(arm: ArmId, size: number, meshOperation?: string): LoadRequest {
+  switch (arm) {
+    case 'A':
+    case 'B':
+      return {
+        method: 'GET',
+        path: `/2/dm_events?max_results=${size}&${REST_QUERY}`,
+        headers: { authorization: BENCH_AUTHORIZATION, accept: 'application/json' },
+      };
+    case 'C':
+      return {
+        method: 'POST',
+        path: '/graphql',
+        headers: GRAPHQL_HEADERS,
+        body: JSON.stringify({ query: GATEWAY_OPERATION, operationName: 'Everything', variables: { first: size } }),
+      };
+    case 'D':
+      if (!meshOperation) throw new Error('Arm D needs the operation its Mesh child wrote');
+      return {
+        method: 'POST',
+        path: '/graphql',
+        headers: GRAPHQL_HEADERS,
+        body: JSON.stringify({ query: meshOperation, operationName: 'Everything', variables: { max_results: size } }),
+      };
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function fail(arm: ArmId, size: number, why: string): never {
+  throw new Error(`Arm ${arm} (${ARM_NAMES[arm]}), ${size} events: ${why}`);
+}
+
+function sameIds(actual: readonly unknown[], expected: readonly string[]): boolean {
+  return actual.length === expected.length && actual.every((id, i) => id === expected[i]);
+}
+
+/**
+ * Checks an arm's answer to `requestFor(arm, page.size)`: status 200, the expected shape, and the page's events in
+ * order with their sender, media, referenced posts and entities. Throws with the reason when it is wrong.
+ */
+export function verifyAnswer(arm: ArmId, page: BenchPage, status: number, text: string): void {
+  const size = page.size;
+  if (status !== 200) fail(arm, size, `status ${status}: ${text.slice(0, 300)}`);
+  let body: Json;
+  try {
+    body = JSON.parse(text) as Json;
+  } catch {
+    fail(arm, size, `the answer is not JSON: ${text.slice(0, 200)}`);
+  }
+  if (arm === 'A' || arm === 'B') {
+    if (text !== page.bytes.toString('utf8')) fail(arm, size, 'the body differs from the upstream page');
+    return;
+  }
+  if (body.errors) fail(arm, size, `errors: ${JSON.stringify(body.errors).slice(0, 500)}`);
+  const data = body.data as Json | undefined;
+  if (arm === 'C') verifyGateway(page, data);
+  else verifyMesh(page, data);
+}
+
+function verifyGateway(page: BenchPage, data: Json | undefined): void {
+  const connection = data?.dmEvents as { edges?: { cursor?: string; node?: Json }[]; pageInfo?: Json } | undefined;
+  const edges = connection?.edges;
+  if (!Array.isArray(edges)) fail('C', page.size, 'no dmEvents.edges');
+  const nodes = edges.map((edge) => edge.node ?? {});
+  if (!sameIds(nodes.map((n) => n.restId), page.eventIds)) fail('C', page.size, "the events are not the page's");
+  if (edges.some((edge) => typeof edge.cursor !== 'string')) fail('C', page.size, 'an edge has no cursor');
+  if (connection?.pageInfo?.hasNextPage !== true) fail('C', page.size, 'pageInfo.hasNextPage is not true');
+  const events = page.body.data ?? [];
+  events.forEach((event, i) => {
+    const node = nodes[i]!;
+    const where = `event ${event.id}`;
+    if (event.sender_id !== undefined && (node.sender as Json | null)?.restId !== event.sender_id) fail('C', page.size, `${where}: sender`);
+    if (event.sender_id !== undefined && typeof (node.sender as Json).username !== 'string') fail('C', page.size, `${where}: sender.username`);
+    const participants = (node.participants as Json[] | null) ?? [];
+    if (!sameIds(participants.map((p) => p.restId), event.participant_ids ?? [])) fail('C', page.size, `${where}: participants`);
+    const media = ((node.attachments as Json | null)?.media as Json[] | undefined) ?? [];
+    if (!sameIds(media.map((m) => m.mediaKey), event.attachments?.media_keys ?? [])) fail('C', page.size, `${where}: media`);
+    const tweets = (node.referencedTweets as Json[] | null) ?? [];
+    if (!sameIds(tweets.map((t) => t.restId), (event.referenced_tweets ?? []).map((r) => r.id))) fail('C', page.size, `${where}: referenced tweets`);
+    if (tweets.some((t) => typeof t.text !== 'string')) fail('C', page.size, `${where}: a referenced tweet without text`);
+    const entities = node.entities as Json | null;
+    for (const key of ['hashtags', 'cashtags', 'mentions', 'urls'] as const) {
+      const expected = event[key]?.length ?? 0;
+      const actual = (entities?.[key] as unknown[] | undefined)?.length ?? 0;
+      if (actual !== expected) fail('C', page.size, `${where}: ${key}`);
+    }
+    if (event.text !== undefined && node.text !== event.text) fail('C', page.size, `${where}: text`);
+  });
+}
+
+function verifyMesh(page: BenchPage, data: Json | undefined): void {
+  const answer = data?.getDirectMessagesEvents as Json | undefined;
+  if (answer?.__typename !== 'Get2DmEventsResponse') fail('D', page.size, `answered ${JSON.stringify(answer).slice(0, 300)}`);
+  const events = (answer.data as Json[] | undefined) ?? [];
+  if (!sameIds(events.map((e) => e.id), page.eventIds)) fail('D', page.size, "the events are not the page's");
+  const includes = answer.includes as Json | undefined;
+  for (const key of ['users', 'media', 'tweets'] as const) {
+    const expected = page.body.includes?.[key]?.length ?? 0;
+    const actual = (includes?.[key] as unknown[] | undefined)?.length ?? 0;
+    if (actual !== expected) fail('D', page.size, `includes.${key}: ${actual} of ${expected}`);
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * The benchmark run: the fixed upstream and each arm's server in child processes, a correctness probe per arm and
+ * page size, a warm-up, then timed autocannon runs at each concurrency. `bench/run.ts` runs it in full and writes the
+ * results; `test/bench/bench.test.ts` runs a very short one to check the harness.
+ */
+import { request } from 'undici';
+import type { ChildStats } from '../children/child.js';
+import { ARM_NAMES, type ArmId, requestFor, verifyAnswer } from './arms.js';
+import { type LoadRequest, load } from './load.js';
+import { type BenchPage, buildPages } from './pages.js';
+import { type ChildName, type ServerChild, startChild } from './processes.js';
+
+export interface BenchConfig {
+  readonly arms: readonly ArmId[];
+  readonly sizes: readonly number[];
+  /** Seconds per timed run. */
+  readonly durationS: number;
+  /** Timed runs per arm, page size and concurrency; the report takes their median. */
+  readonly runs: number;
+  /** Seconds of warm-up per arm and page size, at the capacity concurrency. */
+  readonly warmupS: number;
+  /** Connections of the latency runs and of the capacity runs. */
+  readonly concurrency: { readonly latency: number; readonly capacity: number };
+  readonly log?: (line: string) => void;
+}
+
+export interface RunResult {
+  readonly ok: number;
+  readonly failed: number;
+  readonly rps: number;
+  /** Milliseconds. */
+  readonly p50: number;
+  readonly p99: number;
+  /** The server process's user + system CPU time over the run, per answered request, in milliseconds. */
+  readonly cpuMsPerRequest: number;
+  /** Highest RSS of the server process during the run, in bytes. */
+  readonly peakRss: number;
+  /** Requests the fixed upstream received during the run, per answered request. */
+  readonly upstreamCallsPerOp: number;
+}
+
+export interface Cell {
+  readonly arm: ArmId;
+  readonly size: number;
+  readonly connections: number;
+  readonly runs: readonly RunResult[];
+  /** Medians over the runs; `peakRss` is the highest of the runs. */
+  readonly summary: RunResult;
+}
+
+export interface Probe {
+  readonly size: number;
+  /** Body bytes of one answer. */
+  readonly responseBytes: number;
+  /** Upstream requests one operation caused. */
+  readonly upstreamCalls: number;
+  /** The query string of the (last) upstream request the operation made: what the arm asked X for. */
+  readonly upstreamQuery: string;
+}
+
+export interface ArmResult {
+  readonly arm: ArmId;
+  readonly name: string;
+  readonly ran: boolean;
+  /** Why the arm did not run. */
+  readonly reason?: string;
+  /** The server process's RSS once it was ready, before any request (tsx's loader included), in bytes. */
+  readonly startRss?: number;
+  /** Per page size: one operation outside the load, checked. */
+  readonly probes: readonly Probe[];
+  readonly cells: readonly Cell[];
+}
+
+export interface BenchResults {
+  readonly config: Omit<BenchConfig, 'log'>;
+  readonly pages: readonly { size: number; bytes: number; users: number; media: number; tweets: number }[];
+  readonly arms: readonly ArmResult[];
+}
+
+const CHILD_OF: Record<Exclude<ArmId, 'A'>, ChildName> = { B: 'proxy', C: 'gateway', D: 'mesh' };
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function summarise(runs: readonly RunResult[]): RunResult {
+  const pick = (key: keyof RunResult) => median(runs.map((r) => r[key]));
+  return {
+    ok: pick('ok'),
+    failed: runs.reduce((sum, r) => sum + r.failed, 0),
+    rps: pick('rps'),
+    p50: pick('p50'),
+    p99: pick('p99'),
+    cpuMsPerRequest: pick('cpuMsPerRequest'),
+    peakRss: Math.max(...runs.map((r) => r.peakRss)),
+    upstreamCallsPerOp: pick('upstreamCallsPerOp'),
+  };
+}
+
+const cpuOf = (stats: ChildStats) => stats.cpuUser + stats.cpuSystem;
+const upstreamRequests = (stats: ChildStats) => Number(stats.extra?.total ?? 0);
+
+/** One request outside the load: its status and body, and how many upstream requests it caused. */
+export async function probe(
+  server: ServerChild,
+  upstream: ServerChild,
+  req: LoadRequest,
+): Promise<{ status: number; text: string; upstreamCalls: number; tokenForwarded: boolean; upstreamQuery: string }> {
+  const u0 = await upstream.stats();
+  const before = upstreamRequests(u0);
+  const answer = await request(server.url + req.path, {
+    method: req.method,
+    headers: req.headers,
+    ...(req.body !== undefined && { body: req.body }),
+  });
+  const text = await answer.body.text();
+  const u1 = await upstream.stats();
+  const upstreamCalls = upstreamRequests(u1) - before;
+  const withToken = Number(u1.extra?.withToken ?? 0) - Number(u0.extra?.withToken ?? 0);
+  return {
+    status: answer.statusCode,
+    text,
+    upstreamCalls,
+    tokenForwarded: upstreamCalls > 0 && withToken === upstreamCalls,
+    upstreamQuery: String(u1.extra?.lastQuery ?? ''),
+  };
+}
+
+async function timedRun(server: ServerChild, upstream: ServerChild, req: LoadRequest, connections: number, durationS: number): Promise<RunResult> {
+  const s0 = await server.stats(true);
+  const u0 = server === upstream ? s0 : await upstream.stats();
+  const result = await load(server.url, req, connections, durationS);
+  const s1 = await server.stats();
+  const u1 = server === upstream ? s1 : await upstream.stats();
+  const answered = Math.max(1, result.ok);
+  return {
+    ok: result.ok,
+    failed: result.failed,
+    rps: result.rps,
+    p50: result.p50,
+    p99: result.p99,
+    cpuMsPerRequest: (cpuOf(s1) - cpuOf(s0)) / 1000 / answered,
+    peakRss: s1.peakRss,
+    upstreamCallsPerOp: (upstreamRequests(u1) - upstreamRequests(u0)) / answered,
+  };
+}
+
+async function runArm(arm: ArmId, upstream: ServerChild, pages: Map<number, BenchPage>, config: BenchConfig): Promise<ArmResult> {
+  const log = config.log ?? (() => {});
+  let server: ServerChild;
+  if (arm === 'A') server = upstream;
+  else {
+    try {
+      server = await startChild(CHILD_OF[arm], [upstream.url]);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      log(`arm ${arm} (${ARM_NAMES[arm]}) left out: ${reason.split('\n')[0]}`);
+      return { arm, name: ARM_NAMES[arm], ran: false, reason, probes: [], cells: [] };
+    }
+  }
+  const meshOperation = typeof server.info.operation === 'string' ? server.info.operation : undefined;
+  try {
+    const startRss = (await server.stats()).rss;
+    const probes: Probe[] = [];
+    for (const size of config.sizes) {
+      const page = pages.get(size)!;
+      const req = requestFor(arm, size, meshOperation);
+      const answer = await probe(server, upstream, req);
+      verifyAnswer(arm, page, answer.status, answer.text);
+      if (!answer.tokenForwarded && arm !== 'A') throw new Error(`Arm ${arm} did not forward the caller's token to the upstream`);
+      probes.push({
+        size,
+        responseBytes: Buffer.byteLength(answer.text),
+        upstreamCalls: arm === 'A' ? 1 : answer.upstreamCalls,
+        upstreamQuery: decodeURIComponent(answer.upstreamQuery),
+      });
+    }
+    log(`arm ${arm} (${ARM_NAMES[arm]}): answers checked, RSS at start ${(startRss / 2 ** 20).toFixed(0)} MB`);
+    const cells: Cell[] = [];
+    // Size by size, each warmed up right before its runs, so a small page's RSS is not the large page's leftover.
+    for (const size of config.sizes) {
+      const req = requestFor(arm, size, meshOperation);
+      if (config.warmupS > 0) await load(server.url, req, config.concurrency.capacity, config.warmupS);
+      for (const connections of [config.concurrency.latency, config.concurrency.capacity]) {
+        const runs: RunResult[] = [];
+        for (let i = 0; i < config.runs; i++) runs.push(await timedRun(server, upstream, req, connections, config.durationS));
+        const summary = summarise(runs);
+        cells.push({ arm, size, connections, runs, summary });
+        log(
+          `arm ${arm} ${String(size).padStart(3)} events c=${String(connections).padStart(2)}: ${summary.rps.toFixed(0)} req/s, ` +
+            `p50 ${summary.p50.toFixed(2)} ms, p99 ${summary.p99.toFixed(2)} ms, CPU ${summary.cpuMsPerRequest.toFixed(3)} ms/req, ` +
+            `peak RSS ${(summary.peakRss / 2 ** 20).toFixed(0)} MB${summary.failed ? `, ${summary.failed} FAILED` : ''}`,
+        );
+      }
+    }
+    return { arm, name: ARM_NAMES[arm], ran: true, startRss, probes, cells };
+  } finally {
+    if (server !== upstream) await server.stop();
+  }
+}
+
+export async function runBench(config: BenchConfig): Promise<BenchResults> {
+  const pages = buildPages(config.sizes);
+  const upstream = await startChild('upstream');
+  try {
+    const arms: ArmResult[] = [];
+    for (const arm of config.arms) arms.push(await runArm(arm, upstream, pages, config));
+    const { log: _log, ...rest } = config;
+    return {
+      config: rest,
+      pages: [...pages.values()].map((p) => ({
+        size: p.size,
+        bytes: p.bytes.length,
+        users: p.body.includes?.users?.length ?? 0,
+        media: p.body.includes?.media?.length ?? 0,
+        tweets: p.body.includes?.tweets?.length ?? 0,
+      })),
+      arms,
+    };
+  } finally {
+    await upstream.stop();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The bench process's side of the server children: fork one (through tsx, with an IPC channel), wait for its port,
+ * ask for its CPU and memory, stop it.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ChildMessage, ChildStats } from '../children/child.js';
+
+export type ChildName = 'upstream' | 'proxy' | 'gateway' | 'mesh';
+
+export interface ServerChild {
+  readonly name: ChildName;
+  readonly pid: number;
+  readonly url: string;
+  readonly info: Record<string, unknown>;
+  stats(resetPeak?: boolean): Promise<ChildStats>;
+  stop(): Promise<void>;
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export async function startChild(name: ChildName, args: string[] = [], timeoutMs = 60_000): Promise<ServerChild> {
+  const child: ChildProcess = fork(fileURLToPath(new URL(`../children/${name}.ts`, import.meta.url)), args, {
+    cwd: ROOT,
+    execArgv: ['--import', 'tsx'],
+    // As deployed: production mode, the gateway's default log level (one line per request) unless BENCH_LOG_LEVEL
+    // says otherwise. Standard output goes nowhere, so the log lines cost what writing them costs and no more.
+    env: { ...process.env, NODE_ENV: 'production', ...(process.env.BENCH_LOG_LEVEL && { LOG_LEVEL: process.env.BENCH_LOG_LEVEL }) },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  let nextId = 0;
+  const waiting = new Map<number, (stats: ChildStats) => void>();
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+
+  const ready = await new Promise<{ port: number; info: Record<string, unknown> }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not start within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('message', (message: ChildMessage) => {
+      if (message.type === 'ready') {
+        clearTimeout(timer);
+        resolve({ port: message.port, info: message.info ?? {} });
+      } else if (message.type === 'failed') {
+        clearTimeout(timer);
+        reject(new Error(message.reason));
+      } else if (message.type === 'stats') {
+        waiting.get(message.id)?.(message.stats);
+        waiting.delete(message.id);
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited before it was ready (${signal ?? code})`));
+    });
+  });
+
+  return {
+    name,
+    pid: child.pid!,
+    url: `http://127.0.0.1:${ready.port}`,
+    info: ready.info,
+    stats(resetPeak = false) {
+      if (exited) return Promise.reject(new Error(`${name} has exited`));
+      const id = nextId++;
+      return new Promise((resolve) => {
+        waiting.set(id, resolve);
+        child.send({ type: 'stats', id, resetPeak });
+      });
+    },
+    async stop() {
+      if (exited) return;
+      child.send({ type: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * The benchmark's report: the per-arm table, the gateway against the floor (C/B throughput, C−A latency), the issue's
+ * targets with pass/miss, and the planner micro-benchmark.
+ */
+import type { ArmId } from './arms.js';
+import type { BenchResults, Cell } from './harness.js';
+import type { MicroTask } from './micro.js';
+
+export interface Target {
+  readonly target: string;
+  readonly value: string;
+  /** `undefined` when it could not be measured in this run. */
+  readonly pass: boolean | undefined;
+}
+
+export interface Comparison {
+  readonly size: number;
+  /** Arm C's median req/s over arm B's, at the capacity concurrency. */
+  readonly throughputCoverB?: number;
+  /** Arm C's median p50 minus arm A's, at the latency concurrency, in ms. */
+  readonly latencyCminusA?: number;
+  readonly latencyCminusB?: number;
+  /** Arm C's CPU per request over arm D's, at the capacity concurrency. */
+  readonly cpuCoverD?: number;
+}
+
+export interface Report {
+  readonly comparisons: readonly Comparison[];
+  readonly targets: readonly Target[];
+  readonly markdown: string;
+}
+
+/** The issue's CPU budget per request of the gateway, by page size (ms). */
+const CPU_TARGET_MS: Record<number, number> = { 1: 0.35, 10: 0.5, 100: 1.0 };
+/** The issue's least C/B throughput at the capacity concurrency, by page size. */
+const THROUGHPUT_TARGET: Record<number, number> = { 1: 0.25, 10: 0.2, 100: 0.2 };
+const RSS_TARGET_MB = 200;
+const CPU_GROWTH_LIMIT = 4;
+
+const MB = 2 ** 20;
+
+function cell(results: BenchResults, arm: ArmId, size: number, connections: number): Cell | undefined {
+  return results.arms.find((a) => a.arm === arm)?.cells.find((c) => c.size === size && c.connections === connections);
+}
+
+const fmt = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
+const mark = (pass: boolean | undefined) => (pass === undefined ? 'n/a' : pass ? 'pass' : 'MISS');
+
+export function buildReport(results: BenchResults, micro: readonly MicroTask[] | undefined, meta: Record<string, string>): Report {
+  const { latency, capacity } = results.config.concurrency;
+  const sizes = results.config.sizes;
+
+  const comparisons: Comparison[] = sizes.map((size) => {
+    const c32 = cell(results, 'C', size, capacity)?.summary;
+    const b32 = cell(results, 'B', size, capacity)?.summary;
+    const d32 = cell(results, 'D', size, capacity)?.summary;
+    const c1 = cell(results, 'C', size, latency)?.summary;
+    const a1 = cell(results, 'A', size, latency)?.summary;
+    const b1 = cell(results, 'B', size, latency)?.summary;
+    return {
+      size,
+      ...(c32 && b32 && { throughputCoverB: c32.rps / b32.rps }),
+      ...(c1 && a1 && { latencyCminusA: c1.p50 - a1.p50 }),
+      ...(c1 && b1 && { latencyCminusB: c1.p50 - b1.p50 }),
+      ...(c32 && d32 && { cpuCoverD: c32.cpuMsPerRequest / d32.cpuMsPerRequest }),
+    };
+  });
+
+  const targets: Target[] = [];
+  for (const size of sizes) {
+    const limit = CPU_TARGET_MS[size];
+    if (limit === undefined) continue;
+    const cpu = cell(results, 'C', size, capacity)?.summary.cpuMsPerRequest;
+    targets.push({ target: `gateway CPU per request, ${size} event${size === 1 ? '' : 's'} (c=${capacity}) <= ${limit} ms`, value: `${fmt(cpu, 3)} ms`, pass: cpu === undefined ? undefined : cpu <= limit });
+  }
+  for (const size of sizes) {
+    const least = THROUGHPUT_TARGET[size];
+    if (least === undefined) continue;
+    const ratio = comparisons.find((c) => c.size === size)?.throughputCoverB;
+    targets.push({ target: `C/B throughput, ${size} event${size === 1 ? '' : 's'} (c=${capacity}) >= ${least}`, value: fmt(ratio, 3), pass: ratio === undefined ? undefined : ratio >= least });
+  }
+  {
+    const lo = cell(results, 'C', 1, capacity)?.summary.cpuMsPerRequest;
+    const hi = cell(results, 'C', 100, capacity)?.summary.cpuMsPerRequest;
+    const growth = lo !== undefined && hi !== undefined ? hi / lo : undefined;
+    targets.push({ target: `gateway CPU at 100 events within ${CPU_GROWTH_LIMIT}x of 1 event (c=${capacity})`, value: growth === undefined ? 'n/a' : `${growth.toFixed(2)}x`, pass: growth === undefined ? undefined : growth <= CPU_GROWTH_LIMIT });
+  }
+  {
+    const peaks = sizes.map((size) => cell(results, 'C', size, capacity)?.summary.peakRss).filter((v): v is number => v !== undefined);
+    const peak = peaks.length ? Math.max(...peaks) / MB : undefined;
+    targets.push({ target: `gateway peak RSS at c=${capacity} < ${RSS_TARGET_MB} MB`, value: `${fmt(peak, 0)} MB`, pass: peak === undefined ? undefined : peak < RSS_TARGET_MB });
+  }
+  {
+    const ratios = comparisons.map((c) => c.cpuCoverD);
+    const all = ratios.every((r) => r !== undefined);
+    const dRan = results.arms.find((a) => a.arm === 'D')?.ran === true;
+    targets.push({
+      target: `gateway uses less CPU per request than Mesh at every size (c=${capacity})`,
+      value: all ? ratios.map((r, i) => `${sizes[i]}: ${r!.toFixed(2)}x`).join(', ') : dRan ? 'n/a' : 'arm D did not run',
+      pass: all ? ratios.every((r) => r! < 1) : undefined,
+    });
+  }
+
+  const lines: string[] = [];
+  lines.push('# Benchmark results', '');
+  lines.push(Object.entries(meta).map(([k, v]) => `${k}: ${v}`).join(' · '), '');
+  lines.push(
+    `Each cell: median of ${results.config.runs} run(s) of ${results.config.durationS} s (peak RSS: highest of the runs). ` +
+      'CPU is the server process\'s own user + system time per answered request. Latencies in ms.',
+    '',
+  );
+  lines.push('Pages: ' + results.pages.map((p) => `${p.size} events = ${p.bytes} B (includes: ${p.users} users, ${p.media} media, ${p.tweets} tweets)`).join('; '), '');
+  lines.push('| arm | events | c | req/s | p50 ms | p99 ms | CPU ms/req | peak RSS MB | upstream calls/op | response bytes |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const arm of results.arms) {
+    if (!arm.ran) continue;
+    for (const c of arm.cells) {
+      const s = c.summary;
+      const bytes = arm.probes.find((p) => p.size === c.size)?.responseBytes;
+      lines.push(
+        `| ${arm.arm} ${arm.name} | ${c.size} | ${c.connections} | ${s.rps.toFixed(0)} | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} | ` +
+          `${s.cpuMsPerRequest.toFixed(3)} | ${(s.peakRss / MB).toFixed(0)} | ${s.upstreamCallsPerOp.toFixed(2)} | ${bytes ?? 'n/a'}` +
+          `${s.failed ? ` (${s.failed} failed)` : ''} |`,
+      );
+    }
+  }
+  for (const arm of results.arms) {
+    if (!arm.ran) lines.push('', `Arm ${arm.arm} (${arm.name}) did not run: ${(arm.reason ?? '').split('\n')[0]}`);
+  }
+  lines.push('', '## The gateway against the floor', '');
+  lines.push(`| events | C/B req/s (c=${capacity}) | C−A p50 ms (c=${latency}) | C−B p50 ms (c=${latency}) | C/D CPU per request (c=${capacity}) |`);
+  lines.push('|---:|---:|---:|---:|---:|');
+  for (const c of comparisons) {
+    lines.push(`| ${c.size} | ${fmt(c.throughputCoverB, 3)} | ${fmt(c.latencyCminusA, 2)} | ${fmt(c.latencyCminusB, 2)} | ${fmt(c.cpuCoverD, 2)} |`);
+  }
+  lines.push('', '## Targets', '', '| target | measured | |', '|---|---:|---|');
+  for (const t of targets) lines.push(`| ${t.target} | ${t.value} | ${mark(t.pass)} |`);
+  if (micro) {
+    lines.push('', '## Planner micro-benchmark (arm-C operation, tinybench)', '', '| task | mean µs | p50 µs | p99 µs | iterations |', '|---|---:|---:|---:|---:|');
+    for (const t of micro) lines.push(`| ${t.name} | ${t.mean.toFixed(2)} | ${t.p50.toFixed(2)} | ${t.p99.toFixed(2)} | ${t.samples} |`);
+  }
+  return { comparisons, targets, markdown: lines.join('\n') + '\n' };
+}
