@@ -1,0 +1,29 @@
+/**
+ * GraphQL Code Generator: typed documents for the example operations in `schema/operations/*.graphql`, checked against
+ * `schema/schema.graphql`, written to `src/generated/`. `npm run codegen` regenerates them (after `npm run schema`
+ * when the schema changed); `test/ecosystem/codegen.test.ts` fails when the committed files drift.
+ */
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+const config: CodegenConfig = {
+  schema: 'schema/schema.graphql',
+  documents: ['schema/operations/*.graphql'],
+  ignoreNoDocuments: false,
+  generates: {
+    'src/generated/': {
+      preset: 'client',
+      // The documents come from .graphql files, so the typed documents in `graphql.ts` are what clients import.
+      presetConfig: { fragmentMasking: false, skipIndexFile: true },
+      config: {
+        // Relative imports end in `.js` and types are imported as types, as NodeNext ESM with verbatimModuleSyntax needs.
+        importExtension: '.js',
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { DateTime: 'string' },
+        documentMode: 'documentNode',
+      },
+    },
+  },
+};
+
+export default config;

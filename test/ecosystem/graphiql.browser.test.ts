@@ -1,0 +1,138 @@
+/**
+ * GraphiQL in a real browser: Debian's chromium (headless, through playwright-core) opens the gateway's `/graphql`,
+ * runs the example operation GraphiQL opens on (the Inbox query) with the demo token from its headers, and shows the
+ * sandbox's data. Every request the page makes stays on 127.0.0.1: GraphiQL is served from the package, not a CDN.
+ * A screenshot lands in `test-results/graphiql.png`.
+ *
+ * Needs `/usr/bin/chromium` (`apt-get install chromium`; `.ci/run` installs it when missing): without it the test
+ * fails, it does not skip.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useGateway } from '../support/harness.js';
+import { listen } from './listen.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const TOKEN = 'sandbox-token';
+/** The repository's `test-results/`, where CI keeps its reports. */
+const RESULTS = fileURLToPath(new URL('../../test-results', import.meta.url));
+
+const h = useGateway({
+  sandbox: { mainToken: TOKEN },
+  gateway: { graphiqlHeaders: { Authorization: `Bearer ${TOKEN}` } },
+});
+const server = listen(h);
+
+const MISSING =
+  `${CHROMIUM} does not exist: the GraphiQL browser test needs Debian's chromium ` +
+  '(apt-get update && apt-get install -y chromium; .ci/run installs it when missing).';
+
+let browser: Browser | undefined;
+let page: Page;
+const requested: string[] = [];
+const pageErrors: string[] = [];
+
+/** Fails the test, rather than skipping it, when chromium is not installed. */
+function requireChromium(): void {
+  if (!browser) throw new Error(MISSING);
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) return;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 20_000,
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
+  page.on('request', (request) => requested.push(request.url()));
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** What Monaco shows in an editor, with its non-breaking spaces made plain. */
+async function editorText(selector: string): Promise<string> {
+  return ((await page.locator(`${selector} .view-lines`).first().textContent()) ?? '').replace(/\u00a0/g, ' ');
+}
+
+describe('GraphiQL in chromium', () => {
+  it('opens on the Inbox query, runs it with the demo token, and shows the sandbox data', async () => {
+    requireChromium();
+    const response = await page.goto(server.url, { waitUntil: 'load', timeout: 20_000 });
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-type']).toContain('text/html');
+
+    // The editor is up with the example operation in it.
+    const execute = page.locator('.graphiql-execute-button');
+    await execute.waitFor({ state: 'visible', timeout: 20_000 });
+    await expect.poll(() => editorText('.graphiql-query-editor'), { timeout: 20_000 }).toContain('query Inbox');
+    // The headers editor holds the demo token; its text is never logged.
+    await page.getByText('Headers', { exact: true }).click();
+    await expect.poll(async () => (await editorText('.graphiql-editor-tool .graphiql-editor:not(.hidden)')).includes(`Bearer ${TOKEN}`)).toBe(true);
+
+    h.sandbox.clearRequests();
+    const answered = page.waitForResponse(
+      (r) => r.url() === server.url && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('Inbox'),
+      { timeout: 20_000 },
+    );
+    await execute.click();
+    const body = (await (await answered).json()) as {
+      data?: { dmEvents: { edges: { node: { sender: { username: string } | null } }[] } };
+      errors?: unknown[];
+    };
+    expect(body.errors).toBeUndefined();
+
+    // The usernames GraphiQL received are the sandbox's senders of the main user's latest events.
+    const usernames = new Map(h.sandbox.data.users.map((user) => [user.id, user.username]));
+    const expected = h.sandbox
+      .visibleEvents(h.sandbox.users[0]!.id)
+      .slice(0, 10)
+      .map((event) => (event.sender_id ? usernames.get(event.sender_id) : undefined));
+    expect(body.data!.dmEvents.edges.map((edge) => edge.node.sender?.username)).toEqual(expected);
+
+    // ... and the result pane shows them.
+    const firstSender = expected.find((username) => username !== undefined)!;
+    await expect
+      .poll(() => editorText('.graphiql-response'), { timeout: 20_000 })
+      .toContain(`"username": "${firstSender}"`);
+
+    // One call to X, with the token GraphiQL sent from its headers.
+    const calls = h.calls().filter((call) => call.path === '/2/dm_events');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.authorization === `Bearer ${TOKEN}`).toBe(true);
+
+    mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: `${RESULTS}/graphiql.png`, fullPage: true });
+  });
+
+  it('made no request that left 127.0.0.1: GraphiQL comes from the package, not a CDN', () => {
+    requireChromium();
+    expect(requested.length).toBeGreaterThan(0);
+    const origin = new URL(server.url).origin;
+    const remote = requested.filter((url) => {
+      if (url.startsWith('blob:') || url.startsWith('data:')) return false;
+      return new URL(url).origin !== origin;
+    });
+    expect(remote).toEqual([]);
+  });
+
+  it('ran without page errors', () => {
+    requireChromium();
+    expect(pageErrors).toEqual([]);
+  });
+});
