@@ -3,7 +3,9 @@
  * `gateway.fetch(...)` in process, and a larger API can stitch it.
  */
 import { readFileSync } from 'node:fs';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { getOperationAST } from 'graphql';
 import { type YogaServerInstance, createYoga } from 'graphql-yoga';
 import { type Logger, pino } from 'pino';
 import { type GatewayContext, createContext } from './context.js';
@@ -11,7 +13,7 @@ import { isReportedError, maskError } from './errors.js';
 import { CursorCodec } from './paging/cursor.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { observability } from './observability/plugin.js';
-import { costLimit } from './plugins/cost-limit.js';
+import { operationChecks } from './plugins/operation-checks.js';
 import { type DocumentLimits, documentLimits } from './plugins/document-limits.js';
 import { rateLimitExtension } from './plugins/rate-limit-extension.js';
 import { schema } from './schema/index.js';
@@ -41,6 +43,8 @@ export interface GatewayOptions {
   maxUpstreamRequests?: number;
   /** Limits on the documents clients send. @default see `documentLimits` */
   limits?: DocumentLimits;
+  /** Executes operations with graphql-jit, compiled once per document. @default true */
+  jit?: boolean;
   /** Shows internal error messages to clients. @default false */
   development?: boolean;
   /** Headers GraphiQL starts with, e.g. the sandbox's demo token. @default none */
@@ -129,7 +133,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     plugins: [
       observability({ logger, metrics, transport }),
       documentLimits(options.limits),
-      costLimit(maxUpstreamRequests, typeOfGlobalId),
+      operationChecks(maxUpstreamRequests, typeOfGlobalId),
+      // graphql-jit compiles queries only: anything else is left to graphql-js, which refuses it in its own words.
+      ...(options.jit === false
+        ? []
+        : [useGraphQlJit({}, { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' })]),
       rateLimitExtension(),
     ],
   });

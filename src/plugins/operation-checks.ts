@@ -1,8 +1,13 @@
 /**
- * Refuses, before any call, an operation whose estimated worst case exceeds the most upstream calls one operation may
- * cost (`MAX_UPSTREAM_REQUESTS`): COST_LIMIT_EXCEEDED with `extensions.cost { estimate, limit }`.
+ * Checks an operation before it runs, so that nothing is executed, and no call made, for one that cannot or may not
+ * run:
+ * - an operation type the schema has none of (a mutation): graphql-js's own error, `data: null`;
+ * - variables that do not fit their types: BAD_USER_INPUT, HTTP 400, in graphql-js's words;
+ * - an estimated worst case above the most upstream calls one operation may cost (`MAX_UPSTREAM_REQUESTS`):
+ *   COST_LIMIT_EXCEEDED with `extensions.cost { estimate, limit }`, HTTP 400.
  *
- * Estimates are memoised per document and variables, so a repeated operation pays a map lookup.
+ * Doing these here keeps answers the same whichever executor runs the operation (graphql-js, or graphql-jit, which
+ * coerces variables in its own words). Estimates are memoised per document and variables.
  */
 import { type DocumentNode, GraphQLError, getOperationAST, getVariableValues } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -12,14 +17,36 @@ import { type TypeOfGlobalId, estimateCalls } from '../planner/cost.js';
 
 const MEMO_PER_DOCUMENT = 64;
 
-export function costLimit(limit: number, typeOf: TypeOfGlobalId): Plugin<GatewayContext> {
+/** An error of the request itself, answered with HTTP 400. */
+function requestError(message: string, extensions: Record<string, unknown>, nodes?: GraphQLError['nodes']): GraphQLError {
+  return new GraphQLError(message, { ...(nodes && { nodes }), extensions: { ...extensions, http: { status: 400 } } });
+}
+
+export function operationChecks(limit: number, typeOf: TypeOfGlobalId): Plugin<GatewayContext> {
   const memo = new WeakMap<DocumentNode, Map<string, number>>();
   return {
     onExecute: ({ args, setResultAndStopExecution }) => {
       const operation = getOperationAST(args.document, args.operationName);
-      if (!operation) return;
+      if (!operation) return; // yoga has answered already: no such operation
+      if (operation.operation !== 'query') {
+        setResultAndStopExecution({
+          data: null,
+          errors: [
+            new GraphQLError(`Schema is not configured to execute ${operation.operation} operation.`, {
+              nodes: operation,
+              extensions: { code: 'BAD_USER_INPUT' },
+            }),
+          ],
+        });
+        return;
+      }
       const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
-      if (coerced.errors) return; // execution reports them, and calls nothing
+      if (coerced.errors) {
+        setResultAndStopExecution({
+          errors: coerced.errors.map((error) => requestError(error.message, { code: 'BAD_USER_INPUT' }, error.nodes)),
+        });
+        return;
+      }
       let estimates = memo.get(args.document);
       if (!estimates) memo.set(args.document, (estimates = new Map()));
       const key = `${args.operationName ?? ''}\u0000${JSON.stringify(coerced.coerced)}`;
@@ -30,9 +57,9 @@ export function costLimit(limit: number, typeOf: TypeOfGlobalId): Plugin<Gateway
         estimates.set(key, estimate);
       }
       if (estimate > limit) {
-        // Refused before it ran, for what the client asked: a client error (400), not a failure of the server.
+        // Refused before it ran, for what the client asked: a client error, not a failure of the server.
         const { message, extensions } = toGraphQLError(new CostLimitExceededError({ estimate, limit }));
-        setResultAndStopExecution({ errors: [new GraphQLError(message, { extensions: { ...extensions, http: { status: 400 } } })] });
+        setResultAndStopExecution({ errors: [requestError(message, extensions)] });
       }
     },
   };
