@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { getOperationAST } from 'graphql';
 import { type YogaServerInstance, createYoga } from 'graphql-yoga';
 import { type Logger, pino } from 'pino';
@@ -15,7 +14,7 @@ import { GatewayMetrics } from './observability/metrics.js';
 import { observability } from './observability/plugin.js';
 import { operationChecks } from './plugins/operation-checks.js';
 import { type DocumentLimits, documentLimits } from './plugins/document-limits.js';
-import { rateLimitExtension } from './plugins/rate-limit-extension.js';
+import { sessionEnd } from './plugins/session-end.js';
 import { schema } from './schema/index.js';
 import { typeOfGlobalId } from './schema/node.js';
 import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
@@ -129,7 +128,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       defaultQuery: EXAMPLE_OPERATION,
       ...(options.graphiqlHeaders && { headers: JSON.stringify(options.graphiqlHeaders, null, 2) }),
     },
-    renderGraphiQL,
+    // GraphiQL's page comes from the package itself (no CDN), loaded on the first visit: it is large, and an API
+    // that nobody opens in a browser never pays for it.
+    renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     plugins: [
       observability({ logger, metrics, transport }),
       documentLimits(options.limits),
@@ -138,7 +139,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(options.jit === false
         ? []
         : [useGraphQlJit({}, { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' })]),
-      rateLimitExtension(),
+      sessionEnd(),
     ],
   });
 

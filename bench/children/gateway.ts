@@ -6,7 +6,8 @@ import { createServer } from 'node:http';
 import { createGateway } from '../../src/gateway.js';
 import { runChild, upstreamArg } from './child.js';
 
-const gateway = createGateway({ upstream: upstreamArg(), maxUpstreamRequests: 1000 });
+// BENCH_JIT=0 runs graphql-js instead of graphql-jit, to measure what the compiler buys.
+const gateway = createGateway({ upstream: upstreamArg(), maxUpstreamRequests: 1000, jit: process.env.BENCH_JIT !== '0' });
 const server = createServer(gateway.yoga);
 
 await runChild(server, { close: () => gateway.close() });

@@ -4,8 +4,14 @@
 import { GraphQLError, Kind } from 'graphql';
 import { builder } from './builder.js';
 
+const RFC3339_UTC = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$/;
+
 /** `2021-01-06T18:40:40Z`: RFC 3339 in UTC, with fractional seconds only when there are some. */
 export function toRfc3339(value: string | Date): string {
+  // X's usual form needs no parsing: a string that is already RFC 3339 in UTC only loses empty milliseconds.
+  if (typeof value === 'string' && RFC3339_UTC.test(value)) {
+    return value.endsWith('.000Z') ? `${value.slice(0, -5)}Z` : value;
+  }
   const date = typeof value === 'string' ? new Date(value) : value;
   if (Number.isNaN(date.getTime())) {
     throw new TypeError(`Not a date X sends: ${JSON.stringify(value)}`);

@@ -86,6 +86,7 @@ export class XSession {
 
   private readonly startedAt = performance.now();
   private deadlineSignal: AbortSignal | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
 
   /**
    * The signal every call of this request carries: the caller's going away, or the operation's deadline, whichever
@@ -97,7 +98,7 @@ export class XSession {
     if (!this.deadlineSignal) {
       const deadline = new AbortController();
       const left = Math.max(0, deadlineMs - (performance.now() - this.startedAt));
-      setTimeout(
+      this.deadlineTimer = setTimeout(
         () => deadline.abort(new UpstreamError(`The operation did not finish within ${deadlineMs} ms`)),
         left,
       ).unref();
@@ -111,6 +112,11 @@ export class XSession {
   }
 
   /** One call to X; the answer's body. Throws the gateway's errors. */
+  /** Ends the session when its operation is done: its deadline timer goes with it. */
+  close(): void {
+    clearTimeout(this.deadlineTimer);
+  }
+
   /**
    * One call to X; the answer's body. Throws the gateway's errors. When X's rate limit for this token is spent and
    * resets within `rateLimitWaitMs`, it waits for the reset (inside the deadline) and calls once more.
