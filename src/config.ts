@@ -1,3 +1,5 @@
+import { DEFAULT_DIALECT, DIALECT_NAMES, type DialectName } from './x/dialect.js';
+
 /**
  * The environment, read once into one typed, validated object. A bad value stops the start with a clear message.
  */
@@ -7,6 +9,10 @@ export interface GatewayConfig {
   readonly port: number;
   /** Origin of the X API (`https://api.x.com`); undefined starts the embedded sandbox. */
   readonly xApiBaseUrl: string | undefined;
+  /** The dialect the upstream speaks: `posts` (X's production spec 2.167) or `tweets` (spec 2.159). @default 'posts' */
+  readonly dialect: DialectName;
+  /** The dialect the embedded sandbox speaks. @default 'posts' */
+  readonly sandboxDialect: DialectName;
   /** Limit for one upstream call, in milliseconds. @default 10000 */
   readonly upstreamTimeoutMs: number;
   /** Most upstream calls one GraphQL operation may cost. @default 10 */
@@ -33,6 +39,15 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
+function dialect(env: NodeJS.ProcessEnv, name: string): DialectName {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return DEFAULT_DIALECT;
+  if (!(DIALECT_NAMES as readonly string[]).includes(raw)) {
+    throw new Error(`${name} must be one of ${DIALECT_NAMES.join(', ')}; it is ${JSON.stringify(raw)}.`);
+  }
+  return raw as DialectName;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const base = env.X_API_BASE_URL || undefined;
   if (base !== undefined) {
@@ -49,6 +64,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     xApiBaseUrl: base,
+    dialect: dialect(env, 'X_API_DIALECT'),
+    sandboxDialect: dialect(env, 'SANDBOX_DIALECT'),
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 300_000),
     maxUpstreamRequests: integer(env, 'MAX_UPSTREAM_REQUESTS', 10, 1, 10_000),
     operationTimeoutMs: integer(env, 'OPERATION_TIMEOUT_MS', 30_000, 1, 600_000),

@@ -21,10 +21,16 @@ import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
 import { RateLimitBook } from './upstream/rate-limit-book.js';
 import { RetryingTransport } from './upstream/retry.js';
 import type { XSessionOptions } from './upstream/session.js';
+import { type DialectName, dialectOf } from './x/dialect.js';
 
 export interface GatewayOptions {
   /** Where X is: its origin (`https://api.x.com`, or a sandbox's URL), or a transport of your own. */
   upstream: string | UpstreamTransport;
+  /**
+   * The dialect the upstream speaks: `posts`, X's production API (spec 2.167), or `tweets`, the older spec 2.159.
+   * The GraphQL schema is the same in both. @default 'posts'
+   */
+  dialect?: DialectName;
   /** Limit for one upstream call, in milliseconds. @default 10000 */
   upstreamTimeoutMs?: number;
   /** Signs edge cursors; share it between instances behind one load balancer. @default random per process */
@@ -98,7 +104,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   const maxUpstreamRequests = options.maxUpstreamRequests ?? 10;
   const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, process.stdout);
   const metrics = options.metrics ?? new GatewayMetrics();
+  const dialect = dialectOf(options.dialect);
   const session: XSessionOptions = {
+    dialect,
     budgets: new RateLimitBook(),
     maxCalls: maxUpstreamRequests,
     deadlineMs: options.operationTimeoutMs ?? 30_000,
@@ -134,7 +142,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     plugins: [
       observability({ logger, metrics, transport }),
       documentLimits(options.limits),
-      operationChecks(maxUpstreamRequests, typeOfGlobalId),
+      operationChecks(maxUpstreamRequests, typeOfGlobalId, dialect),
       // graphql-jit compiles queries only: anything else is left to graphql-js, which refuses it in its own words.
       ...(options.jit === false
         ? []

@@ -7,11 +7,12 @@ import { createGateway } from './gateway.js';
 import { createSandbox } from './sandbox/index.js';
 
 const config = loadConfig();
-const sandbox = config.xApiBaseUrl === undefined ? createSandbox({ mainToken: config.sandboxToken }) : undefined;
+const sandbox = config.xApiBaseUrl === undefined ? createSandbox({ mainToken: config.sandboxToken, dialect: config.sandboxDialect }) : undefined;
 const upstream = config.xApiBaseUrl ?? (await sandbox!.listen());
 
 const gateway = createGateway({
   upstream,
+  dialect: config.dialect,
   upstreamTimeoutMs: config.upstreamTimeoutMs,
   maxUpstreamRequests: config.maxUpstreamRequests,
   operationTimeoutMs: config.operationTimeoutMs,

@@ -17,6 +17,7 @@ import {
 } from 'graphql';
 import { Bench } from 'tinybench';
 import { planCall, planField } from '../../src/planner/planner.js';
+import { dialectOf } from '../../src/x/dialect.js';
 import { schema } from '../../src/schema/index.js';
 import { GATEWAY_OPERATION } from './arms.js';
 
@@ -40,6 +41,7 @@ function partsOf(document: DocumentNode) {
 }
 
 export async function runPlannerMicro(timeMs = 1_000): Promise<MicroTask[]> {
+  const dialect = dialectOf();
   const connectionType = getNamedType(schema.getQueryType()!.getFields().dmEvents!.type) as GraphQLObjectType;
 
   const parsedOnce = partsOf(parse(GATEWAY_OPERATION));
@@ -51,8 +53,8 @@ export async function runPlannerMicro(timeMs = 1_000): Promise<MicroTask[]> {
     operation: parsedOnce.operation,
   } as unknown as GraphQLResolveInfo;
   // The first call plans and memoises; every call measured below is a hit.
-  const first = planField(info, 'dm_event', connectionType);
-  if (planField(info, 'dm_event', connectionType) !== first) throw new Error('planField did not memoise the plan');
+  const first = planField(info, 'dm_event', connectionType, dialect);
+  if (planField(info, 'dm_event', connectionType, dialect) !== first) throw new Error('planField did not memoise the plan');
 
   let sink: unknown;
   const bench = new Bench({ time: timeMs });
@@ -62,13 +64,13 @@ export async function runPlannerMicro(timeMs = 1_000): Promise<MicroTask[]> {
     })
     .add('cold: parse + planCall', () => {
       const { field, fragments } = partsOf(parse(GATEWAY_OPERATION));
-      sink = planCall({ schema, fragments, variables: VARIABLES }, 'dm_event', [field], connectionType);
+      sink = planCall({ schema, fragments, variables: VARIABLES, dialect }, 'dm_event', [field], connectionType);
     })
     .add('planCall only (parsed once)', () => {
-      sink = planCall({ schema, fragments: parsedOnce.fragments, variables: VARIABLES }, 'dm_event', [parsedOnce.field], connectionType);
+      sink = planCall({ schema, fragments: parsedOnce.fragments, variables: VARIABLES, dialect }, 'dm_event', [parsedOnce.field], connectionType);
     })
     .add('cached: planField memo hit', () => {
-      sink = planField(info, 'dm_event', connectionType);
+      sink = planField(info, 'dm_event', connectionType, dialect);
     });
   await bench.run();
   void sink;

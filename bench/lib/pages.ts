@@ -14,7 +14,7 @@
  * Deterministic: the same seed and `now` every run, so the same bytes.
  */
 import { createSandbox } from '../../src/sandbox/index.js';
-import type { DmEvent, DmEventsPage, Includes, Media, Tweet, User } from '../../src/upstream/wire.js';
+import type { DmEvent, DmEventsPage, Includes, Media, Tweet, User } from '../../src/x/wire.js';
 
 export const PAGE_SIZES = [1, 10, 100] as const;
 export type PageSize = number;

@@ -8,12 +8,10 @@
  */
 import DataLoader from 'dataloader';
 import { NotFoundError } from '../errors.js';
-import { DEFAULT_FIELDS, FIELDS_PARAM, type XKind } from '../planner/needs.js';
-import { type LoadPlan, type Planned, type SelectionPlan, type XParams, mergeParams } from '../planner/plan.js';
+import type { LoadPlan, Planned, SelectionPlan } from '../planner/plan.js';
 import type { XSession } from '../upstream/session.js';
-import type { Includes, Problem } from '../upstream/wire.js';
-
-type LinkKind = Exclude<XKind, 'dm_event'>;
+import { FIELDS_PARAM, type LinkKind, type XParams, mergeParams, splitList } from '../x/params.js';
+import type { Includes, Problem } from '../x/wire.js';
 
 const KEY_FIELD: Record<LinkKind, string> = { user: 'id', tweet: 'id', media: 'media_key', poll: 'id', place: 'id' };
 
@@ -52,10 +50,6 @@ function knowsAll(known: Known, fields: readonly string[]): boolean {
 function isSubset(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   for (const item of a) if (!b.has(item)) return false;
   return true;
-}
-
-function splitList(value: string | undefined): string[] {
-  return value ? value.split(',') : [];
 }
 
 export class Loaders {
@@ -101,13 +95,13 @@ export class Loaders {
     answer: { data?: object[] | object; includes?: Includes; errors?: Problem[] },
   ): void {
     if (kind !== 'dm_event' && answer.data) {
-      this.primeKind(kind, params, Array.isArray(answer.data) ? answer.data : [answer.data]);
+      this.primeKind(kind, params, Array.isArray(answer.data) ? answer.data : [answer.data], true);
     }
     const includes = answer.includes;
     if (includes) {
       for (const included of Object.keys(INCLUDES_KEY) as LinkKind[]) {
         const objects = includes[INCLUDES_KEY[included]];
-        if (objects) this.primeKind(included, params, objects as object[]);
+        if (objects) this.primeKind(included, params, objects as object[], false);
       }
     }
     for (const problem of answer.errors ?? []) {
@@ -118,8 +112,17 @@ export class Loaders {
     }
   }
 
-  private primeKind(kind: LinkKind, params: XParams, objects: readonly object[]): void {
-    const fields = new Set([...DEFAULT_FIELDS[kind], ...splitList(params[FIELDS_PARAM[kind]])]);
+  /**
+   * Records `objects` of `kind` from an answer to a call made with `params`: the objects it asked for (`asked`), or
+   * objects it included, which some dialects give fewer fields than were asked (only the former carry a 2.167 post's
+   * `author_id`).
+   */
+  private primeKind(kind: LinkKind, params: XParams, objects: readonly object[], asked: boolean): void {
+    const dialect = this.x.dialect;
+    const fields = new Set(dialect.defaults(kind));
+    for (const field of splitList(params[FIELDS_PARAM[kind]])) {
+      if (asked || !dialect.isRootOnly(kind, field)) fields.add(field);
+    }
     const known = this.known[kind];
     const keyField = KEY_FIELD[kind];
     for (const object of objects) {

@@ -8,7 +8,7 @@
  * X hands out tokens even when nothing lies beyond them: the end is an empty page, which ends the walk.
  */
 import { BadUserInputError } from '../errors.js';
-import { PAGING } from '../upstream/wire.js';
+import { PAGING } from '../x/wire.js';
 import type { CallerCursors, PageRef } from './cursor.js';
 
 export interface ConnectionArgs {

@@ -23,10 +23,11 @@ import {
   isListType,
   isObjectType,
 } from 'graphql';
-import { PAGING } from '../upstream/wire.js';
-import { type CollectContext, collectSubfields } from './collect.js';
+import { PAGING } from '../x/wire.js';
+import { collectSubfields } from './collect.js';
 import { NEEDS_KEY, type XNeeds } from './needs.js';
-import { type CallKind, LIST_FANOUT, planCall } from './planner.js';
+import { type CallKind, LIST_FANOUT, type PlanContext, planCall } from './planner.js';
+import type { Dialect } from '../x/dialect.js';
 
 /** @default 20 events a page when neither `first` nor `last` is given (as the connections do). */
 const DEFAULT_PAGE_SIZE = 20;
@@ -36,7 +37,7 @@ export type TypeOfGlobalId = (globalId: string) => string | undefined;
 
 const NODE_CALLS: Record<string, CallKind | undefined> = { DmEvent: 'dm_event', User: 'user', Tweet: 'tweet' };
 
-interface Walk extends CollectContext {
+interface Walk extends PlanContext {
   readonly typeOf: TypeOfGlobalId;
   /** The caller's own user is asked for at most once a request. */
   me: boolean;
@@ -140,6 +141,7 @@ export function estimateCalls(
   operationName: string | null | undefined,
   variables: Readonly<Record<string, unknown>>,
   typeOf: TypeOfGlobalId,
+  dialect: Dialect,
 ): number {
   const operation = getOperationAST(document, operationName);
   const root = schema.getQueryType();
@@ -147,7 +149,7 @@ export function estimateCalls(
   const fragments = Object.fromEntries(
     document.definitions.flatMap((definition) => (definition.kind === 'FragmentDefinition' ? [[definition.name.value, definition]] : [])),
   );
-  const walk: Walk = { schema, fragments, variables, typeOf, me: false };
+  const walk: Walk = { schema, fragments, variables, dialect, typeOf, me: false };
   const rootNode = { kind: 'Field', name: { kind: 'Name', value: '' }, selectionSet: operation.selectionSet } as FieldNode;
   return selectionCost(walk, root, [rootNode], 1, LIST_FANOUT);
 }

@@ -5,34 +5,11 @@
  * its definition. The planner reads them from the selection; there is no second table to keep in step with the types.
  */
 
-/** The X objects the gateway reads. Each GraphQL type that stands for one says which in its `extensions.xKind`. */
-export type XKind = 'dm_event' | 'user' | 'tweet' | 'media' | 'poll' | 'place';
-
-/** The query parameter that lists the fields a call asks for, per kind. */
-export const FIELDS_PARAM: Readonly<Record<XKind, string>> = {
-  dm_event: 'dm_event.fields',
-  user: 'user.fields',
-  tweet: 'tweet.fields',
-  media: 'media.fields',
-  poll: 'poll.fields',
-  place: 'place.fields',
-};
-
-/** Fields X returns for an included or looked-up object without being asked. */
-export const DEFAULT_FIELDS: Readonly<Record<Exclude<XKind, 'dm_event'>, readonly string[]>> = {
-  user: ['id', 'name', 'username'],
-  tweet: ['id', 'text', 'edit_history_tweet_ids'],
-  media: ['media_key', 'type'],
-  poll: ['id', 'options'],
-  place: ['id', 'full_name'],
-};
-
-/** Kinds X lets a call fetch by id (`/2/users?ids=`, `/2/tweets?ids=`); the others arrive only through expansions. */
-export const LOOKUP_KINDS = ['user', 'tweet'] as const;
+import type { LinkKind, XKind } from '../x/params.js';
 
 /** A field that leads to another X object: which one, and how the parent's endpoint can expand it. */
 export interface XLink {
-  kind: Exclude<XKind, 'dm_event'>;
+  kind: LinkKind;
   /**
    * The `expansions` value that brings the linked object into `includes` when the parent object is the one the call
    * asks for (`sender_id` on a DM endpoint, `pinned_tweet_id` on the users lookup). Where the endpoint cannot

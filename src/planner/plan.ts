@@ -5,10 +5,7 @@
  * same document. Resolvers never walk the selection themselves: each object the schema resolves carries the plan of
  * its own selection, and a field finds its child's plan by its response key.
  */
-import type { XKind } from './needs.js';
-
-/** Query parameters of one X call, minus paging: `{ 'dm_event.fields': 'sender_id,text', expansions: 'sender_id' }`. */
-export type XParams = Readonly<Record<string, string>>;
+import type { LinkKind, XParams } from '../x/params.js';
 
 export interface SelectionPlan {
   /** Plans of the object-valued fields selected below, by response key. */
@@ -18,7 +15,7 @@ export interface SelectionPlan {
 }
 
 export interface LoadPlan {
-  readonly kind: Exclude<XKind, 'dm_event'>;
+  readonly kind: LinkKind;
   /** The X fields the selection below reads of the linked object, sorted. An object known with all of them is used as it is. */
   readonly fields: readonly string[];
   /**
@@ -39,32 +36,4 @@ export const EMPTY_PLAN: SelectionPlan = Object.freeze({ children: Object.freeze
 /** The plan of the child at `responseKey`, or the empty plan when nothing object-valued is selected there. */
 export function childPlan(plan: SelectionPlan, responseKey: string | number): SelectionPlan {
   return plan.children[responseKey as string] ?? EMPTY_PLAN;
-}
-
-/** The union of several calls' parameters, list by list. */
-export function mergeParams(all: readonly XParams[]): XParams {
-  if (all.length === 1) return all[0]!;
-  const sets = new Map<string, Set<string>>();
-  for (const params of all) {
-    for (const [name, value] of Object.entries(params)) {
-      let set = sets.get(name);
-      if (!set) sets.set(name, (set = new Set()));
-      for (const item of value.split(',')) set.add(item);
-    }
-  }
-  const merged: Record<string, string> = {};
-  for (const [name, set] of sets) merged[name] = [...set].sort().join(',');
-  return merged;
-}
-
-/** Whether a call made with `params` asked for everything in `wanted`. */
-export function paramsCover(params: XParams, wanted: XParams): boolean {
-  for (const [name, value] of Object.entries(wanted)) {
-    const have = params[name];
-    if (have === undefined) return false;
-    if (have === value) continue;
-    const haveSet = new Set(have.split(','));
-    for (const item of value.split(',')) if (!haveSet.has(item)) return false;
-  }
-  return true;
 }

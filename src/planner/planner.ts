@@ -20,13 +20,19 @@ import {
   isListType,
   isObjectType,
 } from 'graphql';
-import { DM_EVENT_EXPANSIONS, TWEET_EXPANSIONS, USER_EXPANSIONS } from '../upstream/wire.js';
+import type { Dialect } from '../x/dialect.js';
+import { FIELDS_PARAM, type RootKind, type XKind, type XParams, isLookupKind } from '../x/params.js';
 import { type CollectContext, collectSubfields } from './collect.js';
-import { FIELDS_PARAM, KIND_KEY, LOOKUP_KINDS, NEEDS_KEY, type XKind, type XLink, type XNeeds } from './needs.js';
-import type { SelectionPlan, XParams } from './plan.js';
+import { KIND_KEY, NEEDS_KEY, type XLink, type XNeeds } from './needs.js';
+import type { SelectionPlan } from './plan.js';
 
 /** What is called: a DM endpoint, or one of the lookups by id. */
-export type CallKind = 'dm_event' | 'user' | 'tweet';
+export type CallKind = RootKind;
+
+/** What planning reads besides the selection: the document's fragments and variables, and the upstream's dialect. */
+export interface PlanContext extends CollectContext {
+  readonly dialect: Dialect;
+}
 
 export interface CallPlan {
   /** `*.fields` and `expansions` of the call (paging and ids are added when it runs). */
@@ -40,12 +46,6 @@ export interface CallPlan {
   readonly lookups: readonly number[];
 }
 
-const EXPANSIONS: Record<CallKind, ReadonlySet<string>> = {
-  dm_event: new Set(DM_EVENT_EXPANSIONS),
-  user: new Set(USER_EXPANSIONS),
-  tweet: new Set(TWEET_EXPANSIONS),
-};
-
 /** Fields X always returns, which no call needs to ask for. */
 const ALWAYS_RETURNED: Partial<Record<XKind, string>> = { dm_event: 'id', user: 'id', tweet: 'id', poll: 'id', place: 'id' };
 
@@ -55,10 +55,13 @@ class CallDraft {
   readonly expansions = new Set<string>();
   readonly lookups: number[] = [];
 
-  constructor(readonly kind: CallKind) {}
+  constructor(
+    readonly kind: CallKind,
+    private readonly dialect: Dialect,
+  ) {}
 
   canExpand(expansion: string | undefined): boolean {
-    return expansion !== undefined && EXPANSIONS[this.kind].has(expansion);
+    return expansion !== undefined && this.dialect.canExpand(this.kind, expansion);
   }
 
   addFields(kind: XKind, fields: Iterable<string>): void {
@@ -98,8 +101,9 @@ interface Scope {
   /** The walk is inside an X object (not in a connection or edge around the objects called for). */
   readonly insideObject?: boolean;
   /**
-   * Set when a link below could not be reached from this call (an expansion that only a lookup of this object
-   * offers). Shared by the scopes of the value objects inside the same X object.
+   * Set when something below could not be reached from this call: an expansion that only a lookup of this object
+   * offers, or a field X gives only to the objects a call asks for (in 2.167, a post's `author_id`). Shared by the
+   * scopes of the value objects inside the same X object.
    */
   readonly reach: { unreachable: boolean };
 }
@@ -112,7 +116,7 @@ function kindOf(type: GraphQLObjectType): XKind | undefined {
   return type.extensions[KIND_KEY] as XKind | undefined;
 }
 
-function walk(collect: CollectContext, fieldNodes: readonly FieldNode[], type: GraphQLObjectType, scope: Scope): SelectionPlan {
+function walk(collect: PlanContext, fieldNodes: readonly FieldNode[], type: GraphQLObjectType, scope: Scope): SelectionPlan {
   const children: Record<string, SelectionPlan> = {};
   const fieldDefs = type.getFields();
   const inside = scope.insideObject || kindOf(type) !== undefined;
@@ -120,7 +124,12 @@ function walk(collect: CollectContext, fieldNodes: readonly FieldNode[], type: G
     const field = fieldDefs[nodes[0]!.name.value];
     if (!field) continue; // __typename; validation has refused anything else
     const needs = needsOf(field);
-    if (needs?.fields) for (const name of needs.fields) scope.fields.add(name);
+    if (needs?.fields) {
+      for (const name of needs.fields) {
+        scope.fields.add(name);
+        if (!scope.isCallRoot && collect.dialect.isRootOnly(scope.kind, name)) scope.reach.unreachable = true;
+      }
+    }
     if (needs?.call) continue;
     const childType = getNamedType(field.type);
     if (!isObjectType(childType)) continue;
@@ -134,7 +143,7 @@ function walk(collect: CollectContext, fieldNodes: readonly FieldNode[], type: G
 }
 
 function planLink(
-  collect: CollectContext,
+  collect: PlanContext,
   nodes: readonly FieldNode[],
   type: GraphQLObjectType,
   link: XLink,
@@ -154,7 +163,7 @@ function planLink(
     }
   }
   if (isLookupKind(kind)) {
-    const call = new CallDraft(kind);
+    const call = new CallDraft(kind, collect.dialect);
     const scope: Scope = { call, kind, isCallRoot: true, fields: new Set(), fanout: 1, reach: { unreachable: false } };
     const plan = walk(collect, nodes, type, scope);
     call.addFields(kind, scope.fields);
@@ -168,17 +177,13 @@ function planLink(
   return { children: plan.children, load: { kind, fields: sortedFields(kind, scope.fields) } };
 }
 
-function isLookupKind(kind: XKind): kind is 'user' | 'tweet' {
-  return (LOOKUP_KINDS as readonly string[]).includes(kind);
-}
-
 function sortedFields(kind: XKind, fields: Set<string>): readonly string[] {
   return [...fields].filter((field) => field !== ALWAYS_RETURNED[kind]).sort();
 }
 
 /** Plans the call of `kind` that serves the selection of `fieldNodes` on `type`. Not memoised: see `planField`. */
-export function planCall(collect: CollectContext, kind: CallKind, fieldNodes: readonly FieldNode[], type: GraphQLObjectType): CallPlan {
-  const call = new CallDraft(kind);
+export function planCall(collect: PlanContext, kind: CallKind, fieldNodes: readonly FieldNode[], type: GraphQLObjectType): CallPlan {
+  const call = new CallDraft(kind, collect.dialect);
   const scope: Scope = { call, kind: kindOf(type) ?? kind, isCallRoot: true, fields: new Set(), fanout: 1, reach: { unreachable: false } };
   const plan = walk(collect, fieldNodes, type, scope);
   call.addFields(scope.kind, scope.fields);
@@ -186,6 +191,7 @@ export function planCall(collect: CollectContext, kind: CallKind, fieldNodes: re
 }
 
 interface MemoEntry {
+  readonly dialect: Dialect;
   readonly fieldNodes: readonly FieldNode[];
   readonly typeName: string;
   readonly kind: CallKind;
@@ -215,21 +221,24 @@ function variablesKey(info: GraphQLResolveInfo): string {
 
 /**
  * The plan of the X call made by the field being resolved (`info`), whose selection is read on `type` (the
- * connection type, or the concrete type of a node). Memoised per document position.
+ * connection type, or the concrete type of a node), for an upstream speaking `dialect`. Memoised per document
+ * position.
  */
-export function planField(info: GraphQLResolveInfo, kind: CallKind, type: GraphQLObjectType): CallPlan {
+export function planField(info: GraphQLResolveInfo, kind: CallKind, type: GraphQLObjectType, dialect: Dialect): CallPlan {
   const first = info.fieldNodes[0]!;
   let entries = memo.get(first);
   if (!entries) memo.set(first, (entries = []));
-  let entry = entries.find((e) => e.typeName === type.name && e.kind === kind && sameNodes(e.fieldNodes, info.fieldNodes));
+  let entry = entries.find(
+    (e) => e.typeName === type.name && e.kind === kind && e.dialect === dialect && sameNodes(e.fieldNodes, info.fieldNodes),
+  );
   if (entry) {
     const cached = entry.plans.get(variablesKey(info));
     if (cached) return cached;
   }
-  const collect: CollectContext = { schema: info.schema, fragments: info.fragments, variables: info.variableValues };
+  const collect: PlanContext = { schema: info.schema, fragments: info.fragments, variables: info.variableValues, dialect };
   const plan = planCall(collect, kind, info.fieldNodes, type);
   if (!entry) {
-    entry = { fieldNodes: [...info.fieldNodes], typeName: type.name, kind, plans: new Map() };
+    entry = { dialect, fieldNodes: [...info.fieldNodes], typeName: type.name, kind, plans: new Map() };
     entries.push(entry);
   }
   entry.plans.set(variablesKey(info), plan);

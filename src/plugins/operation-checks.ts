@@ -14,6 +14,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../context.js';
 import { CostLimitExceededError, toGraphQLError } from '../errors.js';
 import { type TypeOfGlobalId, estimateCalls } from '../planner/cost.js';
+import type { Dialect } from '../x/dialect.js';
 
 const MEMO_PER_DOCUMENT = 64;
 
@@ -22,7 +23,7 @@ function requestError(message: string, extensions: Record<string, unknown>, node
   return new GraphQLError(message, { ...(nodes && { nodes }), extensions: { ...extensions, http: { status: 400 } } });
 }
 
-export function operationChecks(limit: number, typeOf: TypeOfGlobalId): Plugin<GatewayContext> {
+export function operationChecks(limit: number, typeOf: TypeOfGlobalId, dialect: Dialect): Plugin<GatewayContext> {
   const memo = new WeakMap<DocumentNode, Map<string, number>>();
   return {
     onExecute: ({ args, setResultAndStopExecution }) => {
@@ -52,7 +53,7 @@ export function operationChecks(limit: number, typeOf: TypeOfGlobalId): Plugin<G
       const key = `${args.operationName ?? ''}\u0000${JSON.stringify(coerced.coerced)}`;
       let estimate = estimates.get(key);
       if (estimate === undefined) {
-        estimate = estimateCalls(args.schema, args.document, args.operationName, coerced.coerced, typeOf);
+        estimate = estimateCalls(args.schema, args.document, args.operationName, coerced.coerced, typeOf, dialect);
         if (estimates.size >= MEMO_PER_DOCUMENT) estimates.clear();
         estimates.set(key, estimate);
       }

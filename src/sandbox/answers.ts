@@ -2,7 +2,7 @@
  * What each endpoint answers once a request has passed auth, rate limits and validation: pages, single objects and
  * lookups, with field selection, includes and partial errors. Pure: no HTTP here.
  */
-import type { DmEvent, DmEventsPage, Problem, User } from '../upstream/wire.js';
+import type { DmEvent, DmEventsPage, Problem, User } from '../x/wire.js';
 import { oneToOneConversationId } from './data/ids.js';
 import { listScope, paginate } from './paging.js';
 import {

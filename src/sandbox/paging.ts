@@ -6,7 +6,7 @@
  * `previous` "the events right before (newer than) it". Anchoring on an id rather than a position keeps tokens valid
  * while filters differ between calls; binding them to their list makes a token of another list a 400, not a leak.
  */
-import type { DmEvent } from '../upstream/wire.js';
+import type { DmEvent } from '../x/wire.js';
 import { compareIds } from './data/ids.js';
 
 export type Direction = 'next' | 'previous';

@@ -4,7 +4,7 @@
  * own objects point at, deduplicated, each selected the same way; a referenced object that does not exist becomes a
  * partial `resource-not-found` error beside the data.
  */
-import type { DmEvent, Includes, Media, Place, Poll, Problem, Tweet, User } from '../upstream/wire.js';
+import type { DmEvent, Includes, Media, Place, Poll, Problem, Tweet, User } from '../x/wire.js';
 import type { DemoStore } from './store.js';
 import type { EntityShape } from './types.js';
 

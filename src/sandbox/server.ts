@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { User } from '../upstream/wire.js';
+import type { User } from '../x/wire.js';
 import { answerRequest } from './answers.js';
 import { answerWithFault, FaultQueue } from './faults.js';
 import { statusProblem, TOO_MANY_REQUESTS, UNAUTHORIZED, UNSUPPORTED_AUTHENTICATION } from './problems.js';

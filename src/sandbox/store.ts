@@ -2,7 +2,7 @@
  * The demo data, indexed once at creation so a request never scans the whole data set: objects by id, each user's
  * visible events (all, and per conversation), and per event-type filter a cached sub-list.
  */
-import type { DmEvent, DmEventType, Media, Place, Poll, Tweet, User } from '../upstream/wire.js';
+import type { DmEvent, DmEventType, Media, Place, Poll, Tweet, User } from '../x/wire.js';
 import type { GeneratedData } from './data/index.js';
 import type { DemoData } from './types.js';
 

@@ -1,5 +1,7 @@
 /** The sandbox's public types. `index.ts` re-exports them; see there for the overview. */
-import type { DmEvent, Media, Place, Poll, Tweet, User } from '../upstream/wire.js';
+import type { DmEvent, Media, Place, Poll, Tweet, User } from '../x/wire.js';
+
+import type { DialectName } from '../x/dialect.js';
 
 export interface SandboxOptions {
   /** Same seed, same data (ids, texts, everything but the timestamps' anchor). @default 42 */
@@ -10,6 +12,8 @@ export interface SandboxOptions {
   mainToken?: string;
   /** Per token, one bucket shared by all endpoints. @default 300 per 15 minutes (the seeds' figure) */
   rateLimit?: { limit: number; windowMs: number };
+  /** The dialect it speaks: `posts` (X's production spec 2.167) or `tweets` (spec 2.159). @default 'posts' */
+  dialect?: DialectName;
   /** Where DM entity arrays go: the spec's top level, or X's newer `entities: {...}`. @default 'top-level' */
   entityShape?: EntityShape;
   /** Accepted for compatibility; the sandbox only answers GETs and reads no bodies. */

@@ -5,8 +5,8 @@
 import {
   DM_EVENT_EXPANSIONS, DM_EVENT_FIELDS, DM_EVENT_TYPES, ID_PATTERNS, MEDIA_FIELDS, PAGING, PLACE_FIELDS, POLL_FIELDS,
   TWEET_EXPANSIONS, TWEET_FIELDS, USER_EXPANSIONS, USER_FIELDS,
-} from '../upstream/wire.js';
-import type { DmEventType } from '../upstream/wire.js';
+} from '../x/wire.js';
+import type { DmEventType } from '../x/wire.js';
 import { decodeToken, type PageToken } from './paging.js';
 import type { FieldSets } from './select.js';
 

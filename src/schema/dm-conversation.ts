@@ -3,7 +3,7 @@
  * root fields that open one. Opening a conversation costs nothing; its `events` make the call.
  */
 import { callsX } from '../planner/needs.js';
-import { ID_PATTERNS, type UserAnswer } from '../upstream/wire.js';
+import { ID_PATTERNS, type UserAnswer } from '../x/wire.js';
 import { builder } from './builder.js';
 import { checkId } from './ids.js';
 import { DmEventConnectionRef, dmEventConnectionArgs, resolveDmEventConnection } from './dm-event-connection.js';

@@ -12,7 +12,7 @@ import { type ConnectionArgs, type PageInfo, pageInfoOf, planPage } from '../pag
 import { callsX } from '../planner/needs.js';
 import { childPlan, type Planned, type SelectionPlan } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
-import type { DmEvent, DmEventType, DmEventsPage } from '../upstream/wire.js';
+import type { DmEvent, DmEventType, DmEventsPage } from '../x/wire.js';
 import { builder } from './builder.js';
 import { DmEventTypeEnum } from './dm-event-type.js';
 import { DmEventRef } from './refs.js';
@@ -127,7 +127,7 @@ export async function resolveDmEventConnection(
   const eventTypes = eventTypesOf(args);
   const connection = `${path}|${eventTypes ?? ''}`;
   const fetch = planPage(args, connection, context.cursors);
-  const { params, plan } = planField(info, 'dm_event', getNamedType(info.returnType) as GraphQLObjectType);
+  const { params, plan } = planField(info, 'dm_event', getNamedType(info.returnType) as GraphQLObjectType, context.x.dialect);
   const ref = { connection, maxResults: fetch.maxResults, ...(fetch.token !== undefined && { token: fetch.token }), ...(fetch.backward && { backward: true }) };
   if (fetch.empty) {
     return { events: [], offset: 0, ref: { ...ref, size: 0 }, pageInfo: pageInfoOf(fetch, { size: 0 }), plan, context };

@@ -7,7 +7,7 @@ import { NotFoundError } from '../errors.js';
 import { callsX, links, reads, xKind } from '../planner/needs.js';
 import { planField } from '../planner/planner.js';
 import type { Planned } from '../planner/plan.js';
-import { DM_EVENT_TYPES, ID_PATTERNS, type DmEntities, type DmEvent, type DmEventAnswer, type Tweet, type User } from '../upstream/wire.js';
+import { DM_EVENT_TYPES, ID_PATTERNS, type DmEntities, type DmEvent, type DmEventAnswer, type Tweet, type User } from '../x/wire.js';
 import { builder } from './builder.js';
 import { attachedMedia } from './media.js';
 import { CashtagEntityRef, HashtagEntityRef, MentionEntityRef, UrlEntityRef } from './entities.js';
@@ -126,7 +126,7 @@ export async function loadDmEvent(
   info: GraphQLResolveInfo,
   type = getNamedType(info.returnType) as GraphQLObjectType,
 ): Promise<Planned<DmEvent>> {
-  const { params, plan } = planField(info, 'dm_event', type);
+  const { params, plan } = planField(info, 'dm_event', type, context.x.dialect);
   const { body, params: asked } = await context.x.getShared<DmEventAnswer>(`/2/dm_events/${eventId}`, {}, params);
   context.loaders.prime('dm_event', asked, body);
   if (!body.data) {

@@ -4,7 +4,7 @@
  */
 import { links } from '../planner/needs.js';
 import type { Planned } from '../planner/plan.js';
-import type { CashtagEntity, HashtagEntity, MentionEntity, UrlEntity, User } from '../upstream/wire.js';
+import type { CashtagEntity, HashtagEntity, MentionEntity, UrlEntity, User } from '../x/wire.js';
 import { builder } from './builder.js';
 import { loadLinked } from './links.js';
 import { UserRef } from './refs.js';

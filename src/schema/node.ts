@@ -9,10 +9,11 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
-import { FIELDS_PARAM, callsX } from '../planner/needs.js';
+import { callsX } from '../planner/needs.js';
+import { FIELDS_PARAM } from '../x/params.js';
 import { planField } from '../planner/planner.js';
 import type { Planned, SelectionPlan } from '../planner/plan.js';
-import { ID_PATTERNS } from '../upstream/wire.js';
+import { ID_PATTERNS } from '../x/wire.js';
 import { builder } from './builder.js';
 import { parseConversationLocalId } from './dm-conversation.js';
 import { loadDmEvent } from './dm-event.js';
@@ -57,7 +58,7 @@ async function resolveNode(
       break;
     default: {
       const kind = typename === 'User' ? 'user' : 'tweet';
-      const { params, plan } = planField(info, kind, type);
+      const { params, plan } = planField(info, kind, type, context.x.dialect);
       const fields = params[FIELDS_PARAM[kind]]?.split(',') ?? [];
       const loadPlan: SelectionPlan = { children: plan.children, load: { kind, fields, batch: params } };
       value = await context.loaders.load<object>(loadPlan, id);

@@ -3,7 +3,7 @@
  * `geo.coordinates` use.
  */
 import { reads, xKind } from '../planner/needs.js';
-import type { Place } from '../upstream/wire.js';
+import type { Place } from '../x/wire.js';
 import { builder } from './builder.js';
 import { xEnum } from './enums.js';
 import { PlaceRef } from './refs.js';

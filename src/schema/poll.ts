@@ -2,7 +2,7 @@
  * `Poll`: a poll attached to a post (`poll.fields`).
  */
 import { reads, xKind } from '../planner/needs.js';
-import type { Poll } from '../upstream/wire.js';
+import type { Poll } from '../x/wire.js';
 import { builder } from './builder.js';
 import { xEnum } from './enums.js';
 import { PollRef } from './refs.js';

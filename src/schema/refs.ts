@@ -3,7 +3,7 @@
  * (a user's pinned tweet, a tweet's author) without import cycles. Each is implemented in its own file.
  */
 import type { Planned } from '../planner/plan.js';
-import type { DmEvent, Media, Place, Poll, Tweet, User } from '../upstream/wire.js';
+import type { DmEvent, Media, Place, Poll, Tweet, User } from '../x/wire.js';
 import { builder } from './builder.js';
 
 export const UserRef = builder.objectRef<Planned<User>>('User');

@@ -4,8 +4,8 @@
  */
 import { links, reads, xKind } from '../planner/needs.js';
 import type { Planned } from '../planner/plan.js';
-import type { components } from '../upstream/generated/x-api.js';
-import type { Article, Media, MediaMetadata, Place, Poll, Tweet, User } from '../upstream/wire.js';
+import type { components } from '../x/generated/x-api-2.159.js';
+import type { Article, Media, MediaMetadata, Place, Poll, Tweet, User } from '../x/wire.js';
 import { builder } from './builder.js';
 import { attachedMedia } from './media.js';
 import { CashtagEntityRef, HashtagEntityRef, MentionEntityRef, UrlEntityRef } from './entities.js';

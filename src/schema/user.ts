@@ -3,7 +3,7 @@
  */
 import { links, reads, xKind } from '../planner/needs.js';
 import type { Planned } from '../planner/plan.js';
-import type { Tweet, User } from '../upstream/wire.js';
+import type { Tweet, User } from '../x/wire.js';
 import { builder } from './builder.js';
 import { UrlEntityRef } from './entities.js';
 import { xEnum } from './enums.js';

@@ -4,9 +4,11 @@
  * asking for the union (two aliases of the same connection cost one call).
  */
 import { CostLimitExceededError, GatewayError, RateLimitedError, UnauthenticatedError, UpstreamError } from '../errors.js';
-import { type XParams, mergeParams, paramsCover } from '../planner/plan.js';
-import type { RateLimit } from './rate-limit.js';
 import { endpointOf } from '../observability/metrics.js';
+import { type Dialect, dialectOf } from '../x/dialect.js';
+import { type EndpointFamily, familyOf } from '../x/families.js';
+import { type XParams, mergeParams, paramsCover, rootKindOf } from '../x/params.js';
+import type { RateLimit } from './rate-limit.js';
 import type { UpstreamTransport } from './client.js';
 import { RateLimitBook } from './rate-limit-book.js';
 
@@ -52,6 +54,8 @@ function statusOf(error: unknown): number {
 }
 
 export interface XSessionOptions {
+  /** The dialect the upstream speaks: calls are made, and answers read, in it. @default posts (spec 2.167) */
+  dialect?: Dialect;
   /** The request's own signal: the caller going away. */
   signal?: AbortSignal;
   /** Where X's rate-limit budget is tracked, across requests of the same token. */
@@ -74,6 +78,8 @@ export class XSession {
   /** The rate-limit headers of X's latest answer to this request. */
   rateLimit: RateLimit | undefined;
   private readonly shared = new Map<string, SharedCall[]>();
+  /** The dialect X speaks here; everything above the session plans and reads in the gateway's own vocabulary. */
+  readonly dialect: Dialect;
 
   /** The token's key in the rate-limit book, hashed on the first call (requests that call nothing never pay it). */
   private budgetKeyCache: string | undefined;
@@ -82,7 +88,9 @@ export class XSession {
     private readonly transport: UpstreamTransport,
     private readonly authorization: string,
     private readonly options: XSessionOptions = {},
-  ) {}
+  ) {
+    this.dialect = options.dialect ?? dialectOf();
+  }
 
   private readonly startedAt = performance.now();
   private deadlineSignal: AbortSignal | undefined;
@@ -111,7 +119,6 @@ export class XSession {
     return (this.budgetKeyCache ??= RateLimitBook.keyOf(this.authorization));
   }
 
-  /** One call to X; the answer's body. Throws the gateway's errors. */
   /** Ends the session when its operation is done: its deadline timer goes with it. */
   close(): void {
     clearTimeout(this.deadlineTimer);
@@ -166,25 +173,27 @@ export class XSession {
         `This operation needed more than ${maxCalls} upstream requests; ask for less (smaller pages, fewer nested lists).`,
       );
     }
-    budgets?.assertBudget(this.budgetKey);
+    const family = familyOf('GET', path);
+    budgets?.assertBudget(this.budgetKey, family);
     this.calls += 1;
     const signal = this.callSignal;
     if (signal?.aborted && signal.reason instanceof GatewayError) throw signal.reason;
     const startedAt = performance.now();
     try {
+      const root = rootKindOf(path);
       const response = await this.transport.get<T>({
         path,
-        query: { ...query },
+        query: this.dialect.toWire(root, query),
         authorization: this.authorization,
         ...(signal && { signal }),
       });
-      if (response.rateLimit) this.noteRateLimit(response.rateLimit);
+      if (response.rateLimit) this.noteRateLimit(family, response.rateLimit);
       this.record(path, response.status, startedAt, response.rateLimit);
-      return response.body;
+      return this.dialect.readAnswer(root, response.body);
     } catch (error) {
       this.record(path, statusOf(error), startedAt, undefined);
       if (error instanceof RateLimitedError && error.resetAt) {
-        this.noteRateLimit({ limit: this.rateLimit?.limit ?? 0, remaining: 0, resetAt: error.resetAt });
+        this.noteRateLimit(family, { limit: this.rateLimit?.limit ?? 0, remaining: 0, resetAt: error.resetAt });
       }
       throw error;
     }
@@ -196,9 +205,9 @@ export class XSession {
     this.options.onCall?.(call, rateLimit);
   }
 
-  private noteRateLimit(rateLimit: RateLimit): void {
+  private noteRateLimit(family: EndpointFamily, rateLimit: RateLimit): void {
     this.rateLimit = rateLimit;
-    this.options.budgets?.record(this.budgetKey, rateLimit);
+    this.options.budgets?.record(this.budgetKey, family, rateLimit);
   }
 
   /**

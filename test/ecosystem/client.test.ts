@@ -13,7 +13,7 @@ import {
   WalkEventsDocument,
   type WalkEventsQuery,
 } from '../../src/generated/graphql.js';
-import type { DmEvent } from '../../src/upstream/wire.js';
+import type { DmEvent } from '../../src/x/wire.js';
 import { useGateway } from '../support/harness.js';
 import { listen } from './listen.js';
 

@@ -3,7 +3,7 @@
  * Data is checked against the sandbox's own records, calls by counting what X received.
  */
 import { describe, expect, it } from 'vitest';
-import type { DmEvent, Tweet, User } from '../../src/upstream/wire.js';
+import type { DmEvent, Tweet, User } from '../../src/x/wire.js';
 import { useGateway } from '../support/harness.js';
 
 const h = useGateway();

@@ -10,7 +10,7 @@
  * The workload is fixed in advance from a seeded generator: it stops by itself.
  */
 import { describe, expect, it } from 'vitest';
-import type { DmEvent } from '../../src/upstream/wire.js';
+import type { DmEvent } from '../../src/x/wire.js';
 import { useGateway } from '../support/harness.js';
 
 const h = useGateway();

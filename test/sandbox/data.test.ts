@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSandbox } from '../../src/sandbox/index.js';
-import { TWEET_FIELDS, USER_FIELDS, type DmEvent, type Tweet, type User } from '../../src/upstream/wire.js';
+import { TWEET_FIELDS, USER_FIELDS, type DmEvent, type Tweet, type User } from '../../src/x/wire.js';
 import { codePointSlice, NOW } from './helpers.js';
 
 const sandbox = createSandbox({ now: NOW });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { DM_EVENT_FIELDS, MEDIA_FIELDS, TWEET_FIELDS, USER_FIELDS, type DmEvent, type DmEventsPage } from '../../src/upstream/wire.js';
+import { DM_EVENT_FIELDS, MEDIA_FIELDS, TWEET_FIELDS, USER_FIELDS, type DmEvent, type DmEventsPage } from '../../src/x/wire.js';
 import { get, startSandbox } from './helpers.js';
 
 const ENTITY_KEYS = ['hashtags', 'cashtags', 'mentions', 'urls'];

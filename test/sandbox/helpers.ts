@@ -1,7 +1,7 @@
 /** Shared by the sandbox tests: a sandbox on a random port and a GET over real HTTP (undici). */
 import { request } from 'undici';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import type { DmEvent, DmEventsPage } from '../../src/upstream/wire.js';
+import type { DmEvent, DmEventsPage } from '../../src/x/wire.js';
 
 /** A fixed anchor keeps every test deterministic. */
 export const NOW = new Date('2025-06-01T12:00:00Z');

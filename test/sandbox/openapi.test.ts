@@ -8,7 +8,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import formatsModule, { type FormatsPlugin } from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { DM_EVENT_EXPANSIONS, DM_EVENT_FIELDS, MEDIA_FIELDS, PLACE_FIELDS, POLL_FIELDS, TWEET_EXPANSIONS, TWEET_FIELDS, USER_EXPANSIONS, USER_FIELDS } from '../../src/upstream/wire.js';
+import { DM_EVENT_EXPANSIONS, DM_EVENT_FIELDS, MEDIA_FIELDS, PLACE_FIELDS, POLL_FIELDS, TWEET_EXPANSIONS, TWEET_FIELDS, USER_EXPANSIONS, USER_FIELDS } from '../../src/x/wire.js';
 import { get, type Answer, type Query, startSandbox } from './helpers.js';
 
 const specPath = fileURLToPath(new URL('../../spec/x-openapi-dm.json', import.meta.url));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import type { DmEventsPage } from '../../src/upstream/wire.js';
+import type { DmEventsPage } from '../../src/x/wire.js';
 import { get, ids, startSandbox, walk } from './helpers.js';
 
 const EMPTY_PAGE = '{"meta":{"result_count":0}}';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { DM_EVENT_EXPANSIONS, DM_EVENT_FIELDS } from '../../src/upstream/wire.js';
+import { DM_EVENT_EXPANSIONS, DM_EVENT_FIELDS } from '../../src/x/wire.js';
 import { get, type Query } from './helpers.js';
 import { startSandbox } from './helpers.js';
 

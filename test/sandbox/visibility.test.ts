@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import type { DmEvent } from '../../src/upstream/wire.js';
+import type { DmEvent } from '../../src/x/wire.js';
 import { get, ids, startSandbox, walk } from './helpers.js';
 
 describe('who sees what', () => {

@@ -5,7 +5,8 @@
  */
 import type { GraphQLEnumType, GraphQLField, GraphQLNamedType, GraphQLObjectType, GraphQLType } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { KIND_KEY, NEEDS_KEY, type XKind, type XNeeds } from '../../src/planner/needs.js';
+import { KIND_KEY, NEEDS_KEY, type XNeeds } from '../../src/planner/needs.js';
+import type { XKind } from '../../src/x/params.js';
 import { schema } from '../../src/schema/index.js';
 import {
   DM_EVENT_EXPANSIONS,
@@ -16,7 +17,7 @@ import {
   TWEET_FIELDS,
   USER_EXPANSIONS,
   USER_FIELDS,
-} from '../../src/upstream/wire.js';
+} from '../../src/x/wire.js';
 
 interface Covered {
   readonly typeName: string;

@@ -7,7 +7,7 @@
  * Who sees what: both people see a one-to-one conversation. In a group, a member sees the events from the moment they
  * joined; someone who left has lost the conversation from their inbox and sees none of it, as in X's apps.
  */
-import type { DmEvent, Media, Tweet } from '../../upstream/wire.js';
+import type { DmEvent, Media, Tweet } from '../../x/wire.js';
 import type { DemoConversation } from '../types.js';
 import { oneToOneConversationId } from './ids.js';
 import type { Random } from './prng.js';

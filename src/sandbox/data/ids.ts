@@ -1,5 +1,5 @@
 /** Identifier shapes of X: snowflakes, media keys, one-to-one conversation ids. */
-import type { MediaType } from '../../upstream/wire.js';
+import type { MediaType } from '../../x/wire.js';
 import type { Random } from './prng.js';
 
 /** Twitter's snowflake epoch (2010-11-04T01:42:54.657Z). */

@@ -2,7 +2,7 @@
  * The deterministic demo data set: same seed, same users, tweets, media, conversations and events. `now` only
  * anchors the events' created_at (they fall in the 30 days before it).
  */
-import type { DmEvent, MediaType } from '../../upstream/wire.js';
+import type { DmEvent, MediaType } from '../../x/wire.js';
 import type { DemoData } from '../types.js';
 import { WINDOW_MS, generateConversations } from './conversations.js';
 import { snowflakeAt } from './ids.js';

@@ -1,6 +1,6 @@
 /** Demo media of the three kinds X knows, with every field `media.fields` can ask for. */
-import type { components } from '../../upstream/generated/x-api.js';
-import type { Media, MediaType } from '../../upstream/wire.js';
+import type { components } from '../../x/generated/x-api-2.159.js';
+import type { Media, MediaType } from '../../x/wire.js';
 import { mediaKey } from './ids.js';
 import type { Random } from './prng.js';
 

@@ -4,7 +4,7 @@
  * X counts entity offsets in Unicode code points (not UTF-16 units), start inclusive, end exclusive. Demo texts
  * carry emoji on purpose, so a client that slices with UTF-16 indices gets visibly wrong results.
  */
-import type { CashtagEntity, HashtagEntity, MentionEntity, UrlEntity } from '../../upstream/wire.js';
+import type { CashtagEntity, HashtagEntity, MentionEntity, UrlEntity } from '../../x/wire.js';
 import type { Random } from './prng.js';
 
 export interface TextEntities {

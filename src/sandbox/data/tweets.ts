@@ -2,7 +2,7 @@
  * Demo tweets (with their polls and places), each with every field `tweet.fields` can ask for, so a client can be
  * tested against the fullest answer X can give.
  */
-import type { Media, Place, Poll, Tweet, UrlEntity } from '../../upstream/wire.js';
+import type { Media, Place, Poll, Tweet, UrlEntity } from '../../x/wire.js';
 import { snowflakeAt } from './ids.js';
 import type { Random } from './prng.js';
 import { TextBuilder, codePointLength, nonEmptyEntities, tcoUrl } from './text.js';

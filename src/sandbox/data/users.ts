@@ -1,5 +1,5 @@
 /** The demo users: realistic ids and handles, and every field `user.fields` can ask for. */
-import type { User } from '../../upstream/wire.js';
+import type { User } from '../../x/wire.js';
 import { snowflakeAt } from './ids.js';
 import type { Random } from './prng.js';
 import { TextBuilder, nonEmptyEntities, tcoUrl } from './text.js';

@@ -1,7 +1,7 @@
 /**
  * The X API's wire shapes, as the gateway and the sandbox use them.
  *
- * Most types come straight from X's OpenAPI spec (`generated/x-api.ts`, made by `npm run generate:wire`). The spec
+ * Most types come straight from X's OpenAPI spec (`generated/x-api-2.159.ts`, made by `npm run generate:wire`). The spec
  * is behind the live API in a few places, and those additions are spelled out here, each with the reason:
  * - `DmEvent.entities`: X's newer docs nest `hashtags`/`cashtags`/`mentions`/`urls` there; the spec keeps them at the
  *   top level. Both shapes are accepted.
@@ -11,7 +11,7 @@
  * - Media: the spec splits it into Photo, Video and AnimatedGif by `type`; one object with every field is easier to
  *   select from.
  */
-import type { components } from './generated/x-api.js';
+import type { components } from './generated/x-api-2.159.js';
 
 type Schemas = components['schemas'];
 

@@ -1,0 +1,364 @@
+/**
+ * X's two dialects, and the one place that translates between them and the gateway's own vocabulary.
+ *
+ * The gateway plans, loads and resolves in one vocabulary: X's older spec 2.159, where posts are tweets
+ * (`tweet.fields`, `referenced_tweets.id`, `includes.tweets`) and link ids are fields like any other (`sender_id`).
+ * X's production spec 2.167 renamed tweets to posts and moved link ids behind their expansions (`../shared/X-API.md`
+ * has the whole table). A `Dialect` translates:
+ * - a call's parameters into the upstream's (`toWire`), and an upstream's parameters back (`fromWire`, which the
+ *   sandbox uses to serve both dialects with one engine);
+ * - an answer from the upstream's names into the gateway's (`readAnswer`), and back (`writeAnswer`, the sandbox);
+ * - and it answers the planner's and the loaders' questions: which expansions an endpoint offers, which fields X
+ *   gives only to the objects a call asks for (never to included ones), and which fields come without asking.
+ *
+ * Nothing outside this module says `if (dialect ...)`: each part asks its dialect.
+ */
+import { SPEC_VOCABULARY, type SpecVersion } from './generated/vocabulary.js';
+import { FIELDS_PARAM, type LinkKind, type RootKind, type XKind, splitList } from './params.js';
+
+export type DialectName = 'posts' | 'tweets';
+export const DIALECT_NAMES: readonly DialectName[] = ['posts', 'tweets'];
+
+/** A query: field and expansion parameters, and anything else (ids, paging), which passes through untouched. */
+type Query = Readonly<Record<string, string | undefined>>;
+
+/** An answer in either vocabulary: X's envelope, whatever it holds. */
+interface Answer {
+  data?: unknown;
+  includes?: Record<string, unknown[] | undefined>;
+  errors?: Record<string, unknown>[];
+}
+
+/**
+ * An expansion of the upstream that stands for a field of the objects a call asks for, and for the expansion that
+ * follows it: in 2.167, `expansions=sender_id` is the only way to get an event's `sender_id`.
+ */
+interface CarriedField {
+  readonly root: RootKind;
+  /** The gateway's name of the id field it brings onto the called object. */
+  readonly field: string;
+  /** The gateway's expansion it also performs. */
+  readonly expansion: string;
+  /** Its name on the wire. */
+  readonly wire: string;
+}
+
+interface DialectTable {
+  readonly name: DialectName;
+  readonly specVersion: SpecVersion;
+  /** Where the problem `type` URLs of this dialect live. */
+  readonly problemBase: string;
+  /** Renamed query parameters: gateway name -> wire name. */
+  readonly params: Readonly<Record<string, string>>;
+  /** Renamed keys of objects, in answers and in `*.fields`: per kind, gateway name -> wire name. */
+  readonly keys: Readonly<Partial<Record<XKind, Readonly<Record<string, string>>>>>;
+  /** Renamed `includes` keys: gateway name -> wire name. */
+  readonly includes: Readonly<Record<string, string>>;
+  /** Renamed expansions, per called kind: gateway name -> wire name. */
+  readonly expansions: Readonly<Partial<Record<RootKind, Readonly<Record<string, string>>>>>;
+  readonly carried: readonly CarriedField[];
+  /**
+   * Fields the gateway reads that this dialect spells as another field (`subscribes_to_you` is inside
+   * `subscription` in 2.159): per kind, gateway name -> wire field to ask for instead. The resolver reads either.
+   */
+  readonly standIns: Readonly<Partial<Record<XKind, Readonly<Record<string, string>>>>>;
+  /** X's `resource_type` of a post in partial errors. */
+  readonly postResourceType: string;
+  /** Fields X sends of an included or looked-up object without being asked, in the gateway's names. */
+  readonly defaults: Readonly<Record<LinkKind, readonly string[]>>;
+}
+
+const COMMON_DEFAULTS = {
+  user: ['id', 'name', 'username'],
+  media: ['media_key', 'type'],
+  poll: ['id', 'options'],
+  place: ['id', 'full_name'],
+} as const;
+
+const TWEETS: DialectTable = {
+  name: 'tweets',
+  specVersion: '2.159',
+  problemBase: 'https://api.twitter.com/2/problems/',
+  params: {},
+  keys: {},
+  includes: {},
+  expansions: {},
+  carried: [],
+  standIns: { user: { subscribes_to_you: 'subscription' }, tweet: { article_title: 'article' } },
+  postResourceType: 'tweet',
+  defaults: { ...COMMON_DEFAULTS, tweet: ['id', 'text', 'edit_history_tweet_ids'] },
+};
+
+const carried = (root: RootKind, field: string, wire: string, expansion = field): CarriedField => ({ root, field, expansion, wire });
+
+const POSTS: DialectTable = {
+  name: 'posts',
+  specVersion: '2.167',
+  problemBase: 'https://api.x.com/2/problems/',
+  params: { 'tweet.fields': 'post.fields' },
+  keys: {
+    dm_event: { referenced_tweets: 'referenced_posts' },
+    tweet: { referenced_tweets: 'referenced_posts', edit_history_tweet_ids: 'edit_history_post_ids', note_tweet: 'note_post' },
+    user: { pinned_tweet_id: 'pinned_post_id', most_recent_tweet_id: 'most_recent_post_id' },
+  },
+  includes: { tweets: 'posts' },
+  expansions: {},
+  carried: [
+    carried('dm_event', 'sender_id', 'sender_id'),
+    carried('dm_event', 'participant_ids', 'participant_ids'),
+    carried('dm_event', 'referenced_tweets', 'referenced_posts', 'referenced_tweets.id'),
+    carried('tweet', 'author_id', 'author_id'),
+    carried('tweet', 'in_reply_to_user_id', 'in_reply_to_user_id'),
+    carried('tweet', 'referenced_tweets', 'referenced_posts', 'referenced_tweets.id'),
+    carried('tweet', 'edit_history_tweet_ids', 'edit_history_post_ids'),
+    carried('user', 'pinned_tweet_id', 'pinned_post_id'),
+    carried('user', 'most_recent_tweet_id', 'most_recent_post_id'),
+    carried('user', 'affiliation', 'affiliation', 'affiliation.user_id'),
+  ],
+  standIns: {},
+  postResourceType: 'post',
+  // 2.167 lists a post's edit history only as an expansion, like the other id fields: it is asked for when read.
+  defaults: { ...COMMON_DEFAULTS, tweet: ['id', 'text'] },
+};
+
+/** The operation of X's spec whose parameters a call of `root` follows. */
+const OPERATION_OF: Record<RootKind, string> = {
+  dm_event: 'GET /2/dm_events',
+  user: 'GET /2/users',
+  tweet: 'GET /2/tweets',
+};
+
+function invert(record: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const inverted: Record<string, string> = {};
+  for (const [from, to] of Object.entries(record ?? {})) inverted[to] = from;
+  return inverted;
+}
+
+function renameKeys(object: Record<string, unknown>, renames: Readonly<Record<string, string>> | undefined): void {
+  if (!renames) return;
+  for (const from in renames) {
+    if (from in object) {
+      object[renames[from]!] = object[from];
+      delete object[from];
+    }
+  }
+}
+
+/** One dialect of X, built from its table and the vocabulary of its spec. */
+export class Dialect {
+  readonly name: DialectName;
+  readonly specVersion: SpecVersion;
+  private readonly table: DialectTable;
+  /** Per called kind: the wire values each field or expansion parameter accepts (from the spec). */
+  private readonly wireValues: Record<RootKind, Record<string, ReadonlySet<string>>>;
+  /** Per called kind: the gateway's expansions this dialect's endpoint offers. */
+  private readonly offered: Record<RootKind, ReadonlySet<string>>;
+  private readonly rootOnly: Record<RootKind, ReadonlySet<string>>;
+  /** Answers: per kind, wire key -> gateway key. */
+  private readonly keysIn: Partial<Record<XKind, Record<string, string>>> = {};
+  private readonly includesIn: Record<string, string>;
+  private readonly paramsIn: Record<string, string>;
+
+  constructor(table: DialectTable) {
+    this.table = table;
+    this.name = table.name;
+    this.specVersion = table.specVersion;
+    const operations = SPEC_VOCABULARY[table.specVersion] as unknown as Record<string, Record<string, { values?: string[] }>>;
+    const roots: RootKind[] = ['dm_event', 'user', 'tweet'];
+    this.wireValues = {} as Record<RootKind, Record<string, ReadonlySet<string>>>;
+    this.offered = {} as Record<RootKind, ReadonlySet<string>>;
+    this.rootOnly = {} as Record<RootKind, ReadonlySet<string>>;
+    for (const root of roots) {
+      const parameters = operations[OPERATION_OF[root]]!;
+      const values: Record<string, ReadonlySet<string>> = {};
+      for (const [name, rule] of Object.entries(parameters)) if (rule.values) values[name] = new Set(rule.values);
+      this.wireValues[root] = values;
+      const carriedHere = table.carried.filter((c) => c.root === root);
+      const expansionsIn = invert(table.expansions[root]);
+      for (const c of carriedHere) expansionsIn[c.wire] = c.expansion;
+      this.offered[root] = new Set([...(values.expansions ?? [])].map((wire) => expansionsIn[wire] ?? wire));
+      this.rootOnly[root] = new Set(carriedHere.map((c) => c.field));
+    }
+    for (const [kind, renames] of Object.entries(table.keys)) this.keysIn[kind as XKind] = invert(renames);
+    this.includesIn = invert(table.includes);
+    this.paramsIn = invert(table.params);
+  }
+
+  /** Whether a call asking for `root` objects can expand the gateway's `expansion`. */
+  canExpand(root: RootKind, expansion: string): boolean {
+    return this.offered[root].has(expansion);
+  }
+
+  /**
+   * Whether X gives `field` of a `kind` object only to the objects a call asks for (through an expansion), never to
+   * objects it includes: such a field of an included object is reached by looking that object up.
+   */
+  isRootOnly(kind: XKind, field: string): boolean {
+    return kind in this.rootOnly && this.rootOnly[kind as RootKind].has(field);
+  }
+
+  /** Fields X sends of an included or looked-up `kind` object without being asked, in the gateway's names. */
+  defaults(kind: LinkKind): readonly string[] {
+    return this.table.defaults[kind];
+  }
+
+  /** The problem `type` URL of `name` (`resource-not-found`) in this dialect. */
+  problemType(name: string): string {
+    return this.table.problemBase + name;
+  }
+
+  /**
+   * The upstream's query for a call asking for `root` objects, from the gateway's. Fields this dialect has no way to
+   * ask for are left out (their GraphQL fields are null); every value is one the spec lists.
+   */
+  toWire(root: RootKind, query: Query): Record<string, string> {
+    const wire: Record<string, string> = {};
+    const carriedHere = this.table.carried.filter((c) => c.root === root);
+    const expansions = new Set<string>();
+    const renamedExpansions = this.table.expansions[root];
+    for (const expansion of splitList(query.expansions)) expansions.add(renamedExpansions?.[expansion] ?? expansion);
+    for (const [name, value] of Object.entries(query)) {
+      if (value === undefined || name === 'expansions') continue;
+      const kind = kindOfFieldsParam(name);
+      if (!kind) {
+        wire[name] = value;
+        continue;
+      }
+      const wireName = this.table.params[name] ?? name;
+      const accepted = this.wireValues[root][wireName];
+      const keys = this.table.keys[kind];
+      const standIns = this.table.standIns[kind];
+      const fields = new Set<string>();
+      for (const field of value.split(',')) {
+        const carriedBy = kind === root ? carriedHere.find((c) => c.field === field) : undefined;
+        if (carriedBy) {
+          expansions.add(carriedBy.wire);
+          continue;
+        }
+        const wireField = keys?.[field] ?? standIns?.[field] ?? field;
+        if (accepted?.has(wireField)) fields.add(wireField);
+      }
+      if (fields.size > 0) wire[wireName] = [...fields].sort().join(',');
+    }
+    if (expansions.size > 0) {
+      const accepted = this.wireValues[root].expansions;
+      const offered = [...expansions].filter((expansion) => accepted?.has(expansion));
+      if (offered.length > 0) wire.expansions = offered.sort().join(',');
+    }
+    return wire;
+  }
+
+  /**
+   * The gateway's query for an upstream query of this dialect: what the sandbox serves. Assumes a query the spec
+   * accepts (validate it first); an expansion that carries an id field asks for that field too.
+   */
+  fromWire(root: RootKind, query: Query): Record<string, string> {
+    const out: Record<string, Set<string> | string> = {};
+    const add = (name: string, value: string) => {
+      const set = out[name];
+      if (set instanceof Set) set.add(value);
+      else out[name] = new Set([value]);
+    };
+    const carriedHere = this.table.carried.filter((c) => c.root === root);
+    const expansionsIn = invert(this.table.expansions[root]);
+    for (const [name, value] of Object.entries(query)) {
+      if (value === undefined) continue;
+      if (name === 'expansions') {
+        for (const wire of value.split(',')) {
+          const carriedBy = carriedHere.find((c) => c.wire === wire);
+          if (carriedBy) {
+            add(FIELDS_PARAM[root], carriedBy.field);
+            add('expansions', carriedBy.expansion);
+          } else add('expansions', expansionsIn[wire] ?? wire);
+        }
+        continue;
+      }
+      const ownName = this.paramsIn[name] ?? name;
+      const kind = kindOfFieldsParam(ownName);
+      if (!kind) {
+        out[name] = value;
+        continue;
+      }
+      const keysIn = this.keysIn[kind];
+      for (const field of value.split(',')) add(ownName, keysIn?.[field] ?? field);
+    }
+    const result: Record<string, string> = {};
+    for (const [name, value] of Object.entries(out)) result[name] = value instanceof Set ? [...value].sort().join(',') : value;
+    return result;
+  }
+
+  /**
+   * An answer to a call asking for `root` objects, renamed in place from this dialect into the gateway's names
+   * (the body is the caller's own, freshly parsed).
+   */
+  readAnswer<T>(root: RootKind, body: T): T {
+    if (this.table.name === 'tweets' || body === null || typeof body !== 'object') return body;
+    const answer = body as Answer;
+    this.renameObjects(root, answer.data, this.keysIn);
+    const includes = answer.includes;
+    if (includes) {
+      renameKeys(includes, this.includesIn);
+      this.renameObjects('user', includes.users, this.keysIn);
+      this.renameObjects('tweet', includes.tweets, this.keysIn);
+    }
+    for (const problem of answer.errors ?? []) this.renameProblem(problem, 'in');
+    return body;
+  }
+
+  /** An answer in the gateway's names, renamed in place into this dialect (the sandbox's answers). */
+  writeAnswer<T>(root: RootKind, body: T): T {
+    if (this.table.name === 'tweets' || body === null || typeof body !== 'object') return body;
+    const answer = body as Answer;
+    this.renameObjects(root, answer.data, this.table.keys);
+    const includes = answer.includes;
+    if (includes) {
+      this.renameObjects('user', includes.users, this.table.keys);
+      this.renameObjects('tweet', includes.tweets, this.table.keys);
+      renameKeys(includes, this.table.includes);
+    }
+    for (const problem of answer.errors ?? []) this.renameProblem(problem, 'out');
+    return body;
+  }
+
+  private renameObjects(kind: XKind, objects: unknown, keys: Partial<Record<XKind, Readonly<Record<string, string>>>>): void {
+    const renames = keys[kind];
+    if (!renames || !objects) return;
+    if (Array.isArray(objects)) for (const object of objects) renameKeys(object as Record<string, unknown>, renames);
+    else if (typeof objects === 'object') renameKeys(objects as Record<string, unknown>, renames);
+  }
+
+  /** A partial error's names: the post's resource type and the parameter that expanded it. */
+  private renameProblem(problem: Record<string, unknown>, direction: 'in' | 'out'): void {
+    const [own, wire] = ['tweet', this.table.postResourceType];
+    if (direction === 'in' && problem.resource_type === wire) problem.resource_type = own;
+    if (direction === 'out' && problem.resource_type === own) problem.resource_type = wire;
+    if (typeof problem.parameter === 'string') {
+      const carriedBy = this.table.carried.find((c) =>
+        direction === 'in' ? c.wire === problem.parameter : c.expansion === problem.parameter,
+      );
+      if (carriedBy) problem.parameter = direction === 'in' ? carriedBy.expansion : carriedBy.wire;
+    }
+    if (typeof problem.type === 'string' && direction === 'out') {
+      problem.type = problem.type.replace(/^https:\/\/api\.(twitter|x)\.com\/2\/problems\//, this.table.problemBase);
+    }
+  }
+}
+
+/** The kind whose fields the parameter `name` lists, in the gateway's names (`tweet.fields` -> `tweet`). */
+function kindOfFieldsParam(name: string): XKind | undefined {
+  if (!name.endsWith('.fields')) return undefined;
+  for (const [kind, param] of Object.entries(FIELDS_PARAM)) if (param === name) return kind as XKind;
+  return undefined;
+}
+
+export const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
+  posts: new Dialect(POSTS),
+  tweets: new Dialect(TWEETS),
+};
+
+/** The default: X's production API as its spec 2.167 describes it. */
+export const DEFAULT_DIALECT: DialectName = 'posts';
+
+export function dialectOf(name: DialectName = DEFAULT_DIALECT): Dialect {
+  return DIALECTS[name];
+}
