@@ -112,8 +112,10 @@ function selectionCost(walk: Walk, type: GraphQLObjectType, fieldNodes: readonly
         calls += selectionCost(walk, named, nodes, instances, LIST_FANOUT);
         continue;
       case 'me':
+        // One call a request, whoever asks; the viewer's selection may need lookups of its own.
         if (!walk.me) calls += 1;
         walk.me = true;
+        if (isObjectType(named)) calls += callCost(walk, 'user', nodes, named, 1) + selectionCost(walk, named, nodes, instances, LIST_FANOUT);
         continue;
       case 'node':
         calls += nodesCost(walk, nodes, [argumentsOf(walk, field, nodes[0]!).id], instances);

@@ -177,6 +177,26 @@ const NoteTweetRef = builder.objectRef<Planned<NoteTweet>>('NoteTweet').implemen
   }),
 });
 
+type MatchedMediaNote = NonNullable<Tweet['matched_media_notes']>[number];
+type NoteRequestSuggestion = NonNullable<Tweet['note_request_suggestions']>[number];
+
+const MatchedMediaNoteRef = builder.objectRef<MatchedMediaNote>('MatchedMediaNote').implement({
+  description: 'A Community Note matched to media in the post.',
+  fields: (t) => ({
+    matchStatus: t.string({ description: 'The status of the match.', resolve: (m) => m.match_status }),
+    noteId: t.string({ description: "The matched note's id.", resolve: (m) => m.note_id }),
+  }),
+});
+
+const NoteRequestSuggestionRef = builder.objectRef<NoteRequestSuggestion>('NoteRequestSuggestion').implement({
+  description: 'A suggestion made when a Community Note was requested for the post.',
+  fields: (t) => ({
+    suggestionId: t.string({ resolve: (n) => n.suggestion_id }),
+    suggestion: t.string({ description: 'The text of the suggestion.', resolve: (n) => n.suggestion }),
+    sourceLink: t.string({ description: 'A source supporting it.', resolve: (n) => n.source_link }),
+  }),
+});
+
 const TweetArticleRef = builder.objectRef<Planned<Article>>('TweetArticle').implement({
   description: 'A long-form article published as a post.',
   fields: (t) => ({
@@ -343,6 +363,29 @@ builder.node(TweetRef, {
       type: TweetArticleRef,
       ...reads('article'),
       resolve: (tw, _args, _context, info) => planned(tw.plan, info, tw.x.article),
+    }),
+    articleTitle: t.string({
+      description: 'The title of the long-form article attached to the post.',
+      ...reads('article_title'),
+      // Spec 2.167 asks for it on its own; 2.159 only inside `article`, which its dialect asks for instead.
+      resolve: (tw) => (typeof tw.x.article_title === 'string' ? tw.x.article_title : tw.x.article_title?.title) ?? tw.x.article?.title,
+    }),
+    matchedMediaNotes: t.field({
+      type: [MatchedMediaNoteRef],
+      description: 'Community Notes matched to its media (X spec 2.167; null from an upstream of spec 2.159).',
+      ...reads('matched_media_notes'),
+      resolve: (tw) => tw.x.matched_media_notes,
+    }),
+    noteRequestSuggestions: t.field({
+      type: [NoteRequestSuggestionRef],
+      description: 'Suggestions made with Community Note requests (X spec 2.167; null from an upstream of spec 2.159).',
+      ...reads('note_request_suggestions'),
+      resolve: (tw) => tw.x.note_request_suggestions,
+    }),
+    paidPartnership: t.boolean({
+      description: 'Whether the author disclosed it as paid promotion (X spec 2.167; null from an upstream of spec 2.159).',
+      ...reads('paid_partnership'),
+      resolve: (tw) => tw.x.paid_partnership,
     }),
     cardUri: t.string({
       description: 'The URI of the card (link preview) attached to the post.',

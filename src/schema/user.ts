@@ -1,9 +1,11 @@
 /**
  * `User`: an X account (`user.fields`), with its links to its pinned and most recent posts and its affiliation.
  */
-import { links, reads, xKind } from '../planner/needs.js';
+import { type GraphQLObjectType, getNamedType } from 'graphql';
+import { callsX, links, reads, xKind } from '../planner/needs.js';
 import type { Planned } from '../planner/plan.js';
-import type { Tweet, User } from '../x/wire.js';
+import { planField } from '../planner/planner.js';
+import type { Tweet, User, UserAnswer } from '../x/wire.js';
 import { builder } from './builder.js';
 import { UrlEntityRef } from './entities.js';
 import { xEnum } from './enums.js';
@@ -163,6 +165,12 @@ builder.node(UserRef, {
       resolve: (u) => u.x.subscription_type,
     }),
     subscription: t.field({ type: UserSubscriptionRef, ...reads('subscription'), resolve: (u) => u.x.subscription }),
+    subscribesToYou: t.boolean({
+      description: 'Whether the user subscribes to the caller.',
+      ...reads('subscribes_to_you'),
+      // Spec 2.159 says it only inside `subscription`, which its dialect asks for instead.
+      resolve: (u) => u.x.subscribes_to_you ?? u.x.subscription?.subscribes_to_you,
+    }),
     confirmedEmail: t.string({
       description: "The user's confirmed email address; only for the caller, with the `users.email` scope.",
       ...reads('confirmed_email'),
@@ -202,3 +210,18 @@ builder.node(UserRef, {
     withheld: t.field({ type: UserWithheldRef, ...reads('withheld'), resolve: (u) => u.x.withheld }),
   }),
 });
+
+builder.queryField('viewer', (t) =>
+  t.field({
+    type: UserRef,
+    description: 'The caller: the X user whose token the request carries (`GET /2/users/me`), planned like any other user.',
+    ...callsX('me'),
+    resolve: async (_root, _args, context, info) => {
+      const { params, plan } = planField(info, 'user', getNamedType(info.returnType) as GraphQLObjectType, context.x.dialect);
+      // Shared with `DmConversation.conversationId`, which asks the same endpoint for the caller's id: one call.
+      const { body, params: asked } = await context.x.getShared<UserAnswer>('/2/users/me', {}, params);
+      context.loaders.prime('user', asked, body);
+      return body.data ? { x: body.data, plan } : null;
+    },
+  }),
+);

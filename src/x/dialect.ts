@@ -31,7 +31,8 @@ interface Answer {
 
 /**
  * An expansion of the upstream that stands for a field of the objects a call asks for, and for the expansion that
- * follows it: in 2.167, `expansions=sender_id` is the only way to get an event's `sender_id`.
+ * follows it: in 2.167, `expansions=sender_id` is the only way to get an event's `sender_id`, and
+ * `expansions=referenced_posts` is both the event's `referenced_tweets` and the gateway's `referenced_tweets.id`.
  */
 interface CarriedField {
   readonly root: RootKind;
@@ -54,8 +55,6 @@ interface DialectTable {
   readonly keys: Readonly<Partial<Record<XKind, Readonly<Record<string, string>>>>>;
   /** Renamed `includes` keys: gateway name -> wire name. */
   readonly includes: Readonly<Record<string, string>>;
-  /** Renamed expansions, per called kind: gateway name -> wire name. */
-  readonly expansions: Readonly<Partial<Record<RootKind, Readonly<Record<string, string>>>>>;
   readonly carried: readonly CarriedField[];
   /**
    * Fields the gateway reads that this dialect spells as another field (`subscribes_to_you` is inside
@@ -82,7 +81,6 @@ const TWEETS: DialectTable = {
   params: {},
   keys: {},
   includes: {},
-  expansions: {},
   carried: [],
   standIns: { user: { subscribes_to_you: 'subscription' }, tweet: { article_title: 'article' } },
   postResourceType: 'tweet',
@@ -102,7 +100,6 @@ const POSTS: DialectTable = {
     user: { pinned_tweet_id: 'pinned_post_id', most_recent_tweet_id: 'most_recent_post_id' },
   },
   includes: { tweets: 'posts' },
-  expansions: {},
   carried: [
     carried('dm_event', 'sender_id', 'sender_id'),
     carried('dm_event', 'participant_ids', 'participant_ids'),
@@ -174,7 +171,7 @@ export class Dialect {
       for (const [name, rule] of Object.entries(parameters)) if (rule.values) values[name] = new Set(rule.values);
       this.wireValues[root] = values;
       const carriedHere = table.carried.filter((c) => c.root === root);
-      const expansionsIn = invert(table.expansions[root]);
+      const expansionsIn: Record<string, string> = {};
       for (const c of carriedHere) expansionsIn[c.wire] = c.expansion;
       this.offered[root] = new Set([...(values.expansions ?? [])].map((wire) => expansionsIn[wire] ?? wire));
       this.rootOnly[root] = new Set(carriedHere.map((c) => c.field));
@@ -215,8 +212,9 @@ export class Dialect {
     const wire: Record<string, string> = {};
     const carriedHere = this.table.carried.filter((c) => c.root === root);
     const expansions = new Set<string>();
-    const renamedExpansions = this.table.expansions[root];
-    for (const expansion of splitList(query.expansions)) expansions.add(renamedExpansions?.[expansion] ?? expansion);
+    for (const expansion of splitList(query.expansions)) {
+      expansions.add(carriedHere.find((c) => c.expansion === expansion)?.wire ?? expansion);
+    }
     for (const [name, value] of Object.entries(query)) {
       if (value === undefined || name === 'expansions') continue;
       const kind = kindOfFieldsParam(name);
@@ -260,7 +258,6 @@ export class Dialect {
       else out[name] = new Set([value]);
     };
     const carriedHere = this.table.carried.filter((c) => c.root === root);
-    const expansionsIn = invert(this.table.expansions[root]);
     for (const [name, value] of Object.entries(query)) {
       if (value === undefined) continue;
       if (name === 'expansions') {
@@ -269,7 +266,7 @@ export class Dialect {
           if (carriedBy) {
             add(FIELDS_PARAM[root], carriedBy.field);
             add('expansions', carriedBy.expansion);
-          } else add('expansions', expansionsIn[wire] ?? wire);
+          } else add('expansions', wire);
         }
         continue;
       }

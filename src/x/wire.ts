@@ -12,8 +12,11 @@
  *   select from.
  */
 import type { components } from './generated/x-api-2.159.js';
+import type { components as Components2167 } from './generated/x-api-2.167.js';
 
 type Schemas = components['schemas'];
+/** Spec 2.167's objects, for the fields 2.159 lacks. */
+type Schemas2167 = Components2167['schemas'];
 
 export type Problem = Schemas['Problem'] & {
   /** Partial errors name what they are about. */
@@ -49,6 +52,8 @@ export type User = Schemas['User'] & {
   parody?: boolean;
   subscription?: { subscribes_to_you?: boolean };
   verified_followers_count?: number;
+  /** 2.167; 2.159 has it only inside `subscription`. */
+  subscribes_to_you?: boolean;
 };
 
 export interface MediaMetadata {
@@ -70,6 +75,11 @@ export type Tweet = Omit<Schemas['Tweet'], 'created_at'> & {
   article?: Article;
   card_uri?: string;
   media_metadata?: MediaMetadata[];
+  /** 2.167's new fields. Its spec types `article_title` as an object without properties; the title is read from it. */
+  article_title?: string | { title?: string };
+  matched_media_notes?: Schemas2167['PostMatchedMediaNotes'];
+  note_request_suggestions?: Schemas2167['PostNoteRequestSuggestions'];
+  paid_partnership?: boolean;
 };
 
 export type MediaType = 'photo' | 'video' | 'animated_gif';

@@ -1,18 +1,33 @@
 /**
- * The planner, table-driven: for each operation, the exact query parameters of every call X receives. Ids of batch
- * lookups depend on the data and are checked apart (`ids` present); everything else must match to the letter.
+ * The planner, table-driven: for each operation, the exact query parameters of every call X receives, in both of X's
+ * dialects (`calls` in the tweets dialect of spec 2.159; `posts` in the posts dialect of spec 2.167 where it differs).
+ * Ids of batch lookups depend on the data and are checked apart (`ids` present); everything else must match to the
+ * letter. The sandbox of each dialect refuses the other's names, so a call in the wrong dialect fails twice.
  */
 import { describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { paramsOf, useGateway } from '../support/harness.js';
+import type { DialectName } from '../../src/x/dialect.js';
+import { type Harness, paramsOf, useGateway } from '../support/harness.js';
 
-const h = useGateway();
+const harnesses: Record<DialectName, Harness> = {
+  posts: useGateway({ sandbox: { dialect: 'posts' }, gateway: { dialect: 'posts' } }),
+  tweets: useGateway({ sandbox: { dialect: 'tweets' }, gateway: { dialect: 'tweets' } }),
+};
+
+interface Call {
+  path: string;
+  params: Record<string, string>;
+}
+type Calls = (s: Sandbox) => Call[];
 
 interface Case {
   name: string;
   query: (s: Sandbox) => string;
   variables?: Record<string, unknown>;
-  calls: (s: Sandbox) => { path: string; params: Record<string, string> }[];
+  /** The calls in the tweets dialect. */
+  calls: Calls;
+  /** The calls in the posts dialect, where they differ. */
+  posts?: Calls;
 }
 
 const page = (params: Record<string, string> = {}, maxResults = '20') => ({ max_results: maxResults, ...params });
@@ -29,21 +44,25 @@ const cases: Case[] = [
     name: 'scalar fields map to their X fields',
     query: () => '{ dmEvents { nodes { eventType createdAt senderId participantIds conversationId } } }',
     calls: () => [events({ 'dm_event.fields': 'created_at,dm_conversation_id,event_type,participant_ids,sender_id' })],
+    posts: () => [events({ 'dm_event.fields': 'created_at,dm_conversation_id,event_type', expansions: 'participant_ids,sender_id' })],
   },
   {
     name: 'sender expands sender_id with the user fields selected',
     query: () => '{ dmEvents { nodes { sender { username name } } } }',
     calls: () => [events({ 'dm_event.fields': 'sender_id', expansions: 'sender_id', 'user.fields': 'name,username' })],
+    posts: () => [events({ expansions: 'sender_id', 'user.fields': 'name,username' })],
   },
   {
     name: 'a sender read only for its ids needs no user.fields',
     query: () => '{ dmEvents { nodes { sender { id restId } } } }',
     calls: () => [events({ 'dm_event.fields': 'sender_id', expansions: 'sender_id' })],
+    posts: () => [events({ expansions: 'sender_id' })],
   },
   {
     name: 'participants expand participant_ids',
     query: () => '{ dmEvents { nodes { participants { location } } } }',
     calls: () => [events({ 'dm_event.fields': 'participant_ids', expansions: 'participant_ids', 'user.fields': 'location' })],
+    posts: () => [events({ expansions: 'participant_ids', 'user.fields': 'location' })],
   },
   {
     name: 'two user expansions share one user.fields',
@@ -51,11 +70,13 @@ const cases: Case[] = [
     calls: () => [
       events({ 'dm_event.fields': 'participant_ids,sender_id', expansions: 'participant_ids,sender_id', 'user.fields': 'name,username' }),
     ],
+    posts: () => [events({ expansions: 'participant_ids,sender_id', 'user.fields': 'name,username' })],
   },
   {
     name: 'nested user objects ask for their top-level field',
     query: () => '{ dmEvents { nodes { sender { publicMetrics { followersCount } withheld { countryCodes } } } } }',
     calls: () => [events({ 'dm_event.fields': 'sender_id', expansions: 'sender_id', 'user.fields': 'public_metrics,withheld' })],
+    posts: () => [events({ expansions: 'sender_id', 'user.fields': 'public_metrics,withheld' })],
   },
   {
     name: 'media keys need only attachments',
@@ -73,6 +94,7 @@ const cases: Case[] = [
     name: 'referenced tweets expand referenced_tweets.id',
     query: () => '{ dmEvents { nodes { referencedTweets { text lang } } } }',
     calls: () => [events({ 'dm_event.fields': 'referenced_tweets', expansions: 'referenced_tweets.id', 'tweet.fields': 'lang,text' })],
+    posts: () => [events({ expansions: 'referenced_posts', 'post.fields': 'lang,text' })],
   },
   {
     name: 'entities ask for entities',
@@ -88,6 +110,7 @@ const cases: Case[] = [
     name: 'named fragments',
     query: () => '{ dmEvents { nodes { ...Message } } } fragment Message on DmEvent { text sender { ...Who } } fragment Who on User { username }',
     calls: () => [events({ 'dm_event.fields': 'sender_id,text', expansions: 'sender_id', 'user.fields': 'username' })],
+    posts: () => [events({ 'dm_event.fields': 'text', expansions: 'sender_id', 'user.fields': 'username' })],
   },
   {
     name: 'inline fragments, with and without a type condition',
@@ -98,12 +121,14 @@ const cases: Case[] = [
     name: 'aliases of one field',
     query: () => '{ dmEvents { nodes { a: text b: text who: sender { handle: username } } } }',
     calls: () => [events({ 'dm_event.fields': 'sender_id,text', expansions: 'sender_id', 'user.fields': 'username' })],
+    posts: () => [events({ 'dm_event.fields': 'text', expansions: 'sender_id', 'user.fields': 'username' })],
   },
   {
     name: '@include with a true variable',
     query: () => 'query($with: Boolean!) { dmEvents { nodes { text sender @include(if: $with) { name } } } }',
     variables: { with: true },
     calls: () => [events({ 'dm_event.fields': 'sender_id,text', expansions: 'sender_id', 'user.fields': 'name' })],
+    posts: () => [events({ 'dm_event.fields': 'text', expansions: 'sender_id', 'user.fields': 'name' })],
   },
   {
     name: '@include with a false variable',
@@ -138,6 +163,7 @@ const cases: Case[] = [
     calls: (s) => [
       { path: `/2/dm_conversations/with/${userId(s, 1)}/dm_events`, params: page({ 'dm_event.fields': 'sender_id' }) },
     ],
+    posts: (s) => [{ path: `/2/dm_conversations/with/${userId(s, 1)}/dm_events`, params: page({ expansions: 'sender_id' }) }],
   },
   {
     name: 'eventTypes filters',
@@ -153,6 +179,7 @@ const cases: Case[] = [
         params: { 'dm_event.fields': 'sender_id,text', expansions: 'sender_id', 'user.fields': 'username' },
       },
     ],
+    posts: (s) => [{ path: `/2/dm_events/${firstEventId(s)}`, params: { 'dm_event.fields': 'text', expansions: 'sender_id', 'user.fields': 'username' } }],
   },
   {
     name: "a sender's pinned tweet is one tweets lookup",
@@ -161,6 +188,11 @@ const cases: Case[] = [
       events({ 'dm_event.fields': 'sender_id', expansions: 'sender_id', 'user.fields': 'pinned_tweet_id' }),
       { path: '/2/tweets', params: { 'tweet.fields': 'text' } },
     ],
+    posts: (): Call[] => [
+      // 2.167 gives a pinned post's id only to the users a lookup asks for: the sender is looked up with it.
+      events({ expansions: 'sender_id' }),
+      { path: '/2/users', params: { expansions: 'pinned_post_id', 'post.fields': 'text' } },
+    ],
   },
   {
     name: "a referenced tweet's author is one users lookup",
@@ -168,6 +200,11 @@ const cases: Case[] = [
     calls: () => [
       events({ 'dm_event.fields': 'referenced_tweets', expansions: 'referenced_tweets.id', 'tweet.fields': 'author_id' }, '100'),
       { path: '/2/users', params: { 'user.fields': 'username' } },
+    ],
+    posts: (): Call[] => [
+      // 2.167 gives a post's author_id only to the posts a lookup asks for: the post is looked up with its author.
+      events({ expansions: 'referenced_posts' }, '100'),
+      { path: '/2/tweets', params: { expansions: 'author_id', 'user.fields': 'username' } },
     ],
   },
   {
@@ -182,6 +219,10 @@ const cases: Case[] = [
       events({ 'dm_event.fields': 'entities' }, '100'),
       { path: '/2/users', params: { 'user.fields': 'pinned_tweet_id', expansions: 'pinned_tweet_id', 'tweet.fields': 'text' } },
     ],
+    posts: (): Call[] => [
+      events({ 'dm_event.fields': 'entities' }, '100'),
+      { path: '/2/users', params: { expansions: 'pinned_post_id', 'post.fields': 'text' } },
+    ],
   },
   {
     name: "a referenced tweet's media need the tweets lookup",
@@ -189,6 +230,10 @@ const cases: Case[] = [
     calls: () => [
       events({ 'dm_event.fields': 'referenced_tweets' }, '100'),
       { path: '/2/tweets', params: { 'tweet.fields': 'attachments', expansions: 'attachments.media_keys', 'media.fields': 'url' } },
+    ],
+    posts: (): Call[] => [
+      events({ expansions: 'referenced_posts' }, '100'),
+      { path: '/2/tweets', params: { 'post.fields': 'attachments', expansions: 'attachments.media_keys', 'media.fields': 'url' } },
     ],
   },
   {
@@ -198,11 +243,17 @@ const cases: Case[] = [
       events({ 'dm_event.fields': 'referenced_tweets', expansions: 'referenced_tweets.id', 'tweet.fields': 'author_id' }, '100'),
       { path: '/2/users', params: { 'user.fields': 'pinned_tweet_id', expansions: 'pinned_tweet_id', 'tweet.fields': 'lang' } },
     ],
+    posts: (): Call[] => [
+      events({ expansions: 'referenced_posts' }, '100'),
+      { path: '/2/tweets', params: { expansions: 'author_id' } },
+      { path: '/2/users', params: { expansions: 'pinned_post_id', 'post.fields': 'lang' } },
+    ],
   },
   {
     name: 'a user node is a users lookup',
     query: (s) => `{ node(id: "${globalId('User', userId(s, 2))}") { ... on User { username pinnedTweet { text } } } }`,
     calls: () => [{ path: '/2/users', params: { 'user.fields': 'pinned_tweet_id,username', expansions: 'pinned_tweet_id', 'tweet.fields': 'text' } }],
+    posts: () => [{ path: '/2/users', params: { 'user.fields': 'username', expansions: 'pinned_post_id', 'post.fields': 'text' } }],
   },
   {
     name: 'a DM event node is the by-id endpoint',
@@ -246,6 +297,17 @@ const cases: Case[] = [
         '10',
       ),
     ],
+    posts: (): Call[] => [
+      events(
+        {
+          'dm_event.fields': 'attachments,created_at,entities,event_type,text',
+          expansions: 'attachments.media_keys,sender_id',
+          'media.fields': 'preview_image_url,type,url',
+          'user.fields': 'profile_image_url,username',
+        },
+        '10',
+      ),
+    ],
   },
   {
     name: 'tweet fields of a referenced tweet',
@@ -258,15 +320,99 @@ const cases: Case[] = [
         'tweet.fields': 'created_at,edit_controls,possibly_sensitive,public_metrics',
       }),
     ],
+    posts: (): Call[] => [
+      events({ expansions: 'referenced_posts', 'post.fields': 'created_at,edit_controls,possibly_sensitive,public_metrics' }),
+    ],
+  },
+  {
+    name: 'senderId alone',
+    query: () => '{ dmEvents { nodes { senderId } } }',
+    calls: () => [events({ 'dm_event.fields': 'sender_id' })],
+    posts: () => [events({ expansions: 'sender_id' })],
+  },
+  {
+    name: 'participantIds alone',
+    query: () => '{ dmEvents { nodes { participantIds } } }',
+    calls: () => [events({ 'dm_event.fields': 'participant_ids' })],
+    posts: () => [events({ expansions: 'participant_ids' })],
+  },
+  {
+    name: "a referenced tweet's authorId",
+    query: () => '{ dmEvents(first: 100) { nodes { referencedTweets { authorId inReplyToUserId } } } }',
+    calls: () => [
+      events({ 'dm_event.fields': 'referenced_tweets', expansions: 'referenced_tweets.id', 'tweet.fields': 'author_id,in_reply_to_user_id' }, '100'),
+    ],
+    posts: (): Call[] => [
+      events({ expansions: 'referenced_posts' }, '100'),
+      { path: '/2/tweets', params: { expansions: 'author_id,in_reply_to_user_id' } },
+    ],
+  },
+  {
+    name: "a referenced tweet's edit history and long text",
+    query: () => '{ dmEvents(first: 100) { nodes { referencedTweets { editHistoryTweetIds noteTweet { text } } } } }',
+    calls: () => [
+      events({ 'dm_event.fields': 'referenced_tweets', expansions: 'referenced_tweets.id', 'tweet.fields': 'edit_history_tweet_ids,note_tweet' }, '100'),
+    ],
+    posts: (): Call[] => [
+      events({ expansions: 'referenced_posts' }, '100'),
+      { path: '/2/tweets', params: { expansions: 'edit_history_post_ids', 'post.fields': 'note_post' } },
+    ],
+  },
+  {
+    name: 'a user node with its affiliation and most recent post',
+    query: (s) =>
+      `{ node(id: "${globalId('User', userId(s, 2))}") { ... on User { affiliation { description users { username } } mostRecentTweet { lang } } } }`,
+    calls: () => [
+      {
+        path: '/2/users',
+        params: {
+          'user.fields': 'affiliation,most_recent_tweet_id,username',
+          expansions: 'affiliation.user_id,most_recent_tweet_id',
+          'tweet.fields': 'lang',
+        },
+      },
+    ],
+    posts: (): Call[] => [
+      { path: '/2/users', params: { 'user.fields': 'username', expansions: 'affiliation,most_recent_post_id', 'post.fields': 'lang' } },
+    ],
+  },
+  {
+    name: 'the viewer is users/me, planned like any user',
+    query: () => '{ viewer { username subscribesToYou pinnedTweet { text } } }',
+    calls: () => [
+      {
+        path: '/2/users/me',
+        params: { 'user.fields': 'pinned_tweet_id,subscription,username', expansions: 'pinned_tweet_id', 'tweet.fields': 'text' },
+      },
+    ],
+    posts: () => [
+      { path: '/2/users/me', params: { 'user.fields': 'subscribes_to_you,username', expansions: 'pinned_post_id', 'post.fields': 'text' } },
+    ],
+  },
+  {
+    name: "the viewer and a conversation's id share one users/me",
+    query: (s) => `{ viewer { name } dmConversationWith(participantId: "${userId(s, 1)}") { conversationId } }`,
+    calls: () => [{ path: '/2/users/me', params: { 'user.fields': 'name' } }],
+  },
+  {
+    name: 'fields new in spec 2.167, and what spec 2.159 offers of them',
+    query: () => '{ dmEvents { nodes { referencedTweets { articleTitle paidPartnership matchedMediaNotes { noteId } } } } }',
+    calls: () => [events({ 'dm_event.fields': 'referenced_tweets', expansions: 'referenced_tweets.id', 'tweet.fields': 'article' })],
+    posts: () => [
+      events({ expansions: 'referenced_posts', 'post.fields': 'article_title,matched_media_notes,paid_partnership' }),
+    ],
   },
 ];
 
-describe('the X parameters of every call', () => {
+describe.each(['posts', 'tweets'] as const)('the X parameters of every call, %s dialect', (dialect) => {
+  const h = harnesses[dialect];
+
   it('has a table of at least 30 operations', () => {
     expect(cases.length).toBeGreaterThanOrEqual(30);
   });
 
   for (const testCase of cases) {
+    const expected = (dialect === 'posts' && testCase.posts) || testCase.calls;
     it(testCase.name, async () => {
       const answer = await h.query(testCase.query(h.sandbox), testCase.variables);
       // The one referenced tweet the sandbox no longer has is reported where it is read; nothing else may fail.
@@ -274,7 +420,7 @@ describe('the X parameters of every call', () => {
       const sortCalls = (calls: { path: string; params: Record<string, string> }[]) =>
         [...calls].sort((a, b) => (a.path + JSON.stringify(a.params)).localeCompare(b.path + JSON.stringify(b.params)));
       const made = h.calls().map((call) => ({ path: call.path, params: paramsOf(call, 'ids') }));
-      expect(sortCalls(made)).toEqual(sortCalls(testCase.calls(h.sandbox)));
+      expect(sortCalls(made)).toEqual(sortCalls(expected(h.sandbox)));
       for (const call of h.calls()) {
         if (call.path === '/2/users' || call.path === '/2/tweets') expect(call.query.ids).toMatch(/^\d+(,\d+)*$/);
       }

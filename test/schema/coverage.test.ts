@@ -1,23 +1,32 @@
 /**
- * The X object types cover their X vocabularies: every value `user.fields`, `tweet.fields`, `media.fields`,
- * `poll.fields` and `place.fields` can ask for is read by some field of its type, no field reads anything else, and
- * every link names an expansion X offers. The needs are read from the built schema, as the planner reads them.
+ * The X object types cover their X vocabularies: every value `user.fields`, `tweet.fields` (`post.fields`),
+ * `media.fields`, `poll.fields` and `place.fields` can ask for in either of X's specs, and every id field an expansion
+ * brings in spec 2.167, is read by some field of its type; no field reads anything else, and every link names an
+ * expansion X offers. The needs are read from the built schema, as the planner reads them.
  */
 import type { GraphQLEnumType, GraphQLField, GraphQLNamedType, GraphQLObjectType, GraphQLType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { KIND_KEY, NEEDS_KEY, type XNeeds } from '../../src/planner/needs.js';
-import type { XKind } from '../../src/x/params.js';
+import { FIELDS_PARAM, type XKind } from '../../src/x/params.js';
 import { schema } from '../../src/schema/index.js';
-import {
-  DM_EVENT_EXPANSIONS,
-  MEDIA_FIELDS,
-  PLACE_FIELDS,
-  POLL_FIELDS,
-  TWEET_EXPANSIONS,
-  TWEET_FIELDS,
-  USER_EXPANSIONS,
-  USER_FIELDS,
-} from '../../src/x/wire.js';
+import { DIALECTS } from '../../src/x/dialect.js';
+import { SPEC_VOCABULARY } from '../../src/x/generated/vocabulary.js';
+import { DM_EVENT_EXPANSIONS, TWEET_EXPANSIONS, USER_EXPANSIONS } from '../../src/x/wire.js';
+
+/**
+ * What a `kind`'s fields parameter can ask for in either dialect, in the gateway's names: each spec's values, and the
+ * id fields 2.167 brings only with an expansion, read back through the dialect.
+ */
+function vocabularyOf(kind: XKind, operation: 'GET /2/users' | 'GET /2/tweets'): string[] {
+  const names = new Set<string>();
+  for (const dialect of Object.values(DIALECTS)) {
+    const parameters = SPEC_VOCABULARY[dialect.specVersion][operation] as Record<string, { values?: readonly string[] }>;
+    const wire = Object.fromEntries(Object.entries(parameters).flatMap(([name, rule]) => (rule.values ? [[name, rule.values.join(',')]] : [])));
+    const own = dialect.fromWire(operation === 'GET /2/users' ? 'user' : 'tweet', wire);
+    for (const name of own[FIELDS_PARAM[kind]]?.split(',') ?? []) names.add(name);
+  }
+  return [...names].sort();
+}
 
 interface Covered {
   readonly typeName: string;
@@ -28,11 +37,11 @@ interface Covered {
 }
 
 const COVERED: readonly Covered[] = [
-  { typeName: 'User', kind: 'user', vocabulary: USER_FIELDS, expansions: USER_EXPANSIONS },
-  { typeName: 'Tweet', kind: 'tweet', vocabulary: TWEET_FIELDS, expansions: TWEET_EXPANSIONS },
-  { typeName: 'Media', kind: 'media', vocabulary: MEDIA_FIELDS, expansions: [] },
-  { typeName: 'Poll', kind: 'poll', vocabulary: POLL_FIELDS, expansions: [] },
-  { typeName: 'Place', kind: 'place', vocabulary: PLACE_FIELDS, expansions: [] },
+  { typeName: 'User', kind: 'user', vocabulary: vocabularyOf('user', 'GET /2/users'), expansions: USER_EXPANSIONS },
+  { typeName: 'Tweet', kind: 'tweet', vocabulary: vocabularyOf('tweet', 'GET /2/tweets'), expansions: TWEET_EXPANSIONS },
+  { typeName: 'Media', kind: 'media', vocabulary: vocabularyOf('media', 'GET /2/tweets'), expansions: [] },
+  { typeName: 'Poll', kind: 'poll', vocabulary: vocabularyOf('poll', 'GET /2/tweets'), expansions: [] },
+  { typeName: 'Place', kind: 'place', vocabulary: vocabularyOf('place', 'GET /2/tweets'), expansions: [] },
 ];
 
 /**
@@ -178,4 +187,13 @@ it('keeps the plain id fields next to the links of users and posts', () => {
   expect(fields('TweetGeo')).toEqual(expect.arrayContaining(['placeId', 'place', 'coordinates']));
   expect(fields('TweetReference')).toEqual(expect.arrayContaining(['type', 'restId', 'tweet']));
   expect(fields('UserAffiliation')).toEqual(expect.arrayContaining(['userId', 'users']));
+});
+
+it('holds both specs’ vocabularies, 2.167’s new fields and expansion-carried ids included', () => {
+  expect(vocabularyOf('user', 'GET /2/users')).toEqual(
+    expect.arrayContaining(['subscribes_to_you', 'pinned_tweet_id', 'most_recent_tweet_id', 'affiliation', 'receives_your_dm']),
+  );
+  expect(vocabularyOf('tweet', 'GET /2/tweets')).toEqual(
+    expect.arrayContaining(['article_title', 'matched_media_notes', 'note_request_suggestions', 'paid_partnership', 'author_id', 'note_tweet']),
+  );
 });
