@@ -88,4 +88,28 @@ describe('waiting for a reset', () => {
       patient.sandbox.setRateLimit(100_000, 900_000);
     }
   });
+
+  it('a spent DM budget fails DM reads fast and nothing else: users/me and the lookups have budgets of their own', async () => {
+    const token = h.sandbox.users[8]!.token;
+    h.sandbox.injectFaults({ type: 'status', status: 429 });
+    expect((await h.query(QUERY, undefined, token)).errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(h.calls()).toHaveLength(1);
+
+    // Every DM lookup shares the spent budget: no call.
+    const conversation = await h.query(
+      `{ dmConversationWith(participantId: "${h.sandbox.users[0]!.id}") { events(first: 1) { nodes { text } } } }`,
+      undefined,
+      token,
+    );
+    expect(conversation.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(h.calls()).toHaveLength(1);
+
+    const viewer = await h.query('{ viewer { username } }', undefined, token);
+    expect(viewer.errors).toBeUndefined();
+    expect(viewer.data).toEqual({ viewer: { username: h.sandbox.users[8]!.username } });
+    const userNode = Buffer.from(`User:${h.sandbox.users[1]!.id}`).toString('base64');
+    const lookup = await h.query(`{ node(id: "${userNode}") { ... on User { name } } }`, undefined, token);
+    expect(lookup.errors).toBeUndefined();
+    expect(h.calls().map((call) => call.path)).toEqual(['/2/dm_events', '/2/users/me', '/2/users']);
+  });
 });

@@ -1,0 +1,117 @@
+/**
+ * The dialects: every name they translate into is one X's spec of that dialect lists, translations go both ways, and
+ * answers are renamed in place, both ways.
+ */
+import { describe, expect, it } from 'vitest';
+import { DIALECTS } from '../../src/x/dialect.js';
+import { SPEC_VOCABULARY } from '../../src/x/generated/vocabulary.js';
+import type { RootKind, XKind } from '../../src/x/params.js';
+
+/** A query with each list sorted, to compare lists as sets. */
+const sorted = (query: Record<string, string>) =>
+  Object.fromEntries(Object.entries(query).map(([name, value]) => [name, value.split(',').sort().join(',')]));
+
+const OPERATION: Record<RootKind, 'GET /2/dm_events' | 'GET /2/users' | 'GET /2/tweets'> = {
+  dm_event: 'GET /2/dm_events',
+  user: 'GET /2/users',
+  tweet: 'GET /2/tweets',
+};
+
+/** Everything the gateway's vocabulary can ask of a call asking for `root` objects: the whole of spec 2.159. */
+function everything(root: RootKind): Record<string, string> {
+  const parameters = SPEC_VOCABULARY['2.159'][OPERATION[root]] as Record<string, { values?: readonly string[] }>;
+  const query: Record<string, string> = {};
+  for (const [name, rule] of Object.entries(parameters)) if (rule.values && name !== 'event_types') query[name] = rule.values.join(',');
+  return query;
+}
+
+const posts = DIALECTS.posts;
+const tweets = DIALECTS.tweets;
+
+describe.each(['dm_event', 'user', 'tweet'] as const)('calls asking for %s objects', (root) => {
+  it('the posts dialect asks only for what spec 2.167 lists', () => {
+    const wire = posts.toWire(root, everything(root));
+    const parameters = SPEC_VOCABULARY['2.167'][OPERATION[root]] as Record<string, { values?: readonly string[] }>;
+    for (const [name, value] of Object.entries(wire)) {
+      expect(parameters[name], name).toBeDefined();
+      for (const item of value.split(',')) expect(parameters[name]!.values, `${name}=${item}`).toContain(item);
+    }
+  });
+
+  it('the tweets dialect passes the gateway’s names through unchanged', () => {
+    const query = everything(root);
+    expect(sorted(tweets.toWire(root, query))).toEqual(sorted(query));
+  });
+
+  it('what the posts dialect asks for reads back as what was asked, less what 2.167 gives only to other calls', () => {
+    const query = everything(root);
+    const back = posts.fromWire(root, posts.toWire(root, query));
+    const lost: string[] = [];
+    for (const [name, value] of Object.entries(query)) {
+      const kind = name === 'expansions' ? root : (name.replace('.fields', '') as XKind);
+      for (const item of value.split(',')) {
+        if (back[name]?.split(',').includes(item)) continue;
+        const expected = name === 'expansions' ? !posts.canExpand(root, item) : kind !== root && posts.isRootOnly(kind, item);
+        if (!expected) lost.push(`${name}=${item}`);
+      }
+    }
+    expect(lost).toEqual([]);
+  });
+});
+
+describe('the posts dialect', () => {
+  it('asks for a DM event’s link ids through their expansions', () => {
+    expect(posts.toWire('dm_event', { 'dm_event.fields': 'participant_ids,referenced_tweets,sender_id,text', max_results: '5' })).toEqual({
+      'dm_event.fields': 'text',
+      expansions: 'participant_ids,referenced_posts,sender_id',
+      max_results: '5',
+    });
+  });
+
+  it('leaves out a post’s or a user’s id fields on an object the call only includes', () => {
+    expect(posts.toWire('dm_event', { 'tweet.fields': 'author_id,lang', 'user.fields': 'pinned_tweet_id,name' })).toEqual({
+      'post.fields': 'lang',
+      'user.fields': 'name',
+    });
+  });
+
+  it('knows which fields only the objects a call asks for carry', () => {
+    expect(posts.isRootOnly('tweet', 'author_id')).toBe(true);
+    expect(posts.isRootOnly('user', 'pinned_tweet_id')).toBe(true);
+    expect(posts.isRootOnly('tweet', 'lang')).toBe(false);
+    expect(tweets.isRootOnly('tweet', 'author_id')).toBe(false);
+  });
+
+  it('offers the expansions of spec 2.167, in the gateway’s names', () => {
+    expect(posts.canExpand('dm_event', 'referenced_tweets.id')).toBe(true);
+    expect(posts.canExpand('user', 'affiliation.user_id')).toBe(true);
+    expect(posts.canExpand('tweet', 'referenced_tweets.id.author_id')).toBe(false);
+    expect(tweets.canExpand('tweet', 'referenced_tweets.id.author_id')).toBe(true);
+  });
+
+  it('renames an answer into the gateway’s names and back, in place', () => {
+    const wire = () => ({
+      data: [{ id: '1', referenced_posts: [{ id: '2' }] }],
+      includes: {
+        posts: [{ id: '2', note_post: { text: 'long' }, edit_history_post_ids: ['2'], referenced_posts: [{ id: '3', type: 'quoted' }] }],
+        users: [{ id: '4', pinned_post_id: '5', most_recent_post_id: '6' }],
+      },
+      errors: [{ type: 'https://api.x.com/2/problems/resource-not-found', resource_type: 'post', parameter: 'referenced_posts', resource_id: '9' }],
+    });
+    const own = posts.readAnswer('dm_event', wire());
+    expect(own).toEqual({
+      data: [{ id: '1', referenced_tweets: [{ id: '2' }] }],
+      includes: {
+        tweets: [{ id: '2', note_tweet: { text: 'long' }, edit_history_tweet_ids: ['2'], referenced_tweets: [{ id: '3', type: 'quoted' }] }],
+        users: [{ id: '4', pinned_tweet_id: '5', most_recent_tweet_id: '6' }],
+      },
+      errors: [{ type: 'https://api.x.com/2/problems/resource-not-found', resource_type: 'tweet', parameter: 'referenced_tweets.id', resource_id: '9' }],
+    });
+    expect(posts.writeAnswer('dm_event', own)).toEqual(wire());
+  });
+
+  it('spells problem types on api.x.com; the tweets dialect on api.twitter.com', () => {
+    expect(posts.problemType('invalid-request')).toBe('https://api.x.com/2/problems/invalid-request');
+    expect(tweets.problemType('invalid-request')).toBe('https://api.twitter.com/2/problems/invalid-request');
+  });
+});
