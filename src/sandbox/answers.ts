@@ -1,15 +1,19 @@
 /**
  * What each endpoint answers once a request has passed auth, rate limits and validation: pages, single objects and
  * lookups, with field selection, includes and partial errors. Pure: no HTTP here.
+ *
+ * One engine serves both dialects: the request's selection is translated into the gateway's canonical names
+ * (`Selector`, through `dialect.fromWire`), the answer is built in those names, and `dialect.writeAnswer` renames it
+ * into the dialect's at the end.
  */
-import type { DmEvent, DmEventsPage, Problem, User } from '../x/wire.js';
+import type { Dialect } from '../x/dialect.js';
+import type { RootKind } from '../x/params.js';
+import type { DmEvent, DmEventsPage, Problem } from '../x/wire.js';
 import { oneToOneConversationId } from './data/ids.js';
 import { listScope, paginate } from './paging.js';
-import {
-  expandEvents, expandTweets, expandUsers, IncludesBuilder, notFound, selectEvent, selectTweet, selectUser,
-} from './select.js';
+import { expandEvents, expandTweets, expandUsers, IncludesBuilder, notFound, notFoundDetail, Selector } from './select.js';
 import type { DemoStore } from './store.js';
-import type { EntityShape } from './types.js';
+import type { EntityShape, StoredTweet, StoredUser } from './types.js';
 import { foreignToken, type EndpointName, type ValidRequest } from './validate.js';
 
 export interface Answer {
@@ -17,22 +21,43 @@ export interface Answer {
   body: unknown;
 }
 
-interface Context {
+/** What answering depends on besides the request: the data, and how the sandbox speaks. */
+export interface Speech {
   store: DemoStore;
+  dialect: Dialect;
   shape: EntityShape;
-  request: ValidRequest;
-  user: User;
 }
 
+interface Context extends Speech {
+  request: ValidRequest;
+  user: StoredUser;
+  select: Selector;
+}
+
+/** The answer to a valid request for `root` objects, in the dialect's names. */
 export function answerRequest(
-  store: DemoStore,
-  shape: EntityShape,
+  speech: Speech,
+  root: RootKind,
   endpoint: EndpointName,
   values: readonly string[],
-  user: User,
+  user: StoredUser,
   request: ValidRequest,
 ): Answer {
-  const ctx: Context = { store, shape, request, user };
+  const ctx: Context = { ...speech, request, user, select: new Selector(speech.dialect, root, request.selection) };
+  const answer = answerCanonically(ctx, endpoint, values);
+  if (answer.status !== 200) return answer;
+  const body = speech.dialect.writeAnswer(root, answer.body as { errors?: Problem[] });
+  // X writes a not-found detail from the problem's own names, which the dialect may just have renamed.
+  for (const problem of body.errors ?? []) {
+    if (problem.resource_type && problem.parameter && problem.resource_id)
+      problem.detail = notFoundDetail(problem.resource_type, problem.parameter, problem.resource_id);
+  }
+  return { status: 200, body };
+}
+
+/** The answer in the gateway's canonical names (the tweets dialect's). */
+function answerCanonically(ctx: Context, endpoint: EndpointName, values: readonly string[]): Answer {
+  const { store, request, user, select } = ctx;
   const [value = ''] = values;
   switch (endpoint) {
     case 'dmEvents':
@@ -45,7 +70,7 @@ export function answerRequest(
     case 'dmEvent': {
       // An event the user may not see answers exactly as one that does not exist.
       const event = store.eventFor(user.id, value);
-      if (!event) return ok({ errors: [notFound('dm_event', 'event_id', value, 'id')] });
+      if (!event) return ok({ errors: [notFound('dm_event', 'event_id', value)] });
       return ok(events(ctx, [event], true));
     }
     case 'me':
@@ -64,23 +89,33 @@ export function answerRequest(
       const ids = single ? [value] : request.ids!;
       const found = ids.flatMap((id) => store.tweets.get(id) ?? []);
       const missing = ids.filter((id) => !store.tweets.has(id)).map((id) => notFound('tweet', single ? 'id' : 'ids', id));
-      const into = new IncludesBuilder(store, request.fields);
-      expandTweets(found, into, request.fields.expansions, store);
-      const data = found.map((t) => selectTweet(t, request.fields));
+      const into = new IncludesBuilder(store, select);
+      expandTweets(found, into, select.expansions, store);
+      const data = found.map((t) => withAuthorName(ctx, t, select.tweet(t, 'root')));
       return ok(envelope(data.length === 0 ? undefined : single ? data[0] : data, into, missing));
     }
   }
+}
+
+/**
+ * 2.167 offers an expansion `username` and gives a Post a `username` property, neither described: the sandbox reads
+ * them as the author's handle on the posts the call asks for (the tweets dialect has no such expansion).
+ */
+function withAuthorName({ store, select }: Context, tweet: StoredTweet, selected: StoredTweet): StoredTweet {
+  if (!select.expansions.has('username')) return selected;
+  const username = tweet.author_id === undefined ? undefined : store.users.get(tweet.author_id)?.username;
+  return username === undefined ? selected : { ...selected, username };
 }
 
 const ok = (body: unknown): Answer => ({ status: 200, body });
 
 /** One page of a DM list (all the user's events, or one conversation's), or X's exact empty page. */
 function page(ctx: Context, conversationId: string | undefined): Answer {
-  const { store, request, user } = ctx;
+  const { store, request, user, dialect } = ctx;
   const list = store.visibleEvents(user.id, conversationId, request.eventTypes);
   const scope = listScope(user.id, conversationId ?? 'all');
   if (request.pagination && request.pagination.scope !== scope) {
-    return { status: 400, body: foreignToken(request.paginationText ?? '') };
+    return { status: 400, body: foreignToken(dialect, request.paginationText ?? '') };
   }
   const slice = paginate(list, request.maxResults, request.pagination, scope);
   if (slice.events.length === 0) return ok({ meta: { result_count: 0 } } satisfies DmEventsPage);
@@ -95,17 +130,17 @@ function page(ctx: Context, conversationId: string | undefined): Answer {
 }
 
 /** `single`: the by-id endpoints answer one object as `data`, the others an array. */
-function events({ store, shape, request }: Context, list: readonly DmEvent[], single: boolean): Record<string, unknown> {
-  const into = new IncludesBuilder(store, request.fields);
-  expandEvents(list, into, request.fields.expansions);
-  const data = list.map((e) => selectEvent(e, request.fields, shape));
+function events({ store, shape, select }: Context, list: readonly DmEvent[], single: boolean): Record<string, unknown> {
+  const into = new IncludesBuilder(store, select);
+  expandEvents(list, into, select.expansions);
+  const data = list.map((e) => select.event(e, shape));
   return envelope(single ? data[0] : data, into, []);
 }
 
-function users({ store, request }: Context, list: readonly User[], missing: Problem[], single: boolean): Record<string, unknown> {
-  const into = new IncludesBuilder(store, request.fields);
-  expandUsers(list, into, request.fields.expansions);
-  const data = list.map((u) => selectUser(u, request.fields));
+function users({ store, select }: Context, list: readonly StoredUser[], missing: Problem[], single: boolean): Record<string, unknown> {
+  const into = new IncludesBuilder(store, select);
+  expandUsers(list, into, select.expansions);
+  const data = list.map((u) => select.user(u, 'root'));
   return envelope(data.length === 0 ? undefined : single ? data[0] : data, into, missing);
 }
 

@@ -1,6 +1,7 @@
 /**
  * The embedded X API sandbox: a real HTTP server (node:http) that answers the X API v2 Direct Messages endpoints
- * (and the users/tweets lookups) with deterministic demo data, so the gateway runs and is tested offline.
+ * (and the users/tweets lookups) with deterministic demo data, so the gateway runs and is tested offline. It speaks
+ * one of X's two dialects strictly (`dialect`: `posts`, X's production spec 2.167, by default; or `tweets`, 2.159).
  *
  * Tokens: the main demo user (`users[0]`, @sandbox_demo) answers to `mainToken` (default `SANDBOX_TOKEN` or
  * `sandbox-token`); the other 23 users to `sandbox-token-1` .. `sandbox-token-23`; `sandbox-app-only-token` plays an
@@ -8,22 +9,27 @@
  *
  * @see https://docs.x.com/x-api/direct-messages/lookup/introduction
  */
+import { DEFAULT_DIALECT, DIALECT_NAMES, type DialectName, dialectOf } from '../x/dialect.js';
 import { generateDemoData } from './data/index.js';
 import { FaultQueue } from './faults.js';
 import { RateLimiter } from './rate-limit.js';
 import { SandboxHttpServer, type ServerState } from './server.js';
 import { DemoStore } from './store.js';
-import type { DemoUser, Sandbox, SandboxOptions } from './types.js';
+import type { DemoUser, EntityShape, Sandbox, SandboxOptions } from './types.js';
 
 export type {
-  DemoConversation, DemoData, DemoUser, EntityShape, Fault, RecordedRequest, Sandbox, SandboxOptions,
+  DemoConversation, DemoData, DemoUser, EntityShape, Fault, RateLimit, RecordedRequest, Sandbox, SandboxOptions,
+  StoredTweet, StoredUser,
 } from './types.js';
 
 export const DEFAULT_SEED = 42;
 export const DEFAULT_MAIN_TOKEN = 'sandbox-token';
 export const APP_ONLY_TOKEN = 'sandbox-app-only-token';
-/** The seeds' figure: 300 requests per 15 minutes per user, shared by the DM GET endpoints. */
+/** The seeds' figure, 300 requests per 15 minutes per user, for each family of endpoints. */
 export const DEFAULT_RATE_LIMIT = { limit: 300, windowMs: 15 * 60_000 } as const;
+
+/** Where each dialect's spec puts an event's entity arrays: 2.159 at the top level, 2.167 under `entities`. */
+const SPEC_ENTITY_SHAPE: Record<DialectName, EntityShape> = { posts: 'nested', tweets: 'top-level' };
 
 /** The token of demo user `index` (0 is the main user). */
 export function demoToken(index: number, mainToken: string): string {
@@ -35,16 +41,20 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const now = options.now ?? new Date(Math.floor(Date.now() / 60_000) * 60_000);
   const mainToken = options.mainToken ?? process.env.SANDBOX_TOKEN ?? DEFAULT_MAIN_TOKEN;
   const rate = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const dialectName = options.dialect ?? DEFAULT_DIALECT;
+  if (!DIALECT_NAMES.includes(dialectName)) throw new Error(`Unknown dialect ${String(dialectName)}: use one of ${DIALECT_NAMES.join(', ')}.`);
+  const dialect = dialectOf(dialectName);
 
   const store = new DemoStore(generateDemoData(seed, now));
   const users: DemoUser[] = store.data.users.map((u, i) => ({ id: u.id, username: u.username, name: u.name, token: demoToken(i, mainToken) }));
   const tokens = new Map(users.map((u, i) => [u.token, store.data.users[i]!]));
   const state: ServerState = {
     store,
+    dialect,
     tokens,
     appOnlyToken: APP_ONLY_TOKEN,
-    entityShape: options.entityShape ?? 'top-level',
-    limiter: new RateLimiter(rate.limit, rate.windowMs),
+    entityShape: options.entityShape ?? SPEC_ENTITY_SHAPE[dialectName],
+    limiter: new RateLimiter(rate, options.rateLimits),
     faults: new FaultQueue(),
     requests: [],
   };
@@ -84,12 +94,13 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     setEntityShape(shape) {
       state.entityShape = shape;
     },
-    setRateLimit(limit, windowMs) {
-      state.limiter.configure(limit, windowMs);
+    setRateLimit(limit, windowMs, family) {
+      state.limiter.configure({ limit, windowMs }, family);
     },
-    resetRateLimits() {
-      state.limiter.reset();
+    resetRateLimits(family) {
+      state.limiter.reset(family);
     },
+    dialect: dialectName,
     users,
     appOnlyToken: APP_ONLY_TOKEN,
     data: store.data,

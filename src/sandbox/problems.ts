@@ -1,15 +1,19 @@
 /** X's fixed problem bodies (RFC 7807, sent as `application/problem+json`), word for word. */
 import { STATUS_CODES } from 'node:http';
+import type { Dialect } from '../x/dialect.js';
 
 export const UNAUTHORIZED = { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' } as const;
 
-export const UNSUPPORTED_AUTHENTICATION = {
-  title: 'Unsupported Authentication',
-  detail:
-    'Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].',
-  type: 'https://api.twitter.com/2/problems/unsupported-authentication',
-  status: 403,
-} as const;
+/** The 403 for an app-only token; its `type` lives on the dialect's host. */
+export function unsupportedAuthentication(dialect: Dialect) {
+  return {
+    title: 'Unsupported Authentication',
+    detail:
+      'Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].',
+    type: dialect.problemType('unsupported-authentication'),
+    status: 403,
+  } as const;
+}
 
 export const TOO_MANY_REQUESTS = { title: 'Too Many Requests', type: 'about:blank', status: 429, detail: 'Too Many Requests' } as const;
 

@@ -1,7 +1,12 @@
 /**
- * Per-token rate limits: one fixed window per token, shared by every endpoint, as the seeds describe (300 requests
- * per 15 minutes per user). The window starts at a token's first request.
+ * Per-token rate limits, one fixed window per token and endpoint family, as X keeps them: the four DM lookups share
+ * one budget, `GET /2/users/me`, the users lookup and the posts lookup each have their own (`familyOf` in
+ * `src/x/families.ts`), so a spent DM budget stops DM reads and nothing else. A window starts at the first request of
+ * that token in that family.
  */
+import type { EndpointFamily } from '../x/families.js';
+import type { RateLimit } from './types.js';
+
 export interface RateLimitState {
   allowed: boolean;
   limit: number;
@@ -10,44 +15,67 @@ export interface RateLimitState {
   reset: number;
 }
 
+interface Bucket {
+  start: number;
+  used: number;
+}
+
 export class RateLimiter {
-  private readonly buckets = new Map<string, { start: number; used: number }>();
+  /** Per family, then per token. */
+  private readonly buckets = new Map<EndpointFamily, Map<string, Bucket>>();
+  /** Budgets set for single families; the others follow `budget`. */
+  private readonly overrides = new Map<EndpointFamily, RateLimit>();
 
   constructor(
-    private limit: number,
-    private windowMs: number,
+    private budget: RateLimit,
+    overrides: Partial<Record<EndpointFamily, RateLimit>> = {},
     private readonly clock: () => number = Date.now,
-  ) {}
-
-  configure(limit: number, windowMs: number): void {
-    this.limit = limit;
-    this.windowMs = windowMs;
-    this.buckets.clear();
+  ) {
+    for (const [family, budget] of Object.entries(overrides)) this.overrides.set(family as EndpointFamily, budget);
   }
 
-  reset(): void {
-    this.buckets.clear();
-  }
-
-  /** Spends one request of `token`'s budget, if any is left. A refused request costs nothing. */
-  take(token: string): RateLimitState {
-    const now = this.clock();
-    let bucket = this.buckets.get(token);
-    if (!bucket || now >= bucket.start + this.windowMs) {
-      bucket = { start: now, used: 0 };
-      this.buckets.set(token, bucket);
+  /** The budget of `family`, or of every family (forgetting the single ones) when none is given. */
+  configure(budget: RateLimit, family?: EndpointFamily): void {
+    if (family) this.overrides.set(family, budget);
+    else {
+      this.budget = budget;
+      this.overrides.clear();
     }
-    const reset = Math.ceil((bucket.start + this.windowMs) / 1000);
-    if (bucket.used >= this.limit) return { allowed: false, limit: this.limit, remaining: 0, reset };
-    bucket.used++;
-    return { allowed: true, limit: this.limit, remaining: this.limit - bucket.used, reset };
+    this.reset(family);
   }
 
-  /** What an injected 429 reports: this token's window if it has one, else a fresh one, with nothing left. */
-  exhausted(token: string | undefined): RateLimitState {
-    const bucket = token === undefined ? undefined : this.buckets.get(token);
+  reset(family?: EndpointFamily): void {
+    if (family) this.buckets.delete(family);
+    else this.buckets.clear();
+  }
+
+  private budgetOf(family: EndpointFamily): RateLimit {
+    return this.overrides.get(family) ?? this.budget;
+  }
+
+  /** Spends one request of `token`'s budget in `family`, if any is left. A refused request costs nothing. */
+  take(token: string, family: EndpointFamily): RateLimitState {
+    const { limit, windowMs } = this.budgetOf(family);
     const now = this.clock();
-    const start = bucket && now < bucket.start + this.windowMs ? bucket.start : now;
-    return { allowed: false, limit: this.limit, remaining: 0, reset: Math.ceil((start + this.windowMs) / 1000) };
+    let tokens = this.buckets.get(family);
+    if (!tokens) this.buckets.set(family, (tokens = new Map()));
+    let bucket = tokens.get(token);
+    if (!bucket || now >= bucket.start + windowMs) {
+      bucket = { start: now, used: 0 };
+      tokens.set(token, bucket);
+    }
+    const reset = Math.ceil((bucket.start + windowMs) / 1000);
+    if (bucket.used >= limit) return { allowed: false, limit, remaining: 0, reset };
+    bucket.used++;
+    return { allowed: true, limit, remaining: limit - bucket.used, reset };
+  }
+
+  /** What an injected 429 reports: this token's window in `family` if it has one, else a fresh one, nothing left. */
+  exhausted(token: string | undefined, family: EndpointFamily): RateLimitState {
+    const { limit, windowMs } = this.budgetOf(family);
+    const bucket = token === undefined ? undefined : this.buckets.get(family)?.get(token);
+    const now = this.clock();
+    const start = bucket && now < bucket.start + windowMs ? bucket.start : now;
+    return { allowed: false, limit, remaining: 0, reset: Math.ceil((start + windowMs) / 1000) };
   }
 }

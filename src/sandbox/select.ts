@@ -3,30 +3,27 @@
  * parameter asks for, never a field it does not have; `expansions` fill `includes` with the objects the answer's
  * own objects point at, deduplicated, each selected the same way; a referenced object that does not exist becomes a
  * partial `resource-not-found` error beside the data.
+ *
+ * Everything here speaks the gateway's canonical vocabulary (the tweets dialect's names): a call's wire query is
+ * translated in (`dialect.fromWire`) before, and the answer out (`dialect.writeAnswer`) after.
  */
-import type { DmEvent, Includes, Media, Place, Poll, Problem, Tweet, User } from '../x/wire.js';
+import type { Dialect } from '../x/dialect.js';
+import { FIELDS_PARAM, type LinkKind, type RootKind, type XKind } from '../x/params.js';
+import type { DmEvent, Includes, Media, Place, Poll, Problem } from '../x/wire.js';
 import type { DemoStore } from './store.js';
-import type { EntityShape } from './types.js';
+import type { EntityShape, StoredTweet, StoredUser } from './types.js';
 
-export interface FieldSets {
-  dmEvent: ReadonlySet<string>;
-  user: ReadonlySet<string>;
-  tweet: ReadonlySet<string>;
-  media: ReadonlySet<string>;
-  poll: ReadonlySet<string>;
-  place: ReadonlySet<string>;
-  expansions: ReadonlySet<string>;
-}
+/** The fields asked for, per kind, in canonical names. */
+type FieldSets = Readonly<Record<XKind, ReadonlySet<string>>>;
 
-const USER_DEFAULTS = new Set(['id', 'name', 'username']);
-const TWEET_DEFAULTS = new Set(['id', 'text', 'edit_history_tweet_ids']);
-const MEDIA_DEFAULTS = new Set(['media_key', 'type']);
-const POLL_DEFAULTS = new Set(['id', 'options']);
-const PLACE_DEFAULTS = new Set(['id', 'full_name']);
+const KINDS = Object.keys(FIELDS_PARAM) as XKind[];
 const MESSAGE_DEFAULTS = new Set(['id', 'event_type', 'text']);
 const PARTICIPANTS_DEFAULTS = new Set(['id', 'event_type', 'participant_ids']);
 const ENTITY_KEYS = ['hashtags', 'cashtags', 'mentions', 'urls'] as const;
 const IS_ENTITY_KEY = new Set<string>(ENTITY_KEYS);
+
+/** Whether an object is one the call asked for (`data`) or one an expansion brought (`includes`). */
+export type Role = 'root' | 'included';
 
 /** The object's own keys (in its order) that are a default or requested. Every field name is its JSON key. */
 function pick<T extends object>(object: T, defaults: ReadonlySet<string>, requested: ReadonlySet<string>): T {
@@ -38,48 +35,93 @@ function pick<T extends object>(object: T, defaults: ReadonlySet<string>, reques
   return out as T;
 }
 
-export const selectUser = (user: User, fields: FieldSets): User => pick(user, USER_DEFAULTS, fields.user);
-export const selectTweet = (tweet: Tweet, fields: FieldSets): Tweet => pick(tweet, TWEET_DEFAULTS, fields.tweet);
-export const selectMedia = (media: Media, fields: FieldSets): Media => pick(media, MEDIA_DEFAULTS, fields.media);
-const selectPoll = (poll: Poll, fields: FieldSets): Poll => pick(poll, POLL_DEFAULTS, fields.poll);
-const selectPlace = (place: Place, fields: FieldSets): Place => pick(place, PLACE_DEFAULTS, fields.place);
-
 /**
- * A DM event with its defaults (MessageCreate: id, event_type, text; the participant events: id, event_type,
- * participant_ids) and the requested fields. `entities` stands for the four entity arrays, placed per `shape`.
+ * What one call selects, from its validated wire selection (`*.fields` and `expansions` in the dialect's names).
+ * Fields the dialect carries only through an expansion of the called objects (`isRootOnly`: a user's
+ * `pinned_tweet_id`, a post's `author_id` in the posts dialect) go to those objects and never to included ones.
  */
-export function selectEvent(event: DmEvent, fields: FieldSets, shape: EntityShape): DmEvent {
-  const defaults = event.event_type === 'MessageCreate' ? MESSAGE_DEFAULTS : PARTICIPANTS_DEFAULTS;
-  const out: Record<string, unknown> = {};
-  for (const key in event) {
-    if (IS_ENTITY_KEY.has(key)) continue;
-    const value = event[key as keyof DmEvent];
-    if (value !== undefined && (defaults.has(key) || fields.dmEvent.has(key))) out[key] = value;
+export class Selector {
+  /** Canonical expansions. */
+  readonly expansions: ReadonlySet<string>;
+  private readonly fields: Record<Role, FieldSets>;
+  private readonly defaults: Readonly<Record<LinkKind, ReadonlySet<string>>>;
+
+  constructor(dialect: Dialect, root: RootKind, selection: Readonly<Record<string, string>>) {
+    const canonical = dialect.fromWire(root, selection);
+    const asked = (kind: XKind) => new Set(canonical[FIELDS_PARAM[kind]]?.split(',') ?? []);
+    const roots = {} as Record<XKind, ReadonlySet<string>>;
+    const included = {} as Record<XKind, ReadonlySet<string>>;
+    for (const kind of KINDS) {
+      roots[kind] = asked(kind);
+      included[kind] = new Set([...roots[kind]].filter((field) => !dialect.isRootOnly(kind, field)));
+    }
+    this.fields = { root: roots, included };
+    this.expansions = new Set(canonical.expansions?.split(',') ?? []);
+    const defaults = {} as Record<LinkKind, ReadonlySet<string>>;
+    for (const kind of KINDS) if (kind !== 'dm_event') defaults[kind] = new Set(dialect.defaults(kind));
+    this.defaults = defaults;
   }
-  if (fields.dmEvent.has('entities')) {
-    const entities: Record<string, unknown> = {};
-    let any = false;
-    for (const key of ENTITY_KEYS) {
-      if (event[key]) {
-        entities[key] = event[key];
-        any = true;
+
+  user(user: StoredUser, role: Role): StoredUser {
+    return pick(user, this.defaults.user, this.fields[role].user);
+  }
+
+  tweet(tweet: StoredTweet, role: Role): StoredTweet {
+    return pick(tweet, this.defaults.tweet, this.fields[role].tweet);
+  }
+
+  /** Media, polls and places are only ever included. */
+  media(media: Media): Media {
+    return pick(media, this.defaults.media, this.fields.included.media);
+  }
+
+  poll(poll: Poll): Poll {
+    return pick(poll, this.defaults.poll, this.fields.included.poll);
+  }
+
+  place(place: Place): Place {
+    return pick(place, this.defaults.place, this.fields.included.place);
+  }
+
+  /**
+   * A DM event (always one the call asked for) with its defaults (MessageCreate: id, event_type, text; the
+   * participant events: id, event_type, participant_ids) and the requested fields. `entities` stands for the four
+   * entity arrays, placed per `shape`.
+   */
+  event(event: DmEvent, shape: EntityShape): DmEvent {
+    const asked = this.fields.root.dm_event;
+    const defaults = event.event_type === 'MessageCreate' ? MESSAGE_DEFAULTS : PARTICIPANTS_DEFAULTS;
+    const out: Record<string, unknown> = {};
+    for (const key in event) {
+      if (IS_ENTITY_KEY.has(key)) continue;
+      const value = event[key as keyof DmEvent];
+      if (value !== undefined && (defaults.has(key) || asked.has(key))) out[key] = value;
+    }
+    if (asked.has('entities')) {
+      const entities: Record<string, unknown> = {};
+      let any = false;
+      for (const key of ENTITY_KEYS) {
+        if (event[key]) {
+          entities[key] = event[key];
+          any = true;
+        }
+      }
+      if (any) {
+        if (shape === 'nested') out.entities = entities;
+        else Object.assign(out, entities);
       }
     }
-    if (any) {
-      if (shape === 'nested') out.entities = entities;
-      else Object.assign(out, entities);
-    }
+    return out as DmEvent;
   }
-  return out as DmEvent;
 }
 
 type ResourceType = 'user' | 'tweet' | 'media';
 
-/** X's partial not-found error. `label` is what the detail calls the parameter (X says `id` for `event_id`). */
-export function notFound(resourceType: ResourceType | 'dm_event', parameter: string, id: string, label = parameter): Problem {
+/** X's partial not-found error, in canonical names (`writeAnswer` renames the post's type and parameter). */
+export function notFound(resourceType: ResourceType | 'dm_event', parameter: string, id: string): Problem {
   return {
     value: id,
-    detail: `Could not find ${resourceType} with ${label}: [${id}].`,
+    detail: notFoundDetail(resourceType, parameter, id),
     title: 'Not Found Error',
     resource_type: resourceType,
     parameter,
@@ -88,10 +130,15 @@ export function notFound(resourceType: ResourceType | 'dm_event', parameter: str
   };
 }
 
+/** The detail of a not-found error, which X writes from its other fields (and says `id` for `event_id`). */
+export function notFoundDetail(resourceType: string, parameter: string, id: string): string {
+  return `Could not find ${resourceType} with ${parameter === 'event_id' ? 'id' : parameter}: [${id}].`;
+}
+
 /** Collects `includes` (first occurrence wins, so each object appears once) and the partial errors. */
 export class IncludesBuilder {
-  private readonly users = new Map<string, User>();
-  private readonly tweets = new Map<string, Tweet>();
+  private readonly users = new Map<string, StoredUser>();
+  private readonly tweets = new Map<string, StoredTweet>();
   private readonly media = new Map<string, Media>();
   private readonly polls = new Map<string, Poll>();
   private readonly places = new Map<string, Place>();
@@ -99,7 +146,7 @@ export class IncludesBuilder {
 
   constructor(
     private readonly store: DemoStore,
-    private readonly fields: FieldSets,
+    private readonly select: Selector,
   ) {}
 
   private missing(type: ResourceType, parameter: string, id: string): void {
@@ -110,7 +157,7 @@ export class IncludesBuilder {
   user(id: string | undefined, parameter: string): void {
     if (id === undefined || this.users.has(id)) return;
     const user = this.store.users.get(id);
-    if (user) this.users.set(id, selectUser(user, this.fields));
+    if (user) this.users.set(id, this.select.user(user, 'included'));
     else this.missing('user', parameter, id);
   }
 
@@ -122,25 +169,25 @@ export class IncludesBuilder {
   tweet(id: string | undefined, parameter: string): void {
     if (id === undefined || this.tweets.has(id)) return;
     const tweet = this.store.tweets.get(id);
-    if (tweet) this.tweets.set(id, selectTweet(tweet, this.fields));
+    if (tweet) this.tweets.set(id, this.select.tweet(tweet, 'included'));
     else this.missing('tweet', parameter, id);
   }
 
   mediaItem(key: string | undefined, parameter: string): void {
     if (key === undefined || this.media.has(key)) return;
     const item = this.store.media.get(key);
-    if (item) this.media.set(key, selectMedia(item, this.fields));
+    if (item) this.media.set(key, this.select.media(item));
     else this.missing('media', parameter, key);
   }
 
   poll(id: string): void {
     const poll = this.store.polls.get(id);
-    if (poll && !this.polls.has(id)) this.polls.set(id, selectPoll(poll, this.fields));
+    if (poll && !this.polls.has(id)) this.polls.set(id, this.select.poll(poll));
   }
 
   place(id: string | undefined): void {
     const place = id === undefined ? undefined : this.store.places.get(id);
-    if (place && !this.places.has(place.id)) this.places.set(place.id, selectPlace(place, this.fields));
+    if (place && !this.places.has(place.id)) this.places.set(place.id, this.select.place(place));
   }
 
   /** `includes` without empty arrays (undefined when nothing was included) and the partial errors. */
@@ -170,7 +217,7 @@ export function expandEvents(events: readonly DmEvent[], into: IncludesBuilder, 
   }
 }
 
-export function expandUsers(users: readonly User[], into: IncludesBuilder, expansions: ReadonlySet<string>): void {
+export function expandUsers(users: readonly StoredUser[], into: IncludesBuilder, expansions: ReadonlySet<string>): void {
   for (const user of users) {
     if (expansions.has('pinned_tweet_id')) into.tweet(user.pinned_tweet_id, 'pinned_tweet_id');
     if (expansions.has('most_recent_tweet_id')) into.tweet(user.most_recent_tweet_id, 'most_recent_tweet_id');
@@ -180,7 +227,7 @@ export function expandUsers(users: readonly User[], into: IncludesBuilder, expan
 }
 
 /** Every tweet expansion of the spec; each reads the link from the full tweet, not from the selected one. */
-export function expandTweets(tweets: readonly Tweet[], into: IncludesBuilder, expansions: ReadonlySet<string>, store: DemoStore): void {
+export function expandTweets(tweets: readonly StoredTweet[], into: IncludesBuilder, expansions: ReadonlySet<string>, store: DemoStore): void {
   const has = (name: string) => expansions.has(name);
   for (const tweet of tweets) {
     if (has('author_id')) into.user(tweet.author_id, 'author_id');

@@ -4,14 +4,16 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { User } from '../x/wire.js';
+import type { Dialect } from '../x/dialect.js';
+import { familyOf } from '../x/families.js';
+import { rootKindOf } from '../x/params.js';
 import { answerRequest } from './answers.js';
 import { answerWithFault, FaultQueue } from './faults.js';
-import { statusProblem, TOO_MANY_REQUESTS, UNAUTHORIZED, UNSUPPORTED_AUTHENTICATION } from './problems.js';
+import { statusProblem, TOO_MANY_REQUESTS, UNAUTHORIZED, unsupportedAuthentication } from './problems.js';
 import { RateLimiter, type RateLimitState } from './rate-limit.js';
 import type { DemoStore } from './store.js';
-import type { EntityShape, RecordedRequest } from './types.js';
-import { ENDPOINTS, type EndpointName, validateRequest } from './validate.js';
+import type { EntityShape, RecordedRequest, StoredUser } from './types.js';
+import { type EndpointName, invalidRequest, validateRequest } from './validate.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const PROBLEM_TYPE = 'application/problem+json';
@@ -64,8 +66,9 @@ function bearer(header: string | undefined): string | undefined {
 
 export interface ServerState {
   store: DemoStore;
+  dialect: Dialect;
   /** token -> user */
-  tokens: ReadonlyMap<string, User>;
+  tokens: ReadonlyMap<string, StoredUser>;
   appOnlyToken: string;
   entityShape: EntityShape;
   limiter: RateLimiter;
@@ -121,13 +124,15 @@ export class SandboxHttpServer {
     };
 
     const token = bearer(req.headers.authorization);
+    // Each family of endpoints has its own budget, and the headers speak of the family of the call they answer.
+    const family = familyOf(record.method, url.pathname);
     const fault = this.state.faults.take();
     if (fault) {
       answerWithFault(fault, {
         req,
         res,
         record,
-        exhausted: () => this.state.limiter.exhausted(token),
+        exhausted: () => this.state.limiter.exhausted(token, family),
         onClose: (cleanup) => {
           this.cleanups.add(cleanup);
           return () => this.cleanups.delete(cleanup);
@@ -140,19 +145,20 @@ export class SandboxHttpServer {
     if (!route) return send(404, statusProblem(404));
     if (req.method !== 'GET') return send(405, statusProblem(405), { allow: 'GET' });
 
-    if (token !== undefined && token === this.state.appOnlyToken) return send(403, UNSUPPORTED_AUTHENTICATION);
+    const { dialect } = this.state;
+    if (token !== undefined && token === this.state.appOnlyToken) return send(403, unsupportedAuthentication(dialect));
     const user = token === undefined ? undefined : this.state.tokens.get(token);
     if (!user || token === undefined) return send(401, UNAUTHORIZED);
 
-    const limit = this.state.limiter.take(token);
+    const limit = this.state.limiter.take(token, family);
     const limitHeaders = rateLimitHeaders(limit);
     if (!limit.allowed) return send(429, TOO_MANY_REQUESTS, limitHeaders);
 
-    const spec = ENDPOINTS[route.endpoint];
-    const checked = validateRequest(spec, route.values, [...url.searchParams]);
-    if (!checked.ok) return send(400, checked.problem, limitHeaders);
+    const checked = validateRequest(dialect.specVersion, route.endpoint, route.values, [...url.searchParams]);
+    if (!checked.ok) return send(400, invalidRequest(dialect, checked.errors), limitHeaders);
 
-    const answer = answerRequest(this.state.store, this.state.entityShape, route.endpoint, route.values, user, checked.request);
+    const speech = { store: this.state.store, dialect, shape: this.state.entityShape };
+    const answer = answerRequest(speech, rootKindOf(url.pathname), route.endpoint, route.values, user, checked.request);
     send(answer.status, answer.body, limitHeaders);
   }
 }

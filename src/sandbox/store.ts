@@ -2,17 +2,17 @@
  * The demo data, indexed once at creation so a request never scans the whole data set: objects by id, each user's
  * visible events (all, and per conversation), and per event-type filter a cached sub-list.
  */
-import type { DmEvent, DmEventType, Media, Place, Poll, Tweet, User } from '../x/wire.js';
+import type { DmEvent, DmEventType, Media, Place, Poll } from '../x/wire.js';
 import type { GeneratedData } from './data/index.js';
-import type { DemoData } from './types.js';
+import type { DemoData, StoredTweet, StoredUser } from './types.js';
 
 const EMPTY: readonly DmEvent[] = Object.freeze([]);
 
 export class DemoStore {
   readonly data: DemoData;
-  readonly users = new Map<string, User>();
-  readonly usersByName = new Map<string, User>();
-  readonly tweets = new Map<string, Tweet>();
+  readonly users = new Map<string, StoredUser>();
+  readonly usersByName = new Map<string, StoredUser>();
+  readonly tweets = new Map<string, StoredTweet>();
   readonly media = new Map<string, Media>();
   readonly polls = new Map<string, Poll>();
   readonly places = new Map<string, Place>();

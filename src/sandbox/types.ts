@@ -1,7 +1,14 @@
 /** The sandbox's public types. `index.ts` re-exports them; see there for the overview. */
+import type { DialectName } from '../x/dialect.js';
+import type { EndpointFamily } from '../x/families.js';
+import type { components as Spec2167 } from '../x/generated/x-api-2.167.js';
 import type { DmEvent, Media, Place, Poll, Tweet, User } from '../x/wire.js';
 
-import type { DialectName } from '../x/dialect.js';
+/** A rate-limit budget: `limit` requests per fixed window of `windowMs`, per token. */
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
 
 export interface SandboxOptions {
   /** Same seed, same data (ids, texts, everything but the timestamps' anchor). @default 42 */
@@ -10,11 +17,19 @@ export interface SandboxOptions {
   now?: Date;
   /** Bearer token of the main demo user. @default process.env.SANDBOX_TOKEN ?? 'sandbox-token' */
   mainToken?: string;
-  /** Per token, one bucket shared by all endpoints. @default 300 per 15 minutes (the seeds' figure) */
-  rateLimit?: { limit: number; windowMs: number };
+  /**
+   * The budget of every endpoint family (`familyOf` in `src/x/families.ts`): each token has one bucket per family.
+   * @default 300 per 15 minutes (the seeds' figure)
+   */
+  rateLimit?: RateLimit;
+  /** Budgets of single families, over `rateLimit`: `{ 'dm-read': { limit: 15, windowMs: 900_000 } }`. */
+  rateLimits?: Partial<Record<EndpointFamily, RateLimit>>;
   /** The dialect it speaks: `posts` (X's production spec 2.167) or `tweets` (spec 2.159). @default 'posts' */
   dialect?: DialectName;
-  /** Where DM entity arrays go: the spec's top level, or X's newer `entities: {...}`. @default 'top-level' */
+  /**
+   * Where DM entity arrays go: 2.159's top level, or `entities: {...}` as X's docs and spec 2.167 have it.
+   * @default 'nested' in the posts dialect, 'top-level' in the tweets dialect (each as its spec says)
+   */
   entityShape?: EntityShape;
   /** Accepted for compatibility; the sandbox only answers GETs and reads no bodies. */
   maxBodyBytes?: number;
@@ -58,11 +73,24 @@ export interface DemoConversation {
   group: boolean;
 }
 
+/**
+ * A demo user with every field of both specs, in the gateway's names (the tweets dialect's, which `src/x/wire.ts`
+ * types): 2.167 adds `subscribes_to_you` at the top level, the same fact as 2.159's `subscription.subscribes_to_you`.
+ */
+export type StoredUser = User & Pick<Spec2167['schemas']['User'], 'subscribes_to_you'>;
+
+/** A demo post with every field of both specs, in the gateway's names; 2.167 adds these four. */
+export type StoredTweet = Tweet &
+  Pick<Spec2167['schemas']['Post'], 'matched_media_notes' | 'note_request_suggestions' | 'paid_partnership'> & {
+    /** 2.167 types it as an object without properties; the sandbox says which article, as X's docs describe it. */
+    article_title?: { title: string };
+  };
+
 export interface DemoData {
-  users: User[];
-  /** Newest first, full objects with every field, entity arrays at the top level (the spec's shape). */
+  users: StoredUser[];
+  /** Newest first, full objects with every field, entity arrays at the top level (2.159's shape). */
   events: DmEvent[];
-  tweets: Tweet[];
+  tweets: StoredTweet[];
   media: Media[];
   conversations: DemoConversation[];
   /** Referenced by one event the main user sees, but not a demo tweet: its expansion is a partial error. */
@@ -87,9 +115,12 @@ export interface Sandbox {
   injectFaults(fault: Fault, times?: number): void;
   clearFaults(): void;
   setEntityShape(shape: EntityShape): void;
-  /** Also resets the buckets. */
-  setRateLimit(limit: number, windowMs: number): void;
-  resetRateLimits(): void;
+  /** The budget of `family`, or of every family when none is given; also empties the buckets it changes. */
+  setRateLimit(limit: number, windowMs: number, family?: EndpointFamily): void;
+  /** Empties the buckets of `family`, or every bucket. */
+  resetRateLimits(family?: EndpointFamily): void;
+  /** The dialect it speaks (`createSandbox({ dialect })`, `SANDBOX_DIALECT`). */
+  readonly dialect: DialectName;
   /** users[0] is the main user. */
   readonly users: readonly DemoUser[];
   /** Answered with X's 403 unsupported-authentication problem. */

@@ -1,60 +1,77 @@
 /**
- * Request validation against X's spec, with X's 400 body and message style: every problem found is listed, each
- * naming its parameter and the offending values.
+ * Request validation against the spec of the sandbox's dialect (`SPEC_VOCABULARY`, generated from X's specs), with
+ * X's 400 body and message style: every problem found is listed, each naming its parameter and the offending values.
+ * A name of the other dialect is simply not in the spec: the posts dialect refuses `tweet.fields` as an unknown
+ * parameter and `expansions=referenced_tweets.id` as an unknown value, the tweets dialect `post.fields` and
+ * `expansions=referenced_posts`.
  */
-import {
-  DM_EVENT_EXPANSIONS, DM_EVENT_FIELDS, DM_EVENT_TYPES, ID_PATTERNS, MEDIA_FIELDS, PAGING, PLACE_FIELDS, POLL_FIELDS,
-  TWEET_EXPANSIONS, TWEET_FIELDS, USER_EXPANSIONS, USER_FIELDS,
-} from '../x/wire.js';
-import type { DmEventType } from '../x/wire.js';
+import type { Dialect } from '../x/dialect.js';
+import { SPEC_VOCABULARY, type SpecVersion } from '../x/generated/vocabulary.js';
+import { PAGING, type DmEventType } from '../x/wire.js';
 import { decodeToken, type PageToken } from './paging.js';
-import type { FieldSets } from './select.js';
 
 export interface InvalidRequest {
   errors: { parameters: Record<string, string[]>; message: string }[];
   title: 'Invalid Request';
   detail: 'One or more parameters to your request was invalid.';
-  type: 'https://api.twitter.com/2/problems/invalid-request';
+  /** `.../problems/invalid-request` on the dialect's host. */
+  type: string;
 }
 
-export interface EndpointSpec {
-  /** Path parameters with their patterns, in path order. */
-  path: readonly { name: string; pattern: RegExp }[];
-  /** Query parameters, in X's order (the order the "is not one of" message lists them). */
-  query: readonly string[];
-  expansions: readonly string[];
-  /** The one required query parameter, if any (`ids`). */
-  required?: string;
+/** The endpoints the sandbox answers, each with the operation of X's specs whose parameters it follows. */
+export const OPERATIONS = {
+  dmEvents: 'GET /2/dm_events',
+  dmEvent: 'GET /2/dm_events/{event_id}',
+  conversationEvents: 'GET /2/dm_conversations/{id}/dm_events',
+  participantEvents: 'GET /2/dm_conversations/with/{participant_id}/dm_events',
+  users: 'GET /2/users',
+  me: 'GET /2/users/me',
+  user: 'GET /2/users/{id}',
+  tweets: 'GET /2/tweets',
+  tweet: 'GET /2/tweets/{id}',
+} as const;
+
+export type EndpointName = keyof typeof OPERATIONS;
+
+/** What the vocabulary says of one parameter (the `ParameterRule` that `scripts/generate-wire.ts` writes). */
+interface Rule {
+  in: 'query' | 'path';
+  required: boolean;
+  type: string;
+  values?: readonly string[];
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxItems?: number;
 }
 
-const LIST_FIELDS = ['dm_event.fields', 'expansions', 'media.fields', 'user.fields', 'tweet.fields'];
-const DM_LIST = ['max_results', 'pagination_token', 'event_types', ...LIST_FIELDS];
-const USER_QUERY = ['user.fields', 'expansions', 'tweet.fields'];
-const TWEET_QUERY = ['tweet.fields', 'expansions', 'media.fields', 'poll.fields', 'user.fields', 'place.fields'];
+/** One endpoint's parameters in one spec, ready to check: patterns compiled once. */
+interface OperationRules {
+  path: { name: string; pattern: RegExp }[];
+  /** In the spec's order: the order the "is not one of" message lists them. */
+  query: Map<string, Rule & { compiled?: RegExp }>;
+}
 
-export const ENDPOINTS = {
-  dmEvents: { path: [], query: DM_LIST, expansions: DM_EVENT_EXPANSIONS },
-  dmEvent: { path: [{ name: 'event_id', pattern: ID_PATTERNS.dmEventId }], query: LIST_FIELDS, expansions: DM_EVENT_EXPANSIONS },
-  conversationEvents: { path: [{ name: 'id', pattern: ID_PATTERNS.dmConversationId }], query: DM_LIST, expansions: DM_EVENT_EXPANSIONS },
-  participantEvents: { path: [{ name: 'participant_id', pattern: ID_PATTERNS.userId }], query: DM_LIST, expansions: DM_EVENT_EXPANSIONS },
-  users: { path: [], query: ['ids', ...USER_QUERY], expansions: USER_EXPANSIONS, required: 'ids' },
-  me: { path: [], query: USER_QUERY, expansions: USER_EXPANSIONS },
-  user: { path: [{ name: 'id', pattern: ID_PATTERNS.userId }], query: USER_QUERY, expansions: USER_EXPANSIONS },
-  tweets: { path: [], query: ['ids', ...TWEET_QUERY], expansions: TWEET_EXPANSIONS, required: 'ids' },
-  tweet: { path: [{ name: 'id', pattern: ID_PATTERNS.tweetId }], query: TWEET_QUERY, expansions: TWEET_EXPANSIONS },
-} satisfies Record<string, EndpointSpec>;
+const compiled = new Map<string, OperationRules>();
 
-export type EndpointName = keyof typeof ENDPOINTS;
-
-const VOCABULARIES: Record<string, readonly string[]> = {
-  event_types: DM_EVENT_TYPES,
-  'dm_event.fields': DM_EVENT_FIELDS,
-  'media.fields': MEDIA_FIELDS,
-  'user.fields': USER_FIELDS,
-  'tweet.fields': TWEET_FIELDS,
-  'poll.fields': POLL_FIELDS,
-  'place.fields': PLACE_FIELDS,
-};
+function rulesOf(version: SpecVersion, endpoint: EndpointName): OperationRules {
+  const key = `${version} ${endpoint}`;
+  let rules = compiled.get(key);
+  if (!rules) {
+    const operations = SPEC_VOCABULARY[version] as unknown as Record<string, Record<string, Rule>>;
+    const parameters = operations[OPERATIONS[endpoint]];
+    if (!parameters) throw new Error(`spec ${version} has no ${OPERATIONS[endpoint]}`);
+    rules = { path: [], query: new Map() };
+    for (const [name, rule] of Object.entries(parameters)) {
+      const compiled = rule.pattern === undefined ? undefined : new RegExp(rule.pattern);
+      if (rule.in === 'path') rules.path.push({ name, pattern: compiled ?? /^.+$/ });
+      else rules.query.set(name, { ...rule, compiled });
+    }
+    compiled.set(key, rules);
+  }
+  return rules;
+}
 
 export interface ValidRequest {
   maxResults: number;
@@ -63,22 +80,24 @@ export interface ValidRequest {
   paginationText?: string;
   eventTypes?: DmEventType[];
   ids?: string[];
-  fields: FieldSets;
+  /** `*.fields` and `expansions` as sent, in the dialect's names: what `dialect.fromWire` translates. */
+  selection: Record<string, string>;
 }
 
-const ID_LIST_PATTERN = ID_PATTERNS.userId;
-const MAX_IDS = 100;
+type Errors = InvalidRequest['errors'];
 
-/** The parsed request, or X's 400 body listing every problem. */
+/** The parsed request, or every problem with it (X's 400 lists them all). */
 export function validateRequest(
-  spec: EndpointSpec,
+  version: SpecVersion,
+  endpoint: EndpointName,
   pathValues: readonly string[],
   params: readonly [string, string][],
-): { ok: true; request: ValidRequest } | { ok: false; problem: InvalidRequest } {
-  const errors: InvalidRequest['errors'] = [];
+): { ok: true; request: ValidRequest } | { ok: false; errors: Errors } {
+  const rules = rulesOf(version, endpoint);
+  const errors: Errors = [];
   const fail = (name: string, values: string[], message: string) => errors.push({ parameters: { [name]: values }, message });
 
-  spec.path.forEach(({ name, pattern }, i) => {
+  rules.path.forEach(({ name, pattern }, i) => {
     const value = pathValues[i] ?? '';
     if (!pattern.test(value)) fail(name, [value], `The \`${name}\` query parameter value [${value}] is not valid`);
   });
@@ -89,10 +108,10 @@ export function validateRequest(
     if (values) values.push(value);
     else grouped.set(name, [value]);
   }
-  const known = [...spec.path.map((p) => p.name), ...spec.query];
+  const known = [...rules.path.map((p) => p.name), ...rules.query.keys()];
   const single = new Map<string, string>();
   for (const [name, values] of grouped) {
-    if (!spec.query.includes(name)) {
+    if (!rules.query.has(name)) {
       fail(name, values, `The query parameter [${name}] is not one of [${known.join(',')}]`);
     } else if (values.length > 1) {
       fail(name, values, `Duplicate parameters are not allowed: the \`${name}\` query parameter`);
@@ -101,17 +120,18 @@ export function validateRequest(
     }
   }
 
-  const request: ValidRequest = { maxResults: PAGING.maxResultsDefault, fields: emptyFields() };
-  const lists = new Map<string, string[]>();
+  // The spec gives no default; X's docs do.
+  const request: ValidRequest = { maxResults: PAGING.maxResultsDefault, selection: {} };
   for (const [name, value] of single) {
+    const rule = rules.query.get(name)!;
     if (name === 'max_results') {
       const n = /^[+-]?\d+$/.test(value) ? Number(value) : NaN;
+      const [min, max] = [rule.minimum ?? -Infinity, rule.maximum ?? Infinity];
       if (Number.isNaN(n)) fail(name, [value], `The \`max_results\` query parameter value [${value}] is not a valid integer`);
-      else if (n < PAGING.maxResultsMin || n > PAGING.maxResultsMax)
-        fail(name, [value], `The \`max_results\` query parameter value [${value}] is not between ${PAGING.maxResultsMin} and ${PAGING.maxResultsMax}`);
+      else if (n < min || n > max) fail(name, [value], `The \`max_results\` query parameter value [${value}] is not between ${min} and ${max}`);
       else request.maxResults = n;
     } else if (name === 'pagination_token') {
-      const token = value.length >= PAGING.paginationTokenMinLength ? decodeToken(value) : undefined;
+      const token = value.length >= (rule.minLength ?? 0) ? decodeToken(value) : undefined;
       if (!token) fail(name, [value], `The \`pagination_token\` query parameter value [${value}] is not valid`);
       else {
         request.pagination = token;
@@ -119,17 +139,19 @@ export function validateRequest(
       }
     } else if (name === 'ids') {
       const ids = value === '' ? [] : value.split(',');
+      const pattern = rule.compiled ?? /^.+$/;
+      const max = rule.maxItems ?? Infinity;
       if (ids.length === 0) fail(name, [value], 'The `ids` query parameter can not be empty');
-      else if (ids.length > MAX_IDS)
-        fail(name, [value], `The number of values in the \`ids\` query parameter list [${ids.length}] is not between 1 and ${MAX_IDS}`);
+      else if (ids.length > max)
+        fail(name, [value], `The number of values in the \`ids\` query parameter list [${ids.length}] is not between 1 and ${max}`);
       else {
-        const bad = ids.filter((id) => !ID_LIST_PATTERN.test(id));
+        const bad = ids.filter((id) => !pattern.test(id));
         for (const id of bad) fail(name, [id], `The \`ids\` query parameter value [${id}] is not valid`);
         if (bad.length === 0) request.ids = [...new Set(ids)];
       }
     } else {
       // A comma-separated enum list; an empty list or element is an invalid value, as the spec's minItems says.
-      const vocabulary = name === 'expansions' ? spec.expansions : VOCABULARIES[name]!;
+      const vocabulary = rule.values ?? [];
       const items = value.split(',');
       const bad = items.filter((item) => !vocabulary.includes(item));
       for (const item of new Set(bad))
@@ -137,44 +159,30 @@ export function validateRequest(
       // The spec declares these lists `uniqueItems`: a repeated value is refused rather than silently merged.
       const repeated = new Set(items.filter((item, i) => items.indexOf(item) !== i && vocabulary.includes(item)));
       for (const item of repeated) fail(name, [item], `The \`${name}\` query parameter value [${item}] is given more than once`);
-      if (bad.length === 0 && repeated.size === 0) lists.set(name, items);
+      if (bad.length > 0 || repeated.size > 0) continue;
+      if (name === 'event_types') request.eventTypes = items as DmEventType[];
+      else request.selection[name] = value;
     }
   }
-  if (spec.required && !grouped.has(spec.required))
-    fail(spec.required, [], `The \`${spec.required}\` query parameter can not be empty`);
+  for (const [name, rule] of rules.query) {
+    if (rule.required && !grouped.has(name)) fail(name, [], `The \`${name}\` query parameter can not be empty`);
+  }
 
-  if (errors.length > 0) return { ok: false, problem: invalidRequest(errors) };
-  const set = (name: string) => new Set(lists.get(name) ?? []);
-  request.fields = {
-    dmEvent: set('dm_event.fields'),
-    user: set('user.fields'),
-    tweet: set('tweet.fields'),
-    media: set('media.fields'),
-    poll: set('poll.fields'),
-    place: set('place.fields'),
-    expansions: set('expansions'),
-  };
-  if (lists.has('event_types')) request.eventTypes = [...set('event_types')] as DmEventType[];
-  return { ok: true, request };
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, request };
 }
 
-export function invalidRequest(errors: InvalidRequest['errors']): InvalidRequest {
+export function invalidRequest(dialect: Dialect, errors: Errors): InvalidRequest {
   return {
     errors,
     title: 'Invalid Request',
     detail: 'One or more parameters to your request was invalid.',
-    type: 'https://api.twitter.com/2/problems/invalid-request',
+    type: dialect.problemType('invalid-request'),
   };
 }
 
 /** A token that decodes but belongs to another list (another user's, another conversation's). */
-export function foreignToken(text: string): InvalidRequest {
-  return invalidRequest([
+export function foreignToken(dialect: Dialect, text: string): InvalidRequest {
+  return invalidRequest(dialect, [
     { parameters: { pagination_token: [text] }, message: `The \`pagination_token\` query parameter value [${text}] is not valid` },
   ]);
-}
-
-function emptyFields(): FieldSets {
-  const none = new Set<string>();
-  return { dmEvent: none, user: none, tweet: none, media: none, poll: none, place: none, expansions: none };
 }

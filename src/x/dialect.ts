@@ -44,6 +44,14 @@ interface CarriedField {
   readonly wire: string;
 }
 
+/** Renames inside one value object of an X object (its `public_metrics`, its `withheld`). */
+interface InnerRenames {
+  /** Gateway key -> wire key. */
+  readonly keys?: Readonly<Record<string, string>>;
+  /** Per key, gateway value -> wire value. */
+  readonly values?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
 interface DialectTable {
   readonly name: DialectName;
   readonly specVersion: SpecVersion;
@@ -53,6 +61,11 @@ interface DialectTable {
   readonly params: Readonly<Record<string, string>>;
   /** Renamed keys of objects, in answers and in `*.fields`: per kind, gateway name -> wire name. */
   readonly keys: Readonly<Partial<Record<XKind, Readonly<Record<string, string>>>>>;
+  /**
+   * Renamed keys and values inside value objects: per kind, field -> renames (2.167: a post's
+   * `public_metrics.retweet_count` is `repost_count`, its `withheld.scope` `tweet` is `post`).
+   */
+  readonly inner: Readonly<Partial<Record<XKind, Readonly<Record<string, InnerRenames>>>>>;
   /** Renamed `includes` keys: gateway name -> wire name. */
   readonly includes: Readonly<Record<string, string>>;
   readonly carried: readonly CarriedField[];
@@ -80,6 +93,7 @@ const TWEETS: DialectTable = {
   problemBase: 'https://api.twitter.com/2/problems/',
   params: {},
   keys: {},
+  inner: {},
   includes: {},
   carried: [],
   standIns: { user: { subscribes_to_you: 'subscription' }, tweet: { article_title: 'article' } },
@@ -98,6 +112,10 @@ const POSTS: DialectTable = {
     dm_event: { referenced_tweets: 'referenced_posts' },
     tweet: { referenced_tweets: 'referenced_posts', edit_history_tweet_ids: 'edit_history_post_ids', note_tweet: 'note_post' },
     user: { pinned_tweet_id: 'pinned_post_id', most_recent_tweet_id: 'most_recent_post_id' },
+  },
+  inner: {
+    tweet: { public_metrics: { keys: { retweet_count: 'repost_count' } }, withheld: { values: { scope: { tweet: 'post' } } } },
+    user: { public_metrics: { keys: { tweet_count: 'post_count' } } },
   },
   includes: { tweets: 'posts' },
   carried: [
@@ -292,11 +310,14 @@ export class Dialect {
     if (this.table.name === 'tweets' || body === null || typeof body !== 'object') return body;
     const answer = body as Answer;
     this.renameObjects(root, answer.data, this.keysIn);
+    this.renameInner(root, answer.data, 'in');
     const includes = answer.includes;
     if (includes) {
       renameKeys(includes, this.includesIn);
       this.renameObjects('user', includes.users, this.keysIn);
       this.renameObjects('tweet', includes.tweets, this.keysIn);
+      this.renameInner('user', includes.users, 'in');
+      this.renameInner('tweet', includes.tweets, 'in');
     }
     for (const problem of answer.errors ?? []) this.renameProblem(problem, 'in');
     return body;
@@ -307,10 +328,13 @@ export class Dialect {
     if (this.table.name === 'tweets' || body === null || typeof body !== 'object') return body;
     const answer = body as Answer;
     this.renameObjects(root, answer.data, this.table.keys);
+    this.renameInner(root, answer.data, 'out');
     const includes = answer.includes;
     if (includes) {
       this.renameObjects('user', includes.users, this.table.keys);
       this.renameObjects('tweet', includes.tweets, this.table.keys);
+      this.renameInner('user', includes.users, 'out');
+      this.renameInner('tweet', includes.tweets, 'out');
       renameKeys(includes, this.table.includes);
     }
     for (const problem of answer.errors ?? []) this.renameProblem(problem, 'out');
@@ -322,6 +346,27 @@ export class Dialect {
     if (!renames || !objects) return;
     if (Array.isArray(objects)) for (const object of objects) renameKeys(object as Record<string, unknown>, renames);
     else if (typeof objects === 'object') renameKeys(objects as Record<string, unknown>, renames);
+  }
+
+  /** The keys and values inside value objects (`public_metrics`, `withheld`) of `kind` objects, either way. */
+  private renameInner(kind: XKind, objects: unknown, direction: 'in' | 'out'): void {
+    const fields = this.table.inner[kind];
+    if (!fields || !objects) return;
+    for (const object of (Array.isArray(objects) ? objects : [objects]) as Record<string, unknown>[]) {
+      for (const [field, renames] of Object.entries(fields)) {
+        const inner = object[field];
+        if (!inner || typeof inner !== 'object') continue;
+        // A copy: the sandbox's answers share their value objects with its demo data.
+        const value = { ...(inner as Record<string, unknown>) };
+        object[field] = value;
+        for (const [key, values] of Object.entries(renames.values ?? {})) {
+          const map = direction === 'out' ? values : invert(values);
+          const current = value[key];
+          if (typeof current === 'string' && current in map) value[key] = map[current];
+        }
+        renameKeys(value, direction === 'out' ? renames.keys : invert(renames.keys));
+      }
+    }
   }
 
   /** A partial error's names: the post's resource type and the parameter that expanded it. */

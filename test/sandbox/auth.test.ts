@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { DIALECT_NAMES, dialectOf } from '../../src/x/dialect.js';
 import { get, NOW, startSandbox } from './helpers.js';
 
 const UNAUTHORIZED = { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' };
 
-describe('auth', () => {
+describe.each(DIALECT_NAMES)('auth (%s dialect)', (dialect) => {
   let sandbox: Sandbox;
   beforeAll(async () => {
-    sandbox = await startSandbox();
+    sandbox = await startSandbox({ dialect });
   });
   afterAll(() => sandbox.close());
 
@@ -34,8 +35,9 @@ describe('auth', () => {
       const answer = await get(sandbox, path, { token: sandbox.appOnlyToken });
       expect(answer.status).toBe(403);
       expect(answer.headers['content-type']).toBe('application/problem+json');
+      // The problem's type lives on the dialect's host: api.x.com in posts, api.twitter.com in tweets.
       expect(answer.text).toBe(
-        '{"title":"Unsupported Authentication","detail":"Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].","type":"https://api.twitter.com/2/problems/unsupported-authentication","status":403}',
+        `{"title":"Unsupported Authentication","detail":"Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].","type":"${dialectOf(dialect).problemType('unsupported-authentication')}","status":403}`,
       );
     }
     expect(sandbox.appOnlyToken).toBe('sandbox-app-only-token');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createSandbox } from '../../src/sandbox/index.js';
+import { dialectOf } from '../../src/x/dialect.js';
 import { TWEET_FIELDS, USER_FIELDS, type DmEvent, type Tweet, type User } from '../../src/x/wire.js';
-import { codePointSlice, NOW } from './helpers.js';
+import { codePointSlice, NOW, valuesOf } from './helpers.js';
 
 const sandbox = createSandbox({ now: NOW });
 const { data } = sandbox;
@@ -134,6 +135,36 @@ describe('demo data', () => {
       expectEntitiesMatch(t.note_tweet!.text!, t.note_tweet!.entities!);
       // Annotations end inclusively.
       for (const a of t.entities!.annotations!) expect(codePointSlice(t.text!, a.start, a.end + 1)).toBe(a.normalized_text);
+    }
+  });
+
+  it('fills every field the posts dialect can ask for, in the gateway names the data is stored in', () => {
+    // 2.167's lists: its user fields keep their names; its post fields are translated (`note_post` is `note_tweet`).
+    const userFields = valuesOf('posts', 'GET /2/users', 'user.fields');
+    const postFields = dialectOf('posts')
+      .fromWire('tweet', { 'post.fields': valuesOf('posts', 'GET /2/tweets', 'post.fields').join(',') })['tweet.fields']!
+      .split(',');
+    expect(userFields).toContain('subscribes_to_you');
+    expect(postFields).toEqual(expect.arrayContaining(['article_title', 'note_tweet', 'paid_partnership']));
+    for (const u of data.users) {
+      for (const field of userFields) expect(u, `${u.username}.${field}`).toHaveProperty(field);
+      // One fact in two places: 2.167's top-level field and the `subscription` object both specs have.
+      expect(u.subscribes_to_you).toBe(u.subscription!.subscribes_to_you);
+    }
+    expect(new Set(data.users.map((u) => u.subscribes_to_you))).toEqual(new Set([true, false]));
+    const sometimes = ['matched_media_notes', 'note_request_suggestions'] as const;
+    for (const t of data.tweets) {
+      for (const field of postFields.filter((f) => !(sometimes as readonly string[]).includes(f))) expect(t, `${t.id}.${field}`).toHaveProperty(field);
+      expect(t.article_title).toEqual({ title: t.article!.title });
+      expect(typeof t.paid_partnership).toBe('boolean');
+      for (const m of t.matched_media_notes ?? []) expect(m).toEqual({ match_status: 'matched', note_id: expect.stringMatching(/^[0-9]{1,19}$/) });
+      for (const n of t.note_request_suggestions ?? []) expect(n).toEqual({ suggestion_id: expect.stringMatching(/^[0-9]{1,19}$/), suggestion: expect.any(String), source_link: expect.stringMatching(/^https:\/\//) });
+    }
+    // Some posts have each, some do not: X leaves out what a post lacks.
+    for (const field of [...sometimes, 'paid_partnership'] as const) {
+      const having = data.tweets.filter((t) => t[field]);
+      expect(having.length, field).toBeGreaterThan(0);
+      expect(having.length, field).toBeLessThan(data.tweets.length);
     }
   });
 

@@ -1,6 +1,8 @@
-/** Shared by the sandbox tests: a sandbox on a random port and a GET over real HTTP (undici). */
+/** Shared by the sandbox tests: a sandbox on a random port, a GET over real HTTP (undici), each spec's vocabulary. */
 import { request } from 'undici';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { dialectOf, type DialectName } from '../../src/x/dialect.js';
+import { SPEC_VOCABULARY } from '../../src/x/generated/vocabulary.js';
 import type { DmEvent, DmEventsPage } from '../../src/x/wire.js';
 
 /** A fixed anchor keeps every test deterministic. */
@@ -72,3 +74,25 @@ export const ids = (events: readonly DmEvent[] | undefined): string[] => (events
 export function codePointSlice(text: string, start: number, end: number): string {
   return Array.from(text).slice(start, end).join('');
 }
+
+/** The values the list parameter `parameter` of `operation` (`'GET /2/dm_events'`) accepts in `dialect`'s spec. */
+export function valuesOf(dialect: DialectName, operation: string, parameter: string): string[] {
+  const operations = SPEC_VOCABULARY[dialectOf(dialect).specVersion] as unknown as Record<string, Record<string, { values?: string[] }>>;
+  const values = operations[operation]?.[parameter]?.values;
+  if (!values) throw new Error(`${dialect}: ${operation} has no list parameter ${parameter}`);
+  return [...values];
+}
+
+/** A query asking `operation` for every field and expansion `dialect`'s spec offers. */
+export function everything(dialect: DialectName, operation: string): Query {
+  const operations = SPEC_VOCABULARY[dialectOf(dialect).specVersion] as unknown as Record<string, Record<string, { values?: string[] }>>;
+  const query: Query = {};
+  for (const [name, rule] of Object.entries(operations[operation]!)) {
+    if (rule.values && (name === 'expansions' || name.endsWith('.fields'))) query[name] = rule.values.join(',');
+  }
+  return query;
+}
+
+/** `object` with only `keys` (in its own order). */
+export const pickKeys = <T extends object>(object: T, keys: readonly string[]): Partial<T> =>
+  Object.fromEntries(Object.entries(object).filter(([k]) => keys.includes(k))) as Partial<T>;

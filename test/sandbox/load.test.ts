@@ -1,14 +1,21 @@
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { DIALECT_NAMES, type DialectName } from '../../src/x/dialect.js';
 import { NOW } from './helpers.js';
 
-describe('load', () => {
+/** A full page with every link expanded, in each dialect's names. */
+const FULL_PAGE: Record<DialectName, string> = {
+  tweets: '/2/dm_events?dm_event.fields=created_at,sender_id,entities,attachments,referenced_tweets&expansions=sender_id,attachments.media_keys,referenced_tweets.id&user.fields=profile_image_url',
+  posts: '/2/dm_events?dm_event.fields=created_at,entities,attachments&expansions=sender_id,attachments.media_keys,referenced_posts&user.fields=profile_image_url',
+};
+
+describe.each(DIALECT_NAMES)('load (%s dialect)', (dialect) => {
   let sandbox: Sandbox;
   let agent: Agent;
   beforeAll(async () => {
-    // The default budget (300 per 15 minutes per token) holds 2,000 requests spread over 20 tokens.
-    sandbox = createSandbox({ now: NOW });
+    // The default budgets (300 per 15 minutes per token and family) hold 2,000 requests spread over 20 tokens.
+    sandbox = createSandbox({ now: NOW, dialect });
     await sandbox.listen();
     agent = new Agent({ connections: 32 });
   });
@@ -19,7 +26,7 @@ describe('load', () => {
 
   it('answers 2,000 full-page requests from 20 tokens quickly and correctly', async () => {
     const paths = [
-      '/2/dm_events?dm_event.fields=created_at,sender_id,entities,attachments,referenced_tweets&expansions=sender_id,attachments.media_keys,referenced_tweets.id&user.fields=profile_image_url',
+      FULL_PAGE[dialect],
       '/2/dm_events?max_results=20&event_types=MessageCreate',
       '/2/users/me?user.fields=public_metrics',
     ];

@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
+import { DIALECT_NAMES } from '../../src/x/dialect.js';
 import type { DmEventsPage } from '../../src/x/wire.js';
 import { get, ids, startSandbox, walk } from './helpers.js';
 
 const EMPTY_PAGE = '{"meta":{"result_count":0}}';
 
-describe('pagination', () => {
+describe.each(DIALECT_NAMES)('pagination (%s dialect)', (dialect) => {
   let sandbox: Sandbox;
   let mainId: string;
   beforeAll(async () => {
-    sandbox = await startSandbox();
+    sandbox = await startSandbox({ dialect });
     mainId = sandbox.users[0]!.id;
   });
   afterAll(() => sandbox.close());

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
+import { DIALECT_NAMES } from '../../src/x/dialect.js';
 import type { DmEvent } from '../../src/x/wire.js';
 import { get, ids, startSandbox, walk } from './helpers.js';
 
-describe('who sees what', () => {
+describe.each(DIALECT_NAMES)('who sees what (%s dialect)', (dialect) => {
   let sandbox: Sandbox;
   beforeAll(async () => {
-    sandbox = await startSandbox();
+    sandbox = await startSandbox({ dialect });
   });
   afterAll(() => sandbox.close());
 

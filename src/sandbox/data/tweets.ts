@@ -1,8 +1,9 @@
 /**
- * Demo tweets (with their polls and places), each with every field `tweet.fields` can ask for, so a client can be
- * tested against the fullest answer X can give.
+ * Demo tweets (with their polls and places), each with every field `tweet.fields` (2.159) can ask for, and the
+ * fields 2.167's `post.fields` added, so a client can be tested against the fullest answer X can give.
  */
-import type { Media, Place, Poll, Tweet, UrlEntity } from '../../x/wire.js';
+import type { Media, Place, Poll, UrlEntity } from '../../x/wire.js';
+import type { StoredTweet } from '../types.js';
 import { snowflakeAt } from './ids.js';
 import type { Random } from './prng.js';
 import { TextBuilder, codePointLength, nonEmptyEntities, tcoUrl } from './text.js';
@@ -61,7 +62,7 @@ function linkEntity(url: string, expanded: string, random: Random): UrlEntity {
 }
 
 export interface TweetSet {
-  tweets: Tweet[];
+  tweets: StoredTweet[];
   polls: Poll[];
 }
 
@@ -83,7 +84,7 @@ export function generateTweets(
   );
   const ids = times.map((ms) => snowflakeAt(ms, random));
   const polls: Poll[] = [];
-  const tweets = authors.map((author, i): Tweet => {
+  const tweets = authors.map((author, i): StoredTweet => {
     const topic = random.pick(TOPICS);
     const other = users[(users.indexOf(author) + 1 + random.int(0, users.length - 2)) % users.length]!;
     const ms = times[i]!;
@@ -116,12 +117,13 @@ export function generateTweets(
     const suggested = linkEntity(tcoUrl(random), `https://docs.example.org/${topic.tag.toLowerCase()}`, random);
     const seed = PLACE_SEEDS[places.indexOf(place)]!;
     const annotationStart = codePointLength(built.text.slice(0, built.text.indexOf(topic.phrase)));
+    const articleTitle = `Notes on ${topic.phrase}`;
     return {
       id,
       text: built.text,
       edit_history_tweet_ids: [id],
       article: {
-        title: `Notes on ${topic.phrase}`,
+        title: articleTitle,
         preview_text: `What we learned about ${topic.phrase}`,
         plain_text: `What we learned about ${topic.phrase}. It took a while.`,
         cover_media: mediaKeys[0]!,
@@ -179,7 +181,33 @@ export function generateTweets(
       suggested_source_links: [suggested],
       suggested_source_links_with_counts: { count: random.int(1, 12), url: suggested },
       withheld: { copyright: false, country_codes: ['DE'], scope: 'tweet' },
+      ...productionFields(i, id, articleTitle, topic.phrase, suggested.expanded_url!),
     };
   });
   return { tweets, polls };
+}
+
+/**
+ * The fields 2.167 added to posts. They draw nothing from `random`, so every id and text of the seeded data stays as
+ * it was before they existed. Community-notes matches and suggestions are on some posts only: X leaves out what a
+ * post does not have, and a client must cope with both.
+ */
+function productionFields(
+  i: number,
+  id: string,
+  articleTitle: string,
+  phrase: string,
+  sourceLink: string,
+): Pick<StoredTweet, 'article_title' | 'matched_media_notes' | 'note_request_suggestions' | 'paid_partnership'> {
+  const derivedId = (offset: bigint) => String(BigInt(id) + offset);
+  return {
+    article_title: { title: articleTitle },
+    paid_partnership: i % 6 === 3,
+    ...(i % 3 === 0 && { matched_media_notes: [{ match_status: 'matched', note_id: derivedId(101n) }] }),
+    ...(i % 4 === 1 && {
+      note_request_suggestions: [
+        { suggestion_id: derivedId(202n), suggestion: `Add context on ${phrase}.`, source_link: sourceLink },
+      ],
+    }),
+  };
 }

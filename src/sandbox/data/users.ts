@@ -1,5 +1,5 @@
-/** The demo users: realistic ids and handles, and every field `user.fields` can ask for. */
-import type { User } from '../../x/wire.js';
+/** The demo users: realistic ids and handles, and every field `user.fields` can ask for in either dialect. */
+import type { StoredUser } from '../types.js';
 import { snowflakeAt } from './ids.js';
 import type { Random } from './prng.js';
 import { TextBuilder, nonEmptyEntities, tcoUrl } from './text.js';
@@ -67,7 +67,7 @@ export function completeUser(
   everyone: readonly UserSkeleton[],
   refs: UserTweetRefs,
   random: Random,
-): User {
+): StoredUser {
   const other = everyone[(index + 1 + random.int(0, everyone.length - 2)) % everyone.length]!;
   const company = random.pick(COMPANIES);
   const description = new TextBuilder(random)
@@ -123,12 +123,14 @@ export function completeUser(
       like_count: random.int(0, 150_000),
     },
     receives_your_dm: index % 5 !== 4,
+    // One fact, spelled by 2.167 at the top level and by both specs inside `subscription`.
+    subscribes_to_you: index % 4 === 1,
     subscription: { subscribes_to_you: index % 4 === 1 },
     subscription_type: verifiedType === 'blue' ? random.pick(['Basic', 'Premium', 'PremiumPlus'] as const) : 'None',
     url,
     verified: verifiedType !== 'none',
     verified_followers_count: Math.floor(followers / random.int(20, 200)),
     verified_type: verifiedType,
-    withheld: { copyright: false, country_codes: random.sample(COUNTRIES, random.int(1, 2)).sort(), scope: 'user' } as User['withheld'],
+    withheld: { copyright: false, country_codes: random.sample(COUNTRIES, random.int(1, 2)).sort(), scope: 'user' } as StoredUser['withheld'],
   };
 }
