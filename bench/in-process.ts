@@ -22,7 +22,7 @@ const sandboxUrl = await sandbox.listen();
 for (const size of sizes) {
   const body = JSON.stringify({ query: OPERATION, variables: { first: size } });
   // The page X would answer, fetched once through the sandbox.
-  const capture = createGateway({ upstream: sandboxUrl, logger: pino({ level: 'silent' }) });
+  const capture = createGateway({ upstream: sandboxUrl, store: 'off', logger: pino({ level: 'silent' }) });
   await capture.fetch('http://gateway/graphql', { method: 'POST', headers, body });
   await capture.close();
   const call = sandbox.requests.at(-1)!;
@@ -33,6 +33,7 @@ for (const size of sizes) {
   };
   const gateway = createGateway({
     upstream: transport,
+    store: 'off',
     maxUpstreamRequests: 1000,
     jit: process.env.JIT !== '0',
     logger: pino({ level: process.env.LOG_LEVEL ?? 'info' }, { write: () => {} }),

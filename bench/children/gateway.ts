@@ -1,13 +1,20 @@
 /**
- * Arm C: the gateway, as `npm start` serves it (`createServer(gateway.yoga)`), pointed at the fixed upstream. The call
- * limit is raised so a cost estimate never refuses a benchmark operation.
+ * Arm C: the gateway, as `npm start` serves it (`createServer(gateway.yoga)`), pointed at the fixed upstream, which
+ * serves pages in the tweets dialect of spec 2.159 (as Mesh's arm reads them). Without memory: every request is one
+ * call to X. The call limit is raised so a cost estimate never refuses a benchmark operation.
  */
 import { createServer } from 'node:http';
 import { createGateway } from '../../src/gateway.js';
 import { runChild, upstreamArg } from './child.js';
 
 // BENCH_JIT=0 runs graphql-js instead of graphql-jit, to measure what the compiler buys.
-const gateway = createGateway({ upstream: upstreamArg(), maxUpstreamRequests: 1000, jit: process.env.BENCH_JIT !== '0' });
+const gateway = createGateway({
+  upstream: upstreamArg(),
+  dialect: 'tweets',
+  store: 'off',
+  maxUpstreamRequests: 1000,
+  jit: process.env.BENCH_JIT !== '0',
+});
 const server = createServer(gateway.yoga);
 
 await runChild(server, { close: () => gateway.close() });

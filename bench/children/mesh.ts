@@ -1,5 +1,5 @@
 /**
- * Arm D: GraphQL Mesh over X's OpenAPI spec (`spec/x-openapi-dm.json`). `@omnigraph/openapi` turns the spec into an
+ * Arm D: GraphQL Mesh over X's OpenAPI spec (`spec/x-openapi-2.159-dm.json`). `@omnigraph/openapi` turns the spec into an
  * executable schema whose resolvers call the upstream (Mesh's own HTTP transport and fetch); graphql-yoga, the same
  * server arm C runs on, serves it. This is Mesh's single-source runtime without a gateway's extra plugins: the
  * cheapest Mesh there is. The caller's Authorization is forwarded with Mesh's `{context.headers.authorization}`.
@@ -16,7 +16,7 @@ let server: Server;
 try {
   const { loadGraphQLSchemaFromOpenAPI } = await import('@omnigraph/openapi');
   const schema = await loadGraphQLSchemaFromOpenAPI('X', {
-    source: fileURLToPath(new URL('../../spec/x-openapi-dm.json', import.meta.url)),
+    source: fileURLToPath(new URL('../../spec/x-openapi-2.159-dm.json', import.meta.url)),
     endpoint: upstream,
     operationHeaders: { authorization: '{context.headers.authorization}' },
   });

@@ -46,7 +46,7 @@ function selectionOf(schema: GraphQLSchema, type: GraphQLNamedType, path: readon
   return parts.length ? `{ ${parts.join(' ')} }` : '';
 }
 
-/** `query Everything($max_results: Int!)` for Mesh's schema of `spec/x-openapi-dm.json`. */
+/** `query Everything($max_results: Int!)` for Mesh's schema of `spec/x-openapi-2.159-dm.json`. */
 export function meshOperation(schema: GraphQLSchema): string {
   const root = schema.getQueryType()?.getFields()[ROOT_FIELD];
   if (!root) throw new Error(`Mesh's schema has no Query.${ROOT_FIELD}`);

@@ -153,14 +153,17 @@ function planLink(
   const kind = link.kind;
   if (parent.isCallRoot && parent.call.canExpand(link.expansion)) {
     const scope: Scope = { call: parent.call, kind, isCallRoot: false, fields: new Set(), fanout, reach: { unreachable: false } };
+    const lookupsBefore = parent.call.lookups.length;
     const plan = walk(collect, nodes, type, scope);
-    // Below an expanded object, a link only a lookup of that object can expand (a tweet's media) is out of reach:
-    // then the object is looked up instead, with that expansion.
+    // Below an expanded object, a link only a lookup of that object can expand (a tweet's media), or a field X gives
+    // only to the objects a call asks for, is out of reach: then the object is looked up instead.
     if (!scope.reach.unreachable || !isLookupKind(kind)) {
       parent.call.expansions.add(link.expansion!);
       parent.call.addFields(kind, scope.fields);
       return { children: plan.children, load: { kind, fields: sortedFields(kind, scope.fields) } };
     }
+    // The lookups that walk planned below the object belong to the lookup planned next instead.
+    parent.call.lookups.length = lookupsBefore;
   }
   if (isLookupKind(kind)) {
     const call = new CallDraft(kind, collect.dialect);

@@ -27,7 +27,7 @@ describe('credentials', () => {
     const answer = await h.query('{ dmEvents { nodes { text } } }', undefined, h.sandbox.appOnlyToken);
     expect(answer.errors?.[0]?.extensions).toMatchObject({
       code: 'FORBIDDEN',
-      type: 'https://api.twitter.com/2/problems/unsupported-authentication',
+      type: 'https://api.x.com/2/problems/unsupported-authentication',
     });
   });
 });

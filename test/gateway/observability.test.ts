@@ -28,9 +28,10 @@ describe('request logs', () => {
     const line = h.logLines().find((entry) => entry.requestId === 'req-42')!;
     expect(line).toMatchObject({ msg: 'graphql request', operation: 'InboxTest', outcome: 'ok' });
     expect(line.durationMs).toBeGreaterThan(0);
+    // In spec 2.167 a pinned post's id comes only with a users lookup's expansion: the senders are looked up.
     expect(line.upstream).toEqual([
       { endpoint: '/2/dm_events', status: 200, ms: expect.any(Number) },
-      { endpoint: '/2/tweets', status: 200, ms: expect.any(Number) },
+      { endpoint: '/2/users', status: 200, ms: expect.any(Number) },
     ]);
     const raw = JSON.stringify(line);
     for (const node of body.data.dmEvents.nodes) if (node.text) expect(raw).not.toContain(node.text);

@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { Loaders } from '../../src/loaders/loaders.js';
 import type { SelectionPlan } from '../../src/planner/plan.js';
 import type { XSession } from '../../src/upstream/session.js';
+import { dialectOf } from '../../src/x/dialect.js';
 
 function fakeSession() {
   const calls: { path: string; query: Record<string, string | undefined> }[] = [];
   const session = {
+    dialect: dialectOf('tweets'),
     async get(path: string, query: Record<string, string | undefined>) {
       calls.push({ path, query });
       // X answers in its own order, leaves missing ids out and names them in `errors`.
