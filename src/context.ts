@@ -3,6 +3,7 @@
  * that share X objects within this request (and never beyond it).
  */
 import { Loaders } from './loaders/loaders.js';
+import type { Memory, RequestMemory } from './memory/memory.js';
 import type { CallerCursors, CursorCodec } from './paging/cursor.js';
 import type { UpstreamTransport } from './upstream/client.js';
 import { XSession, type XSessionOptions } from './upstream/session.js';
@@ -13,6 +14,8 @@ export interface GatewayContext {
   readonly loaders: Loaders;
   /** Edge cursors, bound to this request's caller. */
   readonly cursors: CallerCursors;
+  /** The caller's memory; absent with `STORE=off`, where every read asks X. */
+  readonly memory?: RequestMemory;
 }
 
 /** A fresh context for one request made with `authorization`. */
@@ -21,7 +24,14 @@ export function createContext(options: {
   authorization: string;
   cursors: CursorCodec;
   session: XSessionOptions;
+  memory?: Memory;
 }): GatewayContext {
   const x = new XSession(options.transport, options.authorization, options.session);
-  return { x, loaders: new Loaders(x), cursors: options.cursors.forCaller(options.authorization) };
+  const loaders = new Loaders(x);
+  return {
+    x,
+    loaders,
+    cursors: options.cursors.forCaller(options.authorization),
+    ...(options.memory && { memory: options.memory.forRequest(x, loaders) }),
+  };
 }

@@ -18,6 +18,9 @@ import { sessionEnd } from './plugins/session-end.js';
 import { schema } from './schema/index.js';
 import { typeOfGlobalId } from './schema/node.js';
 import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
+import { Memory } from './memory/memory.js';
+import type { DmStore } from './store/store.js';
+import { InProcessStore } from './store/in-process.js';
 import { RateLimitBook } from './upstream/rate-limit-book.js';
 import { RetryingTransport } from './upstream/retry.js';
 import type { XSessionOptions } from './upstream/session.js';
@@ -46,6 +49,15 @@ export interface GatewayOptions {
   retries?: number;
   /** Most upstream calls one GraphQL operation may cost. @default 10 */
   maxUpstreamRequests?: number;
+  /**
+   * What the gateway remembers of each user's DMs: `memory` in this process, a store of your own (the same
+   * interface), or `off`, where every read asks X. @default 'memory'
+   */
+  store?: 'memory' | 'off' | DmStore;
+  /** How old the head of a list served from memory may be before X is asked again. @default 30000 */
+  freshnessMs?: number;
+  /** How long a token stays tied to the X user X named for it. @default 300000 */
+  identityTtlMs?: number;
   /** Limits on the documents clients send. @default see `documentLimits` */
   limits?: DocumentLimits;
   /** Executes operations with graphql-jit, compiled once per document. @default true */
@@ -105,9 +117,21 @@ export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, process.stdout);
   const metrics = options.metrics ?? new GatewayMetrics();
   const dialect = dialectOf(options.dialect);
+  const budgets = new RateLimitBook();
+  const store = options.store ?? 'memory';
+  const memory =
+    store === 'off'
+      ? undefined
+      : new Memory({
+          store: store === 'memory' ? new InProcessStore() : store,
+          budgets,
+          ...(options.freshnessMs !== undefined && { freshnessMs: options.freshnessMs }),
+          ...(options.identityTtlMs !== undefined && { identityTtlMs: options.identityTtlMs }),
+          onSync: (outcome) => metrics.syncs.inc({ outcome }),
+        });
   const session: XSessionOptions = {
     dialect,
-    budgets: new RateLimitBook(),
+    budgets,
     maxCalls: maxUpstreamRequests,
     deadlineMs: options.operationTimeoutMs ?? 30_000,
     rateLimitWaitMs: options.rateLimitWaitMs ?? 0,
@@ -129,6 +153,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         authorization: request.headers.get('authorization') ?? '',
         cursors,
         session: { ...session, signal: request.signal },
+        ...(memory && { memory }),
       }),
     maskedErrors: { isDev: development, maskError },
     graphiql: {

@@ -10,7 +10,8 @@ import DataLoader from 'dataloader';
 import { NotFoundError } from '../errors.js';
 import type { LoadPlan, Planned, SelectionPlan } from '../planner/plan.js';
 import type { XSession } from '../upstream/session.js';
-import { FIELDS_PARAM, type LinkKind, type XParams, mergeParams, splitList } from '../x/params.js';
+import type { Dialect } from '../x/dialect.js';
+import { FIELDS_PARAM, type LinkKind, type XParams, isLookupKind, mergeParams, splitList } from '../x/params.js';
 import type { Includes, Problem } from '../x/wire.js';
 
 const KEY_FIELD: Record<LinkKind, string> = { user: 'id', tweet: 'id', media: 'media_key', poll: 'id', place: 'id' };
@@ -42,9 +43,29 @@ interface Key {
   readonly load: LoadPlan;
 }
 
-function knowsAll(known: Known, fields: readonly string[]): boolean {
-  for (const field of fields) if (!known.fields.has(field)) return false;
+function knowsAll(known: { readonly fields: ReadonlySet<string> | readonly string[] }, fields: readonly string[]): boolean {
+  const have = known.fields instanceof Set ? known.fields : new Set(known.fields);
+  for (const field of fields) if (!have.has(field)) return false;
   return true;
+}
+
+/** An object known beyond the request (the memory's), with the fields it is known with. */
+export interface KnownElsewhere {
+  readonly value: Record<string, unknown>;
+  readonly fields: readonly string[];
+}
+
+/**
+ * The fields an answer to a call made with `params` carries of its `kind` objects: X's defaults and what the call
+ * asked, less what the dialect gives only to the objects a call asks for when these were only included (`asked`
+ * false).
+ */
+export function knownFieldsOf(dialect: Dialect, kind: LinkKind, params: XParams, asked: boolean): string[] {
+  const fields = new Set(dialect.defaults(kind));
+  for (const field of splitList(params[FIELDS_PARAM[kind]])) {
+    if (asked || !dialect.isRootOnly(kind, field)) fields.add(field);
+  }
+  return [...fields];
 }
 
 function isSubset(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
@@ -69,8 +90,23 @@ export class Loaders {
     place: new Map(),
   };
   private readonly lookups: Partial<Record<LinkKind, DataLoader<Key, object | null>>> = {};
+  /** Objects known beyond this request (the caller's memory), asked when this request's answers lack one. */
+  private elsewhere: Record<LinkKind, Readonly<Record<string, KnownElsewhere>>> | undefined;
+  private missingElsewhere: Record<LinkKind, Readonly<Record<string, Problem>>> | undefined;
 
   constructor(private readonly x: XSession) {}
+
+  /**
+   * Lets loads fall back on objects known beyond this request, each with the fields it is known with, and on what X
+   * reported missing.
+   */
+  useKnown(
+    objects: Record<LinkKind, Readonly<Record<string, KnownElsewhere>>>,
+    missing: Record<LinkKind, Readonly<Record<string, Problem>>>,
+  ): void {
+    this.elsewhere = objects;
+    this.missingElsewhere = missing;
+  }
 
   /**
    * The object `id` of the kind `plan.load` names, wrapped with `plan`: at once when known with every field the plan
@@ -82,10 +118,17 @@ export class Loaders {
     if (!load) throw new TypeError('loadLinked() on a field that declares no link');
     const known = this.known[load.kind].get(id);
     if (known && knowsAll(known, load.fields)) return { x: known.value as T, plan };
-    const problem = this.missing[load.kind].get(id);
+    const remembered = this.elsewhere?.[load.kind][id];
+    if (remembered && knowsAll(remembered, load.fields)) return { x: remembered.value as T, plan };
+    const problem = this.missing[load.kind].get(id) ?? this.missingElsewhere?.[load.kind][id];
     if (problem) return Promise.reject(notFound(problem));
-    if (!load.batch) return known ? { x: known.value as T, plan } : null;
-    return this.lookup(load.kind).load({ id, load }).then((value) => (value === null ? null : { x: value as T, plan }));
+    // An object this request's own call expanded is known as that call asked for it; one remembered with fewer
+    // fields than this selection reads is looked up with them.
+    const batch = load.batch ?? (remembered && isLookupKind(load.kind) ? { [FIELDS_PARAM[load.kind]]: load.fields.join(',') } : undefined);
+    if (!batch) return known ? { x: known.value as T, plan } : remembered ? { x: remembered.value as T, plan } : null;
+    return this.lookup(load.kind)
+      .load({ id, load: { ...load, batch } })
+      .then((value) => (value === null ? null : { x: value as T, plan }));
   }
 
   /** Records what an answer carried: `objects` of `kind` asked for with `params`, its `includes` and partial errors. */
@@ -105,10 +148,8 @@ export class Loaders {
       }
     }
     for (const problem of answer.errors ?? []) {
-      const missingKind = problem.resource_type ? RESOURCE_TYPE[problem.resource_type] : undefined;
-      if (missingKind && problem.resource_id && problem.type?.endsWith('/problems/resource-not-found')) {
-        this.missing[missingKind].set(problem.resource_id, problem);
-      }
+      const missingKind = missingKindOf(problem);
+      if (missingKind) this.missing[missingKind].set(problem.resource_id!, problem);
     }
   }
 
@@ -118,11 +159,7 @@ export class Loaders {
    * `author_id`).
    */
   private primeKind(kind: LinkKind, params: XParams, objects: readonly object[], asked: boolean): void {
-    const dialect = this.x.dialect;
-    const fields = new Set(dialect.defaults(kind));
-    for (const field of splitList(params[FIELDS_PARAM[kind]])) {
-      if (asked || !dialect.isRootOnly(kind, field)) fields.add(field);
-    }
+    const fields = new Set(knownFieldsOf(this.x.dialect, kind, params, asked));
     const known = this.known[kind];
     const keyField = KEY_FIELD[kind];
     for (const object of objects) {
@@ -170,6 +207,12 @@ export class Loaders {
       return problem ? notFound(problem) : null;
     });
   }
+}
+
+/** The kind of object a partial error says X does not have, if it says that. */
+export function missingKindOf(problem: Problem): LinkKind | undefined {
+  const kind = problem.resource_type ? RESOURCE_TYPE[problem.resource_type] : undefined;
+  return kind && problem.resource_id && problem.type?.endsWith('/problems/resource-not-found') ? kind : undefined;
 }
 
 function notFound(problem: Problem): NotFoundError {

@@ -51,6 +51,34 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly syncs = new Counter({
+    name: 'gateway_memory_syncs_total',
+    help: "Syncs of a user's feed with X, by outcome (ok, failed).",
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly memoryReads = new Counter({
+    name: 'gateway_memory_reads_total',
+    help: 'Reads of DM lists and events: hit when memory answered without a DM call, miss when X was asked.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly eventsRead = new Counter({
+    name: 'gateway_dm_events_read_total',
+    help: 'DM events X returned (what X bills for).',
+    registers: [this.registry],
+  });
+  readonly storeUsers = new Gauge({
+    name: 'gateway_memory_users',
+    help: 'Users whose memory is kept.',
+    registers: [this.registry],
+  });
+  readonly storeEvents = new Gauge({
+    name: 'gateway_memory_events',
+    help: 'DM events kept in memory.',
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }

@@ -84,6 +84,11 @@ export function observability(options: {
       const operation = record.operation ?? 'unexecuted';
       metrics.operations.inc({ operation, outcome: codes.length > 0 ? 'error' : 'ok' });
       for (const code of codes) metrics.errors.inc({ code });
+      const memory = record.context?.memory;
+      if (memory) {
+        metrics.eventsRead.inc(memory.eventsRead);
+        if (memory.freshness) metrics.memoryReads.inc({ result: memory.dmCalls > 0 ? 'miss' : 'hit' });
+      }
       logger.info(
         {
           requestId: record.id,
@@ -92,6 +97,7 @@ export function observability(options: {
           outcome: codes.length > 0 ? 'error' : 'ok',
           ...(codes.length > 0 && { errors: codes }),
           upstream: record.context?.x.log ?? [],
+          ...(memory && { dmEventsRead: memory.eventsRead }),
         },
         'graphql request',
       );

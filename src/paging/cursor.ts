@@ -47,6 +47,10 @@ const SIGNATURE_BYTES = 16;
 
 /** A codec bound to one caller: what a request's resolvers use. */
 export interface CallerCursors {
+  /** A cursor naming an event by its id (pages served from memory: a position is an id, see `docs/memory.md`). */
+  eventCursor(connection: string, eventId: string): string;
+  /** The event id an event cursor names, if it was issued for `connection` to this caller; otherwise BAD_USER_INPUT. */
+  decodeEvent(cursor: string, connection: string, argument: string): string;
   pagePrefix(page: PageRef): string;
   decode(cursor: string, connection: string, argument: string): EdgePosition;
 }
@@ -62,9 +66,34 @@ export class CursorCodec {
   /** The cursors of one caller (`audience`: their `Authorization` header). */
   forCaller(audience: string): CallerCursors {
     return {
+      eventCursor: (connection, eventId) => this.eventCursor(connection, eventId, audience),
+      decodeEvent: (cursor, connection, argument) => this.decodeEvent(cursor, connection, argument, audience),
       pagePrefix: (page) => this.pagePrefix(page, audience),
       decode: (cursor, connection, argument) => this.decode(cursor, connection, argument, audience),
     };
+  }
+
+  eventCursor(connection: string, eventId: string, audience: string): string {
+    const body = Buffer.from(JSON.stringify({ c: connection, e: eventId })).toString('base64url');
+    return `${body}.${this.sign(body, audience).toString('base64url')}`;
+  }
+
+  decodeEvent(cursor: string, connection: string, argument: string, audience: string): string {
+    const invalid = () => new BadUserInputError(`\`${argument}\` is not a cursor of this connection.`, { argument });
+    if (cursor.length > 1024) throw invalid();
+    const [body, signature, extra] = cursor.split('.');
+    if (!body || !signature || extra !== undefined) throw invalid();
+    const expected = this.sign(body, audience);
+    const given = Buffer.from(signature, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
+    let payload: { c?: unknown; e?: unknown };
+    try {
+      payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as typeof payload;
+    } catch {
+      throw invalid();
+    }
+    if (payload.c !== connection || typeof payload.e !== 'string' || !/^[0-9]{1,19}$/.test(payload.e)) throw invalid();
+    return payload.e;
   }
 
   /** The prefix every edge cursor of `page` shares; append `.${index}` for an edge. */

@@ -48,8 +48,15 @@ function pageSize(value: number | null | undefined, argument: 'first' | 'last'):
   return value;
 }
 
-/** What X call a connection's arguments need. Throws BAD_USER_INPUT for arguments that cannot be served. */
-export function planPage(args: ConnectionArgs, connection: string, cursors: CallerCursors): PageFetch {
+/** A connection's arguments, checked: which way, how many, and from which cursor (still encoded). */
+export interface PageRequest {
+  readonly backward: boolean;
+  readonly size: number;
+  readonly cursor?: string;
+}
+
+/** Checks a connection's arguments. Throws BAD_USER_INPUT for arguments that cannot be served. */
+export function readPageArgs(args: ConnectionArgs): PageRequest {
   const first = pageSize(args.first, 'first');
   const last = pageSize(args.last, 'last');
   const after = args.after ?? undefined;
@@ -72,11 +79,17 @@ export function planPage(args: ConnectionArgs, connection: string, cursors: Call
         { argument: 'last' },
       );
     }
-    return planBackward(last ?? DEFAULT_PAGE_SIZE, cursors.decode(before, connection, 'before'));
+    return { backward: true, size: last ?? DEFAULT_PAGE_SIZE, cursor: before };
   }
-  const size = first ?? DEFAULT_PAGE_SIZE;
-  if (after === undefined) return { maxResults: size, skip: 0, take: size, isFirstPage: true };
-  const { page, index } = cursors.decode(after, connection, 'after');
+  return { backward: false, size: first ?? DEFAULT_PAGE_SIZE, ...(after !== undefined && { cursor: after }) };
+}
+
+/** What X call a connection's arguments need. Throws BAD_USER_INPUT for arguments that cannot be served. */
+export function planPage(args: ConnectionArgs, connection: string, cursors: CallerCursors): PageFetch {
+  const { backward, size, cursor } = readPageArgs(args);
+  if (backward) return planBackward(size, cursors.decode(cursor!, connection, 'before'));
+  if (cursor === undefined) return { maxResults: size, skip: 0, take: size, isFirstPage: true };
+  const { page, index } = cursors.decode(cursor, connection, 'after');
   if (index === page.size - 1) {
     // The last edge of its X page: the next page starts at that page's next_token, if it had one.
     if (page.nextToken === undefined) return { maxResults: size, skip: 0, take: 0, empty: true };

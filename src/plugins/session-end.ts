@@ -1,6 +1,7 @@
 /**
- * Puts `extensions.rateLimit { limit, remaining, resetAt }` on every result whose execution called X, and closes the
- * request's X session once its operation is done.
+ * Puts `extensions.rateLimit { limit, remaining, resetAt }` on every result whose execution called X, and
+ * `extensions.freshness { syncedAt, stale }` on every result the memory served; closes the request's X session once
+ * its operation is done.
  */
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../context.js';
@@ -10,14 +11,19 @@ export function sessionEnd(): Plugin<GatewayContext> {
   return {
     onExecute: ({ args }) => ({
       onExecuteDone: ({ result, setResult }) => {
-        args.contextValue.x.close();
-        const rateLimit = args.contextValue.x.rateLimit;
-        if (!rateLimit || Symbol.asyncIterator in result) return;
+        const { x, memory } = args.contextValue;
+        x.close();
+        const rateLimit = x.rateLimit;
+        const freshness = memory?.freshness;
+        if ((!rateLimit && !freshness) || Symbol.asyncIterator in result) return;
         setResult({
           ...result,
           extensions: {
             ...result.extensions,
-            rateLimit: { limit: rateLimit.limit, remaining: rateLimit.remaining, resetAt: toRfc3339(rateLimit.resetAt) },
+            ...(rateLimit && {
+              rateLimit: { limit: rateLimit.limit, remaining: rateLimit.remaining, resetAt: toRfc3339(rateLimit.resetAt) },
+            }),
+            ...(freshness && { freshness: { syncedAt: toRfc3339(new Date(freshness.syncedAt)), stale: freshness.stale } }),
           },
         });
       },

@@ -2,17 +2,24 @@
  * `DmConversation`: a conversation, by X's id or by the other participant of a one-to-one conversation, and the
  * root fields that open one. Opening a conversation costs nothing; its `events` make the call.
  */
+import { type GraphQLObjectType, getNamedType } from 'graphql';
+import type { GatewayContext } from '../context.js';
+import { UpstreamError } from '../errors.js';
+import { compareIds } from '../memory/user-memory.js';
 import { callsX } from '../planner/needs.js';
-import { ID_PATTERNS, type UserAnswer } from '../x/wire.js';
+import type { Planned } from '../planner/plan.js';
+import { planField } from '../planner/planner.js';
+import type { XParams } from '../x/params.js';
+import { type DmEvent, type DmEventsPage, ID_PATTERNS, type User, type UserAnswer } from '../x/wire.js';
 import { builder } from './builder.js';
 import { checkId } from './ids.js';
 import { DmEventConnectionRef, dmEventConnectionArgs, resolveDmEventConnection } from './dm-event-connection.js';
-import { type ConversationKey, DmConversationRef } from './refs.js';
-
-/** X's one-to-one conversation id: the two user ids, smaller first. */
-export function oneToOneConversationId(a: string, b: string): string {
-  return BigInt(a) < BigInt(b) ? `${a}-${b}` : `${b}-${a}`;
-}
+import { Memory } from '../memory/memory.js';
+import { readPageArgs } from '../paging/paging.js';
+import { InProcessStore } from '../store/in-process.js';
+import { lookupPlanOf } from './links.js';
+import { type ConversationKey, DmConversationRef, DmEventRef, UserRef } from './refs.js';
+import { oneToOneConversationId } from './conversation-ids.js';
 
 /** The X list endpoint of a conversation's events. */
 function eventsPath(key: ConversationKey): string {
@@ -34,19 +41,87 @@ export function parseConversationLocalId(localId: string): ConversationKey | und
   return undefined;
 }
 
+export const DmConversationKindEnum = builder.enumType('DmConversationKind', {
+  description: 'Whether a conversation is between two people or a group.',
+  values: { ONE_TO_ONE: { value: 'ONE_TO_ONE' }, GROUP: { value: 'GROUP' } } as const,
+});
+
+/** A conversation's X id: the key's, or for a conversation opened with a participant, made from the caller's id. */
+async function conversationIdOf(key: ConversationKey, context: GatewayContext): Promise<string> {
+  if ('conversationId' in key) return key.conversationId;
+  const me = context.memory ? await context.memory.userId() : (await context.x.getShared<UserAnswer>('/2/users/me', {}, {})).body.data?.id;
+  if (me === undefined) throw new UpstreamError('X did not say who this token belongs to.');
+  return oneToOneConversationId(me, key.participantId);
+}
+
+/**
+ * The conversation's events that memory knows, newest first (at least its newest; with `STORE=off`, its first page).
+ * `params` are what the selection reads of them.
+ */
+async function knownEvents(key: ConversationKey, context: GatewayContext, params: XParams, size: number): Promise<readonly DmEvent[]> {
+  if (context.memory) return context.memory.conversationEvents(await conversationIdOf(key, context), eventsPath(key), params);
+  const { body, params: asked } = await context.x.getShared<DmEventsPage>(eventsPath(key), { max_results: String(size) }, params);
+  context.loaders.prime('dm_event', asked, body);
+  return body.data ?? [];
+}
+
+const EVENT_PARAMS_FOR_PARTICIPANTS: XParams = { 'dm_event.fields': 'participant_ids,sender_id' };
+
 builder.node(DmConversationRef, {
   description: 'A DM conversation: one-to-one, or a group.',
   id: { resolve: (key) => conversationLocalId(key) },
   fields: (t) => ({
+    kind: t.field({
+      type: DmConversationKindEnum,
+      nullable: false,
+      description: 'One-to-one (its id names both people) or a group.',
+      resolve: (key) => ('participantId' in key || key.conversationId.includes('-') ? 'ONE_TO_ONE' : 'GROUP'),
+    }),
+    lastEvent: t.field({
+      type: DmEventRef,
+      description: "Its newest event within X's 30-day window.",
+      resolve: async (key, _args, context, info) => {
+        const { params, plan } = planField(info, 'dm_event', getNamedType(info.returnType) as GraphQLObjectType, context.x.dialect);
+        const event = key.lastEvent ?? (await knownEvents(key, context, params, 1))[0];
+        return event ? { x: event, plan } : null;
+      },
+    }),
+    updatedAt: t.field({
+      type: 'DateTime',
+      description: "When its newest event happened (within X's 30-day window).",
+      resolve: async (key, _args, context) => {
+        const event = key.lastEvent ?? (await knownEvents(key, context, { 'dm_event.fields': 'created_at' }, 1))[0];
+        return event?.created_at;
+      },
+    }),
+    participants: t.field({
+      type: [UserRef],
+      nullable: false,
+      description:
+        'One-to-one: both people. A group: everyone its events show (senders, and who joined or left) ' +
+        "within X's 30-day window, as far as the gateway has read them.",
+      resolve: async (key, _args, context, info) => {
+        const plan = lookupPlanOf(context, info, 'user', getNamedType(info.returnType) as GraphQLObjectType);
+        const conversationId = await conversationIdOf(key, context);
+        let ids: string[];
+        if (conversationId.includes('-')) ids = conversationId.split('-');
+        else {
+          const shown = new Set<string>();
+          for (const event of await knownEvents(key, context, EVENT_PARAMS_FOR_PARTICIPANTS, 100)) {
+            if (event.sender_id) shown.add(event.sender_id);
+            for (const id of event.participant_ids ?? []) shown.add(id);
+          }
+          ids = [...shown].sort(compareIds);
+        }
+        const users = await Promise.all(ids.map((id) => context.loaders.load<User>(plan, id)));
+        return users.filter((user): user is Planned<User> => user !== null);
+      },
+    }),
     conversationId: t.string({
       description: "X's id of the conversation, e.g. `123123123-456456456` (one-to-one) or `1582838273423667201` (group).",
       // For a conversation opened with a participant, it costs one call to learn the caller's own id.
       ...callsX('me'),
-      resolve: async (key, _args, context) => {
-        if ('conversationId' in key) return key.conversationId;
-        const { body } = await context.x.getShared<UserAnswer>('/2/users/me', {}, {});
-        return body.data ? oneToOneConversationId(body.data.id, key.participantId) : null;
-      },
+      resolve: (key, _args, context) => conversationIdOf(key, context),
     }),
     events: t.field({
       type: DmEventConnectionRef,
@@ -54,7 +129,7 @@ builder.node(DmConversationRef, {
       description: "The conversation's events, newest first.",
       args: dmEventConnectionArgs,
       ...callsX('dm_page'),
-      resolve: (key, args, context, info) => resolveDmEventConnection(eventsPath(key), args, context, info),
+      resolve: (key, args, context, info) => resolveDmEventConnection({ path: eventsPath(key), conversation: key }, args, context, info),
     }),
   }),
 });
@@ -80,3 +155,67 @@ builder.queryFields((t) => ({
     }),
   }),
 }));
+
+const DmConversationEdgeRef = builder
+  .objectRef<{ readonly node: ConversationKey; readonly cursor: string }>('DmConversationEdge')
+  .implement({
+    description: 'A conversation and its place in the inbox.',
+    fields: (t) => ({
+      cursor: t.exposeString('cursor', { description: 'Resumes the inbox right after this conversation (with `after`).' }),
+      node: t.field({ type: DmConversationRef, nullable: false, resolve: (edge) => edge.node }),
+    }),
+  });
+
+const DmConversationConnectionRef = builder
+  .objectRef<{ readonly edges: readonly { node: ConversationKey; cursor: string }[]; readonly hasNextPage: boolean }>(
+    'DmConversationConnection',
+  )
+  .implement({
+    description: 'Conversations, newest activity first.',
+    fields: (t) => ({
+      edges: t.field({ type: [DmConversationEdgeRef], nullable: false, resolve: (page) => page.edges }),
+      nodes: t.field({ type: [DmConversationRef], nullable: false, resolve: (page) => page.edges.map((edge) => edge.node) }),
+      pageInfo: t.field({
+        type: builder.pageInfoRef(),
+        nullable: false,
+        resolve: (page) => ({
+          hasNextPage: page.hasNextPage,
+          hasPreviousPage: false,
+          startCursor: page.edges[0]?.cursor ?? null,
+          endCursor: page.edges[page.edges.length - 1]?.cursor ?? null,
+        }),
+      }),
+    }),
+  });
+
+/** Inbox cursors name the newest event of the conversation they follow. */
+const INBOX = 'inbox';
+
+builder.queryField('dmConversations', (t) =>
+  t.field({
+    type: DmConversationConnectionRef,
+    nullable: false,
+    description:
+      "The inbox: the caller's conversations with their newest activity first, built from the DM events of X's " +
+      '30-day window (X has no endpoint that lists conversations): a conversation quiet for longer is not in it.',
+    args: {
+      first: t.arg.int({ description: 'How many conversations: 1 to 100 (20 when left out).' }),
+      after: t.arg.string({ description: 'A cursor of this connection: the conversations right after it.' }),
+    },
+    ...callsX('dm_page'),
+    resolve: async (_root, args, context) => {
+      const { size } = readPageArgs({ first: args.first });
+      const after = args.after == null ? undefined : context.cursors.decodeEvent(args.after, INBOX, 'after');
+      // Without a memory to keep, the inbox is still built from the feed: this request's own, forgotten after it.
+      const memory = context.memory ?? new Memory({ store: new InProcessStore() }).forRequest(context.x, context.loaders);
+      const inbox = await memory.inbox(size, after, {});
+      return {
+        hasNextPage: inbox.hasNextPage,
+        edges: inbox.conversations.map(({ conversationId, lastEvent }) => ({
+          node: { conversationId, lastEvent },
+          cursor: context.cursors.eventCursor(INBOX, lastEvent.id),
+        })),
+      };
+    },
+  }),
+);

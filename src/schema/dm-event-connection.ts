@@ -8,25 +8,34 @@ import { type GraphQLObjectType, type GraphQLResolveInfo, getNamedType } from 'g
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
 import type { PageRef } from '../paging/cursor.js';
-import { type ConnectionArgs, type PageInfo, pageInfoOf, planPage } from '../paging/paging.js';
+import { type ConnectionArgs, type PageInfo, pageInfoOf, planPage, readPageArgs } from '../paging/paging.js';
+import type { ListRef, RequestMemory } from '../memory/memory.js';
+import type { XParams } from '../x/params.js';
 import { callsX } from '../planner/needs.js';
 import { childPlan, type Planned, type SelectionPlan } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
 import type { DmEvent, DmEventType, DmEventsPage } from '../x/wire.js';
 import { builder } from './builder.js';
 import { DmEventTypeEnum } from './dm-event-type.js';
-import { DmEventRef } from './refs.js';
+import { type ConversationKey, DmEventRef } from './refs.js';
+import { oneToOneConversationId } from './conversation-ids.js';
 
-/** One served page: the events kept from X's page and how to name their positions. */
+/** One served page: its events, and how to name their positions. */
 interface DmEventPageResult {
   readonly events: readonly DmEvent[];
-  /** Index of `events[0]` in X's page. */
-  readonly offset: number;
-  readonly ref: PageRef;
   readonly pageInfo: PageInfo;
   readonly plan: SelectionPlan;
-  readonly context: GatewayContext;
-  cursorPrefix?: string;
+  /** The cursor of `events[index]`. */
+  readonly cursorAt: (index: number) => string;
+}
+
+/**
+ * Cursors of a page X served: its X page (signed once per page) and each edge's index in it (`offset` is the index
+ * of the first event kept).
+ */
+function pageCursors(context: GatewayContext, ref: PageRef, offset: number): (index: number) => string {
+  let prefix: string | undefined;
+  return (index) => `${(prefix ??= context.cursors.pagePrefix(ref))}.${offset + index}`;
 }
 
 interface DmEventEdgeValue {
@@ -35,18 +44,13 @@ interface DmEventEdgeValue {
   readonly plan: SelectionPlan;
 }
 
-function cursorOf(page: DmEventPageResult, index: number): string {
-  page.cursorPrefix ??= page.context.cursors.pagePrefix(page.ref);
-  return `${page.cursorPrefix}.${page.offset + index}`;
-}
-
 const DmEventEdgeRef = builder.objectRef<DmEventEdgeValue>('DmEventEdge').implement({
   description: 'A DM event and its position in the connection.',
   fields: (t) => ({
     cursor: t.string({
       nullable: false,
       description: 'Resumes the connection right after (with `after`) or before (with `before`) this edge.',
-      resolve: (edge) => cursorOf(edge.page, edge.index),
+      resolve: (edge) => edge.page.cursorAt(edge.index),
     }),
     node: t.field({
       type: DmEventRef,
@@ -85,8 +89,8 @@ export const DmEventConnectionRef = builder.objectRef<DmEventPageResult>('DmEven
         const last = page.events.length - 1;
         return {
           ...page.pageInfo,
-          startCursor: last < 0 ? null : cursorOf(page, 0),
-          endCursor: last < 0 ? null : cursorOf(page, last),
+          startCursor: last < 0 ? null : page.cursorAt(0),
+          endCursor: last < 0 ? null : page.cursorAt(last),
         };
       },
     }),
@@ -114,44 +118,88 @@ function eventTypesOf(args: DmEventConnectionArgs): string | undefined {
   return [...new Set(args.eventTypes)].sort().join(',');
 }
 
+/** Which list a connection reads: its X endpoint, and for a conversation, which one. */
+export interface DmEventSource {
+  readonly path: string;
+  readonly conversation?: ConversationKey;
+}
+
 /**
- * Serves a connection of DM events from the X list endpoint `path`: one call, shared with any other selection of
- * the same page in this operation.
+ * Serves a connection of DM events: from the caller's memory where it can (calling X only for what it lacks), or
+ * with `STORE=off` from the X list endpoint in one call, shared with any other selection of the same page.
  */
 export async function resolveDmEventConnection(
-  path: string,
+  source: DmEventSource,
   args: DmEventConnectionArgs,
   context: GatewayContext,
   info: GraphQLResolveInfo,
 ): Promise<DmEventPageResult> {
   const eventTypes = eventTypesOf(args);
-  const connection = `${path}|${eventTypes ?? ''}`;
-  const fetch = planPage(args, connection, context.cursors);
+  const connection = `${source.path}|${eventTypes ?? ''}`;
   const { params, plan } = planField(info, 'dm_event', getNamedType(info.returnType) as GraphQLObjectType, context.x.dialect);
+  if (context.memory) return fromMemory(context.memory, source, connection, args, eventTypes, params, plan, context);
+
+  const fetch = planPage(args, connection, context.cursors);
   const ref = { connection, maxResults: fetch.maxResults, ...(fetch.token !== undefined && { token: fetch.token }), ...(fetch.backward && { backward: true }) };
   if (fetch.empty) {
-    return { events: [], offset: 0, ref: { ...ref, size: 0 }, pageInfo: pageInfoOf(fetch, { size: 0 }), plan, context };
+    return { events: [], pageInfo: pageInfoOf(fetch, { size: 0 }), plan, cursorAt: pageCursors(context, { ...ref, size: 0 }, 0) };
   }
   const { body, params: asked } = await context.x.getShared<DmEventsPage>(
-    path,
+    source.path,
     { max_results: String(fetch.maxResults), pagination_token: fetch.token, event_types: eventTypes },
     params,
   );
   context.loaders.prime('dm_event', asked, body);
   const data = body.data ?? [];
   const meta = { size: data.length, nextToken: body.meta?.next_token, previousToken: body.meta?.previous_token };
+  const pageRef: PageRef = {
+    ...ref,
+    size: data.length,
+    ...(meta.nextToken !== undefined && { nextToken: meta.nextToken }),
+    ...(meta.previousToken !== undefined && { previousToken: meta.previousToken }),
+  };
   return {
     events: data.slice(fetch.skip, fetch.skip + fetch.take),
-    offset: fetch.skip,
-    ref: {
-      ...ref,
-      size: data.length,
-      ...(meta.nextToken !== undefined && { nextToken: meta.nextToken }),
-      ...(meta.previousToken !== undefined && { previousToken: meta.previousToken }),
-    },
     pageInfo: pageInfoOf(fetch, meta),
     plan,
-    context,
+    cursorAt: pageCursors(context, pageRef, fetch.skip),
+  };
+}
+
+/** A page served by the caller's memory; its cursors name events, so they hold wherever the next page comes from. */
+async function fromMemory(
+  memory: RequestMemory,
+  source: DmEventSource,
+  connection: string,
+  args: DmEventConnectionArgs,
+  eventTypes: string | undefined,
+  params: XParams,
+  plan: SelectionPlan,
+  context: GatewayContext,
+): Promise<DmEventPageResult> {
+  const { backward, size, cursor } = readPageArgs(args);
+  const from = cursor === undefined ? undefined : context.cursors.decodeEvent(cursor, connection, backward ? 'before' : 'after');
+  const key = source.conversation;
+  const list: ListRef = !key
+    ? { kind: 'feed' }
+    : {
+        kind: 'conversation',
+        path: source.path,
+        conversationId: 'conversationId' in key ? key.conversationId : oneToOneConversationId(await memory.userId(), key.participantId),
+      };
+  const page = await memory.page({
+    list,
+    backward,
+    size,
+    ...(from !== undefined && { from }),
+    ...(eventTypes !== undefined && { eventTypes: new Set(eventTypes.split(',') as DmEventType[]) }),
+    params,
+  });
+  return {
+    events: page.events,
+    pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPreviousPage },
+    plan,
+    cursorAt: (index) => context.cursors.eventCursor(connection, page.events[index]!.id),
   };
 }
 
@@ -162,6 +210,6 @@ builder.queryField('dmEvents', (t) =>
     description: "The caller's DM events in every conversation, one-to-one and group, newest first (`GET /2/dm_events`).",
     args: dmEventConnectionArgs,
     ...callsX('dm_page'),
-    resolve: (_root, args, context, info) => resolveDmEventConnection('/2/dm_events', args, context, info),
+    resolve: (_root, args, context, info) => resolveDmEventConnection({ path: '/2/dm_events' }, args, context, info),
   }),
 );

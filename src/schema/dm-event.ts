@@ -7,7 +7,7 @@ import { NotFoundError } from '../errors.js';
 import { callsX, links, reads, xKind } from '../planner/needs.js';
 import { planField } from '../planner/planner.js';
 import type { Planned } from '../planner/plan.js';
-import { DM_EVENT_TYPES, ID_PATTERNS, type DmEntities, type DmEvent, type DmEventAnswer, type Tweet, type User } from '../x/wire.js';
+import { DM_EVENT_TYPES, ID_PATTERNS, type DmEntities, type DmEvent, type DmEventAnswer, type Problem, type Tweet, type User } from '../x/wire.js';
 import { builder } from './builder.js';
 import { attachedMedia } from './media.js';
 import { CashtagEntityRef, HashtagEntityRef, MentionEntityRef, UrlEntityRef } from './entities.js';
@@ -119,7 +119,7 @@ builder.queryField('dmEvent', (t) =>
   }),
 );
 
-/** One event by id, with everything its selection expands, in one call. */
+/** One event by id, with everything its selection expands: from memory when known, otherwise in one call. */
 export async function loadDmEvent(
   eventId: string,
   context: GatewayContext,
@@ -127,11 +127,16 @@ export async function loadDmEvent(
   type = getNamedType(info.returnType) as GraphQLObjectType,
 ): Promise<Planned<DmEvent>> {
   const { params, plan } = planField(info, 'dm_event', type, context.x.dialect);
-  const { body, params: asked } = await context.x.getShared<DmEventAnswer>(`/2/dm_events/${eventId}`, {}, params);
-  context.loaders.prime('dm_event', asked, body);
-  if (!body.data) {
-    const problem = body.errors?.[0];
+  let found: { event?: DmEvent; problem?: Problem };
+  if (context.memory) found = await context.memory.event(eventId, params);
+  else {
+    const { body, params: asked } = await context.x.getShared<DmEventAnswer>(`/2/dm_events/${eventId}`, {}, params);
+    context.loaders.prime('dm_event', asked, body);
+    found = body.data ? { event: body.data } : { ...(body.errors?.[0] && { problem: body.errors[0] }) };
+  }
+  if (!found.event) {
+    const { problem } = found;
     throw new NotFoundError(problem?.detail ?? `X has no DM event ${eventId} for this user.`, problem ? { problem } : {});
   }
-  return { x: body.data, plan };
+  return { x: found.event, plan };
 }

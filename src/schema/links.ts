@@ -2,9 +2,21 @@
  * Resolving a field that links to another X object: through the request's loaders, with the plan of what the
  * selection below reads, so an object already known with those fields costs nothing and the rest are batched.
  */
-import type { GraphQLResolveInfo } from 'graphql';
+import type { GraphQLObjectType, GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { childPlan, type Planned, type SelectionPlan } from '../planner/plan.js';
+import { planField } from '../planner/planner.js';
+import { FIELDS_PARAM } from '../x/params.js';
+
+/**
+ * The plan of a field whose users or posts are looked up by id (`/2/users?ids=`, `/2/tweets?ids=`) with what its
+ * selection reads of them (`type`: the field's object type).
+ */
+export function lookupPlanOf(context: GatewayContext, info: GraphQLResolveInfo, kind: 'user' | 'tweet', type: GraphQLObjectType): SelectionPlan {
+  const { params, plan } = planField(info, kind, type, context.x.dialect);
+  const fields = params[FIELDS_PARAM[kind]]?.split(',') ?? [];
+  return { children: plan.children, load: { kind, fields, batch: params } };
+}
 
 /** The linked object named by `id`, or null when X has none by that id. */
 export function loadLinked<T>(

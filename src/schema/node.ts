@@ -10,13 +10,12 @@ import { type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
 import { callsX } from '../planner/needs.js';
-import { FIELDS_PARAM } from '../x/params.js';
-import { planField } from '../planner/planner.js';
-import type { Planned, SelectionPlan } from '../planner/plan.js';
+import type { Planned } from '../planner/plan.js';
 import { ID_PATTERNS } from '../x/wire.js';
 import { builder } from './builder.js';
 import { parseConversationLocalId } from './dm-conversation.js';
 import { loadDmEvent } from './dm-event.js';
+import { lookupPlanOf } from './links.js';
 import type { ConversationKey } from './refs.js';
 
 type NodeValue = Planned<object> | ConversationKey;
@@ -57,11 +56,8 @@ async function resolveNode(
       value = await loadDmEvent(id, context, info, type);
       break;
     default: {
-      const kind = typename === 'User' ? 'user' : 'tweet';
-      const { params, plan } = planField(info, kind, type, context.x.dialect);
-      const fields = params[FIELDS_PARAM[kind]]?.split(',') ?? [];
-      const loadPlan: SelectionPlan = { children: plan.children, load: { kind, fields, batch: params } };
-      value = await context.loaders.load<object>(loadPlan, id);
+      const plan = lookupPlanOf(context, info, typename === 'User' ? 'user' : 'tweet', type);
+      value = await context.loaders.load<object>(plan, id);
     }
   }
   if (value) brandWithType(value, typename as never);

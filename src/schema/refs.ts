@@ -11,8 +11,13 @@ export const TweetRef = builder.objectRef<Planned<Tweet>>('Tweet');
 export const MediaRef = builder.objectRef<Planned<Media>>('Media');
 export const DmEventRef = builder.objectRef<Planned<DmEvent>>('DmEvent');
 
-/** A conversation is known by X's id, or (for `dmConversationWith`) by the other participant's user id. */
-export type ConversationKey = { readonly conversationId: string } | { readonly participantId: string };
+/**
+ * A conversation is known by X's id, or (for `dmConversationWith`) by the other participant's user id. The inbox
+ * hands its conversations on with their newest event, already known.
+ */
+export type ConversationKey =
+  | { readonly conversationId: string; readonly lastEvent?: DmEvent }
+  | { readonly participantId: string; readonly lastEvent?: undefined };
 export const DmConversationRef = builder.objectRef<ConversationKey>('DmConversation');
 
 export const PollRef = builder.objectRef<Planned<Poll>>('Poll');

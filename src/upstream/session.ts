@@ -119,6 +119,11 @@ export class XSession {
     return (this.budgetKeyCache ??= RateLimitBook.keyOf(this.authorization));
   }
 
+  /** The caller's token, hashed: how budgets and the memory's identities know it, never the token itself. */
+  tokenHash(): string {
+    return this.budgetKey;
+  }
+
   /** Ends the session when its operation is done: its deadline timer goes with it. */
   close(): void {
     clearTimeout(this.deadlineTimer);

@@ -1,0 +1,214 @@
+/**
+ * One X user's memory, as plain data (JSON-serialisable, so any store can keep it), and the pure operations on it.
+ * `docs/memory.md` explains the model; in short: events by id, the contiguous run of the global feed from its newest
+ * event, each conversation's own run read through the conversation endpoint, and the objects answers linked to.
+ */
+import type { LinkKind } from '../x/params.js';
+import type { DmEvent, DmEventType, Problem } from '../x/wire.js';
+
+/** A contiguous run of a list, newest first, with X's way to continue below it. */
+export interface Run {
+  /** Event ids, newest first; every event of the list between the head and the floor is here. */
+  ids: string[];
+  /** The newest id X showed when the head was last checked: events up to it are in the run, or were deleted. */
+  headId?: string;
+  /** X's `next_token` for the events below the run. */
+  next?: string;
+  /** X has no events below the run. */
+  end: boolean;
+  /** When the head was last checked with X (ms since the epoch). */
+  syncedAt: number;
+  /** The list endpoint `next` belongs to (a conversation is read by id or by participant). */
+  path?: string;
+}
+
+/** A sync's walk that stopped before it joined the feed: kept, with X's token to go on from. */
+export interface PendingRun {
+  ids: string[];
+  headId: string;
+  next: string;
+  syncedAt: number;
+}
+
+export interface KnownObject {
+  value: Record<string, unknown>;
+  fields: string[];
+}
+
+export interface UserMemory {
+  readonly userId: string;
+  events: Record<string, DmEvent>;
+  feed?: Run;
+  pending?: PendingRun;
+  conversations: Record<string, Run>;
+  objects: Record<LinkKind, Record<string, KnownObject>>;
+  /** Objects X reported missing (a deleted post an event refers to), with X's problem, by kind and id. */
+  missing: Record<LinkKind, Record<string, Problem>>;
+}
+
+/** X keeps DM events for 30 days; so does the memory. */
+export const RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
+export function emptyMemory(userId: string): UserMemory {
+  return {
+    userId,
+    events: {},
+    conversations: {},
+    objects: { user: {}, tweet: {}, media: {}, poll: {}, place: {} },
+    missing: { user: {}, tweet: {}, media: {}, poll: {}, place: {} },
+  };
+}
+
+/**
+ * Compares X ids (snowflakes, up to 19 digits) by their value: negative when `a` is older than `b`. A list's order,
+ * newest first, is its ids' order, so a position is a number whether or not its event still exists.
+ */
+export function compareIds(a: string, b: string): number {
+  return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The oldest id of a run, or its head marker when it holds none. */
+export function floorOf(run: Run): string | undefined {
+  return run.ids.length > 0 ? run.ids[run.ids.length - 1] : run.headId;
+}
+
+/** One-to-one conversation ids name both users; a group's id is a single number. */
+export function isOneToOne(conversationId: string): boolean {
+  return conversationId.includes('-');
+}
+
+/** Keeps `events`, dropping from every run and index those that `keep` refuses. */
+function dropEvents(memory: UserMemory, gone: ReadonlySet<string>): void {
+  if (gone.size === 0) return;
+  for (const id of gone) delete memory.events[id];
+  const prune = (run: Run | PendingRun | undefined) => {
+    if (run) run.ids = run.ids.filter((id) => !gone.has(id));
+  };
+  prune(memory.feed);
+  prune(memory.pending);
+  for (const run of Object.values(memory.conversations)) prune(run);
+}
+
+/**
+ * Ids of `run` that a fresh read of X's list between `newest` and `oldest` (inclusive) should have returned but did
+ * not: deleted at X since they were read.
+ */
+function missingFrom(run: Run | undefined, returned: ReadonlySet<string>, newest: string, oldest: string, belongs = (_id: string) => true): string[] {
+  if (!run) return [];
+  return run.ids.filter(
+    (id) => compareIds(id, newest) <= 0 && compareIds(id, oldest) >= 0 && !returned.has(id) && belongs(id),
+  );
+}
+
+/** Records events read from X (complete, as a sync asks for them). */
+export function rememberEvents(memory: UserMemory, events: readonly DmEvent[]): void {
+  for (const event of events) memory.events[event.id] = event;
+}
+
+/**
+ * A read of X's list covered the ids from `newest` down to `oldest` and returned `events`: whatever the memory held in
+ * that span of the same list and X no longer returned was deleted. `conversationId` limits the span to one
+ * conversation (a conversation endpoint's page says nothing of the others).
+ */
+export function dropDeleted(
+  memory: UserMemory,
+  events: readonly DmEvent[],
+  newest: string,
+  oldest: string,
+  conversationId?: string,
+  eventTypes?: ReadonlySet<string>,
+): void {
+  const returned = new Set(events.map((event) => event.id));
+  const belongs = (id: string) => {
+    const event = memory.events[id];
+    if (!event) return true;
+    if (conversationId !== undefined && event.dm_conversation_id !== conversationId) return false;
+    return !eventTypes || eventTypes.has(event.event_type);
+  };
+  const gone = new Set<string>();
+  for (const id of missingFrom(memory.feed, returned, newest, oldest, belongs)) gone.add(id);
+  if (conversationId !== undefined) {
+    for (const id of missingFrom(memory.conversations[conversationId], returned, newest, oldest, belongs)) gone.add(id);
+  }
+  dropEvents(memory, gone);
+}
+
+/** Forgets what X no longer keeps: events older than 30 days, and runs that lost their floor. */
+export function expire(memory: UserMemory, now: number): void {
+  const gone = new Set<string>();
+  for (const [id, event] of Object.entries(memory.events)) {
+    if (event.created_at !== undefined && now - Date.parse(event.created_at) > RETENTION_MS) gone.add(id);
+  }
+  if (gone.size === 0) return;
+  dropEvents(memory, gone);
+  // What lay below the dropped events is beyond X's window too: a run now ends where the window does.
+  for (const run of [memory.feed, ...Object.values(memory.conversations)]) {
+    if (run && run.next !== undefined) {
+      delete run.next;
+      run.end = true;
+    }
+  }
+}
+
+/** The conversation events of the feed, newest first. */
+export function conversationEventsInFeed(memory: UserMemory, conversationId: string): string[] {
+  return (memory.feed?.ids ?? []).filter((id) => memory.events[id]?.dm_conversation_id === conversationId);
+}
+
+/** What is known contiguously of a list from its newest event, and how fresh and how complete that is. */
+export interface View {
+  /** Event ids, newest first. */
+  readonly ids: readonly string[];
+  /** Nothing lies below `ids`. */
+  readonly complete: boolean;
+  /** When the head was last checked with X; undefined when nothing is known. */
+  readonly syncedAt: number | undefined;
+}
+
+/** The global feed as memory knows it. */
+export function feedView(memory: UserMemory): View {
+  const feed = memory.feed;
+  if (!feed) return { ids: [], complete: false, syncedAt: undefined };
+  return { ids: feed.ids, complete: feed.end, syncedAt: feed.syncedAt };
+}
+
+/**
+ * A conversation as memory knows it: its events in the feed (exact down to the feed's floor), continued by its own
+ * run when that run reaches up into the feed. A run that does not is used alone, as fresh as its own read.
+ */
+export function conversationView(memory: UserMemory, conversationId: string): View {
+  const feed = memory.feed;
+  const run = memory.conversations[conversationId];
+  const inFeed = feed ? conversationEventsInFeed(memory, conversationId) : [];
+  if (feed?.end) return { ids: inFeed, complete: true, syncedAt: feed.syncedAt };
+  const feedFloor = feed ? floorOf(feed) : undefined;
+  const joins = feed !== undefined && run?.headId !== undefined && feedFloor !== undefined && compareIds(feedFloor, run.headId) <= 0;
+  if (run && joins) {
+    // The feed knows the conversation down to its floor, the run from its head down: together, all of it.
+    return { ids: mergeNewestFirst(inFeed, run.ids), complete: run.end, syncedAt: Math.max(feed.syncedAt, run.syncedAt) };
+  }
+  if (run && (!feed || run.syncedAt >= feed.syncedAt)) return { ids: run.ids, complete: run.end, syncedAt: run.syncedAt };
+  if (feed) return { ids: inFeed, complete: false, syncedAt: feed.syncedAt };
+  return { ids: [], complete: false, syncedAt: undefined };
+}
+
+/** Two lists of ids, newest first, as one without repeats. */
+export function mergeNewestFirst(a: readonly string[], b: readonly string[]): string[] {
+  const merged: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const order = i >= a.length ? 1 : j >= b.length ? -1 : -compareIds(a[i]!, b[j]!);
+    if (order <= 0) {
+      if (order === 0) j++;
+      merged.push(a[i++]!);
+    } else merged.push(b[j++]!);
+  }
+  return merged;
+}
+
+/** The events of `ids` that are of one of `types` (all when undefined). */
+export function ofTypes(memory: UserMemory, ids: readonly string[], types: ReadonlySet<DmEventType> | undefined): string[] {
+  if (!types) return [...ids];
+  return ids.filter((id) => types.has(memory.events[id]!.event_type as DmEventType));
+}

@@ -1,0 +1,86 @@
+/**
+ * The default store: everything in this process, bounded. The least recently used users go first when more than
+ * `maxUsers` are kept; identities expire on their own.
+ */
+import { type UserMemory, emptyMemory } from '../memory/user-memory.js';
+import type { DmStore } from './store.js';
+
+export interface InProcessStoreOptions {
+  /** Most users whose memory is kept. @default 10_000 */
+  maxUsers?: number;
+  /** Most token-to-user ties kept. @default 100_000 */
+  maxIdentities?: number;
+  /** The clock, for tests. @default Date.now */
+  now?: () => number;
+}
+
+export class InProcessStore implements DmStore {
+  private readonly memories = new Map<string, UserMemory>();
+  private readonly identities = new Map<string, { userId: string; expiresAt: number }>();
+  /** The change of each user's memory in flight, so that changes of one user run one at a time. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly maxUsers: number;
+  private readonly maxIdentities: number;
+  private readonly now: () => number;
+
+  constructor(options: InProcessStoreOptions = {}) {
+    this.maxUsers = options.maxUsers ?? 10_000;
+    this.maxIdentities = options.maxIdentities ?? 100_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  async identity(tokenHash: string): Promise<string | undefined> {
+    const tie = this.identities.get(tokenHash);
+    if (!tie) return undefined;
+    if (tie.expiresAt <= this.now()) {
+      this.identities.delete(tokenHash);
+      return undefined;
+    }
+    return tie.userId;
+  }
+
+  async setIdentity(tokenHash: string, userId: string, ttlMs: number): Promise<void> {
+    this.identities.delete(tokenHash);
+    this.identities.set(tokenHash, { userId, expiresAt: this.now() + ttlMs });
+    if (this.identities.size > this.maxIdentities) this.identities.delete(this.identities.keys().next().value!);
+  }
+
+  async forgetIdentity(tokenHash: string): Promise<void> {
+    this.identities.delete(tokenHash);
+  }
+
+  async read(userId: string): Promise<UserMemory | undefined> {
+    const memory = this.memories.get(userId);
+    if (memory) this.touch(userId, memory);
+    return memory;
+  }
+
+  update(userId: string, change: (memory: UserMemory) => void): Promise<UserMemory> {
+    const previous = this.queues.get(userId) ?? Promise.resolve();
+    const next = previous.then(() => {
+      const memory = this.memories.get(userId) ?? emptyMemory(userId);
+      change(memory);
+      this.touch(userId, memory);
+      return memory;
+    });
+    const settled = next.catch(() => undefined);
+    this.queues.set(userId, settled);
+    void settled.then(() => {
+      if (this.queues.get(userId) === settled) this.queues.delete(userId);
+    });
+    return next;
+  }
+
+  async size(): Promise<{ users: number; events: number }> {
+    let events = 0;
+    for (const memory of this.memories.values()) events += Object.keys(memory.events).length;
+    return { users: this.memories.size, events };
+  }
+
+  /** Marks a user as the most recently used, and lets the least recently used go when over the bound. */
+  private touch(userId: string, memory: UserMemory): void {
+    this.memories.delete(userId);
+    this.memories.set(userId, memory);
+    while (this.memories.size > this.maxUsers) this.memories.delete(this.memories.keys().next().value!);
+  }
+}
