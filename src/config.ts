@@ -13,6 +13,10 @@ export interface GatewayConfig {
   readonly dialect: DialectName;
   /** The dialect the embedded sandbox speaks. @default 'posts' */
   readonly sandboxDialect: DialectName;
+  /** What the gateway remembers of each user's DMs: `memory` (in this process) or `off`. @default 'memory' */
+  readonly store: 'memory' | 'off';
+  /** How old the head of a list served from memory may be before X is asked again, in milliseconds. @default 30000 */
+  readonly freshnessMs: number;
   /** Limit for one upstream call, in milliseconds. @default 10000 */
   readonly upstreamTimeoutMs: number;
   /** Most upstream calls one GraphQL operation may cost. @default 10 */
@@ -48,6 +52,13 @@ function dialect(env: NodeJS.ProcessEnv, name: string): DialectName {
   return raw as DialectName;
 }
 
+function storeOf(env: NodeJS.ProcessEnv): 'memory' | 'off' {
+  const raw = env.STORE;
+  if (raw === undefined || raw === '') return 'memory';
+  if (raw !== 'memory' && raw !== 'off') throw new Error(`STORE must be memory or off; it is ${JSON.stringify(raw)}.`);
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const base = env.X_API_BASE_URL || undefined;
   if (base !== undefined) {
@@ -66,6 +77,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     xApiBaseUrl: base,
     dialect: dialect(env, 'X_API_DIALECT'),
     sandboxDialect: dialect(env, 'SANDBOX_DIALECT'),
+    store: storeOf(env),
+    freshnessMs: integer(env, 'FRESHNESS_MS', 30_000, 0, 86_400_000),
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 300_000),
     maxUpstreamRequests: integer(env, 'MAX_UPSTREAM_REQUESTS', 10, 1, 10_000),
     operationTimeoutMs: integer(env, 'OPERATION_TIMEOUT_MS', 30_000, 1, 600_000),

@@ -13,6 +13,8 @@ const upstream = config.xApiBaseUrl ?? (await sandbox!.listen());
 const gateway = createGateway({
   upstream,
   dialect: config.dialect,
+  store: config.store,
+  freshnessMs: config.freshnessMs,
   upstreamTimeoutMs: config.upstreamTimeoutMs,
   maxUpstreamRequests: config.maxUpstreamRequests,
   operationTimeoutMs: config.operationTimeoutMs,

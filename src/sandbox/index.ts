@@ -105,5 +105,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     appOnlyToken: APP_ONLY_TOKEN,
     data: store.data,
     visibleEvents: (userId, conversationId) => store.visibleEvents(userId, conversationId),
+    addMessage: (conversationId, senderId, text) => store.addMessage(conversationId, senderId, text, new Date()),
+    deleteEvent: (eventId) => store.deleteEvent(eventId),
   };
 }

@@ -3,7 +3,7 @@
  * visible events (all, and per conversation), and per event-type filter a cached sub-list.
  */
 import type { DmEvent, DmEventType, Media, Place, Poll } from '../x/wire.js';
-import type { GeneratedData } from './data/index.js';
+import { type GeneratedData, canonicalEvent } from './data/index.js';
 import type { DemoData, StoredTweet, StoredUser } from './types.js';
 
 const EMPTY: readonly DmEvent[] = Object.freeze([]);
@@ -17,7 +17,7 @@ export class DemoStore {
   readonly polls = new Map<string, Poll>();
   readonly places = new Map<string, Place>();
   private readonly events = new Map<string, DmEvent>();
-  private readonly viewers: Map<string, ReadonlySet<string>>;
+  private readonly viewers: Map<string, Set<string>>;
   /** `${userId}` -> everything the user sees; `${userId}|${conversationId}` -> one conversation. Newest first. */
   private readonly lists = new Map<string, DmEvent[]>();
   private readonly filtered = new WeakMap<readonly DmEvent[], Map<string, readonly DmEvent[]>>();
@@ -47,6 +47,61 @@ export class DemoStore {
     const list = this.lists.get(key);
     if (list) list.push(event);
     else this.lists.set(key, [event]);
+  }
+
+  /**
+   * A new message in `conversationId` from `senderId`, newer than every event, seen by the conversation's members
+   * (tests drive arrivals with it).
+   */
+  addMessage(conversationId: string, senderId: string, text: string, createdAt: Date): DmEvent {
+    const conversation = this.data.conversations.find((c) => c.id === conversationId);
+    if (!conversation) throw new Error(`The sandbox has no conversation ${conversationId}.`);
+    // One millisecond above the newest id: ids keep growing with time, as X's snowflakes do.
+    let newest = 0n;
+    for (const id of this.events.keys()) if (BigInt(id) > newest) newest = BigInt(id);
+    const event = canonicalEvent({
+      id: String(newest + (1n << 22n)),
+      event_type: 'MessageCreate',
+      text,
+      sender_id: senderId,
+      dm_conversation_id: conversationId,
+      created_at: new Date(Math.floor(createdAt.getTime() / 1000) * 1000).toISOString(),
+    });
+    this.events.set(event.id, event);
+    this.viewers.set(event.id, new Set(conversation.participantIds));
+    for (const userId of conversation.participantIds) {
+      this.prepend(userId, event);
+      this.prepend(`${userId}|${conversationId}`, event);
+    }
+    return event;
+  }
+
+  /** Deletes an event for everyone (X's delete; tests use it to delete "at X"). True when it existed. */
+  deleteEvent(eventId: string): boolean {
+    const event = this.events.get(eventId);
+    if (!event) return false;
+    this.events.delete(eventId);
+    for (const userId of this.viewers.get(eventId) ?? []) {
+      this.remove(userId, event);
+      this.remove(`${userId}|${event.dm_conversation_id}`, event);
+    }
+    this.viewers.delete(eventId);
+    return true;
+  }
+
+  private prepend(key: string, event: DmEvent): void {
+    const list = this.lists.get(key);
+    if (list) list.unshift(event);
+    else this.lists.set(key, [event]);
+    this.filtered.delete(list ?? []);
+  }
+
+  private remove(key: string, event: DmEvent): void {
+    const list = this.lists.get(key);
+    if (!list) return;
+    const index = list.indexOf(event);
+    if (index >= 0) list.splice(index, 1);
+    this.filtered.delete(list);
   }
 
   /** The event, if `userId` may see it; otherwise undefined, exactly as if it did not exist. */

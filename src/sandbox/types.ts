@@ -128,4 +128,8 @@ export interface Sandbox {
   readonly data: DemoData;
   /** The events `userId` may see, newest first, optionally in one conversation: the expectation for list tests. */
   visibleEvents(userId: string, conversationId?: string): readonly DmEvent[];
+  /** A new message from `senderId` in `conversationId`, newer than every event, created now. */
+  addMessage(conversationId: string, senderId: string, text: string): DmEvent;
+  /** Deletes an event at X, for everyone who saw it. True when it existed. */
+  deleteEvent(eventId: string): boolean;
 }

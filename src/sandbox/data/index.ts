@@ -56,7 +56,8 @@ const EVENT_KEY_ORDER = [
 ] as const;
 
 /** The same key order for every event, so stored and answered objects read alike. */
-function canonicalEvent(event: DmEvent): DmEvent {
+/** An event with its keys in the order X sends them. */
+export function canonicalEvent(event: DmEvent): DmEvent {
   const out: Record<string, unknown> = {};
   for (const key of EVENT_KEY_ORDER) if (event[key] !== undefined) out[key] = event[key];
   return out as DmEvent;
