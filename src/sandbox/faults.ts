@@ -18,9 +18,12 @@ const HTML_PAGE =
   '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body><h1>Bad Gateway</h1><p>The upstream server returned an invalid response.</p></body></html>\n';
 
 export class FaultQueue {
-  private queue: { fault: Fault; left: number }[] = [];
+  /** Faults in order; an entry without a fault lets requests through (the `after` of `add`). */
+  private queue: { fault: Fault | undefined; left: number }[] = [];
 
-  add(fault: Fault, times: number): void {
+  /** `times` requests get `fault`, after `after` requests that are answered as usual. */
+  add(fault: Fault, times: number, after = 0): void {
+    if (after > 0) this.queue.push({ fault: undefined, left: after });
     if (times > 0) this.queue.push({ fault, left: times });
   }
 

@@ -85,8 +85,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     clearRequests() {
       state.requests.length = 0;
     },
-    injectFaults(fault, times = 1) {
-      state.faults.add(fault, times);
+    injectFaults(fault, times = 1, after = 0) {
+      state.faults.add(fault, times, after);
     },
     clearFaults() {
       state.faults.clear();

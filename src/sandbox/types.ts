@@ -111,8 +111,11 @@ export interface Sandbox {
   /** Every request received, in order. */
   readonly requests: readonly RecordedRequest[];
   clearRequests(): void;
-  /** The next `times` (default 1) requests get this fault, whatever their path or auth. */
-  injectFaults(fault: Fault, times?: number): void;
+  /**
+   * The next `times` (default 1) requests get this fault, whatever their path or auth; with `after`, only once that
+   * many requests have been answered as usual (a walk that fails on its second page).
+   */
+  injectFaults(fault: Fault, times?: number, after?: number): void;
   clearFaults(): void;
   setEntityShape(shape: EntityShape): void;
   /** The budget of `family`, or of every family when none is given; also empties the buckets it changes. */
