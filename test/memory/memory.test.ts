@@ -70,7 +70,7 @@ describe('what the memory has read', () => {
   });
 
   it('reads a conversation’s older pages through the conversation endpoint with its own token', async () => {
-    const { token, id } = user(0);
+    const { id } = user(0);
     const conversation = h.sandbox.data.conversations
       .filter((c) => c.participantIds.includes(id))
       .sort((a, b) => truth(id, b.id).length - truth(id, a.id).length)[0]!;
