@@ -1,0 +1,69 @@
+/** The memory's data: positions by id, runs joined without gaps, and X's 30-day window. */
+import { describe, expect, it } from 'vitest';
+import {
+  RETENTION_MS,
+  compareIds,
+  conversationView,
+  emptyMemory,
+  expire,
+  mergeNewestFirst,
+} from '../../src/memory/user-memory.js';
+import type { DmEvent } from '../../src/x/wire.js';
+
+const event = (id: string, conversation: string, createdAt = new Date().toISOString()): DmEvent => ({
+  id,
+  event_type: 'MessageCreate',
+  dm_conversation_id: conversation,
+  created_at: createdAt,
+});
+
+describe('ids', () => {
+  it('compare by value, whatever their length', () => {
+    expect(compareIds('9', '10')).toBeLessThan(0);
+    expect(compareIds('1870722793955188658', '1870555900194111893')).toBeGreaterThan(0);
+    expect(compareIds('42', '42')).toBe(0);
+  });
+
+  it('merge newest first, once each', () => {
+    expect(mergeNewestFirst(['9', '7', '3'], ['8', '7', '2'])).toEqual(['9', '8', '7', '3', '2']);
+  });
+});
+
+describe('a conversation’s view', () => {
+  it('joins the feed and the conversation’s own run when the run reaches up into the feed', () => {
+    const memory = emptyMemory('u');
+    for (const e of [event('90', 'c'), event('80', 'd'), event('70', 'c'), event('60', 'c'), event('50', 'c')]) memory.events[e.id] = e;
+    memory.feed = { ids: ['90', '80', '70'], headId: '90', next: 'feed-token', end: false, syncedAt: 1_000 };
+    memory.conversations.c = { ids: ['70', '60', '50'], headId: '70', next: 'c-token', end: false, syncedAt: 500 };
+    expect(conversationView(memory, 'c')).toEqual({ ids: ['90', '70', '60', '50'], complete: false, syncedAt: 1_000 });
+  });
+
+  it('uses only the feed when the run stops below it: a gap is never served', () => {
+    const memory = emptyMemory('u');
+    for (const e of [event('90', 'c'), event('80', 'd'), event('40', 'c')]) memory.events[e.id] = e;
+    memory.feed = { ids: ['90', '80'], headId: '90', next: 'feed-token', end: false, syncedAt: 1_000 };
+    memory.conversations.c = { ids: ['40'], headId: '40', end: true, syncedAt: 500 };
+    expect(conversationView(memory, 'c')).toEqual({ ids: ['90'], complete: false, syncedAt: 1_000 });
+  });
+
+  it('is complete from the feed once the feed reached X’s end', () => {
+    const memory = emptyMemory('u');
+    for (const e of [event('90', 'c'), event('80', 'd')]) memory.events[e.id] = e;
+    memory.feed = { ids: ['90', '80'], headId: '90', end: true, syncedAt: 1_000 };
+    expect(conversationView(memory, 'c')).toEqual({ ids: ['90'], complete: true, syncedAt: 1_000 });
+  });
+});
+
+describe('X’s 30-day window', () => {
+  it('forgets older events, and a run then ends where the window does', () => {
+    const now = Date.now();
+    const memory = emptyMemory('u');
+    const old = new Date(now - RETENTION_MS - 60_000).toISOString();
+    for (const e of [event('90', 'c'), event('80', 'c', old)]) memory.events[e.id] = e;
+    memory.feed = { ids: ['90', '80'], headId: '90', next: 'token', end: false, syncedAt: now };
+    expire(memory, now);
+    expect(Object.keys(memory.events)).toEqual(['90']);
+    expect(memory.feed).toMatchObject({ ids: ['90'], end: true });
+    expect(memory.feed.next).toBeUndefined();
+  });
+});
