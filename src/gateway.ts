@@ -58,6 +58,11 @@ export interface GatewayOptions {
   freshnessMs?: number;
   /** How long a token stays tied to the X user X named for it. @default 300000 */
   identityTtlMs?: number;
+  /**
+   * The clock the memory reads (milliseconds since the epoch): when a list was synced, whether it is still fresh, what
+   * X's 30-day window lets go. For tests and benchmarks that replay a session in fake time. @default Date.now
+   */
+  now?: () => number;
   /** Limits on the documents clients send. @default see `documentLimits` */
   limits?: DocumentLimits;
   /** Executes operations with graphql-jit, compiled once per document. @default true */
@@ -119,14 +124,16 @@ export function createGateway(options: GatewayOptions): Gateway {
   const dialect = dialectOf(options.dialect);
   const budgets = new RateLimitBook();
   const store = options.store ?? 'memory';
+  const kept: DmStore = store === 'memory' || store === 'off' ? new InProcessStore() : store;
   const memory =
     store === 'off'
       ? undefined
       : new Memory({
-          store: store === 'memory' ? new InProcessStore() : store,
+          store: kept,
           budgets,
           ...(options.freshnessMs !== undefined && { freshnessMs: options.freshnessMs }),
           ...(options.identityTtlMs !== undefined && { identityTtlMs: options.identityTtlMs }),
+          ...(options.now !== undefined && { now: options.now }),
           onSync: (outcome) => metrics.syncs.inc({ outcome }),
         });
   const session: XSessionOptions = {
@@ -154,6 +161,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         cursors,
         session: { ...session, signal: request.signal },
         ...(memory && { memory }),
+        writes: kept,
       }),
     maskedErrors: { isDev: development, maskError },
     graphiql: {

@@ -14,15 +14,18 @@ import {
   type UserMemory,
   type View,
   compareIds,
+  confirmSent,
   conversationView,
   dropDeleted,
   emptyMemory,
   expire,
   feedView,
   floorOf,
+  forgetEvent,
   mergeNewestFirst,
   ofTypes,
   rememberEvents,
+  rememberSent,
 } from './user-memory.js';
 
 export interface MemoryOptions {
@@ -51,6 +54,8 @@ const EVENT_PARAMS: XParams = {
 
 /** The first page of a check for news: a handful of events. Each further page doubles, up to X's 100. */
 export const SYNC_FIRST_PAGE = 5;
+/** How many events the inbox reads per conversation it is asked for. */
+const EVENTS_PER_CONVERSATION = 2;
 const MAX_PAGE = 100;
 
 /** Which list a connection reads. */
@@ -175,7 +180,9 @@ export class RequestMemory {
     const userId = await this.userId();
     let memory = await this.readMemory(userId);
     let view = this.viewOf(memory, request.list);
-    if (this.isStale(view)) {
+    // News arrives at the head: a page below a cursor shows none of it, so it needs no check for news first.
+    const belowCursor = !request.backward && request.from !== undefined;
+    if (!belowCursor && this.isStale(view)) {
       ({ memory, view } = await this.refresh(userId, request, request.backward ? MAX_PAGE : request.size));
     }
     for (;;) {
@@ -228,17 +235,26 @@ export class RequestMemory {
     const userId = await this.userId();
     let memory = await this.readMemory(userId);
     let view = feedView(memory);
-    const request: MemoryPageRequest = { list: { kind: 'feed' }, backward: false, size: MAX_PAGE, params };
-    if (this.isStale(view)) ({ memory, view } = await this.refresh(userId, request, MAX_PAGE));
-    for (;;) {
+    // Conversations hold a few events each: twice as many events as conversations asked for is the read's size.
+    const size = Math.min(MAX_PAGE, first * EVENTS_PER_CONVERSATION);
+    const request: MemoryPageRequest = { list: { kind: 'feed' }, backward: false, size, params };
+    // At most one page of the feed is read per request (a sync counts): proving that no other conversation exists
+    // means reading to the end of X's 30-day window, so a page may hold fewer conversations than asked while the feed
+    // goes on (`hasNextPage` then says so, and the next page reads further).
+    let read = false;
+    if (this.isStale(view)) {
+      ({ memory, view } = await this.refresh(userId, request, size));
+      read = true;
+    }
+    for (let extended = read; ; extended = true) {
       const newest = newestPerConversation(memory, view.ids);
       const after = afterEventId === undefined ? newest : newest.filter((c) => compareIds(c.lastEvent.id, afterEventId) < 0);
-      if (after.length > first || view.complete) {
+      if (after.length >= first || view.complete || (extended && after.length > 0)) {
         this.noteServed(view);
         this.useObjects(memory);
-        return { conversations: after.slice(0, first), hasNextPage: after.length > first };
+        return { conversations: after.slice(0, first), hasNextPage: after.length > first || !view.complete };
       }
-      ({ memory, view } = await this.extend(userId, request, memory, view, MAX_PAGE));
+      ({ memory, view } = await this.extend(userId, request, memory, view, size));
     }
   }
 
@@ -393,6 +409,16 @@ export class RequestMemory {
     });
   }
 
+  /** A message the caller just sent: in memory at once, on top of its conversation and the feed. */
+  async sent(event: DmEvent): Promise<void> {
+    await this.memory.store.update(await this.userId(), (m) => rememberSent(m, event));
+  }
+
+  /** An event the caller just deleted: gone from memory at once. */
+  async deleted(eventId: string): Promise<void> {
+    await this.memory.store.update(await this.userId(), (m) => forgetEvent(m, eventId));
+  }
+
   /** Keeps the objects an answer included, each with the fields it is known with, and those X said are missing. */
   private rememberIncludes(memory: UserMemory, params: XParams, answer: { includes?: Includes; errors?: Problem[] }): void {
     for (const problem of answer.errors ?? []) {
@@ -481,6 +507,7 @@ function joinFeed(memory: UserMemory, events: readonly DmEvent[], next: string |
   if (!feed) {
     memory.feed = { ids, ...(ids[0] && { headId: ids[0] }), ...(next !== undefined && { next }), end: next === undefined, syncedAt };
     delete memory.pending;
+    confirmSent(memory);
     return true;
   }
   const marker = feed.headId;
@@ -505,6 +532,7 @@ function joinFeed(memory: UserMemory, events: readonly DmEvent[], next: string |
   if (head !== undefined && (marker === undefined || compareIds(head, marker) > 0)) memory.feed!.headId = head;
   memory.feed!.syncedAt = syncedAt;
   delete memory.pending;
+  confirmSent(memory);
   return true;
 }
 

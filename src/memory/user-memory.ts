@@ -44,6 +44,11 @@ export interface UserMemory {
   objects: Record<LinkKind, Record<string, KnownObject>>;
   /** Objects X reported missing (a deleted post an event refers to), with X's problem, by kind and id. */
   missing: Record<LinkKind, Record<string, Problem>>;
+  /**
+   * Messages this user sent through the gateway that no sync has read back yet, newest first: shown on top of their
+   * lists at once (read your writes), and replaced by X's own copy when a sync reaches them.
+   */
+  sent?: string[];
 }
 
 /** X keeps DM events for 30 days; so does the memory. */
@@ -86,6 +91,7 @@ function dropEvents(memory: UserMemory, gone: ReadonlySet<string>): void {
   };
   prune(memory.feed);
   prune(memory.pending);
+  if (memory.sent) memory.sent = memory.sent.filter((id) => !gone.has(id));
   for (const run of Object.values(memory.conversations)) prune(run);
 }
 
@@ -165,11 +171,38 @@ export interface View {
   readonly syncedAt: number | undefined;
 }
 
+/** Records a message the user just sent: known at once, on top of its lists until a sync reads it back. */
+export function rememberSent(memory: UserMemory, event: DmEvent): void {
+  memory.events[event.id] = event;
+  memory.sent = mergeNewestFirst([event.id], memory.sent ?? []);
+}
+
+/** Forgets an event the user deleted: no list, page or lookup by id shows it again. */
+export function forgetEvent(memory: UserMemory, eventId: string): void {
+  dropEvents(memory, new Set([eventId]));
+}
+
+/** Drops from `sent` what a sync has now read back (ids up to the feed's head). */
+export function confirmSent(memory: UserMemory): void {
+  const head = memory.feed?.headId;
+  if (!memory.sent || head === undefined) return;
+  memory.sent = memory.sent.filter((id) => compareIds(id, head) > 0);
+}
+
+/** The sent messages not yet read back, of one conversation or all. */
+function sentIn(memory: UserMemory, conversationId?: string): string[] {
+  if (!memory.sent?.length) return [];
+  return conversationId === undefined
+    ? memory.sent
+    : memory.sent.filter((id) => memory.events[id]?.dm_conversation_id === conversationId);
+}
+
 /** The global feed as memory knows it. */
 export function feedView(memory: UserMemory): View {
   const feed = memory.feed;
   if (!feed) return { ids: [], complete: false, syncedAt: undefined };
-  return { ids: feed.ids, complete: feed.end, syncedAt: feed.syncedAt };
+  const sent = sentIn(memory);
+  return { ids: sent.length ? mergeNewestFirst(sent, feed.ids) : feed.ids, complete: feed.end, syncedAt: feed.syncedAt };
 }
 
 /**
@@ -177,6 +210,12 @@ export function feedView(memory: UserMemory): View {
  * run when that run reaches up into the feed. A run that does not is used alone, as fresh as its own read.
  */
 export function conversationView(memory: UserMemory, conversationId: string): View {
+  const view = knownOfConversation(memory, conversationId);
+  const sent = sentIn(memory, conversationId);
+  return sent.length && view.syncedAt !== undefined ? { ...view, ids: mergeNewestFirst(sent, view.ids) } : view;
+}
+
+function knownOfConversation(memory: UserMemory, conversationId: string): View {
   const feed = memory.feed;
   const run = memory.conversations[conversationId];
   const inFeed = feed ? conversationEventsInFeed(memory, conversationId) : [];
