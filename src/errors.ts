@@ -115,6 +115,25 @@ export class UpstreamError extends GatewayError {
 }
 
 /**
+ * A write (a send, a new group, a delete) failed in a way that does not tell whether X did it: a timeout, a broken
+ * connection, a 5xx. The gateway never sends it again by itself; `extensions.outcome` is `unknown`, and sending it
+ * again with the same `idempotencyKey` is safe.
+ */
+export class WriteOutcomeUnknownError extends UpstreamError {
+  constructor(cause: UpstreamError) {
+    super(`${cause.message}. X may or may not have done it: the gateway did not try again.`, {
+      ...(cause.problem && { problem: cause.problem }),
+      ...(cause.status !== undefined && { status: cause.status }),
+      cause,
+    });
+  }
+
+  override extensions(): Record<string, unknown> {
+    return { ...super.extensions(), outcome: 'unknown' };
+  }
+}
+
+/**
  * The `GraphQLError` clients see for a gateway error: its message, `extensions.code` and X's problem, at the place
  * (`located`, the error graphql-js raised at the field) where it happened.
  */

@@ -18,12 +18,16 @@ import { sessionEnd } from './plugins/session-end.js';
 import { schema } from './schema/index.js';
 import { typeOfGlobalId } from './schema/node.js';
 import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
+import type { Server as HttpServer } from 'node:http';
+import { Loaders } from './loaders/loaders.js';
 import { Memory } from './memory/memory.js';
+import { LiveHub } from './sync/live.js';
+import { attachWebSocket } from './websocket.js';
+import { XSession, type XSessionOptions } from './upstream/session.js';
 import type { DmStore } from './store/store.js';
 import { InProcessStore } from './store/in-process.js';
 import { RateLimitBook } from './upstream/rate-limit-book.js';
 import { RetryingTransport } from './upstream/retry.js';
-import type { XSessionOptions } from './upstream/session.js';
 import { type DialectName, dialectOf } from './x/dialect.js';
 
 export interface GatewayOptions {
@@ -63,6 +67,8 @@ export interface GatewayOptions {
    * X's 30-day window lets go. For tests and benchmarks that replay a session in fake time. @default Date.now
    */
   now?: () => number;
+  /** Bounds of `dmEventAdded`. @default 10 per token, 10,000 in all; a user's loop stops 2 s after the last one left */
+  subscriptions?: { maxPerToken?: number; maxTotal?: number; stopAfterMs?: number };
   /** Limits on the documents clients send. @default see `documentLimits` */
   limits?: DocumentLimits;
   /** Executes operations with graphql-jit, compiled once per document. @default true */
@@ -85,7 +91,14 @@ export interface Gateway {
   readonly fetch: YogaServerInstance<Record<string, unknown>, GatewayContext>['fetch'];
   /** The gateway's Prometheus metrics (also served at `/metrics`). */
   readonly metrics: GatewayMetrics;
-  /** Closes the connections to X (when the gateway made them). */
+  /** The live loops behind `dmEventAdded`: one per user with a subscriber. */
+  readonly live: LiveHub;
+  /**
+   * Serves subscriptions over WebSocket (graphql-ws, `graphql-transport-ws`) on `server`, at the GraphQL endpoint's
+   * path; Server-Sent Events need nothing more than the yoga app. Returns how to stop it.
+   */
+  attachWebSocket(server: HttpServer): { close(): Promise<void> };
+  /** Ends every subscription and closes the connections to X (when the gateway made them). */
   close(): Promise<void>;
 }
 
@@ -125,17 +138,18 @@ export function createGateway(options: GatewayOptions): Gateway {
   const budgets = new RateLimitBook();
   const store = options.store ?? 'memory';
   const kept: DmStore = store === 'memory' || store === 'off' ? new InProcessStore() : store;
-  const memory =
-    store === 'off'
-      ? undefined
-      : new Memory({
-          store: kept,
-          budgets,
-          ...(options.freshnessMs !== undefined && { freshnessMs: options.freshnessMs }),
-          ...(options.identityTtlMs !== undefined && { identityTtlMs: options.identityTtlMs }),
-          ...(options.now !== undefined && { now: options.now }),
-          onSync: (outcome) => metrics.syncs.inc({ outcome }),
-        });
+  const memoryOf = (kept: DmStore) =>
+    new Memory({
+      store: kept,
+      budgets,
+      ...(options.freshnessMs !== undefined && { freshnessMs: options.freshnessMs }),
+      ...(options.identityTtlMs !== undefined && { identityTtlMs: options.identityTtlMs }),
+      ...(options.now !== undefined && { now: options.now }),
+      onSync: (outcome) => metrics.syncs.inc({ outcome }),
+    });
+  const memory = store === 'off' ? undefined : memoryOf(kept);
+  // Subscriptions need a memory to sync into: with STORE=off, one of their own.
+  const liveMemory = memory ?? memoryOf(new InProcessStore());
   const session: XSessionOptions = {
     dialect,
     budgets,
@@ -148,6 +162,20 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (rateLimit) metrics.rateLimitRemaining.set(rateLimit.remaining);
     },
   };
+  const live = new LiveHub({
+    memory: liveMemory,
+    budgets,
+    // A tick calls X with a subscriber's credentials in a session of its own, not bound to any request.
+    openMemory: (authorization) => {
+      const x = new XSession(transport, authorization, session);
+      return liveMemory.forRequest(x, new Loaders(x));
+    },
+    ...(options.subscriptions?.maxPerToken !== undefined && { maxPerToken: options.subscriptions.maxPerToken }),
+    ...(options.subscriptions?.maxTotal !== undefined && { maxTotal: options.subscriptions.maxTotal }),
+    ...(options.subscriptions?.stopAfterMs !== undefined && { stopAfterMs: options.subscriptions.stopAfterMs }),
+    ...(options.now !== undefined && { now: options.now }),
+    onTick: () => metrics.liveTicks.inc(),
+  });
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -160,7 +188,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         authorization: request.headers.get('authorization') ?? '',
         cursors,
         session: { ...session, signal: request.signal },
-        ...(memory && { memory }),
+        memory,
+        liveMemory,
+        live,
         writes: kept,
       }),
     maskedErrors: { isDev: development, maskError },
@@ -188,7 +218,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     yoga,
     fetch: yoga.fetch,
     metrics,
+    live,
+    attachWebSocket: (server) => attachWebSocket(yoga, server),
     close: async () => {
+      live.close();
       await client?.close();
     },
   };

@@ -25,6 +25,8 @@ const gateway = createGateway({
 });
 
 const server = createServer(gateway.yoga);
+// Subscriptions over WebSocket at the same path; over Server-Sent Events, yoga serves them by itself.
+const websocket = gateway.attachWebSocket(server);
 server.listen(config.port, () => {
   const url = `http://localhost:${config.port}/graphql`;
   if (sandbox) {
@@ -54,6 +56,9 @@ const DRAIN_MS = 10_000;
 
 /** SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the connections to X, exit 0. */
 async function shutdown(): Promise<void> {
+  // Subscriptions end first, cleanly (SSE streams close, WebSocket operations complete): they would hold the drain.
+  gateway.live.close();
+  await websocket.close();
   const drained = new Promise<void>((resolve) => server.close(() => resolve()));
   // Keep-alive connections that carry no request would hold `close` open: end them now, and the rest when done.
   server.closeIdleConnections();

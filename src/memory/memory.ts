@@ -148,12 +148,16 @@ export class RequestMemory {
   eventsRead = 0;
   dmCalls = 0;
   private userIdPromise: Promise<string> | undefined;
+  /** When the request came: what it is served is stale when synced longer than `FRESHNESS_MS` before that. */
+  private readonly startedAt: number;
 
   constructor(
     private readonly memory: Memory,
     private readonly x: XSession,
     private readonly loaders: Loaders,
-  ) {}
+  ) {
+    this.startedAt = memory.now();
+  }
 
   /** The caller's X user id, as X named it for this token (remembered for `identityTtlMs`). */
   userId(): Promise<string> {
@@ -197,7 +201,8 @@ export class RequestMemory {
           hasPreviousPage: request.backward ? slice.more : false,
         };
       }
-      ({ memory, view } = await this.extend(userId, request, memory, view, slice.missing));
+      // Filtered by type, the events still missing say nothing of how many X must send: read whole pages.
+      ({ memory, view } = await this.extend(userId, request, memory, view, request.eventTypes ? MAX_PAGE : slice.missing));
     }
   }
 
@@ -287,7 +292,8 @@ export class RequestMemory {
   private noteServed(view: View): void {
     const syncedAt = view.syncedAt ?? this.memory.now();
     if (this.freshness && this.freshness.syncedAt <= syncedAt) return;
-    this.freshness = { syncedAt, stale: this.memory.now() - syncedAt > this.memory.freshnessMs };
+    // Against the request's start, not the answer's end: a list synced for this request is never stale.
+    this.freshness = { syncedAt, stale: this.startedAt - syncedAt > this.memory.freshnessMs };
   }
 
   /** Lets the request's loaders answer from the objects memory knows. */
@@ -409,6 +415,33 @@ export class RequestMemory {
     });
   }
 
+  /** A sync of the caller's feed now, whatever its freshness (the live loop's tick); one at a time per user. */
+  async syncNow(): Promise<void> {
+    const userId = await this.userId();
+    await this.memory.shareSync(userId, () => this.sync(userId, SYNC_FIRST_PAGE, {}));
+  }
+
+  /**
+   * The feed's events newer than `afterId`, newest first (with what the caller sent and no sync has read back yet);
+   * without `afterId`, the newest one.
+   */
+  async newestEvents(afterId: string | undefined): Promise<DmEvent[]> {
+    const memory = await this.readMemory(await this.userId());
+    const ids = feedView(memory).ids;
+    const newer = afterId === undefined ? ids.slice(0, 1) : ids.slice(0, indexAtOrBelow(ids, afterId));
+    return newer.map((id) => memory.events[id]!);
+  }
+
+  /** The newest event id X has shown in the feed (deleted since or not). */
+  async feedHead(): Promise<string | undefined> {
+    return (await this.readMemory(await this.userId())).feed?.headId;
+  }
+
+  /** Lets the request's loaders answer from the objects memory knows (a subscription's events, resolved later). */
+  async useKnownObjects(): Promise<void> {
+    this.useObjects(await this.readMemory(await this.userId()));
+  }
+
   /** A message the caller just sent: in memory at once, on top of its conversation and the feed. */
   async sent(event: DmEvent): Promise<void> {
     await this.memory.store.update(await this.userId(), (m) => rememberSent(m, event));
@@ -466,6 +499,12 @@ function sliceOf(ids: readonly string[], request: MemoryPageRequest): { ids: str
   const more = ids.length > start + size;
   // A full page is enough: whether more follow is X's to say when the page reaches the end of what is known.
   return { ids: page, enough: page.length === size, more, missing: start + size - ids.length };
+}
+
+/** The index of the first id at or below `id` (ids newest first), or the length when there is none. */
+function indexAtOrBelow(ids: readonly string[], id: string): number {
+  const index = ids.findIndex((other) => compareIds(other, id) <= 0);
+  return index < 0 ? ids.length : index;
 }
 
 /** The index of the first id older than `from` (ids newest first), or the length when there is none. */

@@ -68,6 +68,11 @@ export class GatewayMetrics {
     help: 'DM events X returned (what X bills for).',
     registers: [this.registry],
   });
+  readonly liveTicks = new Counter({
+    name: 'gateway_live_ticks_total',
+    help: 'Checks for news made by the live loops behind subscriptions (one loop per user with a subscriber).',
+    registers: [this.registry],
+  });
   readonly storeUsers = new Gauge({
     name: 'gateway_memory_users',
     help: 'Users whose memory is kept.',

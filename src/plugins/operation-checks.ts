@@ -1,7 +1,6 @@
 /**
  * Checks an operation before it runs, so that nothing is executed, and no call made, for one that cannot or may not
  * run:
- * - an operation type the schema has none of (a mutation): graphql-js's own error, `data: null`;
  * - variables that do not fit their types: BAD_USER_INPUT, HTTP 400, in graphql-js's words;
  * - an estimated worst case above the most upstream calls one operation may cost (`MAX_UPSTREAM_REQUESTS`):
  *   COST_LIMIT_EXCEEDED with `extensions.cost { estimate, limit }`, HTTP 400.
@@ -29,18 +28,6 @@ export function operationChecks(limit: number, typeOf: TypeOfGlobalId, dialect: 
     onExecute: ({ args, setResultAndStopExecution }) => {
       const operation = getOperationAST(args.document, args.operationName);
       if (!operation) return; // yoga has answered already: no such operation
-      if (operation.operation !== 'query') {
-        setResultAndStopExecution({
-          data: null,
-          errors: [
-            new GraphQLError(`Schema is not configured to execute ${operation.operation} operation.`, {
-              nodes: operation,
-              extensions: { code: 'BAD_USER_INPUT' },
-            }),
-          ],
-        });
-        return;
-      }
       const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
       if (coerced.errors) {
         setResultAndStopExecution({

@@ -4,13 +4,12 @@
  */
 import { type GraphQLObjectType, getNamedType } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import { UpstreamError } from '../errors.js';
 import { compareIds } from '../memory/user-memory.js';
 import { callsX } from '../planner/needs.js';
 import type { Planned } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
 import type { XParams } from '../x/params.js';
-import { type DmEvent, type DmEventsPage, ID_PATTERNS, type User, type UserAnswer } from '../x/wire.js';
+import { type DmEvent, type DmEventsPage, ID_PATTERNS, type User } from '../x/wire.js';
 import { builder } from './builder.js';
 import { checkId } from './ids.js';
 import { DmEventConnectionRef, dmEventConnectionArgs, resolveDmEventConnection } from './dm-event-connection.js';
@@ -49,9 +48,7 @@ export const DmConversationKindEnum = builder.enumType('DmConversationKind', {
 /** A conversation's X id: the key's, or for a conversation opened with a participant, made from the caller's id. */
 async function conversationIdOf(key: ConversationKey, context: GatewayContext): Promise<string> {
   if ('conversationId' in key) return key.conversationId;
-  const me = context.memory ? await context.memory.userId() : (await context.x.getShared<UserAnswer>('/2/users/me', {}, {})).body.data?.id;
-  if (me === undefined) throw new UpstreamError('X did not say who this token belongs to.');
-  return oneToOneConversationId(me, key.participantId);
+  return oneToOneConversationId(await context.callerId(), key.participantId);
 }
 
 /**

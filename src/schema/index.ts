@@ -11,5 +11,7 @@ import './place.js';
 import './dm-event-connection.js';
 import './dm-conversation.js';
 import './node.js';
+import './mutations.js';
+import './subscription.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

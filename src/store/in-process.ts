@@ -3,7 +3,7 @@
  * `maxUsers` are kept; identities expire on their own.
  */
 import { type UserMemory, emptyMemory } from '../memory/user-memory.js';
-import type { DmStore } from './store.js';
+import type { DmStore, IdempotencyRecord } from './store.js';
 
 export interface InProcessStoreOptions {
   /** Most users whose memory is kept. @default 10_000 */
@@ -17,6 +17,7 @@ export interface InProcessStoreOptions {
 export class InProcessStore implements DmStore {
   private readonly memories = new Map<string, UserMemory>();
   private readonly identities = new Map<string, { userId: string; expiresAt: number }>();
+  private readonly writes = new Map<string, { record: IdempotencyRecord; expiresAt: number }>();
   /** The change of each user's memory in flight, so that changes of one user run one at a time. */
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly maxUsers: number;
@@ -69,6 +70,32 @@ export class InProcessStore implements DmStore {
       if (this.queues.get(userId) === settled) this.queues.delete(userId);
     });
     return next;
+  }
+
+  async idempotency(key: string): Promise<IdempotencyRecord | undefined> {
+    const kept = this.writes.get(key);
+    if (!kept) return undefined;
+    if (kept.expiresAt <= this.now()) {
+      this.writes.delete(key);
+      return undefined;
+    }
+    return kept.record;
+  }
+
+  async putIdempotency(key: string, record: IdempotencyRecord, ttlMs: number, onlyIfAbsent = false): Promise<boolean> {
+    if (onlyIfAbsent && (await this.idempotency(key)) !== undefined) return false;
+    this.writes.delete(key);
+    this.writes.set(key, { record, expiresAt: this.now() + ttlMs });
+    // Expired records go as new ones come; past the bound, the oldest go (a key is worth 24 hours, not forever).
+    for (const [oldKey, kept] of this.writes) {
+      if (kept.expiresAt > this.now() && this.writes.size <= this.maxIdentities) break;
+      this.writes.delete(oldKey);
+    }
+    return true;
+  }
+
+  async forgetIdempotency(key: string): Promise<void> {
+    this.writes.delete(key);
   }
 
   async size(): Promise<{ users: number; events: number }> {

@@ -5,6 +5,18 @@
  */
 import type { UserMemory } from '../memory/user-memory.js';
 
+/** What the gateway keeps of a write made with an idempotency key. */
+export interface IdempotencyRecord {
+  /** A hash of the write's input: the same key with other input is refused. */
+  readonly fingerprint: string;
+  /** `pending` while the write is in flight; `done` with X's answer; `unknown` when X's outcome is not known. */
+  readonly state: 'pending' | 'done' | 'unknown';
+  /** X's answer to a write that was done. */
+  readonly answer?: Readonly<Record<string, string>>;
+  /** When the write was sent (ms since the epoch). */
+  readonly at: number;
+}
+
 export interface DmStore {
   /** The X user id a token (by its hash) was tied to, while that tie is fresh. */
   identity(tokenHash: string): Promise<string | undefined>;
@@ -19,6 +31,14 @@ export interface DmStore {
    * Changes of one user run one at a time.
    */
   update(userId: string, change: (memory: UserMemory) => void): Promise<UserMemory>;
+  /** The record of an idempotency key (already scoped to its caller), while it is kept. */
+  idempotency(key: string): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Keeps `record` under `key` for `ttlMs`. With `onlyIfAbsent`, only when the key holds no record: true when it was
+   * kept (the caller has claimed the key), false when another write holds it.
+   */
+  putIdempotency(key: string, record: IdempotencyRecord, ttlMs: number, onlyIfAbsent?: boolean): Promise<boolean>;
+  forgetIdempotency(key: string): Promise<void>;
   /** How much is kept, for metrics. */
   size(): Promise<{ users: number; events: number }>;
 }

@@ -45,7 +45,7 @@ export interface UpstreamClientOptions {
 
 /** What `onCall` learns about one finished call. Holds no credentials. */
 export interface UpstreamCall {
-  method: 'GET';
+  method: UpstreamMethod;
   /** The request's path without the query, e.g. `/2/dm_events`. */
   path: string;
   /** X's HTTP status, or `undefined` when X never answered (timeout, refused, reset, aborted). */
@@ -55,9 +55,16 @@ export interface UpstreamCall {
   error?: GatewayError;
 }
 
+/** GET for the lookups; POST and DELETE for X's manage endpoints, which are never sent twice (see `retry.ts`). */
+export type UpstreamMethod = 'GET' | 'POST' | 'DELETE';
+
 export interface UpstreamRequest {
+  /** @default 'GET' */
+  method?: UpstreamMethod;
   /** e.g. '/2/dm_events' (already URL-encoded path segments) */
   path: string;
+  /** A JSON body (POST). */
+  body?: unknown;
   /** undefined values are left out; values are URL-encoded by the client */
   query?: Record<string, string | undefined>;
   /** the caller's Authorization header, forwarded unchanged (an empty one is left out, and X answers 401) */
@@ -148,11 +155,14 @@ export class UpstreamClient implements UpstreamTransport {
 
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT };
     if (request.authorization) headers.authorization = request.authorization;
+    const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
+    if (payload !== undefined) headers['content-type'] = 'application/json';
 
     const response = await this.#pool.request({
-      method: 'GET',
+      method: request.method ?? 'GET',
       path: this.#basePath + request.path + queryString(request.query),
       headers,
+      ...(payload !== undefined && { body: payload }),
       signal,
     });
     state.status = response.statusCode;
@@ -197,7 +207,7 @@ export class UpstreamClient implements UpstreamTransport {
   #report(request: UpstreamRequest, state: CallState, started: number, error?: GatewayError): void {
     if (!this.#onCall) return;
     const call: UpstreamCall = {
-      method: 'GET',
+      method: request.method ?? 'GET',
       path: request.path,
       status: state.status,
       durationMs: performance.now() - started,
@@ -375,7 +385,7 @@ function toGatewayError(thrown: unknown, request: UpstreamRequest, timeoutMs: nu
     case 'UND_ERR_BODY_TIMEOUT':
       return new UpstreamError(`X did not finish its answer within ${timeoutMs} ms`, { cause });
     case 'ECONNREFUSED':
-      return connectionFailure('X refused the connection', cause);
+      return neverSent(connectionFailure('X refused the connection', cause));
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new UpstreamError("X's host name could not be resolved", { cause });
@@ -404,6 +414,19 @@ export const CONNECTION_FAILURE = 'connection';
  */
 function connectionFailure(message: string, cause: unknown): UpstreamError {
   return Object.defineProperty(new UpstreamError(message, { cause }), 'kind', { value: CONNECTION_FAILURE });
+}
+
+/**
+ * Marks an error raised before any byte of the request reached X (the connection was refused): the only failure after
+ * which a write may be sent again. Not enumerable, like `kind`.
+ */
+function neverSent(error: UpstreamError): UpstreamError {
+  return Object.defineProperty(error, 'neverSent', { value: true });
+}
+
+/** Whether an error says the request never left (see `neverSent`). */
+export function wasNeverSent(error: unknown): boolean {
+  return error instanceof UpstreamError && (error as { neverSent?: unknown }).neverSent === true;
 }
 
 /** An error's `code`, looking inside the AggregateError Node gives when every address of a host failed. */

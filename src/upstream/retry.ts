@@ -1,5 +1,7 @@
 /**
- * Retries of idempotent GETs to X, as a layer around any `UpstreamTransport` (usually the `UpstreamClient`).
+ * Retries of idempotent GETs to X, as a layer around any `UpstreamTransport` (usually the `UpstreamClient`). A write
+ * (POST, DELETE) that may have reached X is never sent again: it is retried only when its connection was refused
+ * before the request was written.
  *
  * Only failures that say nothing about the request itself are tried again: a connection that was refused or broke,
  * and X's 502, 503 and 504. Never a 4xx (X's verdict stands; a 429 waits for its reset, not for a backoff), never a
@@ -13,6 +15,7 @@ import {
   type UpstreamRequest,
   type UpstreamResponse,
   type UpstreamTransport,
+  wasNeverSent,
 } from './client.js';
 
 const DEFAULT_RETRIES = 2;
@@ -77,7 +80,8 @@ export class RetryingTransport implements UpstreamTransport {
   }
 
   #mayRetry(error: unknown, request: UpstreamRequest): boolean {
-    return this.#retries > 0 && request.signal?.aborted !== true && isRetryable(error);
+    if (this.#retries === 0 || request.signal?.aborted === true) return false;
+    return (request.method ?? 'GET') === 'GET' ? isRetryable(error) : wasNeverSent(error);
   }
 
   /** Full jitter: anywhere in [0, min(max, base * 2^(attempt - 1))). */

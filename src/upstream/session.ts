@@ -3,16 +3,23 @@
  * calls are made once, and calls that differ only in the fields they ask for, made in the same tick, become one call
  * asking for the union (two aliases of the same connection cost one call).
  */
-import { CostLimitExceededError, GatewayError, RateLimitedError, UnauthenticatedError, UpstreamError } from '../errors.js';
+import {
+  CostLimitExceededError,
+  GatewayError,
+  RateLimitedError,
+  UnauthenticatedError,
+  UpstreamError,
+  WriteOutcomeUnknownError,
+} from '../errors.js';
 import { endpointOf } from '../observability/metrics.js';
 import { type Dialect, dialectOf } from '../x/dialect.js';
 import { type EndpointFamily, familyOf } from '../x/families.js';
 import { type XParams, mergeParams, paramsCover, rootKindOf } from '../x/params.js';
 import type { RateLimit } from './rate-limit.js';
-import type { UpstreamTransport } from './client.js';
+import { type UpstreamTransport, wasNeverSent } from './client.js';
 import { RateLimitBook } from './rate-limit-book.js';
 
-const BEARER = /^Bearer [\x21-\x7e]+$/;
+export const BEARER = /^Bearer [\x21-\x7e]+$/;
 
 interface SharedCall {
   /** The field parameters of every caller so far; frozen once the call is sent. */
@@ -200,6 +207,40 @@ export class XSession {
       if (error instanceof RateLimitedError && error.resetAt) {
         this.noteRateLimit(family, { limit: this.rateLimit?.limit ?? 0, remaining: 0, resetAt: error.resetAt });
       }
+      throw error;
+    }
+  }
+
+  /**
+   * One write to X (`POST` a message or a group, `DELETE` an event), sent once: never shared, never retried by the
+   * gateway once it may have reached X. A failure that leaves X's outcome open is `WriteOutcomeUnknownError`.
+   */
+  async send<T>(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    if (!BEARER.test(this.authorization)) {
+      throw new UnauthenticatedError('This request needs `Authorization: Bearer <X user token>`.');
+    }
+    const family = familyOf(method, path);
+    this.options.budgets?.assertBudget(this.budgetKey, family);
+    this.calls += 1;
+    const signal = this.callSignal;
+    const startedAt = performance.now();
+    try {
+      const response = await this.transport.get<T>({
+        method,
+        path,
+        ...(body !== undefined && { body }),
+        authorization: this.authorization,
+        ...(signal && { signal }),
+      });
+      if (response.rateLimit) this.noteRateLimit(family, response.rateLimit);
+      this.record(path, response.status, startedAt, response.rateLimit);
+      return response.body;
+    } catch (error) {
+      this.record(path, statusOf(error), startedAt, undefined);
+      if (error instanceof RateLimitedError && error.resetAt) {
+        this.noteRateLimit(family, { limit: this.rateLimit?.limit ?? 0, remaining: 0, resetAt: error.resetAt });
+      }
+      if (error instanceof UpstreamError && !wasNeverSent(error)) throw new WriteOutcomeUnknownError(error);
       throw error;
     }
   }

@@ -193,6 +193,8 @@ export const ID_PATTERNS = {
   userId: /^[0-9]{1,19}$/,
   dmEventId: /^[0-9]{1,19}$/,
   tweetId: /^[0-9]{1,19}$/,
+  /** A media id from X's media upload, as a DM attachment names it. */
+  mediaId: /^[0-9]{1,19}$/,
 } as const;
 
 /** Bounds of the list endpoints' paging parameters. */
