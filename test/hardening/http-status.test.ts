@@ -144,11 +144,18 @@ describe('accept: application/graphql-response+json', () => {
     expect(codes(answer)).toEqual(['BAD_REQUEST']);
   });
 
-  it('a mutation over POST, on a schema without mutations, is an execution error in graphql-js 16: 200, data null', async () => {
+  it('a real mutation over GET is 405 too, and sends nothing', async () => {
+    const answer = await get({ query: `mutation { sendDm(input: { participantId: "${h.sandbox.users[1]!.id}", text: "by GET" }) { event { restId } } }` });
+    expect(answer.status).toBe(405);
+    expect(answer.allow).toBe('POST');
+    expect(h.calls()).toHaveLength(0);
+  });
+
+  it('a mutation of a field the schema lacks is a validation error: 400, no call', async () => {
     const answer = await post({ query: 'mutation { anything }' });
-    expect(answer.status).toBe(200);
-    expect(answer.body).toHaveProperty('data', null);
-    expect(answer.body.errors[0].message).toMatch(/not configured to execute mutation/);
+    expect(answer.status).toBe(400);
+    expect(answer.body).not.toHaveProperty('data');
+    expect(answer.body.errors[0].message).toMatch(/Cannot query field "anything" on type "Mutation"/);
     expect(h.calls()).toHaveLength(0);
   });
 
