@@ -148,6 +148,8 @@ export function subscribeWs(url: string, query: string, token: string | null): S
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
     retryAttempts: 0,
     lazy: false,
+    // The server closing the socket at the end of a test is expected, not an error to print.
+    onNonLazyError: () => {},
   });
   const state = streamState();
   let finish!: () => void;
