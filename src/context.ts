@@ -28,6 +28,8 @@ export interface GatewayContext {
   subscribe(filter: SubscriptionFilter): Promise<AsyncIterableIterator<DmEvent>>;
   /** Tells the caller's subscribers of what memory learned without X (a message just sent). */
   notifyLive(): Promise<void>;
+  /** Lets the loaders answer from what the live memory knows (the users and media a subscription's events link to). */
+  useLiveObjects(): Promise<void>;
   /**
    * A fresh X session and loaders for what follows (each event of a long subscription is resolved like a request of
    * its own: its own deadline, its own call budget).
@@ -35,7 +37,10 @@ export interface GatewayContext {
   renew(): void;
 }
 
-/** A fresh context for one request made with `authorization`. */
+/**
+ * A fresh context for one request made with `authorization`. yoga copies the context into its own object, so the
+ * methods below work on `this` (the object resolvers receive), never on values captured here.
+ */
 export function createContext(options: {
   transport: UpstreamTransport;
   authorization: string;
@@ -48,41 +53,38 @@ export function createContext(options: {
   writes: DmStore;
 }): GatewayContext {
   const { authorization } = options;
-  let x!: XSession;
-  let loaders!: Loaders;
-  let memory: RequestMemory | undefined;
   const open = () => {
-    x = new XSession(options.transport, authorization, options.session);
-    loaders = new Loaders(x);
-    memory = options.memory?.forRequest(x, loaders);
+    const x = new XSession(options.transport, authorization, options.session);
+    const loaders = new Loaders(x);
+    const memory = options.memory?.forRequest(x, loaders);
+    return { x, loaders, memory };
   };
-  open();
-  const liveMemory = () => memory ?? options.liveMemory.forRequest(x, loaders);
+  /** The caller's memory, or with `STORE=off` the live loops' own, as this context's session sees it. */
+  const liveMemoryOf = (context: GatewayContext) => context.memory ?? options.liveMemory.forRequest(context.x, context.loaders);
   return {
-    get x() {
-      return x;
-    },
-    get loaders() {
-      return loaders;
-    },
-    get memory() {
-      return memory;
-    },
+    ...open(),
     cursors: options.cursors.forCaller(authorization),
     writes: options.writes,
-    callerId: async () => {
-      if (memory) return memory.userId();
-      const { body } = await x.getShared<UserAnswer>('/2/users/me', {}, {});
+    async callerId(this: GatewayContext) {
+      if (this.memory) return this.memory.userId();
+      const { body } = await this.x.getShared<UserAnswer>('/2/users/me', {}, {});
       if (!body.data) throw new UpstreamError('X did not say who this token belongs to.');
       return body.data.id;
     },
-    subscribe: (filter) => {
+    subscribe(this: GatewayContext, filter) {
       if (!BEARER.test(authorization)) {
         throw new UnauthenticatedError('A subscription needs `Authorization: Bearer <X user token>`.');
       }
-      return options.live.subscribe(liveMemory(), authorization, x.tokenHash(), filter);
+      return options.live.subscribe(liveMemoryOf(this), authorization, this.x.tokenHash(), filter);
     },
-    notifyLive: () => options.live.notify(liveMemory()),
-    renew: open,
+    notifyLive(this: GatewayContext) {
+      return options.live.notify(liveMemoryOf(this));
+    },
+    useLiveObjects(this: GatewayContext) {
+      return liveMemoryOf(this).useKnownObjects();
+    },
+    renew(this: GatewayContext) {
+      Object.assign(this, open());
+    },
   };
 }

@@ -102,7 +102,10 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const EXAMPLE_OPERATION = readFileSync(new URL('../schema/operations/inbox.graphql', import.meta.url), 'utf8');
+/** GraphiQL's tabs: the inbox first (it opens on it), then the inbox of conversations, a send and news as it comes. */
+const EXAMPLE_OPERATIONS = ['inbox', 'conversations', 'send-dm', 'dm-event-added'].map((name) =>
+  readFileSync(new URL(`../schema/operations/${name}.graphql`, import.meta.url), 'utf8'),
+);
 
 /**
  * yoga's own log, into the gateway's logger, less the errors the gateway reports to clients on purpose (bad input,
@@ -196,8 +199,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     maskedErrors: { isDev: development, maskError },
     graphiql: {
       title: 'X DM GraphQL gateway',
-      defaultQuery: EXAMPLE_OPERATION,
+      defaultQuery: EXAMPLE_OPERATIONS[0],
       ...(options.graphiqlHeaders && { headers: JSON.stringify(options.graphiqlHeaders, null, 2) }),
+      defaultTabs: EXAMPLE_OPERATIONS.map((query) => ({
+        query,
+        ...(options.graphiqlHeaders && { headers: JSON.stringify(options.graphiqlHeaders, null, 2) }),
+      })),
     },
     // GraphiQL's page comes from the package itself (no CDN), loaded on the first visit: it is large, and an API
     // that nobody opens in a browser never pays for it.

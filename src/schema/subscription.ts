@@ -37,7 +37,7 @@ builder.subscriptionField('dmEventAdded', (t) =>
       // Each event is resolved like a request of its own: a fresh session (deadline, call budget) and loaders that
       // know what memory knows.
       context.renew();
-      await context.memory?.useKnownObjects();
+      await context.useLiveObjects();
       const { plan } = planField(info, 'dm_event', getNamedType(info.returnType) as GraphQLObjectType, context.x.dialect);
       return { x: event, plan };
     },

@@ -21,7 +21,7 @@ const RESULTS = fileURLToPath(new URL('../../test-results', import.meta.url));
 
 const h = useGateway({
   sandbox: { mainToken: TOKEN },
-  gateway: { graphiqlHeaders: { Authorization: `Bearer ${TOKEN}` } },
+  gateway: { graphiqlHeaders: { Authorization: `Bearer ${TOKEN}` }, freshnessMs: 200 },
 });
 const server = listen(h);
 
@@ -118,6 +118,26 @@ describe('GraphiQL in chromium', () => {
 
     mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: `${RESULTS}/graphiql.png`, fullPage: true });
+  });
+
+  it('has a tab with the example subscription, which shows a new message as it arrives', async () => {
+    requireChromium();
+    const tab = page.locator('.graphiql-tab', { hasText: 'DmEventAdded' });
+    await tab.waitFor({ state: 'visible', timeout: 20_000 });
+    await tab.click();
+    await expect.poll(() => editorText('.graphiql-query-editor'), { timeout: 20_000 }).toContain('subscription DmEventAdded');
+    await page.locator('.graphiql-execute-button').click();
+    // The subscription is open once its stream has started (its first ping); then a message arrives at X.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const me = h.sandbox.users[0]!.id;
+    const conversation = h.sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(me))!;
+    const other = conversation.participantIds.find((id) => id !== me)!;
+    h.sandbox.addMessage(conversation.id, other, 'hello from the browser test');
+    await expect
+      .poll(() => editorText('.graphiql-response'), { timeout: 20_000 })
+      .toContain('hello from the browser test');
+    mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: `${RESULTS}/graphiql-subscription.png`, fullPage: true });
   });
 
   it('made no request that left 127.0.0.1: GraphiQL comes from the package, not a CDN', () => {

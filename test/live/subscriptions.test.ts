@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { type Stream, sleep, subscribeSse, subscribeWs, useLiveGateway } from './helpers.js';
 
 const h = useLiveGateway();
-const QUERY = 'subscription { dmEventAdded { restId text senderId conversation { conversationId } } }';
+const QUERY = 'subscription { dmEventAdded { restId text senderId sender { restId } conversation { conversationId } } }';
 
 const user = (index: number) => h.sandbox.users[index]!;
 /** A one-to-one conversation of the user at `index`, and the other person in it. */
@@ -35,7 +35,11 @@ describe('dmEventAdded', () => {
     for (const stream of streams) await stream.waitFor(1);
     for (const stream of streams) {
       expect(stream.received).toEqual([
-        { data: { dmEventAdded: { restId: arrived.id, text: 'hello, every tab', senderId: other, conversation: { conversationId: id } } } },
+        {
+          data: {
+            dmEventAdded: { restId: arrived.id, text: 'hello, every tab', senderId: other, sender: { restId: other }, conversation: { conversationId: id } },
+          },
+        },
       ]);
     }
     // Four subscribers, one loop: its pace is FRESHNESS_MS (150 ms), not four times that.
@@ -106,14 +110,17 @@ describe('dmEventAdded', () => {
   });
 
   it('without a token is UNAUTHENTICATED, and calls nothing', async () => {
-    const before = h.sandbox.requests.length;
+    const running = h.gateway.live.running;
+    const tokenless = () => h.sandbox.requests.filter((call) => !call.authorization).length;
+    const before = tokenless();
     const sse = await subscribeSse(h.url, QUERY, null);
     await sse.waitFor(1);
     expect(sse.received[0]!.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     const ws = subscribeWs(h.url, QUERY, null);
     await ws.waitFor(1);
     expect(JSON.stringify(ws.received[0])).toContain('UNAUTHENTICATED');
-    expect(h.sandbox.requests.length).toBe(before);
+    expect(tokenless()).toBe(before);
+    expect(h.gateway.live.running).toBeLessThanOrEqual(running);
     await sse.close();
     await ws.close();
   });
