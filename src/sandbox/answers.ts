@@ -14,7 +14,7 @@ import { listScope, paginate } from './paging.js';
 import { expandEvents, expandTweets, expandUsers, IncludesBuilder, notFound, notFoundDetail, Selector } from './select.js';
 import type { DemoStore } from './store.js';
 import type { EntityShape, StoredTweet, StoredUser } from './types.js';
-import { foreignToken, type EndpointName, type ValidRequest } from './validate.js';
+import { foreignToken, type ReadEndpointName, type ValidRequest } from './validate.js';
 
 export interface Answer {
   status: number;
@@ -38,7 +38,7 @@ interface Context extends Speech {
 export function answerRequest(
   speech: Speech,
   root: RootKind,
-  endpoint: EndpointName,
+  endpoint: ReadEndpointName,
   values: readonly string[],
   user: StoredUser,
   request: ValidRequest,
@@ -56,7 +56,7 @@ export function answerRequest(
 }
 
 /** The answer in the gateway's canonical names (the tweets dialect's). */
-function answerCanonically(ctx: Context, endpoint: EndpointName, values: readonly string[]): Answer {
+function answerCanonically(ctx: Context, endpoint: ReadEndpointName, values: readonly string[]): Answer {
   const { store, request, user, select } = ctx;
   const [value = ''] = values;
   switch (endpoint) {

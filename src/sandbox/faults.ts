@@ -1,6 +1,6 @@
 /**
  * Injected failures: the next N requests answer with a fault, before auth and routing, so a client's handling of
- * every way an upstream can fail is testable offline.
+ * every way an upstream can fail is testable offline; `after-write` faults fail the next N writes after doing them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { statusProblem } from './problems.js';
@@ -17,27 +17,57 @@ const TRUNCATED_JSON = '{"data":[{"id":"1146654567674912769","event_type":"Messa
 const HTML_PAGE =
   '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body><h1>Bad Gateway</h1><p>The upstream server returned an invalid response.</p></body></html>\n';
 
+type Queue<F> = { fault: F | undefined; left: number }[];
+type AfterWrite = Extract<Fault, { type: 'after-write' }>;
+
+function push<F>(queue: Queue<F>, fault: F, times: number, after: number): void {
+  if (after > 0) queue.push({ fault: undefined, left: after });
+  if (times > 0) queue.push({ fault, left: times });
+}
+
+function shift<F>(queue: Queue<F>): F | undefined {
+  const head = queue[0];
+  if (!head) return undefined;
+  if (--head.left <= 0) queue.shift();
+  return head.fault;
+}
+
+/**
+ * Two queues: faults for the requests arriving next (answered before anything is done), and `after-write` faults for
+ * the writes that take effect next (answered once the write is done).
+ */
 export class FaultQueue {
   /** Faults in order; an entry without a fault lets requests through (the `after` of `add`). */
-  private queue: { fault: Fault | undefined; left: number }[] = [];
+  private queue: Queue<Fault> = [];
+  private afterWrite: Queue<AfterWrite> = [];
 
-  /** `times` requests get `fault`, after `after` requests that are answered as usual. */
+  /** `times` requests (writes, for `after-write`) get `fault`, after `after` answered as usual. */
   add(fault: Fault, times: number, after = 0): void {
-    if (after > 0) this.queue.push({ fault: undefined, left: after });
-    if (times > 0) this.queue.push({ fault, left: times });
+    if (fault.type === 'after-write') push(this.afterWrite, fault, times, after);
+    else push(this.queue, fault, times, after);
   }
 
   clear(): void {
     this.queue = [];
+    this.afterWrite = [];
   }
 
   /** The fault for the request arriving now, if one is queued. */
   take(): Fault | undefined {
-    const head = this.queue[0];
-    if (!head) return undefined;
-    if (--head.left <= 0) this.queue.shift();
-    return head.fault;
+    return shift(this.queue);
   }
+
+  /** The fault for the write that has just taken effect, if one is queued. */
+  takeAfterWrite(): AfterWrite | undefined {
+    return shift(this.afterWrite);
+  }
+}
+
+/** The failure an `after-write` fault answers with, as a fault of its own. */
+function failureOf({ then }: AfterWrite): Fault {
+  if (then === 'reset') return { type: 'reset' };
+  if (then === 'hang') return { type: 'hang' };
+  return { type: 'status', status: then };
 }
 
 export interface FaultContext {
@@ -97,6 +127,9 @@ export function answerWithFault(fault: Fault, ctx: FaultContext): void {
       return;
     case 'slow-body':
       dripSlowly(ctx, fault.delayMs ?? DEFAULT_SLOW_DELAY_MS);
+      return;
+    case 'after-write':
+      answerWithFault(failureOf(fault), ctx);
       return;
   }
 }

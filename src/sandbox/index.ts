@@ -1,13 +1,15 @@
 /**
  * The embedded X API sandbox: a real HTTP server (node:http) that answers the X API v2 Direct Messages endpoints
- * (and the users/tweets lookups) with deterministic demo data, so the gateway runs and is tested offline. It speaks
- * one of X's two dialects strictly (`dialect`: `posts`, X's production spec 2.167, by default; or `tweets`, 2.159).
+ * (the four lookups and the four manage endpoints, and the users/tweets lookups) with deterministic demo data, so the
+ * gateway runs and is tested offline. It speaks one of X's two dialects strictly (`dialect`: `posts`, X's production
+ * spec 2.167, by default; or `tweets`, 2.159).
  *
  * Tokens: the main demo user (`users[0]`, @sandbox_demo) answers to `mainToken` (default `SANDBOX_TOKEN` or
  * `sandbox-token`); the other 23 users to `sandbox-token-1` .. `sandbox-token-23`; `sandbox-app-only-token` plays an
  * app-only bearer token and gets X's 403. See `types.ts` for the option and method docs.
  *
  * @see https://docs.x.com/x-api/direct-messages/lookup/introduction
+ * @see https://docs.x.com/x-api/direct-messages/manage/introduction
  */
 import { DEFAULT_DIALECT, DIALECT_NAMES, type DialectName, dialectOf } from '../x/dialect.js';
 import { generateDemoData } from './data/index.js';
@@ -18,13 +20,15 @@ import { DemoStore } from './store.js';
 import type { DemoUser, EntityShape, Sandbox, SandboxOptions } from './types.js';
 
 export type {
-  DemoConversation, DemoData, DemoUser, EntityShape, Fault, RateLimit, RecordedRequest, Sandbox, SandboxOptions,
-  StoredTweet, StoredUser,
+  AfterWriteFailure, DemoConversation, DemoData, DemoUser, EntityShape, Fault, RateLimit, RecordedRequest, Sandbox,
+  SandboxOptions, StoredTweet, StoredUser,
 } from './types.js';
 
 export const DEFAULT_SEED = 42;
 export const DEFAULT_MAIN_TOKEN = 'sandbox-token';
 export const APP_ONLY_TOKEN = 'sandbox-app-only-token';
+/** The largest request body the manage endpoints read (a 10,000-character text in escaped emoji is ~120 KB). */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** The seeds' figure, 300 requests per 15 minutes per user, for each family of endpoints. */
 export const DEFAULT_RATE_LIMIT = { limit: 300, windowMs: 15 * 60_000 } as const;
 
@@ -57,6 +61,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     limiter: new RateLimiter(rate, options.rateLimits),
     faults: new FaultQueue(),
     requests: [],
+    sent: [],
+    deleted: [],
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   };
   const http = new SandboxHttpServer(state);
   let baseUrl: string | undefined;
@@ -107,5 +114,15 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     visibleEvents: (userId, conversationId) => store.visibleEvents(userId, conversationId),
     addMessage: (conversationId, senderId, text) => store.addMessage(conversationId, senderId, text, new Date()),
     deleteEvent: (eventId) => store.deleteEvent(eventId),
+    get sent() {
+      return state.sent;
+    },
+    get deleted() {
+      return state.deleted;
+    },
+    clearWrites() {
+      state.sent.length = 0;
+      state.deleted.length = 0;
+    },
   };
 }

@@ -23,3 +23,34 @@ export function statusProblem(status: number): { title: string; type: 'about:bla
   const phrase = STATUS_CODES[status] ?? 'Error';
   return { title: phrase, type: 'about:blank', status, detail: phrase };
 }
+
+/**
+ * X's 403 for a write the user may not make (a conversation they are not in, someone else's event): the closest of
+ * X's problem types, `not-authorized-for-resource`, on the dialect's host, with the status's own title.
+ */
+export function notAuthorizedForResource(dialect: Dialect, action: string, resourceType: string, parameter: string, id: string) {
+  return {
+    title: 'Forbidden',
+    type: dialect.problemType('not-authorized-for-resource'),
+    status: 403,
+    detail: `Sorry, you are not authorized to ${action} the ${resourceType} with ${parameter}: [${id}].`,
+    resource_type: resourceType,
+    resource_id: id,
+    parameter,
+    value: id,
+  } as const;
+}
+
+/** A 404 for a write on a resource that is not there (or that the user may not see: the same answer). */
+export function resourceNotFound(dialect: Dialect, resourceType: string, parameter: string, id: string) {
+  return {
+    title: 'Not Found Error',
+    type: dialect.problemType('resource-not-found'),
+    status: 404,
+    detail: `Could not find ${resourceType} with ${parameter === 'event_id' ? 'id' : parameter}: [${id}].`,
+    resource_type: resourceType,
+    resource_id: id,
+    parameter,
+    value: id,
+  } as const;
+}

@@ -4,7 +4,13 @@
  */
 import type { DmEvent, DmEventType, Media, Place, Poll } from '../x/wire.js';
 import { type GeneratedData, canonicalEvent } from './data/index.js';
-import type { DemoData, StoredTweet, StoredUser } from './types.js';
+import type { DemoConversation, DemoData, StoredTweet, StoredUser } from './types.js';
+
+/** A message's content: its text (X requires text or an attachment) and the media keys of its attachments. */
+export interface NewMessage {
+  text?: string;
+  mediaKeys?: readonly string[];
+}
 
 const EMPTY: readonly DmEvent[] = Object.freeze([]);
 
@@ -21,6 +27,11 @@ export class DemoStore {
   /** `${userId}` -> everything the user sees; `${userId}|${conversationId}` -> one conversation. Newest first. */
   private readonly lists = new Map<string, DmEvent[]>();
   private readonly filtered = new WeakMap<readonly DmEvent[], Map<string, readonly DmEvent[]>>();
+  private readonly conversations = new Map<string, DemoConversation>();
+  /** Numeric part of a media key (`7_123` -> `123`) -> the media: what an attachment's `media_id` names. */
+  private readonly mediaById = new Map<string, Media>();
+  /** The largest event id ever given: new events go above it, even when the newest was deleted. */
+  private newestId = 0n;
 
   constructor({ data, viewers }: GeneratedData) {
     this.data = data;
@@ -29,13 +40,18 @@ export class DemoStore {
       this.usersByName.set(user.username.toLowerCase(), user);
     }
     for (const tweet of data.tweets) this.tweets.set(tweet.id!, tweet);
-    for (const item of data.media) this.media.set(item.media_key!, item);
+    for (const item of data.media) {
+      this.media.set(item.media_key!, item);
+      this.mediaById.set(item.media_key!.slice(item.media_key!.indexOf('_') + 1), item);
+    }
+    for (const conversation of data.conversations) this.conversations.set(conversation.id, conversation);
     for (const poll of data.polls) this.polls.set(poll.id, poll);
     for (const place of data.places) this.places.set(place.id, place);
     this.viewers = new Map([...viewers].map(([id, who]) => [id, new Set(who)]));
     // data.events is newest first, so every list built by appending is too.
     for (const event of data.events) {
       this.events.set(event.id, event);
+      if (BigInt(event.id) > this.newestId) this.newestId = BigInt(event.id);
       for (const userId of viewers.get(event.id) ?? []) {
         this.append(userId, event);
         this.append(`${userId}|${event.dm_conversation_id}`, event);
@@ -49,25 +65,62 @@ export class DemoStore {
     else this.lists.set(key, [event]);
   }
 
+  /** A conversation by id, members as of now (one a test pushed onto `data.conversations` itself too). */
+  conversation(id: string): DemoConversation | undefined {
+    let conversation = this.conversations.get(id);
+    if (!conversation) {
+      conversation = this.data.conversations.find((c) => c.id === id);
+      if (conversation) this.conversations.set(id, conversation);
+    }
+    return conversation;
+  }
+
   /**
-   * A new message in `conversationId` from `senderId`, newer than every event, seen by the conversation's members
-   * (tests drive arrivals with it).
+   * Adds a conversation the data did not have (a one-to-one conversation's first message, a new group): it joins
+   * `data.conversations`, and its events go to its members.
    */
-  addMessage(conversationId: string, senderId: string, text: string, createdAt: Date): DmEvent {
-    const conversation = this.data.conversations.find((c) => c.id === conversationId);
+  addConversation(conversation: DemoConversation): DemoConversation {
+    if (this.conversation(conversation.id)) throw new Error(`The sandbox already has conversation ${conversation.id}.`);
+    this.data.conversations.push(conversation);
+    this.conversations.set(conversation.id, conversation);
+    return conversation;
+  }
+
+  /**
+   * A 19-digit id for a new group, as X's are snowflakes: one below the id the next event will get, so above every
+   * conversation made so far in time; never one a conversation has.
+   */
+  newConversationId(): string {
+    let id = this.newestId + (1n << 22n) - 1n;
+    while (this.conversation(String(id))) id--;
+    return String(id);
+  }
+
+  /**
+   * A new message in `conversationId` from `senderId`, newer than every event, seen by the conversation's members:
+   * the one way an event is added (tests drive arrivals with it, the manage endpoints send with it). `message` is the
+   * text, or the text and the media keys of its attachments (each key must be in `media`). The event joins
+   * `data.events` (newest first).
+   */
+  addMessage(conversationId: string, senderId: string, message: string | NewMessage, createdAt: Date): DmEvent {
+    const conversation = this.conversation(conversationId);
     if (!conversation) throw new Error(`The sandbox has no conversation ${conversationId}.`);
-    // One millisecond above the newest id: ids keep growing with time, as X's snowflakes do.
-    let newest = 0n;
-    for (const id of this.events.keys()) if (BigInt(id) > newest) newest = BigInt(id);
+    const { text, mediaKeys = [] } = typeof message === 'string' ? { text: message } : message;
+    for (const key of mediaKeys) if (!this.media.has(key)) throw new Error(`The sandbox has no media ${key}.`);
+    // One step of the worker/sequence bits above the newest id ever given (a deleted event's id is never reused): ids
+    // keep growing with time, as X's snowflakes do.
+    this.newestId += 1n << 22n;
     const event = canonicalEvent({
-      id: String(newest + (1n << 22n)),
+      id: String(this.newestId),
       event_type: 'MessageCreate',
       text,
       sender_id: senderId,
       dm_conversation_id: conversationId,
       created_at: new Date(Math.floor(createdAt.getTime() / 1000) * 1000).toISOString(),
+      ...(mediaKeys.length > 0 && { attachments: { media_keys: [...mediaKeys] } }),
     });
     this.events.set(event.id, event);
+    this.data.events.unshift(event);
     this.viewers.set(event.id, new Set(conversation.participantIds));
     for (const userId of conversation.participantIds) {
       this.prepend(userId, event);
@@ -76,11 +129,35 @@ export class DemoStore {
     return event;
   }
 
+  /**
+   * The media a DM attachment's `media_id` stands for: a demo media whose key ends in `_<media_id>` if there is one,
+   * else a photo `3_<media_id>` (X's media key prefix for photos), made once and kept in `media` and `data.media` so
+   * expansions find it. Same id, same media.
+   */
+  mediaForUpload(mediaId: string): Media {
+    const known = this.mediaById.get(mediaId);
+    if (known) return known;
+    const photo = {
+      media_key: `3_${mediaId}`,
+      type: 'photo',
+      // DM media live on ton.twitter.com and need the user's credentials, as X's do.
+      url: `https://ton.twitter.com/1.1/ton/data/dm/${mediaId}/${mediaId}/sandbox.jpg`,
+      width: 1200,
+      height: 800,
+    } as Media;
+    this.data.media.push(photo);
+    this.media.set(photo.media_key!, photo);
+    this.mediaById.set(mediaId, photo);
+    return photo;
+  }
+
   /** Deletes an event for everyone (X's delete; tests use it to delete "at X"). True when it existed. */
   deleteEvent(eventId: string): boolean {
     const event = this.events.get(eventId);
     if (!event) return false;
     this.events.delete(eventId);
+    const index = this.data.events.indexOf(event);
+    if (index >= 0) this.data.events.splice(index, 1);
     for (const userId of this.viewers.get(eventId) ?? []) {
       this.remove(userId, event);
       this.remove(`${userId}|${event.dm_conversation_id}`, event);

@@ -31,7 +31,7 @@ export interface SandboxOptions {
    * @default 'nested' in the posts dialect, 'top-level' in the tweets dialect (each as its spec says)
    */
   entityShape?: EntityShape;
-  /** Accepted for compatibility; the sandbox only answers GETs and reads no bodies. */
+  /** The largest request body the manage endpoints read; a larger one is X's bare 413. @default 1 MiB */
   maxBodyBytes?: number;
 }
 
@@ -45,7 +45,16 @@ export type Fault =
   | { type: 'html' }
   | { type: 'empty' }
   | { type: 'oversized'; bytes?: number }
-  | { type: 'slow-body'; delayMs?: number };
+  | { type: 'slow-body'; delayMs?: number }
+  /**
+   * Fails a write after doing it: the next write that takes effect (a send's 201, a delete's 200) is done, then
+   * answered with `then` (a bare status problem, a reset socket, or no answer). Proves a client never sends twice.
+   * Kept in a queue of its own: reads, refused writes and the other faults neither consume nor delay it.
+   */
+  | { type: 'after-write'; then: AfterWriteFailure };
+
+/** How an `after-write` fault answers a write it let happen. */
+export type AfterWriteFailure = 500 | 502 | 503 | 504 | 'reset' | 'hang';
 
 export interface RecordedRequest {
   method: string;
@@ -57,6 +66,8 @@ export interface RecordedRequest {
   authorization: string | undefined;
   /** The status answered; 0 when there was no answer (hang, reset). */
   status: number;
+  /** The raw body, for requests whose body the sandbox read (the POSTs that got past auth and rate limit). */
+  body?: string;
 }
 
 export interface DemoUser {
@@ -86,12 +97,18 @@ export type StoredTweet = Tweet &
     article_title?: { title: string };
   };
 
+/** The data as it is now: sends, new conversations, uploads' media and deletes change it in place. */
 export interface DemoData {
   users: StoredUser[];
-  /** Newest first, full objects with every field, entity arrays at the top level (2.159's shape). */
+  /**
+   * Newest first, full objects with every field, entity arrays at the top level (2.159's shape). New messages
+   * (`addMessage`, the manage endpoints) go first; deleted events leave it.
+   */
   events: DmEvent[];
   tweets: StoredTweet[];
+  /** With the photos made for attachments' media ids (`3_<media_id>`), at the end. */
   media: Media[];
+  /** With the conversations the manage endpoints opened (a first one-to-one message, a new group), at the end. */
   conversations: DemoConversation[];
   /** Referenced by one event the main user sees, but not a demo tweet: its expansion is a partial error. */
   missingTweetId: string;
@@ -113,7 +130,8 @@ export interface Sandbox {
   clearRequests(): void;
   /**
    * The next `times` (default 1) requests get this fault, whatever their path or auth; with `after`, only once that
-   * many requests have been answered as usual (a walk that fails on its second page).
+   * many requests have been answered as usual (a walk that fails on its second page). An `after-write` fault counts
+   * writes that take effect instead of requests: it fails the next `times` of them after `after` of them.
    */
   injectFaults(fault: Fault, times?: number, after?: number): void;
   clearFaults(): void;
@@ -131,8 +149,21 @@ export interface Sandbox {
   readonly data: DemoData;
   /** The events `userId` may see, newest first, optionally in one conversation: the expectation for list tests. */
   visibleEvents(userId: string, conversationId?: string): readonly DmEvent[];
-  /** A new message from `senderId` in `conversationId`, newer than every event, created now. */
+  /**
+   * A new message from `senderId` in `conversationId`, newer than every event, created now: an arrival "at X" (not
+   * a write through the API: not in `sent`).
+   */
   addMessage(conversationId: string, senderId: string, text: string): DmEvent;
-  /** Deletes an event at X, for everyone who saw it. True when it existed. */
+  /** Deletes an event at X, for everyone who saw it. True when it existed. (Not in `deleted`.) */
   deleteEvent(eventId: string): boolean;
+  /**
+   * The events created by the manage endpoints' POSTs, in order, as created: one per send that took effect, whether
+   * its answer reached the client or an `after-write` fault failed it (and still listed once deleted). Count them to
+   * prove a client never sends twice.
+   */
+  readonly sent: readonly DmEvent[];
+  /** The events removed by `DELETE /2/dm_events/{event_id}`, in order, as they were. */
+  readonly deleted: readonly DmEvent[];
+  /** Empties `sent` and `deleted` (the events stay as they are). */
+  clearWrites(): void;
 }

@@ -29,9 +29,24 @@ export const OPERATIONS = {
   user: 'GET /2/users/{id}',
   tweets: 'GET /2/tweets',
   tweet: 'GET /2/tweets/{id}',
+  // The manage endpoints: only spec 2.167 has them, and both dialects follow it (`MANAGE_SPEC`).
+  sendToParticipant: 'POST /2/dm_conversations/with/{participant_id}/messages',
+  sendToConversation: 'POST /2/dm_conversations/{dm_conversation_id}/messages',
+  createGroup: 'POST /2/dm_conversations',
+  deleteEvent: 'DELETE /2/dm_events/{event_id}',
 } as const;
 
 export type EndpointName = keyof typeof OPERATIONS;
+
+/** The endpoints that write; the others read. */
+export type ManageEndpointName = 'sendToParticipant' | 'sendToConversation' | 'createGroup' | 'deleteEvent';
+export type ReadEndpointName = Exclude<EndpointName, ManageEndpointName>;
+
+export const isManageEndpoint = (endpoint: EndpointName): endpoint is ManageEndpointName =>
+  endpoint === 'sendToParticipant' || endpoint === 'sendToConversation' || endpoint === 'createGroup' || endpoint === 'deleteEvent';
+
+/** The spec the manage endpoints are validated against in both dialects: 2.159 lacks them, and X answers them alike. */
+export const MANAGE_SPEC: SpecVersion = '2.167';
 
 /** What the vocabulary says of one parameter (the `ParameterRule` that `scripts/generate-wire.ts` writes). */
 interface Rule {

@@ -3,7 +3,8 @@
  * 127.0.0.1, unchanged: only its `baseUrl` points at the sandbox and its OAuth 2.0 user token is a demo token. The
  * SDK builds every query from the spec's names (`post.fields`, `expansions=referenced_posts`), so a sandbox that
  * refused or misread any of them would fail here; it also turns every key of an answer into camelCase
- * (`sender_id` -> `senderId`), which the assertions follow.
+ * (`sender_id` -> `senderId`), which the assertions follow. Its direct-messages writes (send to a participant, to a
+ * conversation, start a group, delete) run against the sandbox's manage endpoints the same way.
  */
 import { ApiError, Client, EventPaginator, type PaginatedResponse } from '@xdevplatform/xdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,6 +162,59 @@ describe('X TypeScript SDK (@xdevplatform/xdk) against a posts sandbox', () => {
     expect(answer.includes!.polls!.map((p) => p.id).sort()).toEqual(unique(wanted.flatMap((t) => t.attachments!.poll_ids!)).sort());
     expect(answer.includes!.places!.length).toBeGreaterThan(0);
     expect(answer.errors).toEqual([expect.objectContaining({ resourceType: 'post', resourceId: sandbox.data.missingTweetId, parameter: 'ids' })]);
+  });
+
+  it('sends to a participant and to a conversation, starts a group and deletes an event, as the SDK sends them', async () => {
+    const other = sandbox.users[2]!;
+    const conversationId = BigInt(mainId) < BigInt(other.id) ? `${mainId}-${other.id}` : `${other.id}-${mainId}`;
+    const sent = sandbox.sent.length;
+
+    // The SDK writes the spec's snake_case body from camelCase (`mediaId` -> `media_id`) and reads the answer back in camelCase.
+    const toParticipant = await client.directMessages.createByParticipantId(other.id, { text: 'Hello from the SDK', attachments: [{ mediaId: '1146654567674912769' }] });
+    expect(toParticipant.data).toEqual({ dmConversationId: conversationId, dmEventId: expect.stringMatching(/^\d{19}$/) });
+    const first = toParticipant.data!.dmEventId;
+    const readBack = await client.directMessages.getEventsById(first, { dmEventFields: ['attachments', 'dm_conversation_id'], expansions: ['sender_id', 'attachments.media_keys'] });
+    expect(readBack.data).toEqual({
+      id: first, eventType: 'MessageCreate', text: 'Hello from the SDK', dmConversationId: conversationId, senderId: mainId,
+      attachments: { mediaKeys: ['3_1146654567674912769'] },
+    });
+    expect(readBack.includes!.media).toEqual([{ mediaKey: '3_1146654567674912769', type: 'photo' }]);
+
+    // The other side answers in the conversation, by its id, with its own client.
+    const theirs = new Client({ baseUrl: sandbox.url, accessToken: other.token });
+    const toConversation = await theirs.directMessages.createByConversationId(conversationId, { text: 'Hello back' });
+    expect(toConversation.data!.dmConversationId).toBe(conversationId);
+    const page = await client.directMessages.getEventsByConversationId(conversationId, { maxResults: 2, expansions: ['sender_id'] });
+    expect(page.data!.map((e) => [e.id, e.senderId])).toEqual([[toConversation.data!.dmEventId, other.id], [first, mainId]]);
+
+    const members = [sandbox.users[3]!.id, sandbox.users[11]!.id];
+    const group = await client.directMessages.createConversation({ conversationType: 'Group', participantIds: members, message: { text: 'A new group' } });
+    const groupId = group.data!.dmConversationId;
+    expect(groupId).toMatch(/^\d{19}$/);
+    expect(sandbox.data.conversations.find((c) => c.id === groupId)).toEqual({ id: groupId, participantIds: [mainId, ...members], group: true });
+    const member = new Client({ baseUrl: sandbox.url, accessToken: sandbox.users[11]!.token });
+    const seen = await member.directMessages.getEvents({ maxResults: 1, dmEventFields: ['dm_conversation_id'] });
+    expect(seen.data).toEqual([{ id: group.data!.dmEventId, eventType: 'MessageCreate', text: 'A new group', dmConversationId: groupId }]);
+
+    const deleted = await client.directMessages.deleteEvents(first);
+    expect(deleted.data).toEqual({ deleted: true });
+    const gone = await client.directMessages.getEventsById(first);
+    expect(gone.data).toBeUndefined();
+    expect(gone.errors).toEqual([expect.objectContaining({ type: 'https://api.x.com/2/problems/resource-not-found', resourceId: first })]);
+    expect(sandbox.sent.slice(sent).map((e) => e.text)).toEqual(['Hello from the SDK', 'Hello back', 'A new group']);
+    expect(sandbox.deleted.map((e) => e.id)).toEqual([first]);
+
+    // Refusals come back as ApiError: an event the user cannot see (404), someone else's (403), a conversation the user
+    // is not in (403), a second attachment (400).
+    const unseen = await theirs.directMessages.deleteEvents(group.data!.dmEventId).catch((e: unknown) => e);
+    expect((unseen as ApiError).status).toBe(404);
+    const notMine = await client.directMessages.deleteEvents(toConversation.data!.dmEventId).catch((e: unknown) => e);
+    expect([(notMine as ApiError).status, (notMine as ApiError).data.type]).toEqual([403, 'https://api.x.com/2/problems/not-authorized-for-resource']);
+    const outsider = await theirs.directMessages.createByConversationId(groupId, { text: 'let me in' }).catch((e: unknown) => e);
+    expect((outsider as ApiError).status).toBe(403);
+    const twoAttachments = await client.directMessages.createByParticipantId(other.id, { attachments: [{ mediaId: '1' }, { mediaId: '2' }] }).catch((e: unknown) => e);
+    expect([(twoAttachments as ApiError).status, (twoAttachments as ApiError).data.type]).toEqual([400, 'https://api.x.com/2/problems/invalid-request']);
+    expect(sandbox.sent.length - sent).toBe(3);
   });
 
   it("surfaces the sandbox's refusals as the SDK's ApiError", async () => {

@@ -189,13 +189,24 @@ describe.each(DIALECT_NAMES)('validation (%s dialect)', (dialect) => {
     }
   });
 
-  it('answers unknown paths 404 and other methods 405, with problem bodies', async () => {
-    const notFound = await get(sandbox, '/2/dm_conversations');
+  it('answers unknown paths 404 and other methods 405 (naming the allowed ones), with problem bodies', async () => {
+    const notFound = await get(sandbox, '/2/dm_conversations/with');
     expect(notFound.status).toBe(404);
     expect(notFound.body).toEqual({ title: 'Not Found', type: 'about:blank', status: 404, detail: 'Not Found' });
     const res = await fetch(`${sandbox.url}/2/dm_events`, { method: 'POST', headers: { authorization: 'Bearer sandbox-token' } });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET');
     expect(await res.json()).toEqual({ title: 'Method Not Allowed', type: 'about:blank', status: 405, detail: 'Method Not Allowed' });
+    // The manage endpoints' paths: POST only, and GET or DELETE for one event.
+    const allowed = async (method: string, path: string) => {
+      const answer = await fetch(`${sandbox.url}${path}`, { method, headers: { authorization: 'Bearer sandbox-token' } });
+      await answer.arrayBuffer();
+      return [answer.status, answer.headers.get('allow')];
+    };
+    expect(await allowed('GET', '/2/dm_conversations')).toEqual([405, 'POST']);
+    expect(await allowed('GET', '/2/dm_conversations/1-2/messages')).toEqual([405, 'POST']);
+    expect(await allowed('DELETE', '/2/dm_conversations/with/1/messages')).toEqual([405, 'POST']);
+    expect(await allowed('PUT', '/2/dm_events/1')).toEqual([405, 'GET, DELETE']);
+    expect(await allowed('DELETE', '/2/dm_conversations/1-2/dm_events')).toEqual([405, 'GET']);
   });
 });
