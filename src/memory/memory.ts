@@ -214,7 +214,8 @@ export class RequestMemory {
     const userId = await this.userId();
     const memory = await this.readMemory(userId);
     const known = memory.events[eventId];
-    if (known) {
+    // A message sent through the gateway is known only as the input told it, until X's own copy is read.
+    if (known && !memory.sent?.includes(eventId)) {
       this.useObjects(memory);
       return { event: known };
     }
@@ -251,6 +252,9 @@ export class RequestMemory {
       ({ memory, view } = await this.refresh(userId, request, size));
       read = true;
     }
+    // A read that finds no conversation for the page reads on, each read twice the last (as a sync's pages grow): the
+    // next conversation, or the feed's end, in a few calls. Above the cursor nothing is on the page: whole pages.
+    let want = size;
     for (let extended = read; ; extended = true) {
       const newest = newestPerConversation(memory, view.ids);
       const after = afterEventId === undefined ? newest : newest.filter((c) => compareIds(c.lastEvent.id, afterEventId) < 0);
@@ -259,7 +263,9 @@ export class RequestMemory {
         this.useObjects(memory);
         return { conversations: after.slice(0, first), hasNextPage: after.length > first || !view.complete };
       }
-      ({ memory, view } = await this.extend(userId, request, memory, view, size));
+      const reached = afterEventId === undefined || (view.ids.length > 0 && compareIds(view.ids[view.ids.length - 1]!, afterEventId) <= 0);
+      ({ memory, view } = await this.extend(userId, request, memory, view, reached ? want : MAX_PAGE));
+      if (reached) want = Math.min(MAX_PAGE, want * 2);
     }
   }
 

@@ -73,17 +73,12 @@ export class InProcessStore implements DmStore {
   }
 
   async idempotency(key: string): Promise<IdempotencyRecord | undefined> {
-    const kept = this.writes.get(key);
-    if (!kept) return undefined;
-    if (kept.expiresAt <= this.now()) {
-      this.writes.delete(key);
-      return undefined;
-    }
-    return kept.record;
+    return this.liveRecord(key);
   }
 
   async putIdempotency(key: string, record: IdempotencyRecord, ttlMs: number, onlyIfAbsent = false): Promise<boolean> {
-    if (onlyIfAbsent && (await this.idempotency(key)) !== undefined) return false;
+    // Checked and set in one turn of the event loop: two claims of one key cannot both see it free.
+    if (onlyIfAbsent && this.liveRecord(key) !== undefined) return false;
     this.writes.delete(key);
     this.writes.set(key, { record, expiresAt: this.now() + ttlMs });
     // Expired records go as new ones come; past the bound, the oldest go (a key is worth 24 hours, not forever).
@@ -92,6 +87,16 @@ export class InProcessStore implements DmStore {
       this.writes.delete(oldKey);
     }
     return true;
+  }
+
+  private liveRecord(key: string): IdempotencyRecord | undefined {
+    const kept = this.writes.get(key);
+    if (!kept) return undefined;
+    if (kept.expiresAt <= this.now()) {
+      this.writes.delete(key);
+      return undefined;
+    }
+    return kept.record;
   }
 
   async forgetIdempotency(key: string): Promise<void> {
