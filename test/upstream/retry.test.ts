@@ -379,3 +379,31 @@ describe('RetryingTransport over real HTTP, against the sandbox', () => {
     }
   });
 });
+
+describe('writes are never sent twice', () => {
+  const fast = { baseDelayMs: 1, maxDelayMs: 2, random: () => 0.5 };
+  const write = (): UpstreamRequest => ({ method: 'POST', path: '/2/dm_conversations/with/1/messages', body: { text: 'hi' }, authorization: 'Bearer t' });
+
+  it.each(Object.entries(retryable).filter(([name]) => name !== 'a refused connection'))(
+    'a POST that failed with %s, which may have reached X, is not tried again',
+    async (_, make) => {
+      const inner = new FakeTransport([make()]);
+      await rejection(new RetryingTransport(inner, fast).get(write()));
+      expect(inner.calls).toHaveLength(1);
+    },
+  );
+
+  it('a POST whose connection was refused before it was written is tried again, against a real closed port', async () => {
+    const closed = createSandbox();
+    const url = await closed.listen();
+    await closed.close();
+    const calls: UpstreamCall[] = [];
+    const client = new UpstreamClient({ baseUrl: url, timeoutMs: 1_000, onCall: (call) => calls.push(call) });
+    try {
+      await rejection(new RetryingTransport(client, { ...fast, retries: 2 }).get(write()));
+      expect(calls.map((call) => call.method)).toEqual(['POST', 'POST', 'POST']);
+    } finally {
+      await client.close();
+    }
+  });
+});
