@@ -7,7 +7,7 @@ import { createGateway } from './gateway.js';
 import { createSandbox } from './sandbox/index.js';
 
 const config = loadConfig();
-const sandbox = config.xApiBaseUrl === undefined ? createSandbox({ mainToken: config.sandboxToken, dialect: config.sandboxDialect }) : undefined;
+const sandbox = config.xApiBaseUrl === undefined ? createSandbox({ mainToken: config.sandboxToken, dialect: config.sandboxDialect, alive: true }) : undefined;
 const upstream = config.xApiBaseUrl ?? (await sandbox!.listen());
 
 const gateway = createGateway({

@@ -17,6 +17,7 @@ import { FaultQueue } from './faults.js';
 import { RateLimiter } from './rate-limit.js';
 import { SandboxHttpServer, type ServerState } from './server.js';
 import { DemoStore } from './store.js';
+import { comeAlive } from './alive.js';
 import type { DemoUser, EntityShape, Sandbox, SandboxOptions } from './types.js';
 
 export type {
@@ -65,6 +66,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     deleted: [],
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   };
+  const life = options.alive ? comeAlive(store, users[0]!.id, options.alive === true ? {} : options.alive) : undefined;
+  if (life) state.onSent = life.onSent;
   const http = new SandboxHttpServer(state);
   let baseUrl: string | undefined;
 
@@ -85,7 +88,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       if (!baseUrl) throw new Error('The sandbox is not listening yet: await listen() first.');
       return baseUrl;
     },
-    close: () => http.close(),
+    close: () => {
+      life?.stop();
+      return http.close();
+    },
     get requests() {
       return state.requests;
     },

@@ -120,6 +120,8 @@ export interface ServerState {
   sent: DmEvent[];
   deleted: DmEvent[];
   maxBodyBytes: number;
+  /** Told of every message a write created (the sandbox's replies when it is alive). */
+  onSent?: (event: DmEvent) => void;
 }
 
 /** The node:http server, with what `close()` needs to end everything it started. */
@@ -230,7 +232,10 @@ export class SandboxHttpServer {
     if (errors.length > 0 || !body.ok) return send(400, invalidRequest(dialect, errors), limitHeaders);
 
     const outcome = performWrite({ store, dialect, user, now: new Date() }, body.input, values);
-    if (outcome.sent) this.state.sent.push(outcome.sent);
+    if (outcome.sent) {
+      this.state.sent.push(outcome.sent);
+      this.state.onSent?.(outcome.sent);
+    }
     if (outcome.deleted) this.state.deleted.push(outcome.deleted);
     const fault = outcome.sent || outcome.deleted ? this.state.faults.takeAfterWrite() : undefined;
     if (fault) return this.fail(fault, req, res, record, token, familyOf(record.method, record.path));

@@ -1,5 +1,6 @@
 /** The sandbox's public types. `index.ts` re-exports them; see there for the overview. */
 import type { DialectName } from '../x/dialect.js';
+import type { AliveOptions } from './alive.js';
 import type { EndpointFamily } from '../x/families.js';
 import type { components as Spec2167 } from '../x/generated/x-api-2.167.js';
 import type { DmEvent, Media, Place, Poll, Tweet, User } from '../x/wire.js';
@@ -24,6 +25,11 @@ export interface SandboxOptions {
   rateLimit?: RateLimit;
   /** Budgets of single families, over `rateLimit`: `{ 'dm-read': { limit: 15, windowMs: 900_000 } }`. */
   rateLimits?: Partial<Record<EndpointFamily, RateLimit>>;
+  /**
+   * Demo friends write to the main user now and then and reply to what it sends (`npm start`); tests leave it off.
+   * @default false
+   */
+  alive?: boolean | AliveOptions;
   /** The dialect it speaks: `posts` (X's production spec 2.167) or `tweets` (spec 2.159). @default 'posts' */
   dialect?: DialectName;
   /**

@@ -1,0 +1,67 @@
+/**
+ * The sandbox comes alive (in `npm start` mode): the main user's demo friends write now and then, and reply to what
+ * the main user sends them, so a newcomer sees a subscription deliver in GraphiQL within seconds. Tests leave it off
+ * and drive arrivals themselves (`addMessage`).
+ */
+import type { DmEvent } from '../x/wire.js';
+import type { DemoStore } from './store.js';
+
+export interface AliveOptions {
+  /** Pause between two messages from a friend. @default 15000 */
+  everyMs?: number;
+  /** Delay of a reply to the main user's message. @default 3000 */
+  replyAfterMs?: number;
+}
+
+const CHATTER = [
+  'Coffee later? ☕',
+  'Just pushed the fix, can you take a look?',
+  'Ha, that is exactly what I meant 😄',
+  'Running 5 minutes late',
+  'Did you see the new #release notes?',
+  'Sending the slides now',
+  'Works on my machine 🤷',
+];
+const REPLIES = ['Got it, thanks!', 'On it 👍', 'Sounds good', 'Ha! Will do.', 'Let me check and get back to you'];
+
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
+
+/** Starts the chatter; the returned function stops it (and any reply still to come). */
+export function comeAlive(store: DemoStore, mainUserId: string, options: AliveOptions = {}): { onSent(event: DmEvent): void; stop(): void } {
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, run: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      run();
+    }, ms);
+    timer.unref();
+    timers.add(timer);
+  };
+  const friendIn = (conversationId: string) => {
+    const conversation = store.data.conversations.find((c) => c.id === conversationId);
+    const others = conversation?.participantIds.filter((id) => id !== mainUserId) ?? [];
+    return others.length > 0 ? pick(others) : undefined;
+  };
+  const chatter = () => {
+    const mine = store.data.conversations.filter((c) => c.participantIds.includes(mainUserId));
+    const conversation = mine.length > 0 ? pick(mine) : undefined;
+    const friend = conversation && friendIn(conversation.id);
+    if (conversation && friend) store.addMessage(conversation.id, friend, pick(CHATTER), new Date());
+    later(options.everyMs ?? 15_000, chatter);
+  };
+  later(options.everyMs ?? 15_000, chatter);
+  return {
+    onSent(event) {
+      if (event.sender_id !== mainUserId || !event.dm_conversation_id) return;
+      const conversationId = event.dm_conversation_id;
+      later(options.replyAfterMs ?? 3_000, () => {
+        const friend = friendIn(conversationId);
+        if (friend) store.addMessage(conversationId, friend, pick(REPLIES), new Date());
+      });
+    },
+    stop() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+}
