@@ -6,23 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useGateway } from '../support/harness.js';
+import { generator } from '../support/random.js';
 
 const h = useGateway({ gateway: { store: 'memory', freshnessMs: 60_000 } });
 
 const CONCURRENCY = 24;
 const OPERATIONS_PER_USER = 30;
-
-function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)), pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]! };
-}
 
 interface Operation {
   readonly userIndex: number;
