@@ -13,8 +13,10 @@ export interface GatewayConfig {
   readonly dialect: DialectName;
   /** The dialect the embedded sandbox speaks. @default 'posts' */
   readonly sandboxDialect: DialectName;
-  /** What the gateway remembers of each user's DMs: `memory` (in this process) or `off`. @default 'memory' */
-  readonly store: 'memory' | 'off';
+  /** What the gateway remembers of each user's DMs: `memory` (this process), `redis` (shared) or `off`. @default 'redis' with REDIS_URL, else 'memory' */
+  readonly store: 'memory' | 'redis' | 'off';
+  /** The Redis replicas share, and the secret that encrypts what it keeps. */
+  readonly redis: { url: string; storeKey: string } | undefined;
   /** How old the head of a list served from memory may be before X is asked again, in milliseconds. @default 30000 */
   readonly freshnessMs: number;
   /** Limit for one upstream call, in milliseconds. @default 10000 */
@@ -52,11 +54,30 @@ function dialect(env: NodeJS.ProcessEnv, name: string): DialectName {
   return raw as DialectName;
 }
 
-function storeOf(env: NodeJS.ProcessEnv): 'memory' | 'off' {
+function storeOf(env: NodeJS.ProcessEnv): 'memory' | 'redis' | 'off' {
   const raw = env.STORE;
-  if (raw === undefined || raw === '') return 'memory';
-  if (raw !== 'memory' && raw !== 'off') throw new Error(`STORE must be memory or off; it is ${JSON.stringify(raw)}.`);
+  if (raw === undefined || raw === '') return env.REDIS_URL ? 'redis' : 'memory';
+  if (raw !== 'memory' && raw !== 'redis' && raw !== 'off') {
+    throw new Error(`STORE must be memory, redis or off; it is ${JSON.stringify(raw)}.`);
+  }
   return raw;
+}
+
+/** REDIS_URL and STORE_KEY, checked: Redis keeps DMs, so nothing is written there unencrypted. */
+function redisOf(env: NodeJS.ProcessEnv, store: 'memory' | 'redis' | 'off'): { url: string; storeKey: string } | undefined {
+  if (store !== 'redis') return undefined;
+  const url = env.REDIS_URL;
+  if (!url) throw new Error('STORE=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379).');
+  const storeKey = env.STORE_KEY;
+  if (!storeKey) {
+    throw new Error(
+      'REDIS_URL is set but STORE_KEY is not: the gateway encrypts everything it keeps in Redis with a key derived from ' +
+        'STORE_KEY, so it refuses to start without one. Set STORE_KEY to a secret of at least 32 characters, the same ' +
+        'on every replica.',
+    );
+  }
+  if (storeKey.length < 32) throw new Error(`STORE_KEY must be at least 32 characters; it has ${storeKey.length}.`);
+  return { url, storeKey };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -78,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     dialect: dialect(env, 'X_API_DIALECT'),
     sandboxDialect: dialect(env, 'SANDBOX_DIALECT'),
     store: storeOf(env),
+    redis: redisOf(env, storeOf(env)),
     freshnessMs: integer(env, 'FRESHNESS_MS', 30_000, 0, 86_400_000),
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 300_000),
     maxUpstreamRequests: integer(env, 'MAX_UPSTREAM_REQUESTS', 10, 1, 10_000),

@@ -56,7 +56,8 @@ export function createContext(options: {
   const open = () => {
     const x = new XSession(options.transport, authorization, options.session);
     const loaders = new Loaders(x);
-    const memory = options.memory?.forRequest(x, loaders);
+    // While a shared store is down, the request is served from X as without memory.
+    const memory = options.memory?.available() ? options.memory.forRequest(x, loaders) : undefined;
     return { x, loaders, memory };
   };
   /** The caller's memory, or with `STORE=off` the live loops' own, as this context's session sees it. */

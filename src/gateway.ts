@@ -25,7 +25,10 @@ import { LiveHub } from './sync/live.js';
 import { attachWebSocket } from './websocket.js';
 import { XSession, type XSessionOptions } from './upstream/session.js';
 import type { DmStore } from './store/store.js';
+import { deriveKey } from './store/crypto.js';
 import { InProcessStore } from './store/in-process.js';
+import { RedisStore } from './store/redis.js';
+import { ResilientStore } from './store/resilient.js';
 import { RateLimitBook } from './upstream/rate-limit-book.js';
 import { RetryingTransport } from './upstream/retry.js';
 import { type DialectName, dialectOf } from './x/dialect.js';
@@ -57,7 +60,12 @@ export interface GatewayOptions {
    * What the gateway remembers of each user's DMs: `memory` in this process, a store of your own (the same
    * interface), or `off`, where every read asks X. @default 'memory'
    */
-  store?: 'memory' | 'off' | DmStore;
+  store?: 'memory' | 'redis' | 'off' | DmStore;
+  /**
+   * The Redis that replicas share (with `store: 'redis'`): its URL, and `STORE_KEY`, the secret (32 characters at
+   * least, the same on every replica) that encrypts what is kept and hides its key names.
+   */
+  redis?: { url: string; storeKey: string };
   /** How old the head of a list served from memory may be before X is asked again. @default 30000 */
   freshnessMs?: number;
   /** How long a token stays tied to the X user X named for it. @default 300000 */
@@ -124,6 +132,21 @@ function yogaLogger(logger: Logger) {
   };
 }
 
+/**
+ * Redis behind a store that turns its failures into "no memory": requests are then served from X as with
+ * `STORE=off`, the logs and `gateway_store_up` say so, and Redis is used again by itself when it answers.
+ */
+function sharedStore(redis: GatewayOptions['redis'], logger: Logger, metrics: GatewayMetrics): ResilientStore {
+  if (!redis) throw new Error('store: redis needs `redis: { url, storeKey }` (REDIS_URL and STORE_KEY).');
+  const primary = new RedisStore({ url: redis.url, storeKey: redis.storeKey });
+  metrics.storeUp.set(1);
+  return new ResilientStore(primary, (state, error) => {
+    metrics.storeUp.set(state === 'up' ? 1 : 0);
+    if (state === 'down') logger.warn({ err: error?.message }, 'Redis is down: answering from X without memory');
+    else logger.info('Redis is back: memory is shared again');
+  });
+}
+
 export function createGateway(options: GatewayOptions): Gateway {
   const client =
     typeof options.upstream === 'string'
@@ -132,7 +155,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   const transport = new RetryingTransport(client ?? (options.upstream as UpstreamTransport), {
     retries: options.retries ?? 2,
   });
-  const cursors = new CursorCodec(options.cursorSecret);
+  // Replicas sharing a store share cursors: without a secret of its own, the cursors' one comes from STORE_KEY.
+  const cursors = new CursorCodec(
+    options.cursorSecret ?? (options.redis ? deriveKey(options.redis.storeKey, 'cursors').toString('base64url') : undefined),
+  );
   const development = options.development ?? false;
   const maxUpstreamRequests = options.maxUpstreamRequests ?? 10;
   const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, process.stdout);
@@ -140,7 +166,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   const dialect = dialectOf(options.dialect);
   const budgets = new RateLimitBook();
   const store = options.store ?? 'memory';
-  const kept: DmStore = store === 'memory' || store === 'off' ? new InProcessStore() : store;
+  const kept: DmStore =
+    store === 'memory' || store === 'off'
+      ? new InProcessStore()
+      : store === 'redis'
+        ? sharedStore(options.redis, logger, metrics)
+        : store;
   const memoryOf = (kept: DmStore) =>
     new Memory({
       store: kept,
@@ -210,7 +241,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // that nobody opens in a browser never pays for it.
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     plugins: [
-      observability({ logger, metrics, transport }),
+      observability({ logger, metrics, transport, ...(kept.available && { storeAvailable: () => kept.available!() }) }),
       documentLimits(options.limits),
       operationChecks(maxUpstreamRequests, typeOfGlobalId, dialect),
       // graphql-jit compiles queries only: anything else is left to graphql-js, which refuses it in its own words.
@@ -230,6 +261,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     close: async () => {
       live.close();
       await client?.close();
+      await kept.close?.();
     },
   };
 }

@@ -14,6 +14,7 @@ const gateway = createGateway({
   upstream,
   dialect: config.dialect,
   store: config.store,
+  ...(config.redis && { redis: config.redis }),
   freshnessMs: config.freshnessMs,
   upstreamTimeoutMs: config.upstreamTimeoutMs,
   maxUpstreamRequests: config.maxUpstreamRequests,

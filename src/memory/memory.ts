@@ -97,6 +97,11 @@ export class Memory {
     this.now = options.now ?? Date.now;
   }
 
+  /** Whether the store keeps what memory reads and writes now (a shared store can be down). */
+  available(): boolean {
+    return this.store.available?.() ?? true;
+  }
+
   /** The memory as one request of `x`'s caller sees it. */
   forRequest(x: XSession, loaders: Loaders): RequestMemory {
     return new RequestMemory(this, x, loaders);
@@ -133,6 +138,22 @@ export class Memory {
     }
     return sync;
   }
+}
+
+/**
+ * The store stopped keeping what memory reads (Redis went down during the request): the caller answers from X as
+ * without memory.
+ */
+export class MemoryUnavailableError extends Error {
+  constructor() {
+    super('The memory store is not available');
+  }
+}
+
+/** For a `.catch`: undefined when the memory store went away (answer from X instead), the error otherwise. */
+export function unlessMemoryUnavailable(error: unknown): undefined {
+  if (error instanceof MemoryUnavailableError) return undefined;
+  throw error;
 }
 
 /** Whether X failing this way still lets memory answer (with what it last knew). */
@@ -280,6 +301,7 @@ export class RequestMemory {
   /** The user's memory, less what X's 30-day window let go; an empty one when none is kept. */
   private async readMemory(userId: string): Promise<UserMemory> {
     const memory = await this.memory.store.read(userId);
+    if (!this.memory.available()) throw new MemoryUnavailableError();
     if (!memory) return emptyMemory(userId);
     expire(memory, this.memory.now());
     return memory;
@@ -409,7 +431,8 @@ export class RequestMemory {
         if (current && current.next === run.next) extendRun(current, events, next);
         return;
       }
-      if (events.length > 0) dropDeleted(m, events, events[0]!.id, events[events.length - 1]!.id, list.conversationId);
+      // Its first page starts at the conversation's newest event: the span reaches up past anything memory holds.
+      if (events.length > 0) dropDeleted(m, events, undefined, events[events.length - 1]!.id, list.conversationId);
       m.conversations[list.conversationId] = {
         ids: events.map((event) => event.id),
         ...(events[0] && { headId: events[0].id }),
@@ -564,8 +587,9 @@ function joinFeed(memory: UserMemory, events: readonly DmEvent[], next: string |
     return false;
   }
   if (fresh.length < ids.length) {
-    // The page reached into the feed: what the feed held in the span it covered and X no longer has was deleted.
-    dropDeleted(memory, events, ids[0]!, ids[ids.length - 1]!);
+    // The page reached into the feed: what the feed held in the span the walk covered (from X's newest event, so also
+    // above this page, up to the feed's head) and X no longer has was deleted.
+    dropDeleted(memory, events, undefined, ids[ids.length - 1]!);
     memory.feed!.ids = mergeNewestFirst(walked, memory.feed!.ids);
   } else {
     // X ended before the feed's head: everything the feed held is gone from X.

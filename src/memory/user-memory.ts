@@ -96,13 +96,13 @@ function dropEvents(memory: UserMemory, gone: ReadonlySet<string>): void {
 }
 
 /**
- * Ids of `run` that a fresh read of X's list between `newest` and `oldest` (inclusive) should have returned but did
- * not: deleted at X since they were read.
+ * Ids of `run` that a fresh read of X's list between `newest` (undefined: the list's top) and `oldest` (inclusive)
+ * should have returned but did not: deleted at X since they were read.
  */
-function missingFrom(run: Run | undefined, returned: ReadonlySet<string>, newest: string, oldest: string, belongs = (_id: string) => true): string[] {
+function missingFrom(run: Run | undefined, returned: ReadonlySet<string>, newest: string | undefined, oldest: string, belongs = (_id: string) => true): string[] {
   if (!run) return [];
   return run.ids.filter(
-    (id) => compareIds(id, newest) <= 0 && compareIds(id, oldest) >= 0 && !returned.has(id) && belongs(id),
+    (id) => (newest === undefined || compareIds(id, newest) <= 0) && compareIds(id, oldest) >= 0 && !returned.has(id) && belongs(id),
   );
 }
 
@@ -113,13 +113,14 @@ export function rememberEvents(memory: UserMemory, events: readonly DmEvent[]): 
 
 /**
  * A read of X's list covered the ids from `newest` down to `oldest` and returned `events`: whatever the memory held in
- * that span of the same list and X no longer returned was deleted. `conversationId` limits the span to one
+ * that span of the same list and X no longer returned was deleted. `newest` is undefined for a read from the list's
+ * top (X's newest event): the span then starts above anything memory holds. `conversationId` limits the span to one
  * conversation (a conversation endpoint's page says nothing of the others).
  */
 export function dropDeleted(
   memory: UserMemory,
   events: readonly DmEvent[],
-  newest: string,
+  newest: string | undefined,
   oldest: string,
   conversationId?: string,
   eventTypes?: ReadonlySet<string>,

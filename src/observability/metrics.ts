@@ -73,6 +73,11 @@ export class GatewayMetrics {
     help: 'Checks for news made by the live loops behind subscriptions (one loop per user with a subscriber).',
     registers: [this.registry],
   });
+  readonly storeUp = new Gauge({
+    name: 'gateway_store_up',
+    help: 'Whether the shared store (Redis) answers: 1 up, 0 down (answering from X without memory).',
+    registers: [this.registry],
+  });
   readonly storeUsers = new Gauge({
     name: 'gateway_memory_users',
     help: 'Users whose memory is kept.',

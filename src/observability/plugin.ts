@@ -47,8 +47,10 @@ export function observability(options: {
   logger: Logger;
   metrics: GatewayMetrics;
   transport: UpstreamTransport;
+  /** Whether the shared store answers (`/ready` says so; the gateway stays ready without it, answering from X). */
+  storeAvailable?: () => boolean;
 }): Plugin<GatewayContext> {
-  const { logger, metrics, transport } = options;
+  const { logger, metrics, transport, storeAvailable } = options;
   const requests = new WeakMap<Request, RequestRecord>();
   let ready: { at: number; answer: Promise<boolean> } | undefined;
 
@@ -60,7 +62,8 @@ export function observability(options: {
             ready = { at: performance.now(), answer: isReachable(transport) };
           }
           const reachable = await ready.answer;
-          return endResponse(json(fetchAPI, reachable ? 200 : 503, { status: reachable ? 'ready' : 'upstream unreachable' }));
+          const store = storeAvailable === undefined ? {} : { store: storeAvailable() ? 'up' : 'down: answering from X without memory' };
+          return endResponse(json(fetchAPI, reachable ? 200 : 503, { status: reachable ? 'ready' : 'upstream unreachable', ...store }));
         }
         case '/metrics':
           return endResponse(

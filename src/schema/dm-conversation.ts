@@ -13,7 +13,7 @@ import { type DmEvent, type DmEventsPage, ID_PATTERNS, type User } from '../x/wi
 import { builder } from './builder.js';
 import { checkId } from './ids.js';
 import { DmEventConnectionRef, dmEventConnectionArgs, resolveDmEventConnection } from './dm-event-connection.js';
-import { Memory } from '../memory/memory.js';
+import { Memory, unlessMemoryUnavailable } from '../memory/memory.js';
 import { readPageArgs } from '../paging/paging.js';
 import { InProcessStore } from '../store/in-process.js';
 import { lookupPlanOf } from './links.js';
@@ -56,7 +56,12 @@ async function conversationIdOf(key: ConversationKey, context: GatewayContext): 
  * `params` are what the selection reads of them.
  */
 async function knownEvents(key: ConversationKey, context: GatewayContext, params: XParams, size: number): Promise<readonly DmEvent[]> {
-  if (context.memory) return context.memory.conversationEvents(await conversationIdOf(key, context), eventsPath(key), params);
+  if (context.memory) {
+    const known = await context.memory
+      .conversationEvents(await conversationIdOf(key, context), eventsPath(key), params)
+      .catch(unlessMemoryUnavailable);
+    if (known) return known;
+  }
   const { body, params: asked } = await context.x.getShared<DmEventsPage>(eventsPath(key), { max_results: String(size) }, params);
   context.loaders.prime('dm_event', asked, body);
   return body.data ?? [];
@@ -204,8 +209,10 @@ builder.queryField('dmConversations', (t) =>
       const { size } = readPageArgs({ first: args.first });
       const after = args.after == null ? undefined : context.cursors.decodeEvent(args.after, INBOX, 'after');
       // Without a memory to keep, the inbox is still built from the feed: this request's own, forgotten after it.
-      const memory = context.memory ?? new Memory({ store: new InProcessStore() }).forRequest(context.x, context.loaders);
-      const inbox = await memory.inbox(size, after, {});
+      const transient = () => new Memory({ store: new InProcessStore() }).forRequest(context.x, context.loaders);
+      const inbox =
+        (context.memory && (await context.memory.inbox(size, after, {}).catch(unlessMemoryUnavailable))) ??
+        (await transient().inbox(size, after, {}));
       return {
         hasNextPage: inbox.hasNextPage,
         edges: inbox.conversations.map(({ conversationId, lastEvent }) => ({

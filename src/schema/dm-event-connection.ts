@@ -9,7 +9,7 @@ import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
 import type { PageRef } from '../paging/cursor.js';
 import { type ConnectionArgs, type PageInfo, pageInfoOf, planPage, readPageArgs } from '../paging/paging.js';
-import type { ListRef, RequestMemory } from '../memory/memory.js';
+import { type ListRef, MemoryUnavailableError, type RequestMemory } from '../memory/memory.js';
 import type { XParams } from '../x/params.js';
 import { callsX } from '../planner/needs.js';
 import { childPlan, type Planned, type SelectionPlan } from '../planner/plan.js';
@@ -137,7 +137,13 @@ export async function resolveDmEventConnection(
   const eventTypes = eventTypesOf(args);
   const connection = `${source.path}|${eventTypes ?? ''}`;
   const { params, plan } = planField(info, 'dm_event', getNamedType(info.returnType) as GraphQLObjectType, context.x.dialect);
-  if (context.memory) return fromMemory(context.memory, source, connection, args, eventTypes, params, plan, context);
+  if (context.memory) {
+    try {
+      return await fromMemory(context.memory, source, connection, args, eventTypes, params, plan, context);
+    } catch (error) {
+      if (!(error instanceof MemoryUnavailableError)) throw error;
+    }
+  }
 
   const fetch = planPage(args, connection, context.cursors);
   const ref = { connection, maxResults: fetch.maxResults, ...(fetch.token !== undefined && { token: fetch.token }), ...(fetch.backward && { backward: true }) };

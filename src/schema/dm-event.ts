@@ -4,6 +4,7 @@
 import { type GraphQLObjectType, type GraphQLResolveInfo, getNamedType } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
+import { unlessMemoryUnavailable } from '../memory/memory.js';
 import { callsX, links, reads, xKind } from '../planner/needs.js';
 import { planField } from '../planner/planner.js';
 import type { Planned } from '../planner/plan.js';
@@ -127,9 +128,9 @@ export async function loadDmEvent(
   type = getNamedType(info.returnType) as GraphQLObjectType,
 ): Promise<Planned<DmEvent>> {
   const { params, plan } = planField(info, 'dm_event', type, context.x.dialect);
-  let found: { event?: DmEvent; problem?: Problem };
-  if (context.memory) found = await context.memory.event(eventId, params);
-  else {
+  let found: { event?: DmEvent; problem?: Problem } | undefined;
+  if (context.memory) found = await context.memory.event(eventId, params).catch(unlessMemoryUnavailable);
+  if (!found) {
     const { body, params: asked } = await context.x.getShared<DmEventAnswer>(`/2/dm_events/${eventId}`, {}, params);
     context.loaders.prime('dm_event', asked, body);
     found = body.data ? { event: body.data } : { ...(body.errors?.[0] && { problem: body.errors[0] }) };

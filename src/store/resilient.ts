@@ -38,6 +38,7 @@ class ChangeFailed {
 
 export class ResilientStore implements DmStore {
   private current: StoreState = 'up';
+  private probing = false;
   private retryAt = 0;
   /** Idempotency records claimed while the primary was down. */
   private readonly local = new InProcessStore({ maxUsers: 1 });
@@ -62,6 +63,23 @@ export class ResilientStore implements DmStore {
   /** `up` while the primary answers, `down` from its first failure until it answers again. */
   state(): StoreState {
     return this.current;
+  }
+
+  /** Lets go of the primary's connections. */
+  async close(): Promise<void> {
+    await this.primary.close?.();
+  }
+
+  /**
+   * True while the primary answers: what is read and written is kept. While it is down, a call past the retry time
+   * checks it in the background, so a gateway that stopped using the store (it answers from X) finds it back.
+   */
+  available(): boolean {
+    if (this.current === 'down' && this.now() >= this.retryAt && !this.probing) {
+      this.probing = true;
+      void this.attempt(() => this.primary.identity('probe'), () => undefined).finally(() => (this.probing = false));
+    }
+    return this.current === 'up';
   }
 
   async identity(tokenHash: string): Promise<string | undefined> {

@@ -39,6 +39,13 @@ export interface DmStore {
    */
   putIdempotency(key: string, record: IdempotencyRecord, ttlMs: number, onlyIfAbsent?: boolean): Promise<boolean>;
   forgetIdempotency(key: string): Promise<void>;
+  /**
+   * Whether the store answers now. A store that can fail (Redis) says so, and the gateway then answers from X as
+   * without memory. @default always true
+   */
+  available?(): boolean;
+  /** Lets go of connections (a shared store). */
+  close?(): Promise<void>;
   /** How much is kept, for metrics. */
   size(): Promise<{ users: number; events: number }>;
 }

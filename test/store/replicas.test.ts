@@ -1,0 +1,133 @@
+/**
+ * Two gateways sharing one Redis (a real redis-server), counted at the sandbox: the second serves what the first read
+ * without a call, cursors and idempotency keys work across them, the keyspace holds nothing readable, and Redis dying
+ * is not the gateways failing: they answer from X, say so on /ready, and share memory again once it is back.
+ */
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Gateway, createGateway } from '../../src/gateway.js';
+import { type Sandbox, createSandbox } from '../../src/sandbox/index.js';
+import { recordLog } from '../support/log-capture.js';
+import { type RedisServer, redisAvailable, startRedis } from '../support/redis.js';
+
+const STORE_KEY = 'a-test-store-key-of-at-least-32-characters';
+
+describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
+  let redis: RedisServer;
+  let sandbox: Sandbox;
+  let a: Gateway;
+  let b: Gateway;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    sandbox = createSandbox({ seed: 42, rateLimit: { limit: 100_000, windowMs: 900_000 } });
+    const upstream = await sandbox.listen();
+    const replica = () =>
+      createGateway({
+        upstream,
+        store: 'redis',
+        redis: { url: redis.url, storeKey: STORE_KEY },
+        freshnessMs: 60_000,
+        logger: pino({ level: 'info' }, { write: (line: string) => recordLog(line) }),
+      });
+    a = replica();
+    b = replica();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // both connected
+  }, 30_000);
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await sandbox?.close();
+    await redis?.stop();
+  });
+
+  const query = async (gateway: Gateway, source: string, token = sandbox.users[0]!.token) => {
+    const response = await gateway.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: source }),
+    });
+    return (await response.json()) as { data?: any; errors?: any[] };
+  };
+  const dmCalls = () => sandbox.requests.filter((call) => call.path.startsWith('/2/dm_')).length;
+  const PAGE = '{ dmEvents(first: 10) { nodes { restId text sender { username } } pageInfo { endCursor } } }';
+
+  it('the second replica serves what the first read, without a call; cursors work on either', async () => {
+    const first = await query(a, PAGE);
+    expect(first.errors).toBeUndefined();
+    sandbox.clearRequests();
+    const second = await query(b, PAGE);
+    expect(second.data).toEqual(first.data);
+    expect(sandbox.requests).toHaveLength(0); // no DM call, and no users/me either: the identity is shared too
+    const next = `{ dmEvents(first: 5, after: "${first.data.dmEvents.pageInfo.endCursor}") { nodes { restId } } }`;
+    const fromA = await query(a, next);
+    const fromB = await query(b, next);
+    expect(fromB.data).toEqual(fromA.data);
+    expect(fromB.data.dmEvents.nodes.map((n: { restId: string }) => n.restId)).toEqual(
+      sandbox.visibleEvents(sandbox.users[0]!.id).slice(10, 15).map((event) => event.id),
+    );
+  });
+
+  it('an idempotency key sent to one replica and retried on the other makes one POST', async () => {
+    const me = sandbox.users[1]!;
+    const other = sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(me.id))!.participantIds.find((id) => id !== me.id)!;
+    const send = `mutation { sendDm(input: { participantId: "${other}", text: "across replicas", idempotencyKey: "replica-key" }) { event { restId } } }`;
+    sandbox.clearRequests();
+    const once = await query(a, send, me.token);
+    const again = await query(b, send, me.token);
+    expect(once.errors).toBeUndefined();
+    expect(again.data).toEqual(once.data);
+    expect(sandbox.requests.filter((call) => call.method === 'POST')).toHaveLength(1);
+  });
+
+  it('keeps nothing readable: no message text, token, user id or username anywhere in the keyspace', async () => {
+    const raw = new Redis(redis.url);
+    try {
+      const keys = await raw.keys('*');
+      expect(keys.length).toBeGreaterThan(0);
+      let dump = keys.join('\n');
+      for (const key of keys) {
+        const type = await raw.type(key);
+        if (type === 'string') dump += (await raw.getBuffer(key))?.toString('latin1') ?? '';
+        if (type === 'hash') dump += Object.values(await raw.hgetallBuffer(key)).map((value) => value.toString('latin1')).join('');
+        if (type === 'zset') dump += (await raw.zrange(key, 0, -1)).join('');
+        expect(await raw.pttl(key), key).toBeGreaterThan(0);
+      }
+      const me = sandbox.users[0]!;
+      const event = sandbox.visibleEvents(me.id)[0]!;
+      for (const secret of [me.token, me.id, me.username, event.text!, event.id, 'across replicas']) {
+        expect(dump.includes(secret), secret).toBe(false);
+      }
+    } finally {
+      raw.disconnect();
+    }
+  });
+
+  it('answers from X while Redis is down, says so on /ready, and shares memory again once it is back', async () => {
+    const token = sandbox.users[2]!.token;
+    await redis.kill();
+    sandbox.clearRequests();
+    const during = await query(a, PAGE, token);
+    expect(during.errors).toBeUndefined();
+    expect(during.data.dmEvents.nodes.map((n: { restId: string }) => n.restId)).toEqual(
+      sandbox.visibleEvents(sandbox.users[2]!.id).slice(0, 10).map((event) => event.id),
+    );
+    expect(dmCalls()).toBeGreaterThan(0);
+    const ready = (await (await a.fetch('http://gateway.test/ready')).json()) as { status: string; store: string };
+    expect(ready.status).toBe('ready');
+    expect(ready.store).toMatch(/^down/);
+
+    await redis.start();
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // reconnects, and the store tries again
+    await query(a, PAGE, token);
+    await query(a, PAGE, token);
+    sandbox.clearRequests();
+    const shared = await query(b, PAGE, token);
+    expect(shared.errors).toBeUndefined();
+    expect(dmCalls()).toBe(0);
+    const back = (await (await a.fetch('http://gateway.test/ready')).json()) as { store: string };
+    expect(back.store).toBe('up');
+  }, 30_000);
+});
