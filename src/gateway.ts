@@ -2,6 +2,7 @@
  * `createGateway(options)`: the GraphQL gateway as a yoga app. It never listens: `server.ts` does, tests call
  * `gateway.fetch(...)` in process, and a larger API can stitch it.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { getOperationAST } from 'graphql';
@@ -27,6 +28,7 @@ import { XSession, type XSessionOptions } from './upstream/session.js';
 import type { DmStore } from './store/store.js';
 import { deriveKey } from './store/crypto.js';
 import { InProcessStore } from './store/in-process.js';
+import { holdLease } from './store/lease.js';
 import { RedisStore } from './store/redis.js';
 import { ResilientStore } from './store/resilient.js';
 import { RateLimitBook } from './upstream/rate-limit-book.js';
@@ -196,9 +198,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (rateLimit) metrics.rateLimitRemaining.set(rateLimit.remaining);
     },
   };
+  // Replicas sharing a store share each user's live loop: the one holding the user's lease checks X.
+  const replica = randomUUID();
+  const leaseMs = Math.max(5_000, 3 * liveMemory.freshnessMs);
   const live = new LiveHub({
     memory: liveMemory,
     budgets,
+    ...(kept.available && { lease: (userId: string) => holdLease(kept, `live:${userId}`, replica, leaseMs) }),
     // A tick calls X with a subscriber's credentials in a session of its own, not bound to any request.
     openMemory: (authorization) => {
       const x = new XSession(transport, authorization, session);

@@ -31,6 +31,11 @@ export interface LiveOptions {
   /** The longest wait after failures. @default 60000 */
   readonly maxBackoffMs?: number;
   readonly now?: () => number;
+  /**
+   * Whether this replica may check X for `userId` now (replicas sharing a store hold a lease per user: one loop calls
+   * X, the others deliver what it wrote into the shared memory). @default always
+   */
+  readonly lease?: (userId: string) => Promise<boolean>;
   /** Told of every tick: whether it synced, for tests and metrics. */
   readonly onTick?: (userId: string, outcome: 'ok' | 'failed') => void;
 }
@@ -113,7 +118,9 @@ class UserLoop {
     this.ticking = (async () => {
       const memory = this.hub.options.openMemory(subscriber.authorization);
       try {
-        await memory.syncNow();
+        // Without the lease another replica checks X for this user: what it finds is in the shared memory.
+        const mine = this.hub.options.lease ? await this.hub.options.lease(this.userId) : true;
+        if (mine) await memory.syncNow();
         this.failures = 0;
         this.hub.options.onTick?.(this.userId, 'ok');
         await this.deliver(memory);

@@ -1,0 +1,95 @@
+/**
+ * Subscriptions on two replicas sharing Redis: a user's subscribers on both receive a new message, and X is checked
+ * by one loop between them (the replica holding the user's lease), not one per replica.
+ */
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Gateway, createGateway } from '../../src/gateway.js';
+import { type Sandbox, createSandbox } from '../../src/sandbox/index.js';
+import { recordLog } from '../support/log-capture.js';
+import { type RedisServer, redisAvailable, startRedis } from '../support/redis.js';
+
+const STORE_KEY = 'another-test-store-key-of-32-characters-or-more';
+const FRESHNESS_MS = 200;
+
+describe.skipIf(!redisAvailable)('live news on two replicas', () => {
+  let redis: RedisServer;
+  let sandbox: Sandbox;
+  const replicas: Gateway[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    sandbox = createSandbox({ seed: 42, rateLimit: { limit: 100_000, windowMs: 900_000 } });
+    const upstream = await sandbox.listen();
+    for (let i = 0; i < 2; i++) {
+      replicas.push(
+        createGateway({
+          upstream,
+          store: 'redis',
+          redis: { url: redis.url, storeKey: STORE_KEY },
+          freshnessMs: FRESHNESS_MS,
+          logger: pino({ level: 'info' }, { write: (line: string) => recordLog(line) }),
+        }),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const replica of replicas) await replica.close();
+    await sandbox?.close();
+    await redis?.stop();
+  });
+
+  /** An SSE subscription through a replica, in process: the texts it received. */
+  async function subscribe(gateway: Gateway, token: string) {
+    const controller = new AbortController();
+    const response = await gateway.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: 'subscription { dmEventAdded { text } }' }),
+      signal: controller.signal,
+    });
+    const texts: string[] = [];
+    void (async () => {
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          for (const match of decoder.decode(value).matchAll(/"text":"([^"]*)"/g)) texts.push(match[1]!);
+        }
+      } catch {
+        // closed
+      }
+    })();
+    return { texts, close: () => controller.abort() };
+  }
+
+  it('delivers to subscribers on both, with one loop checking X between them', async () => {
+    const me = sandbox.users[3]!;
+    const conversation = sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(me.id))!;
+    const other = conversation.participantIds.find((id) => id !== me.id)!;
+    const onA = await subscribe(replicas[0]!, me.token);
+    const onB = await subscribe(replicas[1]!, me.token);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    sandbox.clearRequests();
+    const window = 2_000;
+    await new Promise((resolve) => setTimeout(resolve, window));
+    const checks = sandbox.requests.filter((call) => call.path === '/2/dm_events').length;
+    // One loop: about one check per FRESHNESS_MS, where two loops would make twice as many.
+    expect(checks).toBeLessThanOrEqual(Math.ceil(window / FRESHNESS_MS) + 2);
+    expect(checks).toBeGreaterThan(0);
+
+    sandbox.addMessage(conversation.id, other, 'to both replicas');
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline && (onA.texts.length === 0 || onB.texts.length === 0)) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(onA.texts).toEqual(['to both replicas']);
+    expect(onB.texts).toEqual(['to both replicas']);
+    onA.close();
+    onB.close();
+  }, 20_000);
+});
