@@ -28,7 +28,7 @@ import { XSession, type XSessionOptions } from './upstream/session.js';
 import type { DmStore } from './store/store.js';
 import { deriveKey } from './store/crypto.js';
 import { InProcessStore } from './store/in-process.js';
-import { holdLease } from './store/lease.js';
+import { holdLease, releaseLease } from './store/lease.js';
 import { RedisStore } from './store/redis.js';
 import { ResilientStore } from './store/resilient.js';
 import { RateLimitBook } from './upstream/rate-limit-book.js';
@@ -149,6 +149,9 @@ function sharedStore(redis: GatewayOptions['redis'], logger: Logger, metrics: Ga
   });
 }
 
+/** How long a replica may hold a user's sync lease: a walk of a few pages, retries included. */
+const SYNC_LEASE_MS = 15_000;
+
 export function createGateway(options: GatewayOptions): Gateway {
   const client =
     typeof options.upstream === 'string'
@@ -166,7 +169,6 @@ export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, process.stdout);
   const metrics = options.metrics ?? new GatewayMetrics();
   const dialect = dialectOf(options.dialect);
-  const budgets = new RateLimitBook();
   const store = options.store ?? 'memory';
   const kept: DmStore =
     store === 'memory' || store === 'off'
@@ -174,10 +176,20 @@ export function createGateway(options: GatewayOptions): Gateway {
       : store === 'redis'
         ? sharedStore(options.redis, logger, metrics)
         : store;
+  // A shared store shares the rate-limit budgets too: a token X refused on one replica fails fast on the others.
+  const budgets = new RateLimitBook(undefined, kept.setBudget ? kept : undefined);
+  // Replicas sharing a store share each user's syncs and live loop: the replica holding the user's lease calls X.
+  const replica = randomUUID();
   const memoryOf = (kept: DmStore) =>
     new Memory({
       store: kept,
       budgets,
+      ...(kept.available && {
+        syncLease: {
+          take: (userId: string) => holdLease(kept, `sync:${userId}`, replica, SYNC_LEASE_MS),
+          release: (userId: string) => releaseLease(kept, `sync:${userId}`, replica),
+        },
+      }),
       ...(options.freshnessMs !== undefined && { freshnessMs: options.freshnessMs }),
       ...(options.identityTtlMs !== undefined && { identityTtlMs: options.identityTtlMs }),
       ...(options.now !== undefined && { now: options.now }),
@@ -198,8 +210,6 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (rateLimit) metrics.rateLimitRemaining.set(rateLimit.remaining);
     },
   };
-  // Replicas sharing a store share each user's live loop: the one holding the user's lease checks X.
-  const replica = randomUUID();
   const leaseMs = Math.max(5_000, 3 * liveMemory.freshnessMs);
   const live = new LiveHub({
     memory: liveMemory,

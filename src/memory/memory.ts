@@ -38,8 +38,17 @@ export interface MemoryOptions {
   readonly budgets?: RateLimitBook;
   /** Told of every sync and of the events read from X. */
   readonly onSync?: (outcome: 'ok' | 'failed') => void;
+  /**
+   * One replica syncs a user at a time (replicas sharing a store): `take` is true when this replica may walk now;
+   * `release` gives the lease up. @default no lease: this process's own single flight is enough
+   */
+  readonly syncLease?: { take(userId: string): Promise<boolean>; release(userId: string): Promise<void> };
   readonly now?: () => number;
 }
+
+/** How long a sync waits for another replica's sync of the same user before walking itself. */
+const SYNC_LEASE_WAIT_MS = 3_000;
+const SYNC_LEASE_POLL_MS = 50;
 
 const OWNER_ONLY_MEDIA_FIELDS = new Set(['non_public_metrics', 'organic_metrics', 'promoted_metrics']);
 
@@ -123,7 +132,7 @@ export class Memory {
   shareSync(userId: string, walk: () => Promise<void>): Promise<void> {
     let sync = this.syncs.get(userId);
     if (!sync) {
-      sync = walk().then(
+      sync = this.leasedWalk(userId, walk).then(
         () => this.options.onSync?.('ok'),
         (error: unknown) => {
           this.options.onSync?.('failed');
@@ -137,6 +146,33 @@ export class Memory {
       this.syncs.set(userId, sync);
     }
     return sync;
+  }
+
+  /**
+   * `walk`, under the user's sync lease when replicas share the store: while another replica walks, this one waits
+   * for its result in the shared memory (and walks itself only if that takes too long).
+   */
+  private async leasedWalk(userId: string, walk: () => Promise<void>): Promise<void> {
+    const lease = this.options.syncLease;
+    if (!lease) return walk();
+    const syncedAt = async () => (await this.store.read(userId))?.feed?.syncedAt;
+    const before = await syncedAt();
+    const giveUpAt = Date.now() + SYNC_LEASE_WAIT_MS;
+    for (;;) {
+      const mine = await lease.take(userId).catch(() => true);
+      // Another replica's walk that ended since this sync was asked for is this sync's answer too.
+      if ((await syncedAt()) !== before) {
+        if (mine) await lease.release(userId).catch(() => undefined);
+        return;
+      }
+      if (mine || Date.now() >= giveUpAt) break;
+      await new Promise((resolve) => setTimeout(resolve, SYNC_LEASE_POLL_MS));
+    }
+    try {
+      await walk();
+    } finally {
+      await lease.release(userId).catch(() => undefined);
+    }
   }
 }
 

@@ -15,3 +15,9 @@ export async function holdLease(store: DmStore, name: string, holder: string, tt
   await store.putIdempotency(key, claim, ttlMs);
   return true;
 }
+
+/** Gives the lease `name` up, when `holder` holds it. */
+export async function releaseLease(store: DmStore, name: string, holder: string): Promise<void> {
+  const key = `lease\u0000${name}`;
+  if ((await store.idempotency(key))?.fingerprint === holder) await store.forgetIdempotency(key);
+}

@@ -10,6 +10,7 @@
  * | `xdm:m:<h(userId)>` | hash | `d`: the sealed memory (JSON); `v`: its version, a write counter | `memoryTtlMs` (30 days) after its last write |
  * | `xdm:i:<h(tokenHash)>` | string | the sealed `{ userId, expiresAt }` | the identity's ttl |
  * | `xdm:k:<h(key)>` | string | the sealed idempotency record | the record's ttl |
+| `xdm:b:<h(family, tokenHash)>` | string | the sealed rate-limit budget `{ limit, remaining, resetAt }` | X's reset |
  * | `xdm:users` | sorted set | `h(userId)` by last use (Redis's clock, µs): the least recently used go first | `memoryTtlMs` after the last write |
  * | `xdm:counts` | hash | `h(userId)` -> events in that memory | as above |
  * | `xdm:events` | string | the sum of `xdm:counts`, for `size()` | as above |
@@ -35,7 +36,7 @@ import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RETENTION_MS, type UserMemory, emptyMemory } from '../memory/user-memory.js';
 import { type StoreKeys, deriveStoreKeys, hashName, open, seal } from './crypto.js';
-import type { DmStore, IdempotencyRecord } from './store.js';
+import type { DmStore, IdempotencyRecord, StoredBudget } from './store.js';
 
 export type RedisStoreStatus = 'ready' | 'down';
 
@@ -311,6 +312,24 @@ export class RedisStore implements DmStore {
     await this.command('forgetIdempotency', () => this.client.del(name));
   }
 
+  async budget(tokenHash: string, family: string): Promise<StoredBudget | undefined> {
+    const name = this.budgetName(tokenHash, family);
+    const kept = this.openJson<StoredBudget>(name, await this.command('budget', () => this.client.getBuffer(name)));
+    if (!kept || typeof kept !== 'object') return undefined;
+    const { limit, remaining, resetAt } = kept;
+    if (![limit, remaining, resetAt].every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined;
+    if (!(resetAt > this.now())) return undefined;
+    return { limit, remaining, resetAt };
+  }
+
+  async setBudget(tokenHash: string, family: string, budget: StoredBudget, ttlMs: number): Promise<void> {
+    if (!(ttlMs > 0)) return;
+    const name = this.budgetName(tokenHash, family);
+    const { limit, remaining, resetAt } = budget;
+    const value = this.sealJson(name, { limit, remaining, resetAt } satisfies StoredBudget);
+    await this.command('setBudget', () => this.client.set(name, value, 'PX', Math.ceil(ttlMs)));
+  }
+
   /**
    * Users kept and the events in their memories, from counters the writes keep (no scan). An approximation: a memory
    * that expired while its user was still being read counts until that user's next read or eviction.
@@ -352,6 +371,11 @@ export class RedisStore implements DmStore {
 
   private name(kind: 'i' | 'k', id: string): string {
     return `${this.prefix}${kind}:${hashName(this.keys, kind, id)}`;
+  }
+
+  /** A budget's key: the family and the token hash hashed together, so that neither shows. */
+  private budgetName(tokenHash: string, family: string): string {
+    return `${this.prefix}b:${hashName(this.keys, 'b', `${family}\0${tokenHash}`)}`;
   }
 
   private memoryName(member: string): string {

@@ -1,8 +1,8 @@
 /**
  * A store that never fails the gateway: it passes every call to its primary (Redis), and while the primary fails it
  * answers as if no memory were kept, so the gateway serves from X as with `STORE=off`:
- * - reads (`identity`, `read`, `idempotency`) answer undefined; `size` answers zeros;
- * - writes (`setIdentity`, `forgetIdentity`, `forgetIdempotency`) are skipped;
+ * - reads (`identity`, `read`, `idempotency`, `budget`) answer undefined; `size` answers zeros;
+ * - writes (`setIdentity`, `forgetIdentity`, `forgetIdempotency`, `setBudget`) are skipped;
  * - `update` applies the change to a fresh, empty memory and returns it, keeping nothing (the caller sees what it
  *   just wrote for the rest of its request, as a new user's first change would);
  * - idempotency records claimed while the primary is down are kept in this process (so a retry that reaches the same
@@ -16,7 +16,7 @@
  */
 import { type UserMemory, emptyMemory } from '../memory/user-memory.js';
 import { InProcessStore } from './in-process.js';
-import type { DmStore, IdempotencyRecord } from './store.js';
+import type { DmStore, IdempotencyRecord, StoredBudget } from './store.js';
 
 export type StoreState = 'up' | 'down';
 
@@ -153,6 +153,18 @@ export class ResilientStore implements DmStore {
   async forgetIdempotency(key: string): Promise<void> {
     await this.local.forgetIdempotency(key);
     await this.attempt(() => this.primary.forgetIdempotency(key), () => undefined);
+  }
+
+  async budget(tokenHash: string, family: string): Promise<StoredBudget | undefined> {
+    const primary = this.primary;
+    if (!primary.budget) return undefined;
+    return this.attempt(() => primary.budget!(tokenHash, family), () => undefined);
+  }
+
+  async setBudget(tokenHash: string, family: string, budget: StoredBudget, ttlMs: number): Promise<void> {
+    const primary = this.primary;
+    if (!primary.setBudget) return;
+    await this.attempt(() => primary.setBudget!(tokenHash, family, budget, ttlMs), () => undefined);
   }
 
   size(): Promise<{ users: number; events: number }> {

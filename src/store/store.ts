@@ -17,6 +17,14 @@ export interface IdempotencyRecord {
   readonly at: number;
 }
 
+/** One of X's rate-limit budgets for a token and a family of endpoints, as a store keeps it. */
+export interface StoredBudget {
+  readonly limit: number;
+  readonly remaining: number;
+  /** When X's window starts over (ms since the epoch). */
+  readonly resetAt: number;
+}
+
 export interface DmStore {
   /** The X user id a token (by its hash) was tied to, while that tie is fresh. */
   identity(tokenHash: string): Promise<string | undefined>;
@@ -39,6 +47,13 @@ export interface DmStore {
    */
   putIdempotency(key: string, record: IdempotencyRecord, ttlMs: number, onlyIfAbsent?: boolean): Promise<boolean>;
   forgetIdempotency(key: string): Promise<void>;
+  /**
+   * The budget X last reported for a token (by its hash) and a family of endpoints, shared between replicas, while
+   * its window has not ended. A store shared by replicas has it; one process's store need not (its book is local).
+   */
+  budget?(tokenHash: string, family: string): Promise<StoredBudget | undefined>;
+  /** Keeps `budget` for a token (by its hash) and a family for `ttlMs` (until X's reset). */
+  setBudget?(tokenHash: string, family: string, budget: StoredBudget, ttlMs: number): Promise<void>;
   /**
    * Whether the store answers now. A store that can fail (Redis) says so, and the gateway then answers from X as
    * without memory. @default always true

@@ -178,15 +178,14 @@ export class XSession {
     if (!BEARER.test(this.authorization)) {
       throw new UnauthenticatedError('This request needs `Authorization: Bearer <X user token>`.');
     }
-    const { budgets, maxCalls } = this.options;
-    if (maxCalls !== undefined && this.calls >= maxCalls) {
-      throw new CostLimitExceededError(
-        { estimate: this.calls + 1, limit: maxCalls },
-        `This operation needed more than ${maxCalls} upstream requests; ask for less (smaller pages, fewer nested lists).`,
-      );
-    }
+    const { budgets } = this.options;
+    this.assertCallsLeft();
     const family = familyOf('GET', path);
-    budgets?.assertBudget(this.budgetKey, family);
+    if (budgets) {
+      await budgets.check(this.budgetKey, family);
+      // Another call of this request may have taken the last one while the shared book was asked.
+      this.assertCallsLeft();
+    }
     this.calls += 1;
     const signal = this.callSignal;
     if (signal?.aborted && signal.reason instanceof GatewayError) throw signal.reason;
@@ -211,6 +210,17 @@ export class XSession {
     }
   }
 
+  /** Throws COST_LIMIT_EXCEEDED when this request has made all the calls it may. */
+  private assertCallsLeft(): void {
+    const { maxCalls } = this.options;
+    if (maxCalls !== undefined && this.calls >= maxCalls) {
+      throw new CostLimitExceededError(
+        { estimate: this.calls + 1, limit: maxCalls },
+        `This operation needed more than ${maxCalls} upstream requests; ask for less (smaller pages, fewer nested lists).`,
+      );
+    }
+  }
+
   /**
    * One write to X (`POST` a message or a group, `DELETE` an event), sent once: never shared, never retried by the
    * gateway once it may have reached X. A failure that leaves X's outcome open is `WriteOutcomeUnknownError`.
@@ -220,7 +230,7 @@ export class XSession {
       throw new UnauthenticatedError('This request needs `Authorization: Bearer <X user token>`.');
     }
     const family = familyOf(method, path);
-    this.options.budgets?.assertBudget(this.budgetKey, family);
+    await this.options.budgets?.check(this.budgetKey, family);
     this.calls += 1;
     const signal = this.callSignal;
     const startedAt = performance.now();

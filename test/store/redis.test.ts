@@ -138,6 +138,7 @@ describeRedis('RedisStore in Redis', () => {
     });
     const record: IdempotencyRecord = { fingerprint: 'f'.repeat(64), state: 'done', answer: { eventId: sentId, conversationId: group }, at: Date.now() };
     await store.putIdempotency(idempotencyKey, record, 86_400_000, true);
+    await store.setBudget(tokenHash, 'dm-read', { limit: 15, remaining: 0, resetAt: Date.now() + 600_000 }, 600_000);
   }
 
   it('keeps nothing readable at rest: no id, text, username, page token or token hash in any key or value', async () => {
@@ -145,6 +146,7 @@ describeRedis('RedisStore in Redis', () => {
     await plant(store);
     const kept = await dump(rawClient(server));
     expect(kept.map(({ key, type }) => `${key.replace(/:[A-Za-z0-9_-]{43}$/, ':<hash>')} ${type}`)).toEqual([
+      'xdm:b:<hash> string',
       'xdm:counts hash',
       'xdm:events string',
       'xdm:i:<hash> string',
@@ -160,6 +162,7 @@ describeRedis('RedisStore in Redis', () => {
     expect(memory.objects.user[friend]!.value.username).toBe(username);
     expect(memory.feed!.next).toBe(pageToken);
     expect((await store.idempotency(idempotencyKey))!.answer).toEqual({ eventId: sentId, conversationId: group });
+    expect(await store.budget(tokenHash, 'dm-read')).toMatchObject({ limit: 15, remaining: 0 });
   });
 
   it('names keys by keyed hashes only, and seals each value with its own IV', async () => {
@@ -167,7 +170,7 @@ describeRedis('RedisStore in Redis', () => {
     await plant(store);
     const raw = rawClient(server);
     const keys = (await dump(raw)).map(({ key }) => key);
-    for (const key of keys) expect(key).toMatch(/^xdm:(?:[mik]:[A-Za-z0-9_-]{43}|users|counts|events)$/);
+    for (const key of keys) expect(key).toMatch(/^xdm:(?:[mikb]:[A-Za-z0-9_-]{43}|users|counts|events)$/);
     // The names are HMACs under a key derived from STORE_KEY, apart per kind: not a plain hash of the id.
     const plainHash = createHash('sha256').update(owner).digest('base64url');
     expect(keys.some((key) => key.includes(plainHash))).toBe(false);
@@ -241,6 +244,45 @@ describeRedis('RedisStore in Redis', () => {
     // Five values refused: two under the other key, the other key's update, the moved one, the altered one.
     expect(errors.filter((message) => /could not be opened/.test(message))).toHaveLength(5);
     expect(errors.join('\n')).not.toContain(owner);
+  });
+
+  it("keeps rate-limit budgets sealed, under a hash of token and family, until X's reset", async () => {
+    let now = Date.now();
+    const store = await makeStore(server, { now: () => now });
+    const resetAt = now + 60_000;
+    await store.setBudget(tokenHash, 'dm-read', { limit: 15, remaining: 0, resetAt }, 60_000);
+    await store.setBudget(tokenHash, 'users', { limit: 900, remaining: 899, resetAt }, 60_000);
+    // Nothing for a ttl already over.
+    await store.setBudget(tokenHash, 'posts', { limit: 1, remaining: 0, resetAt: now }, 0);
+
+    expect(await store.budget(tokenHash, 'dm-read')).toEqual({ limit: 15, remaining: 0, resetAt });
+    expect(await store.budget(tokenHash, 'users')).toEqual({ limit: 900, remaining: 899, resetAt });
+    expect(await store.budget(tokenHash, 'posts')).toBeUndefined();
+    expect(await store.budget('another-token-hash', 'dm-read')).toBeUndefined();
+    // Another replica reads it; another STORE_KEY does not.
+    expect(await (await makeStore(server)).budget(tokenHash, 'dm-read')).toEqual({ limit: 15, remaining: 0, resetAt });
+    expect(await (await makeStore(server, { storeKey: OTHER_KEY })).budget(tokenHash, 'dm-read')).toBeUndefined();
+
+    const raw = rawClient(server);
+    const kept = await dump(raw);
+    expect(kept.map(({ key, type }) => `${key.replace(/:[A-Za-z0-9_-]{43}$/, ':<hash>')} ${type}`)).toEqual([
+      'xdm:b:<hash> string',
+      'xdm:b:<hash> string',
+    ]);
+    // Neither the token hash nor the family nor the numbers show; each budget expires at X's reset.
+    expect(exposed(kept, [tokenHash, 'dm-read', 'users', 'remaining', String(resetAt)])).toEqual([]);
+    for (const { key, pttl } of kept) {
+      expect(pttl, key).toBeGreaterThan(55_000);
+      expect(pttl, key).toBeLessThanOrEqual(60_000);
+    }
+    // The two names differ (one per family), and neither is a plain hash of the token hash.
+    expect(new Set(kept.map(({ key }) => key)).size).toBe(2);
+    const plainHash = createHash('sha256').update(tokenHash).digest('base64url');
+    expect(kept.some(({ key }) => key.includes(plainHash))).toBe(false);
+
+    // A window over is no budget, even before Redis lets the key go.
+    now = resetAt;
+    expect(await store.budget(tokenHash, 'dm-read')).toBeUndefined();
   });
 
   it('refuses a STORE_KEY shorter than 32 characters, or none, saying why', () => {

@@ -92,4 +92,24 @@ describe.skipIf(!redisAvailable)('live news on two replicas', () => {
     onA.close();
     onB.close();
   }, 20_000);
+
+  it('syncs a user on one replica at a time: requests on both at once cost one check for news', async () => {
+    const me = sandbox.users[4]!;
+    const page = async (gateway: Gateway) => {
+      const response = await gateway.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${me.token}` },
+        body: JSON.stringify({ query: '{ dmEvents(first: 5) { nodes { restId } } }' }),
+      });
+      return (await response.json()) as { data?: { dmEvents: { nodes: { restId: string }[] } }; errors?: unknown[] };
+    };
+    await page(replicas[0]!);
+    await new Promise((resolve) => setTimeout(resolve, FRESHNESS_MS + 100));
+    sandbox.clearRequests();
+    const [a, b] = await Promise.all([page(replicas[0]!), page(replicas[1]!)]);
+    expect(a.errors).toBeUndefined();
+    expect(b.data).toEqual(a.data);
+    const mine = sandbox.requests.filter((call) => call.path === '/2/dm_events' && call.authorization === `Bearer ${me.token}`);
+    expect(mine).toHaveLength(1);
+  }, 20_000);
 });

@@ -1,13 +1,15 @@
 /**
  * Two gateways sharing one Redis (a real redis-server), counted at the sandbox: the second serves what the first read
- * without a call, cursors and idempotency keys work across them, the keyspace holds nothing readable, and Redis dying
- * is not the gateways failing: they answer from X, say so on /ready, and share memory again once it is back.
+ * without a call, cursors, idempotency keys and spent rate-limit budgets work across them, the keyspace holds nothing
+ * readable, and Redis dying is not the gateways failing: they answer from X, say so on /ready, and share memory again
+ * once it is back.
  */
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Gateway, createGateway } from '../../src/gateway.js';
 import { type Sandbox, createSandbox } from '../../src/sandbox/index.js';
+import { RateLimitBook } from '../../src/upstream/rate-limit-book.js';
 import { recordLog } from '../support/log-capture.js';
 import { type RedisServer, redisAvailable, startRedis } from '../support/redis.js';
 
@@ -82,6 +84,30 @@ describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
     expect(sandbox.requests.filter((call) => call.method === 'POST')).toHaveLength(1);
   });
 
+  it('a budget spent on one replica fails fast on the other, without a call', async () => {
+    const me = sandbox.users[3]!;
+    sandbox.clearRequests();
+    // A asks X whose token it is, then reads the DMs: X refuses the read.
+    sandbox.injectFaults({ type: 'status', status: 429 }, 1, 1);
+    const limited = await query(a, PAGE, me.token);
+    expect(limited.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(sandbox.requests.map((call) => `${call.path} ${call.status}`)).toEqual(['/2/users/me 200', '/2/dm_events 429']);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // A's write to Redis does not hold its answer back
+
+    sandbox.clearRequests();
+    const refused = await query(b, PAGE, me.token);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(refused.errors![0]!.extensions!.resetAt).toBe(limited.errors![0]!.extensions!.resetAt);
+    expect(Date.parse(refused.errors![0]!.extensions!.resetAt as string)).toBeGreaterThan(Date.now());
+    expect(dmCalls()).toBe(0);
+
+    // The users lookups have a budget of their own: B's viewer still goes through.
+    const viewer = await query(b, '{ viewer { username } }', me.token);
+    expect(viewer.errors).toBeUndefined();
+    expect(viewer.data).toEqual({ viewer: { username: me.username } });
+    expect(dmCalls()).toBe(0);
+  });
+
   it('keeps nothing readable: no message text, token, user id or username anywhere in the keyspace', async () => {
     const raw = new Redis(redis.url);
     try {
@@ -96,8 +122,11 @@ describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
         expect(await raw.pttl(key), key).toBeGreaterThan(0);
       }
       const me = sandbox.users[0]!;
+      const limited = sandbox.users[3]!;
       const event = sandbox.visibleEvents(me.id)[0]!;
-      for (const secret of [me.token, me.id, me.username, event.text!, event.id, 'across replicas']) {
+      const hashes = [me, limited].map((user) => RateLimitBook.keyOf(`Bearer ${user.token}`));
+      expect(keys.filter((key) => key.startsWith('xdm:b:'))).toHaveLength(1); // the budget A saw spent
+      for (const secret of [me.token, me.id, me.username, event.text!, event.id, 'across replicas', limited.token, limited.id, ...hashes]) {
         expect(dump.includes(secret), secret).toBe(false);
       }
     } finally {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { InProcessStore } from '../../src/store/in-process.js';
 import { ResilientStore, type StoreState } from '../../src/store/resilient.js';
-import type { DmStore, IdempotencyRecord } from '../../src/store/store.js';
+import type { DmStore, IdempotencyRecord, StoredBudget } from '../../src/store/store.js';
 import { storeBehaviour } from './behaviour.js';
 
 type Mode = 'ok' | 'fail' | 'hang';
@@ -42,7 +42,37 @@ describe('the resilient store over a working primary', () => {
   storeBehaviour({ name: 'resilient', create: (options) => new ResilientStore(new InProcessStore(options)) });
 });
 
+/** An in-process store that keeps budgets too, as a shared store does. */
+class BudgetStore extends InProcessStore {
+  readonly budgets = new Map<string, StoredBudget>();
+  async budget(tokenHash: string, family: string): Promise<StoredBudget | undefined> {
+    return this.budgets.get(`${family} ${tokenHash}`);
+  }
+  async setBudget(tokenHash: string, family: string, budget: StoredBudget): Promise<void> {
+    this.budgets.set(`${family} ${tokenHash}`, budget);
+  }
+}
+
 describe('ResilientStore', () => {
+  it('passes budgets to a primary that keeps them; while it fails, reads undefined and skips writes', async () => {
+    const inner = new BudgetStore();
+    const primary = flaky(inner);
+    const { store } = watched(primary.store);
+    const spent: StoredBudget = { limit: 15, remaining: 0, resetAt: Date.now() + 60_000 };
+    await store.setBudget('h', 'dm-read', spent, 60_000);
+    expect(await store.budget('h', 'dm-read')).toEqual(spent);
+    primary.mode = 'fail';
+    expect(await store.budget('h', 'dm-read')).toBeUndefined();
+    await store.setBudget('h', 'users', spent, 60_000);
+    expect(inner.budgets.has('users h')).toBe(false);
+    expect(store.state()).toBe('down');
+    // A primary that keeps no budgets: nothing to read, nothing written, and no failure.
+    const plain = watched(new InProcessStore());
+    await plain.store.setBudget('h', 'dm-read', spent, 60_000);
+    expect(await plain.store.budget('h', 'dm-read')).toBeUndefined();
+    expect(plain.states).toEqual([]);
+  });
+
   it('passes every call to a working primary, and says nothing', async () => {
     const primary = flaky();
     const { store, states } = watched(primary.store);
