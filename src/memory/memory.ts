@@ -487,19 +487,15 @@ export class RequestMemory {
   }
 
   /**
-   * The feed's events newer than `afterId`, newest first (with what the caller sent and no sync has read back yet);
-   * without `afterId`, the newest one.
+   * In one read: the feed's events newer than `afterId` (or, without it, its newest `limit`), newest first, with the
+   * messages the caller sent that no sync has read back yet; and the feed's head, the newest id X has shown (events
+   * at or below it are confirmed by X, those above it only by the caller's own sends).
    */
-  async newestEvents(afterId: string | undefined): Promise<DmEvent[]> {
+  async news(afterId: string | undefined, limit: number): Promise<{ events: DmEvent[]; head: string | undefined }> {
     const memory = await this.readMemory(await this.userId());
     const ids = feedView(memory).ids;
-    const newer = afterId === undefined ? ids.slice(0, 1) : ids.slice(0, indexAtOrBelow(ids, afterId));
-    return newer.map((id) => memory.events[id]!);
-  }
-
-  /** The newest event id X has shown in the feed (deleted since or not). */
-  async feedHead(): Promise<string | undefined> {
-    return (await this.readMemory(await this.userId())).feed?.headId;
+    const newer = ids.slice(0, afterId === undefined ? limit : Math.min(limit, indexAtOrBelow(ids, afterId)));
+    return { events: newer.map((id) => memory.events[id]!), head: memory.feed?.headId };
   }
 
   /** Lets the request's loaders answer from the objects memory knows (a subscription's events, resolved later). */

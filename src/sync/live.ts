@@ -55,6 +55,9 @@ interface Subscriber {
   end(): void;
 }
 
+/** The most events one delivery looks at: news between two checks, far more than a person receives. */
+const MAX_NEWS = 100;
+
 /** The longest `setTimeout` delay; a wait for a reset beyond it is cut there and checked again. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -64,6 +67,8 @@ class UserLoop {
   private delivered: string | undefined;
   /** Events delivered before a sync read them back (sends), above `delivered`. */
   private readonly early = new Set<string>();
+  /** The delivery in flight: deliveries of one loop run one after another. */
+  private delivering: Promise<void> = Promise.resolve();
   private started = false;
   private timer: NodeJS.Timeout | undefined;
   private stopTimer: NodeJS.Timeout | undefined;
@@ -142,33 +147,28 @@ class UserLoop {
   }
 
   /**
-   * Pushes the events above `delivered`, oldest first, to every subscriber they concern. After a sync, `delivered`
-   * moves up to X's head; events pushed before X showed them (a message just sent) are remembered apart, so that an
-   * older event a later sync finds below them is still delivered, and none twice.
+   * Pushes what is new since the last delivery, oldest first, to every subscriber it concerns. One delivery at a time
+   * per loop, each from one read of the memory. `delivered` moves only up to X's head (what a sync confirmed); a
+   * message the user sent that no sync has read back yet is pushed at once and remembered apart (`early`), so that an
+   * older message a later sync finds below it is still pushed, and none twice. Subscribers filter out what was
+   * created before they subscribed.
    */
-  async deliver(memory: RequestMemory, synced = true): Promise<void> {
-    const newest = await memory.newestEvents(this.delivered);
-    if (this.delivered === undefined) {
-      // The loop's first sync: what X held then is history, not news.
-      this.delivered = newest.at(0)?.id ?? '0';
-      return;
-    }
-    for (const event of [...newest].reverse()) {
-      if (this.early.has(event.id)) continue;
-      if (synced) this.delivered = event.id;
-      else this.early.add(event.id);
-      for (const subscriber of this.subscribers) if (concerns(subscriber, event)) subscriber.push(event);
-    }
-    if (synced) {
-      const head = await memory.feedHead();
-      if (head !== undefined && compareIds(head, this.delivered) > 0) this.delivered = head;
-      for (const id of this.early) if (compareIds(id, this.delivered) <= 0) this.early.delete(id);
-    }
+  deliver(memory: RequestMemory): Promise<void> {
+    const run = this.delivering.then(() => this.deliverNow(memory));
+    this.delivering = run.catch(() => undefined);
+    return run;
   }
 
-  /** News known without asking X (a message this user just sent): delivered at once. */
-  async deliverKnown(memory: RequestMemory): Promise<void> {
-    if (this.delivered !== undefined) await this.deliver(memory, false);
+  private async deliverNow(memory: RequestMemory): Promise<void> {
+    const { events, head } = await memory.news(this.delivered, MAX_NEWS);
+    for (const event of [...events].reverse()) {
+      if (this.early.has(event.id)) continue;
+      const confirmed = head !== undefined && compareIds(event.id, head) <= 0;
+      if (!confirmed) this.early.add(event.id);
+      for (const subscriber of this.subscribers) if (concerns(subscriber, event)) subscriber.push(event);
+    }
+    if (head !== undefined && (this.delivered === undefined || compareIds(head, this.delivered) > 0)) this.delivered = head;
+    for (const id of this.early) if (this.delivered !== undefined && compareIds(id, this.delivered) <= 0) this.early.delete(id);
   }
 }
 
@@ -233,7 +233,7 @@ export class LiveHub {
   /** Tells a user's subscribers what memory now knows without asking X (a message sent through the gateway). */
   async notify(memory: RequestMemory): Promise<void> {
     const loop = this.loops.get(await memory.userId());
-    await loop?.deliverKnown(memory);
+    await loop?.deliver(memory);
   }
 
   /** Ends every subscription and loop (SIGTERM): streams close cleanly. */

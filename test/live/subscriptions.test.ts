@@ -69,6 +69,8 @@ describe('dmEventAdded', () => {
     const { token } = user(3);
     const { id, other } = oneToOne(3);
     h.sandbox.addMessage(id, other, 'old news');
+    // X's timestamps have whole seconds: an event of the very second a subscription starts counts as news.
+    await sleep(1_100);
     const stream = await subscribeSse(h.url, QUERY, token);
     await sleep(400);
     for (const text of ['one', 'two', 'three']) h.sandbox.addMessage(id, other, text);
@@ -144,6 +146,16 @@ describe('dmEventAdded', () => {
     await sleep(800);
     // yoga pings every 12 s, every 300 ms under NODE_ENV=test; the stream opens with one.
     expect(stream.pings).toBeGreaterThanOrEqual(2);
+    await stream.close();
+  });
+
+  it('delivers a message that arrives right after subscribing, before the loop’s first check', async () => {
+    const { token } = user(8);
+    const { id, other } = oneToOne(8);
+    const stream = await subscribeSse(h.url, QUERY, token);
+    h.sandbox.addMessage(id, other, 'straight away');
+    await stream.waitFor(1);
+    expect(texts(stream)).toEqual(['straight away']);
     await stream.close();
   });
 });
