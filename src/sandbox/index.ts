@@ -13,6 +13,7 @@
  */
 import { DEFAULT_DIALECT, DIALECT_NAMES, type DialectName, dialectOf } from '../x/dialect.js';
 import { generateDemoData } from './data/index.js';
+import { USER_COUNT } from './data/users.js';
 import { FaultQueue } from './faults.js';
 import { RateLimiter } from './rate-limit.js';
 import { SandboxHttpServer, type ServerState } from './server.js';
@@ -50,7 +51,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   if (!DIALECT_NAMES.includes(dialectName)) throw new Error(`Unknown dialect ${String(dialectName)}: use one of ${DIALECT_NAMES.join(', ')}.`);
   const dialect = dialectOf(dialectName);
 
-  const store = new DemoStore(generateDemoData(seed, now));
+  const userCount = options.users ?? USER_COUNT;
+  if (!Number.isInteger(userCount) || userCount < 12 || userCount > 200) throw new Error(`users must be 12 to 200; it is ${userCount}.`);
+  const store = new DemoStore(generateDemoData(seed, now, userCount));
   const users: DemoUser[] = store.data.users.map((u, i) => ({ id: u.id, username: u.username, name: u.name, token: demoToken(i, mainToken) }));
   const tokens = new Map(users.map((u, i) => [u.token, store.data.users[i]!]));
   const state: ServerState = {

@@ -229,3 +229,14 @@ describe('demo data', () => {
     expect(astralBeforeEntity).toBe(true);
   });
 });
+
+describe('the number of demo users', () => {
+  it('is 24 by default, and what `users` asks for otherwise, each with a token and conversations', () => {
+    expect(createSandbox().users).toHaveLength(24);
+    const larger = createSandbox({ users: 40 });
+    expect(larger.users).toHaveLength(40);
+    expect(new Set(larger.users.map((user) => user.token)).size).toBe(40);
+    for (const user of larger.users) expect(larger.visibleEvents(user.id).length).toBeGreaterThan(0);
+    expect(() => createSandbox({ users: 3 })).toThrow(/users must be 12 to 200/);
+  });
+});

@@ -23,9 +23,9 @@ const MEDIA_MIX: MediaType[] = [
   ...Array<MediaType>(5).fill('animated_gif'),
 ];
 
-export function generateDemoData(seed: number, now: Date): GeneratedData {
+export function generateDemoData(seed: number, now: Date, userCount?: number): GeneratedData {
   const random = createRandom(seed);
-  const skeletons = generateUserSkeletons(random);
+  const skeletons = generateUserSkeletons(random, userCount);
   const media = MEDIA_MIX.map((type) => generateMedia(type, random));
   const places = generatePlaces(random);
   // Two tweets per user: the first is pinned, the second the most recent.

@@ -4,6 +4,7 @@ import { snowflakeAt } from './ids.js';
 import type { Random } from './prng.js';
 import { TextBuilder, nonEmptyEntities, tcoUrl } from './text.js';
 
+/** How many demo users there are unless a sandbox asks for more. */
 export const USER_COUNT = 24;
 
 const FIRST = [
@@ -30,7 +31,7 @@ export interface UserSkeleton {
   name: string;
 }
 
-export function generateUserSkeletons(random: Random): UserSkeleton[] {
+export function generateUserSkeletons(random: Random, count = USER_COUNT): UserSkeleton[] {
   const users: UserSkeleton[] = [];
   const ids = new Set<string>();
   const handles = new Set<string>();
@@ -38,7 +39,7 @@ export function generateUserSkeletons(random: Random): UserSkeleton[] {
   users.push({ id: snowflakeAt(Date.UTC(2020, 4, 12), random), username: 'sandbox_demo', name: 'Sandbox Demo' });
   ids.add(users[0]!.id);
   handles.add('sandbox_demo');
-  while (users.length < USER_COUNT) {
+  while (users.length < count) {
     // Accounts from before 2016 have short sequential ids, newer ones have 19-digit snowflakes.
     const id =
       users.length % 3 === 0
