@@ -189,3 +189,26 @@ describe('SIGTERM', () => {
     await ws.close();
   });
 });
+
+describe('limits', () => {
+  const small = useLiveGateway({ gateway: { subscriptions: { maxPerToken: 2, maxTotal: 3 } } });
+
+  it('refuses a token’s subscription beyond its share, and any beyond the total, as RATE_LIMITED', async () => {
+    const [a, b] = [small.sandbox.users[0]!.token, small.sandbox.users[1]!.token];
+    const open = [await subscribeSse(small.url, QUERY, a), await subscribeSse(small.url, QUERY, a)];
+    const third = await subscribeSse(small.url, QUERY, a);
+    await third.waitFor(1);
+    expect(third.received[0]!.errors[0].extensions.code).toBe('RATE_LIMITED');
+    open.push(await subscribeSse(small.url, QUERY, b));
+    const fourth = await subscribeSse(small.url, QUERY, b);
+    await fourth.waitFor(1);
+    expect(fourth.received[0]!.errors[0].extensions.code).toBe('RATE_LIMITED');
+    // Leaving frees a place.
+    await open[0]!.close();
+    await sleep(100);
+    const again = await subscribeSse(small.url, QUERY, a);
+    await sleep(300);
+    expect(again.received).toEqual([]);
+    await Promise.all([...open.slice(1), third, fourth, again].map((stream) => stream.close()));
+  });
+});
