@@ -1,14 +1,15 @@
 /**
- * `npm run bench`: the gateway against the upstream, a pass-through proxy and GraphQL Mesh, plus the planner alone.
+ * `npm run bench`: the gateway against the upstream, a pass-through proxy, GraphQL Mesh and a hand-written yoga +
+ * graphql-jit reference, and the gateway answering from its memory, plus the planner alone.
  * Writes `bench/results/latest.json` and `latest.md` and prints the table. See `bench/README.md`.
  *
- * Environment: BENCH_DURATION_S (5), BENCH_RUNS (3), BENCH_WARMUP_S (2), BENCH_ARMS (ABCD), BENCH_SIZES (1,10,100),
+ * Environment: BENCH_DURATION_S (5), BENCH_RUNS (3), BENCH_WARMUP_S (2), BENCH_ARMS (ABCDEF), BENCH_SIZES (1,10,100),
  * BENCH_MICRO_MS (1000; 0 skips the micro-benchmark).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import type { ArmId } from './lib/arms.js';
+import { ALL_ARMS, type ArmId } from './lib/arms.js';
 import { runBench } from './lib/harness.js';
 import { type MicroTask, runPlannerMicro } from './lib/micro.js';
 import { PAGE_SIZES } from './lib/pages.js';
@@ -22,7 +23,7 @@ function numberEnv(name: string, fallback: number): number {
   return value;
 }
 
-const arms = [...(process.env.BENCH_ARMS ?? 'ABCD').toUpperCase()].filter((a): a is ArmId => 'ABCD'.includes(a));
+const arms = [...(process.env.BENCH_ARMS ?? ALL_ARMS).toUpperCase()].filter((a): a is ArmId => ALL_ARMS.includes(a));
 const sizes = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',').map(Number) : [...PAGE_SIZES];
 const config = {
   arms,

@@ -22,6 +22,11 @@ const pages = [...buildPages().values()].map((page) => ({
   },
 }));
 
+// `GET /2/users/me`, which the gateway's memory (arm F) asks once per token to know whose DMs it keeps.
+const viewer = [...buildPages().values()][0]!.viewer;
+const ME = Buffer.from(JSON.stringify({ data: viewer }));
+const ME_HEADERS = { ...pages[0]!.headers, 'content-length': String(ME.length) };
+
 const NOT_FOUND = Buffer.from(JSON.stringify({ title: 'Not Found Error', detail: 'Not found', type: 'about:blank', status: 404 }));
 
 let total = 0;
@@ -36,6 +41,12 @@ const server = createServer((req, res) => {
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   if (req.headers.authorization === BENCH_AUTHORIZATION) withToken++;
+  if (path === '/2/users/me' && req.method === 'GET') {
+    other++;
+    res.writeHead(200, ME_HEADERS);
+    res.end(ME);
+    return;
+  }
   if (path !== '/2/dm_events' || req.method !== 'GET') {
     other++;
     res.writeHead(404, { 'content-type': 'application/problem+json', 'content-length': String(NOT_FOUND.length) });

@@ -1,18 +1,24 @@
 /**
- * The four arms: what each is asked (the same page of DM events, at each page size), and how its answer is checked.
+ * The six arms: what each is asked (the same page of DM events, at each page size), and how its answer is checked.
  */
 import { readFileSync } from 'node:fs';
 import { BENCH_AUTHORIZATION, type BenchPage } from './pages.js';
 import type { LoadRequest } from './load.js';
 
-export type ArmId = 'A' | 'B' | 'C' | 'D';
+export type ArmId = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
+export const ALL_ARMS = 'ABCDEF';
 
 export const ARM_NAMES: Record<ArmId, string> = {
   A: 'upstream direct',
   B: 'undici pass-through proxy',
   C: 'gateway',
   D: 'GraphQL Mesh',
+  E: 'reference yoga + graphql-jit',
+  F: 'gateway from memory',
 };
+
+/** The arms that answer the arm-C operation (`operations/everything.graphql`): their `data` must equal arm C's. */
+export const GATEWAY_SHAPED: readonly ArmId[] = ['C', 'E', 'F'];
 
 /** The arm-C operation: every field one `GET /2/dm_events` can carry. */
 export const GATEWAY_OPERATION = readFileSync(new URL('../operations/everything.graphql', import.meta.url), 'utf8');
@@ -46,6 +52,8 @@ export function requestFor(arm: ArmId, size: number, meshOperation?: string): Lo
         headers: { authorization: BENCH_AUTHORIZATION, accept: 'application/json' },
       };
     case 'C':
+    case 'E':
+    case 'F':
       return {
         method: 'POST',
         path: '/graphql',
@@ -92,38 +100,69 @@ export function verifyAnswer(arm: ArmId, page: BenchPage, status: number, text: 
   }
   if (body.errors) fail(arm, size, `errors: ${JSON.stringify(body.errors).slice(0, 500)}`);
   const data = body.data as Json | undefined;
-  if (arm === 'C') verifyGateway(page, data);
-  else verifyMesh(page, data);
+  if (arm === 'D') verifyMesh(page, data);
+  else verifyGateway(arm, page, data);
 }
 
-function verifyGateway(page: BenchPage, data: Json | undefined): void {
+/**
+ * An answer's `data` as a string to compare arms C, E and F by: cursors are each server's own opaque strings (the
+ * gateway signs them with a per-process secret, from memory they name an event id), so they become `"*"`; everything
+ * else must be equal, key order included. `extensions` (the memory's `freshness`) are left out.
+ */
+export function comparableData(text: string): string {
+  const data = (JSON.parse(text) as Json).data as Json | undefined;
+  const connection = data?.dmEvents as { edges?: { cursor?: unknown }[]; pageInfo?: Json } | undefined;
+  for (const edge of connection?.edges ?? []) if (edge.cursor !== undefined) edge.cursor = '*';
+  const info = connection?.pageInfo;
+  if (info?.startCursor) info.startCursor = '*';
+  if (info?.endCursor) info.endCursor = '*';
+  return JSON.stringify(data);
+}
+
+/** The first path where two JSON strings differ, for the error message. */
+export function firstDifference(a: string, b: string): string {
+  const walk = (x: unknown, y: unknown, path: string): string | undefined => {
+    if (JSON.stringify(x) === JSON.stringify(y)) return undefined;
+    if (x && y && typeof x === 'object' && typeof y === 'object') {
+      for (const key of new Set([...Object.keys(x), ...Object.keys(y)])) {
+        const found = walk((x as Json)[key], (y as Json)[key], `${path}.${key}`);
+        if (found) return found;
+      }
+      return `${path} (key order)`;
+    }
+    return `${path}: ${JSON.stringify(x)?.slice(0, 120)} vs ${JSON.stringify(y)?.slice(0, 120)}`;
+  };
+  return walk(JSON.parse(a), JSON.parse(b), 'data') ?? 'none';
+}
+
+function verifyGateway(arm: ArmId, page: BenchPage, data: Json | undefined): void {
   const connection = data?.dmEvents as { edges?: { cursor?: string; node?: Json }[]; pageInfo?: Json } | undefined;
   const edges = connection?.edges;
-  if (!Array.isArray(edges)) fail('C', page.size, 'no dmEvents.edges');
+  if (!Array.isArray(edges)) fail(arm, page.size, 'no dmEvents.edges');
   const nodes = edges.map((edge) => edge.node ?? {});
-  if (!sameIds(nodes.map((n) => n.restId), page.eventIds)) fail('C', page.size, "the events are not the page's");
-  if (edges.some((edge) => typeof edge.cursor !== 'string')) fail('C', page.size, 'an edge has no cursor');
-  if (connection?.pageInfo?.hasNextPage !== true) fail('C', page.size, 'pageInfo.hasNextPage is not true');
+  if (!sameIds(nodes.map((n) => n.restId), page.eventIds)) fail(arm, page.size, "the events are not the page's");
+  if (edges.some((edge) => typeof edge.cursor !== 'string')) fail(arm, page.size, 'an edge has no cursor');
+  if (connection?.pageInfo?.hasNextPage !== true) fail(arm, page.size, 'pageInfo.hasNextPage is not true');
   const events = page.body.data ?? [];
   events.forEach((event, i) => {
     const node = nodes[i]!;
     const where = `event ${event.id}`;
-    if (event.sender_id !== undefined && (node.sender as Json | null)?.restId !== event.sender_id) fail('C', page.size, `${where}: sender`);
-    if (event.sender_id !== undefined && typeof (node.sender as Json).username !== 'string') fail('C', page.size, `${where}: sender.username`);
+    if (event.sender_id !== undefined && (node.sender as Json | null)?.restId !== event.sender_id) fail(arm, page.size, `${where}: sender`);
+    if (event.sender_id !== undefined && typeof (node.sender as Json).username !== 'string') fail(arm, page.size, `${where}: sender.username`);
     const participants = (node.participants as Json[] | null) ?? [];
-    if (!sameIds(participants.map((p) => p.restId), event.participant_ids ?? [])) fail('C', page.size, `${where}: participants`);
+    if (!sameIds(participants.map((p) => p.restId), event.participant_ids ?? [])) fail(arm, page.size, `${where}: participants`);
     const media = ((node.attachments as Json | null)?.media as Json[] | undefined) ?? [];
-    if (!sameIds(media.map((m) => m.mediaKey), event.attachments?.media_keys ?? [])) fail('C', page.size, `${where}: media`);
+    if (!sameIds(media.map((m) => m.mediaKey), event.attachments?.media_keys ?? [])) fail(arm, page.size, `${where}: media`);
     const tweets = (node.referencedTweets as Json[] | null) ?? [];
-    if (!sameIds(tweets.map((t) => t.restId), (event.referenced_tweets ?? []).map((r) => r.id))) fail('C', page.size, `${where}: referenced tweets`);
-    if (tweets.some((t) => typeof t.text !== 'string')) fail('C', page.size, `${where}: a referenced tweet without text`);
+    if (!sameIds(tweets.map((t) => t.restId), (event.referenced_tweets ?? []).map((r) => r.id))) fail(arm, page.size, `${where}: referenced tweets`);
+    if (tweets.some((t) => typeof t.text !== 'string')) fail(arm, page.size, `${where}: a referenced tweet without text`);
     const entities = node.entities as Json | null;
     for (const key of ['hashtags', 'cashtags', 'mentions', 'urls'] as const) {
       const expected = event[key]?.length ?? 0;
       const actual = (entities?.[key] as unknown[] | undefined)?.length ?? 0;
-      if (actual !== expected) fail('C', page.size, `${where}: ${key}`);
+      if (actual !== expected) fail(arm, page.size, `${where}: ${key}`);
     }
-    if (event.text !== undefined && node.text !== event.text) fail('C', page.size, `${where}: text`);
+    if (event.text !== undefined && node.text !== event.text) fail(arm, page.size, `${where}: text`);
   });
 }
 

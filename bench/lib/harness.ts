@@ -5,7 +5,7 @@
  */
 import { request } from 'undici';
 import type { ChildStats } from '../children/child.js';
-import { ARM_NAMES, type ArmId, requestFor, verifyAnswer } from './arms.js';
+import { ARM_NAMES, type ArmId, GATEWAY_SHAPED, comparableData, firstDifference, requestFor, verifyAnswer } from './arms.js';
 import { type LoadRequest, load } from './load.js';
 import { type BenchPage, buildPages } from './pages.js';
 import { type ChildName, type ServerChild, startChild } from './processes.js';
@@ -52,8 +52,12 @@ export interface Probe {
   readonly size: number;
   /** Body bytes of one answer. */
   readonly responseBytes: number;
-  /** Upstream requests one operation caused. */
+  /** Upstream requests one operation caused (arm F: the second operation, once the first has filled the memory). */
   readonly upstreamCalls: number;
+  /** Arm F: upstream requests of the first operation, the one that filled the memory (`GET /2/users/me` included). */
+  readonly coldUpstreamCalls?: number;
+  /** Arms E and F: whether the answer's `data` equals arm C's, cursors aside (`undefined` when C did not run). */
+  readonly sameDataAsC?: boolean;
   /** The query string of the (last) upstream request the operation made: what the arm asked X for. */
   readonly upstreamQuery: string;
 }
@@ -77,7 +81,7 @@ export interface BenchResults {
   readonly arms: readonly ArmResult[];
 }
 
-const CHILD_OF: Record<Exclude<ArmId, 'A'>, ChildName> = { B: 'proxy', C: 'gateway', D: 'mesh' };
+const CHILD_OF: Record<Exclude<ArmId, 'A'>, ChildName> = { B: 'proxy', C: 'gateway', D: 'mesh', E: 'reference', F: 'gateway-memory' };
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -148,40 +152,71 @@ async function timedRun(server: ServerChild, upstream: ServerChild, req: LoadReq
   };
 }
 
-async function runArm(arm: ArmId, upstream: ServerChild, pages: Map<number, BenchPage>, config: BenchConfig): Promise<ArmResult> {
+/**
+ * Arm F gets a fresh gateway per page size: its memory syncs that page once and serves it from then on. (The fixed
+ * upstream answers every `pagination_token` with the same page, so one memory read at 1, then 10, then 100 events
+ * would walk it forever; a real X would hand over the older events instead.)
+ */
+const CHILD_PER_SIZE: readonly ArmId[] = ['F'];
+
+async function runArm(
+  arm: ArmId,
+  upstream: ServerChild,
+  pages: Map<number, BenchPage>,
+  config: BenchConfig,
+  cData: Map<number, string>,
+): Promise<ArmResult> {
   const log = config.log ?? (() => {});
-  let server: ServerChild;
-  if (arm === 'A') server = upstream;
-  else {
-    try {
-      server = await startChild(CHILD_OF[arm], [upstream.url]);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      log(`arm ${arm} (${ARM_NAMES[arm]}) left out: ${reason.split('\n')[0]}`);
-      return { arm, name: ARM_NAMES[arm], ran: false, reason, probes: [], cells: [] };
-    }
-  }
-  const meshOperation = typeof server.info.operation === 'string' ? server.info.operation : undefined;
+  const perSize = CHILD_PER_SIZE.includes(arm);
+  const servers = new Map<number, ServerChild>();
+  const start = async (): Promise<ServerChild> => (arm === 'A' ? upstream : startChild(CHILD_OF[arm], [upstream.url]));
+  let first: ServerChild;
   try {
-    const startRss = (await server.stats()).rss;
+    first = await start();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    log(`arm ${arm} (${ARM_NAMES[arm]}) left out: ${reason.split('\n')[0]}`);
+    return { arm, name: ARM_NAMES[arm], ran: false, reason, probes: [], cells: [] };
+  }
+  const serverFor = (size: number) => servers.get(size) ?? first;
+  try {
+    const meshOperation = typeof first.info.operation === 'string' ? first.info.operation : undefined;
+    const startRss = (await first.stats()).rss;
     const probes: Probe[] = [];
-    for (const size of config.sizes) {
+    for (const [i, size] of config.sizes.entries()) {
+      if (perSize) servers.set(size, i === 0 ? first : await start());
+      const server = serverFor(size);
       const page = pages.get(size)!;
       const req = requestFor(arm, size, meshOperation);
-      const answer = await probe(server, upstream, req);
+      const cold = await probe(server, upstream, req);
+      if (!cold.tokenForwarded && arm !== 'A') throw new Error(`Arm ${arm} did not forward the caller's token to the upstream`);
+      // Arm F: the first answer filled the memory; the second is the one every timed request gets.
+      const answer = arm === 'F' ? await probe(server, upstream, req) : cold;
       verifyAnswer(arm, page, answer.status, answer.text);
-      if (!answer.tokenForwarded && arm !== 'A') throw new Error(`Arm ${arm} did not forward the caller's token to the upstream`);
+      let sameDataAsC: boolean | undefined;
+      if (arm === 'C') cData.set(size, comparableData(answer.text));
+      else if (GATEWAY_SHAPED.includes(arm) && cData.has(size)) {
+        const mine = comparableData(answer.text);
+        sameDataAsC = mine === cData.get(size);
+        if (!sameDataAsC) {
+          throw new Error(`Arm ${arm} (${ARM_NAMES[arm]}), ${size} events: data differs from arm C's at ${firstDifference(mine, cData.get(size)!)}`);
+        }
+      }
+      if (arm === 'F' && answer.upstreamCalls !== 0) throw new Error(`Arm F, ${size} events: an answer from memory called X ${answer.upstreamCalls} time(s)`);
       probes.push({
         size,
         responseBytes: Buffer.byteLength(answer.text),
         upstreamCalls: arm === 'A' ? 1 : answer.upstreamCalls,
-        upstreamQuery: decodeURIComponent(answer.upstreamQuery),
+        upstreamQuery: decodeURIComponent(cold.upstreamQuery),
+        ...(arm === 'F' && { coldUpstreamCalls: cold.upstreamCalls }),
+        ...(sameDataAsC !== undefined && { sameDataAsC }),
       });
     }
     log(`arm ${arm} (${ARM_NAMES[arm]}): answers checked, RSS at start ${(startRss / 2 ** 20).toFixed(0)} MB`);
     const cells: Cell[] = [];
     // Size by size, each warmed up right before its runs, so a small page's RSS is not the large page's leftover.
     for (const size of config.sizes) {
+      const server = serverFor(size);
       const req = requestFor(arm, size, meshOperation);
       if (config.warmupS > 0) await load(server.url, req, config.concurrency.capacity, config.warmupS);
       for (const connections of [config.concurrency.latency, config.concurrency.capacity]) {
@@ -195,10 +230,15 @@ async function runArm(arm: ArmId, upstream: ServerChild, pages: Map<number, Benc
             `peak RSS ${(summary.peakRss / 2 ** 20).toFixed(0)} MB${summary.failed ? `, ${summary.failed} FAILED` : ''}`,
         );
       }
+      // A per-size server is done with its size: stop it so the next one's numbers are its own.
+      if (perSize && server !== first) {
+        await server.stop();
+        servers.delete(size);
+      }
     }
     return { arm, name: ARM_NAMES[arm], ran: true, startRss, probes, cells };
   } finally {
-    if (server !== upstream) await server.stop();
+    for (const server of new Set([first, ...servers.values()])) if (server !== upstream) await server.stop();
   }
 }
 
@@ -207,7 +247,9 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
   const upstream = await startChild('upstream');
   try {
     const arms: ArmResult[] = [];
-    for (const arm of config.arms) arms.push(await runArm(arm, upstream, pages, config));
+    // Arm C's answers (`data`, cursors aside), which arms E and F must equal.
+    const cData = new Map<number, string>();
+    for (const arm of config.arms) arms.push(await runArm(arm, upstream, pages, config, cData));
     const { log: _log, ...rest } = config;
     return {
       config: rest,

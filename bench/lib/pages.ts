@@ -23,7 +23,9 @@ export type PageSize = number;
 export const BENCH_AUTHORIZATION = 'Bearer bench-token-0123456789';
 
 const SEED = 42;
-const NOW = new Date('2025-06-02T12:00:00.000Z');
+/** The demo data's "now": the pages' events are from the 30 days before it (the memory's window, arm F's clock). */
+export const BENCH_NOW = new Date('2025-06-02T12:00:00.000Z');
+const NOW = BENCH_NOW;
 /** 24 base32 characters, like X's (and the sandbox's) page tokens. */
 const NEXT_TOKEN = '1CEHQMPE6ZV5MDE6XTUHMP3K';
 
@@ -34,6 +36,8 @@ export interface BenchPage {
   readonly bytes: Buffer;
   /** The page's event ids, in order. */
   readonly eventIds: readonly string[];
+  /** The X user whose DMs the pages are (what `GET /2/users/me` names for the bench token). */
+  readonly viewer: { readonly id: string; readonly name: string; readonly username: string };
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T/;
@@ -84,13 +88,15 @@ export function buildPages(sizes: readonly number[] = PAGE_SIZES): Map<number, B
     return canonical(out);
   });
 
+  const me = sandbox.users[0]!;
+  const viewer = { id: me.id, name: users.get(me.id)?.name ?? 'viewer', username: users.get(me.id)?.username ?? 'viewer' };
   const pages = new Map<number, BenchPage>();
   for (const size of sizes) {
     // Newest first, as X answers.
     const events = enriched.slice(0, size).sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : BigInt(b.id) < BigInt(a.id) ? -1 : 0));
     const includes = includesOf(events, users, media, tweets);
     const body: DmEventsPage = { data: events, includes, meta: { result_count: events.length, next_token: NEXT_TOKEN } };
-    pages.set(size, { size, body, bytes: Buffer.from(JSON.stringify(body)), eventIds: events.map((e) => e.id) });
+    pages.set(size, { size, body, bytes: Buffer.from(JSON.stringify(body)), eventIds: events.map((e) => e.id), viewer });
   }
   return pages;
 }

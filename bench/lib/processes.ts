@@ -6,7 +6,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage, ChildStats } from '../children/child.js';
 
-export type ChildName = 'upstream' | 'proxy' | 'gateway' | 'mesh';
+export type ChildName = 'upstream' | 'proxy' | 'gateway' | 'mesh' | 'reference' | 'gateway-memory';
 
 export interface ServerChild {
   readonly name: ChildName;

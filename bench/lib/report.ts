@@ -22,6 +22,12 @@ export interface Comparison {
   readonly latencyCminusB?: number;
   /** Arm C's CPU per request over arm D's, at the capacity concurrency. */
   readonly cpuCoverD?: number;
+  /** CPU per request at the capacity concurrency (ms) of the reference (E) and of the gateway from memory (F). */
+  readonly cpuE?: number;
+  readonly cpuF?: number;
+  /** Arm C's and arm F's CPU per request over arm E's, at the capacity concurrency. */
+  readonly cpuCoverE?: number;
+  readonly cpuFoverE?: number;
 }
 
 export interface Report {
@@ -57,12 +63,18 @@ export function buildReport(results: BenchResults, micro: readonly MicroTask[] |
     const c1 = cell(results, 'C', size, latency)?.summary;
     const a1 = cell(results, 'A', size, latency)?.summary;
     const b1 = cell(results, 'B', size, latency)?.summary;
+    const e32 = cell(results, 'E', size, capacity)?.summary;
+    const f32 = cell(results, 'F', size, capacity)?.summary;
     return {
       size,
       ...(c32 && b32 && { throughputCoverB: c32.rps / b32.rps }),
       ...(c1 && a1 && { latencyCminusA: c1.p50 - a1.p50 }),
       ...(c1 && b1 && { latencyCminusB: c1.p50 - b1.p50 }),
       ...(c32 && d32 && { cpuCoverD: c32.cpuMsPerRequest / d32.cpuMsPerRequest }),
+      ...(e32 && { cpuE: e32.cpuMsPerRequest }),
+      ...(f32 && { cpuF: f32.cpuMsPerRequest }),
+      ...(c32 && e32 && { cpuCoverE: c32.cpuMsPerRequest / e32.cpuMsPerRequest }),
+      ...(f32 && e32 && { cpuFoverE: f32.cpuMsPerRequest / e32.cpuMsPerRequest }),
     };
   });
 
@@ -132,6 +144,29 @@ export function buildReport(results: BenchResults, micro: readonly MicroTask[] |
   lines.push('|---:|---:|---:|---:|---:|');
   for (const c of comparisons) {
     lines.push(`| ${c.size} | ${fmt(c.throughputCoverB, 3)} | ${fmt(c.latencyCminusA, 2)} | ${fmt(c.latencyCminusB, 2)} | ${fmt(c.cpuCoverD, 2)} |`);
+  }
+  if (results.arms.some((a) => (a.arm === 'E' || a.arm === 'F') && a.ran)) {
+    const rss = (arm: ArmId, size: number) => {
+      const peak = cell(results, arm, size, capacity)?.summary.peakRss;
+      return peak === undefined ? 'n/a' : (peak / MB).toFixed(0);
+    };
+    const cpu = (arm: ArmId, size: number) => fmt(cell(results, arm, size, capacity)?.summary.cpuMsPerRequest, 3);
+    const calls = (size: number) => fmt(cell(results, 'F', size, capacity)?.summary.upstreamCallsPerOp, 4);
+    lines.push('', '## The gateway against the reference (E: hand-written yoga + graphql-jit) and from memory (F)', '');
+    lines.push(
+      `| events | C CPU ms/req | E CPU ms/req | F CPU ms/req | C/E | F/E | peak RSS MB C / E / F | F upstream calls/op | (all c=${capacity}) |`,
+    );
+    lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    for (const c of comparisons) {
+      lines.push(
+        `| ${c.size} | ${cpu('C', c.size)} | ${cpu('E', c.size)} | ${cpu('F', c.size)} | ${fmt(c.cpuCoverE, 2)} | ${fmt(c.cpuFoverE, 2)} | ` +
+          `${rss('C', c.size)} / ${rss('E', c.size)} / ${rss('F', c.size)} | ${calls(c.size)} | |`,
+      );
+    }
+    const same = results.arms
+      .filter((a) => a.arm === 'E' || a.arm === 'F')
+      .map((a) => `${a.arm}: ${a.probes.map((p) => `${p.size} ${p.sameDataAsC === undefined ? 'not compared (C did not run)' : p.sameDataAsC ? 'same data as C' : 'DIFFERENT'}`).join(', ')}`);
+    lines.push('', `Answers checked: ${same.join('; ')} (cursors aside).`);
   }
   lines.push('', '## Targets', '', '| target | measured | |', '|---|---:|---|');
   for (const t of targets) lines.push(`| ${t.target} | ${t.value} | ${mark(t.pass)} |`);
