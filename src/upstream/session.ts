@@ -16,7 +16,7 @@ import { type Dialect, dialectOf } from '../x/dialect.js';
 import { type EndpointFamily, familyOf } from '../x/families.js';
 import { type XParams, mergeParams, paramsCover, rootKindOf } from '../x/params.js';
 import type { RateLimit } from './rate-limit.js';
-import { type UpstreamTransport, wasNeverSent } from './client.js';
+import { type UpstreamRequest, type UpstreamTransport, wasNeverSent } from './client.js';
 import { RateLimitBook } from './rate-limit-book.js';
 
 export const BEARER = /^Bearer [\x21-\x7e]+$/;
@@ -175,12 +175,35 @@ export class XSession {
   }
 
   private async call<T>(path: string, query: Readonly<Record<string, string | undefined>>): Promise<T> {
+    const root = rootKindOf(path);
+    const body = await this.exchange<T>({ path, query: this.dialect.toWire(root, query) }, familyOf('GET', path));
+    return this.dialect.readAnswer(root, body);
+  }
+
+  /**
+   * One write to X (`POST` a message or a group, `DELETE` an event), sent once: never shared, never retried by the
+   * gateway once it may have reached X. A failure that leaves X's outcome open is `WriteOutcomeUnknownError`.
+   */
+  async send<T>(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    try {
+      return await this.exchange<T>({ method, path, ...(body !== undefined && { body }) }, familyOf(method, path));
+    } catch (error) {
+      if (error instanceof UpstreamError && !wasNeverSent(error)) throw new WriteOutcomeUnknownError(error);
+      throw error;
+    }
+  }
+
+  /**
+   * One request to X with this request's credentials, signal and budgets: refused before it leaves when the caller
+   * has no token, the operation has made all its calls, or X said the token's budget for `family` is spent; recorded
+   * for logs, metrics and the rate-limit book whatever its outcome.
+   */
+  private async exchange<T>(request: Omit<UpstreamRequest, 'authorization' | 'signal'>, family: EndpointFamily): Promise<T> {
     if (!BEARER.test(this.authorization)) {
       throw new UnauthenticatedError('This request needs `Authorization: Bearer <X user token>`.');
     }
-    const { budgets } = this.options;
     this.assertCallsLeft();
-    const family = familyOf('GET', path);
+    const { budgets } = this.options;
     if (budgets) {
       await budgets.check(this.budgetKey, family);
       // Another call of this request may have taken the last one while the shared book was asked.
@@ -191,18 +214,16 @@ export class XSession {
     if (signal?.aborted && signal.reason instanceof GatewayError) throw signal.reason;
     const startedAt = performance.now();
     try {
-      const root = rootKindOf(path);
       const response = await this.transport.get<T>({
-        path,
-        query: this.dialect.toWire(root, query),
+        ...request,
         authorization: this.authorization,
         ...(signal && { signal }),
       });
       if (response.rateLimit) this.noteRateLimit(family, response.rateLimit);
-      this.record(path, response.status, startedAt, response.rateLimit);
-      return this.dialect.readAnswer(root, response.body);
+      this.record(request.path, response.status, startedAt, response.rateLimit);
+      return response.body;
     } catch (error) {
-      this.record(path, statusOf(error), startedAt, undefined);
+      this.record(request.path, statusOf(error), startedAt, undefined);
       if (error instanceof RateLimitedError && error.resetAt) {
         this.noteRateLimit(family, { limit: this.rateLimit?.limit ?? 0, remaining: 0, resetAt: error.resetAt });
       }
@@ -218,40 +239,6 @@ export class XSession {
         { estimate: this.calls + 1, limit: maxCalls },
         `This operation needed more than ${maxCalls} upstream requests; ask for less (smaller pages, fewer nested lists).`,
       );
-    }
-  }
-
-  /**
-   * One write to X (`POST` a message or a group, `DELETE` an event), sent once: never shared, never retried by the
-   * gateway once it may have reached X. A failure that leaves X's outcome open is `WriteOutcomeUnknownError`.
-   */
-  async send<T>(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    if (!BEARER.test(this.authorization)) {
-      throw new UnauthenticatedError('This request needs `Authorization: Bearer <X user token>`.');
-    }
-    const family = familyOf(method, path);
-    await this.options.budgets?.check(this.budgetKey, family);
-    this.calls += 1;
-    const signal = this.callSignal;
-    const startedAt = performance.now();
-    try {
-      const response = await this.transport.get<T>({
-        method,
-        path,
-        ...(body !== undefined && { body }),
-        authorization: this.authorization,
-        ...(signal && { signal }),
-      });
-      if (response.rateLimit) this.noteRateLimit(family, response.rateLimit);
-      this.record(path, response.status, startedAt, response.rateLimit);
-      return response.body;
-    } catch (error) {
-      this.record(path, statusOf(error), startedAt, undefined);
-      if (error instanceof RateLimitedError && error.resetAt) {
-        this.noteRateLimit(family, { limit: this.rateLimit?.limit ?? 0, remaining: 0, resetAt: error.resetAt });
-      }
-      if (error instanceof UpstreamError && !wasNeverSent(error)) throw new WriteOutcomeUnknownError(error);
-      throw error;
     }
   }
 
