@@ -169,6 +169,8 @@ export class Dialect {
   /** Per called kind: the gateway's expansions this dialect's endpoint offers. */
   private readonly offered: Record<RootKind, ReadonlySet<string>>;
   private readonly rootOnly: Record<RootKind, ReadonlySet<string>>;
+  /** Per called kind: the expansions that carry its id fields (every call translates through them). */
+  private readonly carriedOf = {} as Record<RootKind, readonly CarriedField[]>;
   /** Answers: per kind, wire key -> gateway key. */
   private readonly keysIn: Partial<Record<XKind, Record<string, string>>> = {};
   private readonly includesIn: Record<string, string>;
@@ -189,6 +191,7 @@ export class Dialect {
       for (const [name, rule] of Object.entries(parameters)) if (rule.values) values[name] = new Set(rule.values);
       this.wireValues[root] = values;
       const carriedHere = table.carried.filter((c) => c.root === root);
+      this.carriedOf[root] = carriedHere;
       const expansionsIn: Record<string, string> = {};
       for (const c of carriedHere) expansionsIn[c.wire] = c.expansion;
       this.offered[root] = new Set([...(values.expansions ?? [])].map((wire) => expansionsIn[wire] ?? wire));
@@ -228,7 +231,7 @@ export class Dialect {
    */
   toWire(root: RootKind, query: Query): Record<string, string> {
     const wire: Record<string, string> = {};
-    const carriedHere = this.table.carried.filter((c) => c.root === root);
+    const carriedHere = this.carriedOf[root];
     const expansions = new Set<string>();
     for (const expansion of splitList(query.expansions)) {
       expansions.add(carriedHere.find((c) => c.expansion === expansion)?.wire ?? expansion);
@@ -275,7 +278,7 @@ export class Dialect {
       if (set instanceof Set) set.add(value);
       else out[name] = new Set([value]);
     };
-    const carriedHere = this.table.carried.filter((c) => c.root === root);
+    const carriedHere = this.carriedOf[root];
     for (const [name, value] of Object.entries(query)) {
       if (value === undefined) continue;
       if (name === 'expansions') {
