@@ -328,10 +328,10 @@ export class RequestMemory {
 
   /** The events memory knows of a conversation, newest first (for its `lastEvent` and `participants`). */
   async conversationEvents(conversationId: string, path: string, params: XParams): Promise<readonly DmEvent[]> {
-    const page = await this.page({ list: { kind: 'conversation', conversationId, path }, backward: false, size: 1, params });
+    // A page of one brings the conversation's head up to date (and reads it when memory holds none of it).
+    await this.page({ list: { kind: 'conversation', conversationId, path }, backward: false, size: 1, params });
     const memory = await this.readMemory(await this.userId());
-    const view = conversationView(memory, conversationId);
-    return view.ids.length > 0 ? view.ids.map((id) => memory.events[id]!) : page.events;
+    return conversationView(memory, conversationId).ids.map((id) => memory.events[id]!);
   }
 
   /** The user's memory, less what X's 30-day window let go; an empty one when none is kept. */
