@@ -2,14 +2,11 @@
  * Subscriptions on two replicas sharing Redis: a user's subscribers on both receive a new message, and X is checked
  * by one loop between them (the replica holding the user's lease), not one per replica.
  */
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Gateway, createGateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { type Sandbox, createSandbox } from '../../src/sandbox/index.js';
-import { recordLog } from '../support/log-capture.js';
-import { type RedisServer, redisAvailable, startRedis } from '../support/redis.js';
+import { type RedisServer, createReplica, redisAvailable, startRedis } from '../support/redis.js';
 
-const STORE_KEY = 'another-test-store-key-of-32-characters-or-more';
 const FRESHNESS_MS = 200;
 
 describe.skipIf(!redisAvailable)('live news on two replicas', () => {
@@ -22,15 +19,7 @@ describe.skipIf(!redisAvailable)('live news on two replicas', () => {
     sandbox = createSandbox({ seed: 42, rateLimit: { limit: 100_000, windowMs: 900_000 } });
     const upstream = await sandbox.listen();
     for (let i = 0; i < 2; i++) {
-      replicas.push(
-        createGateway({
-          upstream,
-          store: 'redis',
-          redis: { url: redis.url, storeKey: STORE_KEY },
-          freshnessMs: FRESHNESS_MS,
-          logger: pino({ level: 'info' }, { write: (line: string) => recordLog(line) }),
-        }),
-      );
+      replicas.push(createReplica(upstream, redis, { freshnessMs: FRESHNESS_MS }));
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
   }, 30_000);

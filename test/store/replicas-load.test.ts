@@ -18,14 +18,13 @@
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Gateway, createGateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { type DemoConversation, type DemoUser, type Sandbox, createSandbox } from '../../src/sandbox/index.js';
 import type { DmEvent } from '../../src/x/wire.js';
 import { recordLog } from '../support/log-capture.js';
 import { generator } from '../support/random.js';
-import { type RedisServer, redisAvailable, startRedis } from '../support/redis.js';
+import { type RedisServer, createReplica, redisAvailable, startRedis } from '../support/redis.js';
 
-const STORE_KEY = 'a-load-test-store-key-of-32-characters-or-more';
 const SEED = 4_242;
 const USERS = 40;
 /** Operations in all (reads, sends, probes; a retry is part of its send). */
@@ -195,10 +194,7 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
     const upstream = await sandbox.listen(0, '127.0.0.1');
     for (let i = 0; i < 2; i++) {
       replicas.push(
-        createGateway({
-          upstream,
-          store: 'redis',
-          redis: { url: redis.url, storeKey: STORE_KEY },
+        createReplica(upstream, redis, {
           freshnessMs: FRESHNESS_MS,
           logger: pino(
             { level: 'warn' },

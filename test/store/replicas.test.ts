@@ -5,15 +5,12 @@
  * once it is back.
  */
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Gateway, createGateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { type Sandbox, createSandbox } from '../../src/sandbox/index.js';
 import { RateLimitBook } from '../../src/upstream/rate-limit-book.js';
-import { recordLog } from '../support/log-capture.js';
-import { type RedisServer, redisAvailable, startRedis } from '../support/redis.js';
+import { type RedisServer, createReplica, redisAvailable, startRedis } from '../support/redis.js';
 
-const STORE_KEY = 'a-test-store-key-of-at-least-32-characters';
 
 describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
   let redis: RedisServer;
@@ -25,14 +22,7 @@ describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
     redis = await startRedis();
     sandbox = createSandbox({ seed: 42, rateLimit: { limit: 100_000, windowMs: 900_000 } });
     const upstream = await sandbox.listen();
-    const replica = () =>
-      createGateway({
-        upstream,
-        store: 'redis',
-        redis: { url: redis.url, storeKey: STORE_KEY },
-        freshnessMs: 60_000,
-        logger: pino({ level: 'info' }, { write: (line: string) => recordLog(line) }),
-      });
+    const replica = () => createReplica(upstream, redis, { freshnessMs: 60_000 });
     a = replica();
     b = replica();
     await new Promise((resolve) => setTimeout(resolve, 300)); // both connected

@@ -10,6 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
+import { type Gateway, type GatewayOptions, createGateway } from '../../src/gateway.js';
+import { recordLog } from './log-capture.js';
 
 function findRedisServer(): string | undefined {
   try {
@@ -144,4 +147,21 @@ export async function startRedis(): Promise<RedisServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A `STORE_KEY` for tests: long enough, and nothing anyone uses. */
+export const TEST_STORE_KEY = 'a-test-store-key-of-at-least-32-characters';
+
+/**
+ * One replica of the gateway on the shared Redis (`store: 'redis'`), logging into the suite's capture unless given a
+ * logger of its own.
+ */
+export function createReplica(upstream: string, redis: RedisServer, options: Partial<GatewayOptions> = {}): Gateway {
+  return createGateway({
+    upstream,
+    store: 'redis',
+    redis: { url: redis.url, storeKey: TEST_STORE_KEY },
+    logger: pino({ level: 'info' }, { write: (line: string) => recordLog(line) }),
+    ...options,
+  });
 }
