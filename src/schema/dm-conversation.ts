@@ -4,7 +4,7 @@
  */
 import { type GraphQLObjectType, getNamedType } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import { compareIds } from '../memory/user-memory.js';
+import { compareIds, isOneToOne } from '../memory/user-memory.js';
 import { callsX } from '../planner/needs.js';
 import type { Planned } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
@@ -77,7 +77,7 @@ builder.node(DmConversationRef, {
       type: DmConversationKindEnum,
       nullable: false,
       description: 'One-to-one (its id names both people) or a group.',
-      resolve: (key) => ('participantId' in key || key.conversationId.includes('-') ? 'ONE_TO_ONE' : 'GROUP'),
+      resolve: (key) => ('participantId' in key || isOneToOne(key.conversationId) ? 'ONE_TO_ONE' : 'GROUP'),
     }),
     lastEvent: t.field({
       type: DmEventRef,
@@ -106,7 +106,7 @@ builder.node(DmConversationRef, {
         const plan = lookupPlanOf(context, info, 'user', getNamedType(info.returnType) as GraphQLObjectType);
         const conversationId = await conversationIdOf(key, context);
         let ids: string[];
-        if (conversationId.includes('-')) ids = conversationId.split('-');
+        if (isOneToOne(conversationId)) ids = conversationId.split('-');
         else {
           const shown = new Set<string>();
           for (const event of await knownEvents(key, context, EVENT_PARAMS_FOR_PARTICIPANTS, 100)) {
