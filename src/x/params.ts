@@ -22,10 +22,8 @@ export const FIELDS_PARAM: Readonly<Record<XKind, string>> = {
   place: 'place.fields',
 };
 
-/** Kinds X lets a call fetch by id (`/2/users?ids=`, `/2/tweets?ids=`); the others arrive only through expansions. */
-export const LOOKUP_KINDS = ['user', 'tweet'] as const;
-
-export function isLookupKind(kind: XKind): kind is (typeof LOOKUP_KINDS)[number] {
+/** Whether X lets a call fetch `kind` by id (`/2/users?ids=`, `/2/tweets?ids=`); the others arrive only through expansions. */
+export function isLookupKind(kind: XKind): kind is 'user' | 'tweet' {
   return kind === 'user' || kind === 'tweet';
 }
 

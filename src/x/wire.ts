@@ -13,6 +13,7 @@
  */
 import type { components } from './generated/x-api-2.159.js';
 import type { components as Components2167 } from './generated/x-api-2.167.js';
+import { SPEC_VOCABULARY } from './generated/vocabulary.js';
 
 type Schemas = components['schemas'];
 /** Spec 2.167's objects, for the fields 2.159 lacks. */
@@ -145,39 +146,19 @@ export interface TweetsAnswer {
   errors?: Problem[];
 }
 
-/** The query-parameter vocabulary of the DM endpoints, from X's spec. */
-export const DM_EVENT_FIELDS = [
-  'attachments', 'created_at', 'dm_conversation_id', 'entities', 'event_type', 'id', 'participant_ids',
-  'referenced_tweets', 'sender_id', 'text',
-] as const;
-export const DM_EVENT_EXPANSIONS = ['attachments.media_keys', 'participant_ids', 'referenced_tweets.id', 'sender_id'] as const;
-export const DM_EVENT_TYPES = ['MessageCreate', 'ParticipantsJoin', 'ParticipantsLeave'] as const;
-export const MEDIA_FIELDS = [
-  'alt_text', 'duration_ms', 'height', 'media_key', 'non_public_metrics', 'organic_metrics', 'preview_image_url',
-  'promoted_metrics', 'public_metrics', 'type', 'url', 'variants', 'width',
-] as const;
-export const USER_FIELDS = [
-  'affiliation', 'confirmed_email', 'connection_status', 'created_at', 'description', 'entities', 'id',
-  'is_identity_verified', 'location', 'most_recent_tweet_id', 'name', 'parody', 'pinned_tweet_id',
-  'profile_banner_url', 'profile_image_url', 'protected', 'public_metrics', 'receives_your_dm', 'subscription',
-  'subscription_type', 'url', 'username', 'verified', 'verified_followers_count', 'verified_type', 'withheld',
-] as const;
-export const USER_EXPANSIONS = ['affiliation.user_id', 'most_recent_tweet_id', 'pinned_tweet_id'] as const;
-export const TWEET_FIELDS = [
-  'article', 'attachments', 'author_id', 'card_uri', 'community_id', 'context_annotations', 'conversation_id',
-  'created_at', 'display_text_range', 'edit_controls', 'edit_history_tweet_ids', 'entities', 'geo', 'id',
-  'in_reply_to_user_id', 'lang', 'media_metadata', 'non_public_metrics', 'note_tweet', 'organic_metrics',
-  'possibly_sensitive', 'promoted_metrics', 'public_metrics', 'referenced_tweets', 'reply_settings', 'scopes',
-  'source', 'suggested_source_links', 'suggested_source_links_with_counts', 'text', 'withheld',
-] as const;
-export const TWEET_EXPANSIONS = [
-  'article.cover_media', 'article.media_entities', 'attachments.media_keys', 'attachments.media_source_tweet',
-  'attachments.poll_ids', 'author_id', 'edit_history_tweet_ids', 'entities.mentions.username', 'geo.place_id',
-  'in_reply_to_user_id', 'entities.note.mentions.username', 'referenced_tweets.id',
-  'referenced_tweets.id.attachments.media_keys', 'referenced_tweets.id.author_id',
-] as const;
-export const POLL_FIELDS = ['duration_minutes', 'end_datetime', 'id', 'options', 'voting_status'] as const;
-export const PLACE_FIELDS = ['contained_within', 'country', 'country_code', 'full_name', 'geo', 'id', 'name', 'place_type'] as const;
+/**
+ * The gateway's own query-parameter vocabulary: spec 2.159's, as `npm run generate:wire` read it from the spec (the
+ * posts dialect's is translated from it, see `dialect.ts`).
+ */
+const OWN = SPEC_VOCABULARY['2.159'];
+export const DM_EVENT_FIELDS = OWN['GET /2/dm_events']['dm_event.fields'].values;
+export const DM_EVENT_EXPANSIONS = OWN['GET /2/dm_events'].expansions.values;
+export const DM_EVENT_TYPES = OWN['GET /2/dm_events'].event_types.values;
+export const MEDIA_FIELDS = OWN['GET /2/dm_events']['media.fields'].values;
+export const USER_FIELDS = OWN['GET /2/users']['user.fields'].values;
+export const USER_EXPANSIONS = OWN['GET /2/users'].expansions.values;
+export const TWEET_FIELDS = OWN['GET /2/tweets']['tweet.fields'].values;
+export const TWEET_EXPANSIONS = OWN['GET /2/tweets'].expansions.values;
 
 export type DmEventField = (typeof DM_EVENT_FIELDS)[number];
 export type DmEventExpansion = (typeof DM_EVENT_EXPANSIONS)[number];
