@@ -62,7 +62,7 @@ const EVENT_PARAMS: XParams = {
 };
 
 /** The first page of a check for news: a handful of events. Each further page doubles, up to X's 100. */
-export const SYNC_FIRST_PAGE = 5;
+const SYNC_FIRST_PAGE = 5;
 /** How many events the inbox reads per conversation it is asked for. */
 const EVENTS_PER_CONVERSATION = 2;
 const MAX_PAGE = 100;

@@ -158,7 +158,7 @@ export function expire(memory: UserMemory, now: number): void {
 }
 
 /** The conversation events of the feed, newest first. */
-export function conversationEventsInFeed(memory: UserMemory, conversationId: string): string[] {
+function conversationEventsInFeed(memory: UserMemory, conversationId: string): string[] {
   return (memory.feed?.ids ?? []).filter((id) => memory.events[id]?.dm_conversation_id === conversationId);
 }
 

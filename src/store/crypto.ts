@@ -8,7 +8,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 /** The shortest `STORE_KEY` accepted. */
-export const MIN_STORE_KEY_LENGTH = 32;
+const MIN_STORE_KEY_LENGTH = 32;
 
 /** One salt for every derivation: HKDF's `info` separates the purposes. */
 const SALT = 'x-dm-gateway/store/v1';
@@ -25,7 +25,7 @@ export interface StoreKeys {
 }
 
 /** Refuses a missing or short secret, saying why. */
-export function checkStoreKey(secret: string | undefined): asserts secret is string {
+function checkStoreKey(secret: string | undefined): asserts secret is string {
   if (typeof secret !== 'string' || secret.length === 0) {
     throw new Error(`STORE_KEY is required with Redis: a secret string of at least ${MIN_STORE_KEY_LENGTH} characters`);
   }

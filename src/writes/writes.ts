@@ -11,7 +11,7 @@ import type { IdempotencyRecord } from '../store/store.js';
 import type { DmEvent, DmEventsPage } from '../x/wire.js';
 
 /** How long an idempotency key holds its answer. */
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** How long a retry waits for the same key's write still in flight elsewhere. */
 const PENDING_WAIT_MS = 10_000;
 const PENDING_POLL_MS = 50;
