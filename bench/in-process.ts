@@ -1,50 +1,135 @@
 /**
- * `npm run bench:in-process`: the gateway's CPU per request for the arm-C operation, with no HTTP on either side, for
- * before/after pairs steadier than the full benchmark. The page comes from the sandbox once and is served from memory.
+ * `npm run bench:in-process`: CPU per request of the gateway (C: calling X, F: from its memory) and of the reference
+ * (E, `lib/reference.ts`) answering the arm-C operation over the benchmark's own pages (`lib/pages.ts`), with no HTTP
+ * on either side: X's answer is the page's bytes, parsed per call, and requests go to `yoga.fetch`. Each arm and page
+ * size runs in a process of its own, rounds alternate the arms, and the report takes medians: steadier than the HTTP
+ * benchmark, for before/after pairs.
  *
- *   JIT=0 npm run bench:in-process      # graphql-js instead of graphql-jit
- *   SIZES=1,100 ITERATIONS=300 npm run bench:in-process
+ *   npm run bench:in-process
+ *   ARMS=CE SIZES=100 CONCURRENCY=32 ROUNDS=5 npm run bench:in-process
+ *   JIT=0 npm run bench:in-process                 # the gateway on graphql-js instead of graphql-jit
+ *
+ * | variable | meaning | default |
+ * |---|---|---|
+ * | `ARMS` | which of C, E, F | `CEF` |
+ * | `SIZES` | page sizes | `1,10,100` |
+ * | `CONCURRENCY` | requests in flight | 32 |
+ * | `ROUNDS` | processes per arm and size (the report takes the median) | 3 |
+ * | `DURATION_MS` | measured time per process, after a warm-up of half as long | 2000 |
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createGateway } from '../src/gateway.js';
-import { createSandbox } from '../src/sandbox/index.js';
-import type { UpstreamTransport } from '../src/upstream/client.js';
+import type { UpstreamRequest, UpstreamTransport } from '../src/upstream/client.js';
+import { BENCH_AUTHORIZATION, BENCH_NOW, buildPages } from './lib/pages.js';
+import { createReference } from './lib/reference.js';
+
+type Arm = 'C' | 'E' | 'F';
+interface Measured { arm: Arm; size: number; ms: number; requests: number; peakRssMb: number }
 
 const OPERATION = readFileSync(new URL('operations/everything.graphql', import.meta.url), 'utf8');
-const sizes = (process.env.SIZES ?? '1,10,100').split(',').map(Number);
-const iterations = Number(process.env.ITERATIONS ?? 400);
-const headers = { 'content-type': 'application/json', authorization: 'Bearer sandbox-token' };
+/** How every answer without errors begins. */
+const DATA_FIRST = Buffer.from('{"data":');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const sandbox = createSandbox({ mainToken: 'sandbox-token' });
-const sandboxUrl = await sandbox.listen();
+if (process.argv[2] === 'child') {
+  console.log(JSON.stringify(await measure(process.argv[3] as Arm, Number(process.argv[4]))));
+} else {
+  const arms = [...(process.env.ARMS ?? 'CEF')] as Arm[];
+  const sizes = (process.env.SIZES ?? '1,10,100').split(',').map(Number);
+  const rounds = Number(process.env.ROUNDS ?? 3);
+  const results: Measured[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const size of sizes) {
+      for (const arm of arms) {
+        const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'child', arm, String(size)], {
+          env: { ...process.env, NODE_ENV: 'production' },
+          encoding: 'utf8',
+        });
+        results.push(JSON.parse(out.trim().split('\n').at(-1)!) as Measured);
+      }
+    }
+  }
+  const at = (arm: Arm, size: number) => results.filter((r) => r.arm === arm && r.size === size);
+  const cpu = (arm: Arm, size: number) => median(at(arm, size).map((r) => r.ms));
+  console.log(`concurrency ${process.env.CONCURRENCY ?? 32}, median of ${rounds} processes per cell, CPU ms per request`);
+  console.log(`| events | ${arms.map((a) => `${a} ms`).join(' | ')} | ${arms.includes('E') ? arms.filter((a) => a !== 'E').map((a) => `${a}/E`).join(' | ') : ''} | peak RSS MB ${arms.join(' / ')} |`);
+  for (const size of sizes) {
+    const ratios = arms.includes('E') ? arms.filter((a) => a !== 'E').map((a) => (cpu(a, size) / cpu('E', size)).toFixed(2)) : [];
+    const rss = arms.map((a) => Math.max(...at(a, size).map((r) => r.peakRssMb)).toFixed(0));
+    console.log(`| ${size} | ${arms.map((a) => cpu(a, size).toFixed(3)).join(' | ')} | ${ratios.join(' | ')} | ${rss.join(' / ')} |`);
+  }
+}
 
-for (const size of sizes) {
-  const body = JSON.stringify({ query: OPERATION, variables: { first: size } });
-  // The page X would answer, fetched once through the sandbox.
-  const capture = createGateway({ upstream: sandboxUrl, store: 'off', logger: pino({ level: 'silent' }) });
-  await capture.fetch('http://gateway/graphql', { method: 'POST', headers, body });
-  await capture.close();
-  const call = sandbox.requests.at(-1)!;
-  const page = await (await fetch(`${sandboxUrl}${call.path}?${new URLSearchParams(call.query)}`, { headers })).text();
+async function measure(arm: Arm, size: number): Promise<Measured> {
+  const page = buildPages([size]).get(size)!;
+  const concurrency = Number(process.env.CONCURRENCY ?? 32);
+  const durationMs = Number(process.env.DURATION_MS ?? 2000);
+  const answer = arm === 'E' ? reference(page.bytes) : gateway(arm, page.bytes, page.viewer);
+  const init = {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: BENCH_AUTHORIZATION },
+    body: JSON.stringify({ query: OPERATION, variables: { first: size } }),
+  };
+  let sent = 0;
+  let peak = 0;
+  const once = async () => {
+    const response = await answer('http://gateway/graphql', init);
+    // The bytes as a client gets them, not decoded: decoding is the client's work, not the server's.
+    const bytes = Buffer.from(await response.arrayBuffer());
+    if (++sent % 8 === 0) peak = Math.max(peak, process.memoryUsage.rss());
+    if (response.status !== 200 || !bytes.subarray(0, 8).equals(DATA_FIRST)) {
+      throw new Error(`${arm} answered ${response.status}: ${bytes.subarray(0, 300).toString()}`);
+    }
+  };
+  // Keeps `concurrency` requests in flight until `ms` have passed; counts the answered ones.
+  const load = async (ms: number) => {
+    const until = performance.now() + ms;
+    let answered = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < until) {
+          await once();
+          answered++;
+        }
+      }),
+    );
+    return answered;
+  };
+  await load(durationMs / 2);
+  peak = 0;
+  const before = process.cpuUsage();
+  const requests = await load(durationMs);
+  const used = process.cpuUsage(before);
+  return { arm, size, ms: (used.user + used.system) / 1000 / requests, requests, peakRssMb: peak / 2 ** 20 };
+}
+
+function reference(bytes: Buffer) {
+  const yoga = createReference(async () => JSON.parse(bytes.toString()) as Record<string, unknown>);
+  return (url: string, init: RequestInit) => yoga.fetch(url, init);
+}
+
+function gateway(arm: Arm, bytes: Buffer, viewer: { id: string; name: string; username: string }) {
+  const me = JSON.stringify({ data: viewer });
   const resetAt = new Date(Date.now() + 900_000);
   const transport: UpstreamTransport = {
-    get: async <T,>() => ({ status: 200, body: JSON.parse(page) as T, rateLimit: { limit: 300, remaining: 299, resetAt } }),
+    get: async <T,>(request: UpstreamRequest) => ({
+      status: 200,
+      body: JSON.parse(request.path === '/2/users/me' ? me : bytes.toString()) as T,
+      rateLimit: { limit: 1_000_000, remaining: 999_999, resetAt },
+    }),
   };
-  const gateway = createGateway({
+  const startedAt = Date.now();
+  const instance = createGateway({
     upstream: transport,
-    store: 'off',
+    dialect: 'tweets',
+    store: arm === 'F' ? 'memory' : 'off',
+    ...(arm === 'F' && { freshnessMs: 3_600_000, now: () => BENCH_NOW.getTime() + (Date.now() - startedAt) }),
     maxUpstreamRequests: 1000,
     jit: process.env.JIT !== '0',
     logger: pino({ level: process.env.LOG_LEVEL ?? 'info' }, { write: () => {} }),
   });
-  const once = async () => (await gateway.fetch('http://gateway/graphql', { method: 'POST', headers, body })).text();
-  for (let i = 0; i < 200; i++) await once(); // warm-up: compile, optimise
-  const before = process.cpuUsage();
-  for (let i = 0; i < iterations; i++) await once();
-  const used = process.cpuUsage(before);
-  const ms = (used.user + used.system) / 1000 / iterations;
-  console.log(`${String(size).padStart(3)} events: ${ms.toFixed(3)} ms CPU per request (jit ${process.env.JIT !== '0' ? 'on' : 'off'})`);
-  await gateway.close();
+  return (url: string, init: RequestInit) => instance.fetch(url, init);
 }
-await sandbox.close();

@@ -22,7 +22,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export async function startChild(name: ChildName, args: string[] = [], timeoutMs = 60_000): Promise<ServerChild> {
   const child: ChildProcess = fork(fileURLToPath(new URL(`../children/${name}.ts`, import.meta.url)), args, {
     cwd: ROOT,
-    execArgv: ['--import', 'tsx'],
+    // BENCH_CPU_PROF=<dir> writes each server's V8 CPU profile there when it stops (not the upstream's).
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF && name !== 'upstream' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
     // As deployed: production mode, the gateway's default log level (one line per request) unless BENCH_LOG_LEVEL
     // says otherwise. Standard output goes nowhere, so the log lines cost what writing them costs and no more.
     env: { ...process.env, NODE_ENV: 'production', ...(process.env.BENCH_LOG_LEVEL && { LOG_LEVEL: process.env.BENCH_LOG_LEVEL }) },
