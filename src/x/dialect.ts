@@ -160,6 +160,9 @@ function renameKeys(object: Record<string, unknown>, renames: Readonly<Record<st
 }
 
 /** One dialect of X, built from its table and the vocabulary of its spec. */
+/** Distinct field-parameter sets `toWire` remembers before starting over (plans make few; this bounds the odd caller). */
+const MAX_WIRE_FIELDS = 1_000;
+
 export class Dialect {
   readonly name: DialectName;
   readonly specVersion: SpecVersion;
@@ -175,6 +178,8 @@ export class Dialect {
   private readonly keysIn: Partial<Record<XKind, Record<string, string>>> = {};
   private readonly includesIn: Record<string, string>;
   private readonly paramsIn: Record<string, string>;
+  /** `toWire`'s translations of field and expansion parameters, by their values. */
+  private readonly wireFields = new Map<string, Readonly<Record<string, string>>>();
 
   constructor(table: DialectTable) {
     this.table = table;
@@ -230,6 +235,27 @@ export class Dialect {
    * ask for are left out (their GraphQL fields are null); every value is one the spec lists.
    */
   toWire(root: RootKind, query: Query): Record<string, string> {
+    // The field and expansion parameters come from plans, so the same few translate again and again: they are
+    // translated once; ids, paging and the like pass through.
+    let key: string = root;
+    const rest: Record<string, string> = {};
+    for (const name in query) {
+      const value = query[name];
+      if (value === undefined) continue;
+      if (name === 'expansions' || kindOfFieldsParam(name)) key += `&${name}=${value}`;
+      else rest[name] = value;
+    }
+    let fields = this.wireFields.get(key);
+    if (!fields) {
+      if (this.wireFields.size >= MAX_WIRE_FIELDS) this.wireFields.clear();
+      fields = this.translateFields(root, query);
+      this.wireFields.set(key, fields);
+    }
+    return { ...rest, ...fields };
+  }
+
+  /** `toWire` of the field and expansion parameters of `query`. */
+  private translateFields(root: RootKind, query: Query): Readonly<Record<string, string>> {
     const wire: Record<string, string> = {};
     const carriedHere = this.carriedOf[root];
     const expansions = new Set<string>();
@@ -239,10 +265,7 @@ export class Dialect {
     for (const [name, value] of Object.entries(query)) {
       if (value === undefined || name === 'expansions') continue;
       const kind = kindOfFieldsParam(name);
-      if (!kind) {
-        wire[name] = value;
-        continue;
-      }
+      if (!kind) continue;
       const wireName = this.table.params[name] ?? name;
       const accepted = this.wireValues[root][wireName];
       const keys = this.table.keys[kind];
