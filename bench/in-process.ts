@@ -8,6 +8,7 @@
  *   npm run bench:in-process
  *   ARMS=CE SIZES=100 CONCURRENCY=32 ROUNDS=5 npm run bench:in-process
  *   JIT=0 npm run bench:in-process                 # the gateway on graphql-js instead of graphql-jit
+ *   BASELINE=../before npm run bench:in-process     # each arm also from another checkout, interleaved: a before/after pair
  *
  * | variable | meaning | default |
  * |---|---|---|
@@ -16,6 +17,7 @@
  * | `CONCURRENCY` | requests in flight | 32 |
  * | `ROUNDS` | processes per arm and size (the report takes the median) | 3 |
  * | `DURATION_MS` | measured time per process, after a warm-up of half as long | 2000 |
+ * | `BASELINE` | another checkout (e.g. a `git worktree` of the commit before a change): its arms run too, as `C0`, `F0`... | none |
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -27,7 +29,7 @@ import { BENCH_AUTHORIZATION, BENCH_NOW, buildPages } from './lib/pages.js';
 import { createReference } from './lib/reference.js';
 
 type Arm = 'C' | 'E' | 'F';
-interface Measured { arm: Arm; size: number; ms: number; requests: number; peakRssMb: number }
+interface Measured { arm: string; size: number; ms: number; requests: number; peakRssMb: number }
 
 const OPERATION = readFileSync(new URL('operations/everything.graphql', import.meta.url), 'utf8');
 /** How every answer without errors begins. */
@@ -40,26 +42,37 @@ if (process.argv[2] === 'child') {
   const arms = [...(process.env.ARMS ?? 'CEF')] as Arm[];
   const sizes = (process.env.SIZES ?? '1,10,100').split(',').map(Number);
   const rounds = Number(process.env.ROUNDS ?? 3);
+  const baseline = process.env.BASELINE;
+  // Each arm of this checkout, and of the baseline as `<arm>0`: the script of either tree, run in turn.
+  const runs = arms.flatMap((arm) => [
+    { label: arm, arm, script: fileURLToPath(import.meta.url) },
+    ...(baseline ? [{ label: `${arm}0`, arm, script: `${baseline}/bench/in-process.ts` }] : []),
+  ]);
   const results: Measured[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const size of sizes) {
-      for (const arm of arms) {
-        const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'child', arm, String(size)], {
+      for (const run of runs) {
+        const out = execFileSync(process.execPath, ['--import', 'tsx', run.script, 'child', run.arm, String(size)], {
           env: { ...process.env, NODE_ENV: 'production' },
           encoding: 'utf8',
         });
-        results.push(JSON.parse(out.trim().split('\n').at(-1)!) as Measured);
+        results.push({ ...(JSON.parse(out.trim().split('\n').at(-1)!) as Measured), arm: run.label });
       }
     }
   }
-  const at = (arm: Arm, size: number) => results.filter((r) => r.arm === arm && r.size === size);
-  const cpu = (arm: Arm, size: number) => median(at(arm, size).map((r) => r.ms));
+  const labels = runs.map((run) => run.label);
+  const at = (label: string, size: number) => results.filter((r) => r.arm === label && r.size === size);
+  const cpu = (label: string, size: number) => median(at(label, size).map((r) => r.ms));
+  const ratios = [
+    ...(arms.includes('E') ? labels.filter((l) => l !== 'E' && l !== 'E0').map((l) => [`${l}/E`, l, 'E'] as const) : []),
+    ...(baseline ? arms.map((a) => [`${a}/${a}0`, a, `${a}0`] as const) : []),
+  ];
   console.log(`concurrency ${process.env.CONCURRENCY ?? 32}, median of ${rounds} processes per cell, CPU ms per request`);
-  console.log(`| events | ${arms.map((a) => `${a} ms`).join(' | ')} | ${arms.includes('E') ? arms.filter((a) => a !== 'E').map((a) => `${a}/E`).join(' | ') : ''} | peak RSS MB ${arms.join(' / ')} |`);
+  console.log(`| events | ${labels.map((l) => `${l} ms`).join(' | ')} | ${ratios.map(([name]) => name).join(' | ')} | peak RSS MB ${labels.join(' / ')} |`);
   for (const size of sizes) {
-    const ratios = arms.includes('E') ? arms.filter((a) => a !== 'E').map((a) => (cpu(a, size) / cpu('E', size)).toFixed(2)) : [];
-    const rss = arms.map((a) => Math.max(...at(a, size).map((r) => r.peakRssMb)).toFixed(0));
-    console.log(`| ${size} | ${arms.map((a) => cpu(a, size).toFixed(3)).join(' | ')} | ${ratios.join(' | ')} | ${rss.join(' / ')} |`);
+    const values = ratios.map(([, a, b]) => (cpu(a, size) / cpu(b, size)).toFixed(2));
+    const rss = labels.map((l) => Math.max(...at(l, size).map((r) => r.peakRssMb)).toFixed(0));
+    console.log(`| ${size} | ${labels.map((l) => cpu(l, size).toFixed(3)).join(' | ')} | ${values.join(' | ')} | ${rss.join(' / ')} |`);
   }
 }
 

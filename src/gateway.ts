@@ -16,6 +16,7 @@ import { observability } from './observability/plugin.js';
 import { operationChecks } from './plugins/operation-checks.js';
 import { type DocumentLimits, documentLimits } from './plugins/document-limits.js';
 import { sessionEnd } from './plugins/session-end.js';
+import { jsonByteAnswers } from './plugins/json-bytes.js';
 import { schema } from './schema/index.js';
 import { typeOfGlobalId } from './schema/node.js';
 import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
@@ -265,6 +266,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         ? []
         : [useGraphQlJit({}, { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' })]),
       sessionEnd(),
+      jsonByteAnswers(),
     ],
   });
 
