@@ -1,7 +1,6 @@
 /**
  * Puts `extensions.rateLimit { limit, remaining, resetAt }` on every result whose execution called X, and
- * `extensions.freshness { syncedAt, stale }` on every result the memory served; closes the request's X session once
- * its operation is done.
+ * `extensions.freshness { syncedAt, stale }` on every result the memory served.
  */
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../context.js';
@@ -12,7 +11,6 @@ export function sessionEnd(): Plugin<GatewayContext> {
     onExecute: ({ args }) => ({
       onExecuteDone: ({ result, setResult }) => {
         const { x, memory } = args.contextValue;
-        x.close();
         const rateLimit = x.rateLimit;
         const freshness = memory?.freshness;
         if ((!rateLimit && !freshness) || Symbol.asyncIterator in result) return;

@@ -71,6 +71,30 @@ export interface UpstreamRequest {
   authorization: string;
   /** aborting it ends the call with an UpstreamError (or rethrows the abort reason if it is a GatewayError) */
   signal?: AbortSignal;
+  /**
+   * The operation's deadline: the call's timeouts end there at the latest, and a call cut short by it fails as
+   * 'The operation did not finish within `ms` ms'. `at` is on `performance.now()`'s clock.
+   */
+  deadline?: Deadline;
+}
+
+/** When an operation's time is up (`performance.now()` clock), and how long it was given. */
+export interface Deadline {
+  readonly at: number;
+  readonly ms: number;
+}
+
+/** The error of an operation that ran out of time. */
+export function deadlineError(deadline: Deadline): UpstreamError {
+  return new UpstreamError(`The operation did not finish within ${deadline.ms} ms`);
+}
+
+/** The time a call may take: the client's limit, or what is left of the operation's deadline if that is less. */
+function callBudget(timeoutMs: number, deadline: Deadline | undefined): number {
+  if (!deadline) return timeoutMs;
+  const left = deadline.at - performance.now();
+  if (left <= 0) throw deadlineError(deadline);
+  return Math.min(timeoutMs, Math.ceil(left));
 }
 
 export interface UpstreamResponse<T> {
@@ -153,6 +177,7 @@ export class UpstreamClient implements UpstreamTransport {
     if (signal?.aborted) throw signal.reason ?? new Error('aborted');
     if (this.#closing) throw new UpstreamError('The upstream client is closed');
 
+    const timeoutMs = callBudget(this.#timeoutMs, request.deadline);
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT };
     if (request.authorization) headers.authorization = request.authorization;
     const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
@@ -164,16 +189,18 @@ export class UpstreamClient implements UpstreamTransport {
       headers,
       ...(payload !== undefined && { body: payload }),
       signal,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
     });
     state.status = response.statusCode;
     state.rateLimit = parseRateLimit(response.headers);
 
     if (response.statusCode < 200 || response.statusCode >= 300) {
-      const problem = await this.#readProblem(response, request);
+      const problem = await this.#readProblem(response, request, timeoutMs);
       throw statusError(response.statusCode, response.headers, problem);
     }
 
-    const bytes = await readBody(response, this.#maxBodyBytes, this.#timeoutMs);
+    const bytes = await readBody(response, this.#maxBodyBytes, timeoutMs);
     if (bytes.length === 0) {
       throw new UpstreamError(`X's answer was empty (${response.statusCode})`, { status: response.statusCode });
     }
@@ -193,10 +220,10 @@ export class UpstreamClient implements UpstreamTransport {
    * Reads an error answer's problem body. The status decides the error class, so a body that is missing, too large
    * or broken only loses the detail — unless the caller aborted, which wins.
    */
-  async #readProblem(response: Dispatcher.ResponseData, request: UpstreamRequest): Promise<ParsedProblem | undefined> {
+  async #readProblem(response: Dispatcher.ResponseData, request: UpstreamRequest, timeoutMs: number): Promise<ParsedProblem | undefined> {
     let bytes: Buffer;
     try {
-      bytes = await readBody(response, Math.min(this.#maxBodyBytes, MAX_ERROR_BODY_BYTES), this.#timeoutMs);
+      bytes = await readBody(response, Math.min(this.#maxBodyBytes, MAX_ERROR_BODY_BYTES), timeoutMs);
     } catch (error) {
       if (request.signal?.aborted) throw error;
       return undefined;
@@ -369,6 +396,8 @@ function toGatewayError(thrown: unknown, request: UpstreamRequest, timeoutMs: nu
       : new UpstreamError('The call to X was aborted', { cause: signal.reason });
   }
   if (thrown instanceof GatewayError) return thrown;
+  // A timeout once the operation's time is up is the deadline's doing, not X's slowness alone.
+  if (request.deadline && performance.now() >= request.deadline.at && isTimeout(thrown)) return deadlineError(request.deadline);
   if (thrown instanceof BodyTooLargeError) {
     return new UpstreamError(`X's answer was larger than ${thrown.limit} bytes`, { status: thrown.status });
   }
@@ -430,6 +459,13 @@ export function wasNeverSent(error: unknown): boolean {
 }
 
 /** An error's `code`, looking inside the AggregateError Node gives when every address of a host failed. */
+/** Whether a call failed for want of time: undici's timeouts, or the whole-body deadline of `readBody`. */
+function isTimeout(thrown: unknown): boolean {
+  if (thrown instanceof BodyDeadlineError) return true;
+  const code = errorCode(thrown);
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+}
+
 function errorCode(error: unknown): string | undefined {
   if (!isRecord(error)) return undefined;
   if (typeof error.code === 'string') return error.code;

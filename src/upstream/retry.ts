@@ -6,12 +6,14 @@
  * Only failures that say nothing about the request itself are tried again: a connection that was refused or broke,
  * and X's 502, 503 and 504. Never a 4xx (X's verdict stands; a 429 waits for its reset, not for a backoff), never a
  * 500 (X's bug, likely to repeat), never a timeout (the call already spent its time), never a body that is not JSON,
- * and never once `request.signal` has aborted. Waits between attempts are exponential with full jitter, capped, and
- * end at once when the signal aborts: the gateway's signal fires at the operation's deadline, so retries stay inside it.
+ * and never once `request.signal` (the caller going away) has aborted. Waits between attempts are exponential with full
+ * jitter, capped, and end at once when the signal aborts; a wait that would end past the operation's deadline is not
+ * begun, so retries stay inside it.
  */
 import { GatewayError, UpstreamError } from '../errors.js';
 import {
   CONNECTION_FAILURE,
+  deadlineError,
   type UpstreamRequest,
   type UpstreamResponse,
   type UpstreamTransport,
@@ -70,7 +72,10 @@ export class RetryingTransport implements UpstreamTransport {
   /** The attempts after a first one that failed and may be retried. */
   async #retry<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>> {
     for (let attempt = 1; ; attempt += 1) {
-      await wait(this.#delay(attempt), request.signal);
+      const delay = this.#delay(attempt);
+      // A wait that ends past the operation's deadline leaves no time for the attempt.
+      if (request.deadline && performance.now() + delay >= request.deadline.at) throw deadlineError(request.deadline);
+      await wait(delay, request.signal);
       try {
         return await this.#inner.get<T>(request);
       } catch (error) {

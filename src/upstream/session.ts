@@ -16,7 +16,7 @@ import { type Dialect, dialectOf } from '../x/dialect.js';
 import { type EndpointFamily, familyOf } from '../x/families.js';
 import { type XParams, mergeParams, paramsCover, rootKindOf } from '../x/params.js';
 import type { RateLimit } from './rate-limit.js';
-import { type UpstreamRequest, type UpstreamTransport, wasNeverSent } from './client.js';
+import { type Deadline, type UpstreamRequest, type UpstreamTransport, deadlineError, wasNeverSent } from './client.js';
 import { RateLimitBook } from './rate-limit-book.js';
 
 export const BEARER = /^Bearer [\x21-\x7e]+$/;
@@ -97,30 +97,12 @@ export class XSession {
     private readonly options: XSessionOptions = {},
   ) {
     this.dialect = options.dialect ?? dialectOf();
+    const { deadlineMs } = options;
+    if (deadlineMs !== undefined) this.deadline = { at: performance.now() + deadlineMs, ms: deadlineMs };
   }
 
-  private readonly startedAt = performance.now();
-  private deadlineSignal: AbortSignal | undefined;
-  private deadlineTimer: NodeJS.Timeout | undefined;
-
-  /**
-   * The signal every call of this request carries: the caller's going away, or the operation's deadline, whichever
-   * comes first. Made on the first call, so requests that never call X pay for no timer.
-   */
-  private get callSignal(): AbortSignal | undefined {
-    const { signal, deadlineMs } = this.options;
-    if (deadlineMs === undefined) return signal;
-    if (!this.deadlineSignal) {
-      const deadline = new AbortController();
-      const left = Math.max(0, deadlineMs - (performance.now() - this.startedAt));
-      this.deadlineTimer = setTimeout(
-        () => deadline.abort(new UpstreamError(`The operation did not finish within ${deadlineMs} ms`)),
-        left,
-      ).unref();
-      this.deadlineSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
-    }
-    return this.deadlineSignal;
-  }
+  /** When the operation's time is up: every call's timeouts end there (a time budget, no timer of its own). */
+  private readonly deadline: Deadline | undefined;
 
   private get budgetKey(): string {
     return (this.budgetKeyCache ??= RateLimitBook.keyOf(this.authorization));
@@ -129,11 +111,6 @@ export class XSession {
   /** The caller's token, hashed: how budgets and the memory's identities know it, never the token itself. */
   tokenHash(): string {
     return this.budgetKey;
-  }
-
-  /** Ends the session when its operation is done: its deadline timer goes with it. */
-  close(): void {
-    clearTimeout(this.deadlineTimer);
   }
 
   /**
@@ -150,19 +127,21 @@ export class XSession {
   }
 
   /**
-   * Waits until `resetAt` when that is within `rateLimitWaitMs` and before the deadline; false when it is not worth
-   * waiting. The wait ends early, with the deadline's error, when the operation runs out of time.
+   * Waits until `resetAt` when that is within `rateLimitWaitMs`; false when it is not worth waiting. A wait that would
+   * end past the operation's deadline fails at once with the deadline's error.
    */
   private async waitForReset(resetAt: Date | undefined): Promise<boolean> {
     const waitMs = this.options.rateLimitWaitMs ?? 0;
     if (!resetAt || waitMs <= 0) return false;
     const wait = resetAt.getTime() - Date.now();
     if (wait > waitMs) return false;
-    const signal = this.callSignal;
+    // Waiting past the deadline would only end in its error: fail now.
+    if (this.deadline && performance.now() + wait >= this.deadline.at) throw deadlineError(this.deadline);
+    const { signal } = this.options;
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         clearTimeout(timer);
-        reject(signal!.reason instanceof GatewayError ? signal!.reason : new UpstreamError('The call to X was aborted'));
+        reject(new UpstreamError('The call to X was aborted'));
       };
       const timer = setTimeout(() => {
         signal?.removeEventListener('abort', onAbort);
@@ -198,7 +177,7 @@ export class XSession {
    * has no token, the operation has made all its calls, or X said the token's budget for `family` is spent; recorded
    * for logs, metrics and the rate-limit book whatever its outcome.
    */
-  private async exchange<T>(request: Omit<UpstreamRequest, 'authorization' | 'signal'>, family: EndpointFamily): Promise<T> {
+  private async exchange<T>(request: Omit<UpstreamRequest, 'authorization' | 'signal' | 'deadline'>, family: EndpointFamily): Promise<T> {
     if (!BEARER.test(this.authorization)) {
       throw new UnauthenticatedError('This request needs `Authorization: Bearer <X user token>`.');
     }
@@ -210,14 +189,14 @@ export class XSession {
       this.assertCallsLeft();
     }
     this.calls += 1;
-    const signal = this.callSignal;
-    if (signal?.aborted && signal.reason instanceof GatewayError) throw signal.reason;
+    const { signal } = this.options;
     const startedAt = performance.now();
     try {
       const response = await this.transport.get<T>({
         ...request,
         authorization: this.authorization,
         ...(signal && { signal }),
+        ...(this.deadline && { deadline: this.deadline }),
       });
       if (response.rateLimit) this.noteRateLimit(family, response.rateLimit);
       this.record(request.path, response.status, startedAt, response.rateLimit);

@@ -58,6 +58,25 @@ describe('rate limits', () => {
   });
 });
 
+describe('waiting for a reset inside a short deadline', () => {
+  const hurried = useGateway({ gateway: { rateLimitWaitMs: 5_000, operationTimeoutMs: 1_000 } });
+
+  it("a reset past the operation's deadline is not waited for: the deadline's error comes at once", async () => {
+    hurried.sandbox.setRateLimit(1, 3_000);
+    try {
+      const token = hurried.sandbox.users[7]!.token;
+      await hurried.query(QUERY, undefined, token);
+      const started = performance.now();
+      const refused = await hurried.query(QUERY, undefined, token);
+      expect(refused.errors?.[0]).toMatchObject({ message: 'The operation did not finish within 1000 ms', extensions: { code: 'UPSTREAM_ERROR' } });
+      expect(performance.now() - started).toBeLessThan(900);
+      expect(hurried.calls()).toHaveLength(1);
+    } finally {
+      hurried.sandbox.setRateLimit(100_000, 900_000);
+    }
+  });
+});
+
 describe('waiting for a reset', () => {
   const patient = useGateway({ gateway: { rateLimitWaitMs: 5_000 } });
 

@@ -174,6 +174,38 @@ describe('aborting', () => {
   });
 });
 
+describe("the operation's deadline, a time budget", () => {
+  const withDeadline = (on: UpstreamClient, ms: number) =>
+    on.get<{ data: { id: string } }>({ path: '/2/users/me', authorization, deadline: { at: performance.now() + ms, ms } });
+
+  for (const fault of [{ type: 'hang' }, { type: 'slow-body', delayMs: 8_000 }] as const) {
+    it(`ends a call that outlasts it (${fault.type}) at the deadline, not at the client's timeout`, async () => {
+      // undici checks its timeouts about every half second: the deadline holds to within that.
+      const patient = new UpstreamClient({ baseUrl: sandbox.url, timeoutMs: 10_000 });
+      sandbox.injectFaults(fault, 1);
+      const started = performance.now();
+      const error = await failure(withDeadline(patient, 300));
+      expect(error).toBeInstanceOf(UpstreamError);
+      expect(error.message).toBe('The operation did not finish within 300 ms');
+      expect(performance.now() - started).toBeLessThan(2_500);
+      await patient.close();
+      await expectNextCallSucceeds();
+    });
+  }
+
+  it('a deadline already past makes no upstream call', async () => {
+    const error = await failure(client.get({ path: '/2/users/me', authorization, deadline: { at: performance.now() - 1, ms: 50 } }));
+    expect(error.message).toBe('The operation did not finish within 50 ms');
+    expect(sandbox.requests).toHaveLength(0);
+  });
+
+  it("a deadline beyond the client's timeout leaves the timeout in charge", async () => {
+    sandbox.injectFaults({ type: 'hang' }, 1);
+    const error = await failure(withDeadline(client, 60_000));
+    expect(error.message).toBe(`X did not answer within ${TIMEOUT_MS} ms`);
+  });
+});
+
 describe('a closed client', () => {
   it('refuses calls with an UPSTREAM_ERROR and closes only once', async () => {
     const closing = new UpstreamClient({ baseUrl: sandbox.url });

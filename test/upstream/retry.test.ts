@@ -149,6 +149,27 @@ describe('RetryingTransport over a fake transport', () => {
     expect(inner.calls).toHaveLength(2);
   });
 
+  it("does not begin a wait that would end past the operation's deadline", async () => {
+    const inner = new FakeTransport([answered(503)]);
+    const options = { baseDelayMs: 1_000, maxDelayMs: 1_000, random: () => 0.5 };
+    const started = performance.now();
+    const error = await rejection(
+      new RetryingTransport(inner, options).get({ ...request(), deadline: { at: performance.now() + 200, ms: 200 } }),
+    );
+    expect(error).toMatchObject({ message: 'The operation did not finish within 200 ms', code: 'UPSTREAM_ERROR' });
+    expect(inner.calls).toHaveLength(1);
+    expect(performance.now() - started).toBeLessThan(150);
+  });
+
+  it('retries when the wait fits inside the deadline', async () => {
+    const inner = new FakeTransport([answered(503)]);
+    const response = await new RetryingTransport(inner, { baseDelayMs: 20, random: () => 0.5 }).get<Body>({
+      ...request(),
+      deadline: { at: performance.now() + 5_000, ms: 5_000 },
+    });
+    expect(response.body.data.id).toBe('2');
+  });
+
   it('does not retry once the signal has aborted, and keeps the error the attempt gave', async () => {
     const controller = new AbortController();
     const failure = answered(503);
