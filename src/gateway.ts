@@ -17,6 +17,7 @@ import { operationChecks } from './plugins/operation-checks.js';
 import { type DocumentLimits, documentLimits } from './plugins/document-limits.js';
 import { sessionEnd } from './plugins/session-end.js';
 import { jsonByteAnswers } from './plugins/json-bytes.js';
+import { requestBodyLimit } from './plugins/body-limit.js';
 import { schema } from './schema/index.js';
 import { typeOfGlobalId } from './schema/node.js';
 import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
@@ -231,6 +232,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: options.graphqlEndpoint ?? '/graphql',
+    // `requestBodyLimit` below keeps the same limit at less cost.
+    maxRequestBodySize: false,
     landingPage: false,
     logging: yogaLogger(logger),
     context: ({ request }) =>
@@ -258,6 +261,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // that nobody opens in a browser never pays for it.
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     plugins: [
+      requestBodyLimit(),
       observability({ logger, metrics, transport, ...(kept.available && { storeAvailable: () => kept.available!() }) }),
       documentLimits(options.limits),
       operationChecks(maxUpstreamRequests, typeOfGlobalId, dialect),
