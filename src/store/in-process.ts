@@ -3,6 +3,7 @@
  * `maxUsers` are kept; identities expire on their own.
  */
 import { type UserMemory, emptyMemory } from '../memory/user-memory.js';
+import { SerialQueues } from './serial.js';
 import type { DmStore, IdempotencyRecord } from './store.js';
 
 export interface InProcessStoreOptions {
@@ -18,8 +19,8 @@ export class InProcessStore implements DmStore {
   private readonly memories = new Map<string, UserMemory>();
   private readonly identities = new Map<string, { userId: string; expiresAt: number }>();
   private readonly writes = new Map<string, { record: IdempotencyRecord; expiresAt: number }>();
-  /** The change of each user's memory in flight, so that changes of one user run one at a time. */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Changes of one user's memory run one at a time. */
+  private readonly queues = new SerialQueues();
   private readonly maxUsers: number;
   private readonly maxIdentities: number;
   private readonly now: () => number;
@@ -57,19 +58,12 @@ export class InProcessStore implements DmStore {
   }
 
   update(userId: string, change: (memory: UserMemory) => void): Promise<UserMemory> {
-    const previous = this.queues.get(userId) ?? Promise.resolve();
-    const next = previous.then(() => {
+    return this.queues.run(userId, () => {
       const memory = this.memories.get(userId) ?? emptyMemory(userId);
       change(memory);
       this.touch(userId, memory);
       return memory;
     });
-    const settled = next.catch(() => undefined);
-    this.queues.set(userId, settled);
-    void settled.then(() => {
-      if (this.queues.get(userId) === settled) this.queues.delete(userId);
-    });
-    return next;
   }
 
   async idempotency(key: string): Promise<IdempotencyRecord | undefined> {

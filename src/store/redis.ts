@@ -36,6 +36,7 @@ import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RETENTION_MS, type UserMemory, emptyMemory } from '../memory/user-memory.js';
 import { type StoreKeys, deriveStoreKeys, hashName, open, seal } from './crypto.js';
+import { SerialQueues } from './serial.js';
 import type { DmStore, IdempotencyRecord, StoredBudget } from './store.js';
 
 export type RedisStoreStatus = 'ready' | 'down';
@@ -170,8 +171,8 @@ export class RedisStore implements DmStore {
   private readonly now: () => number;
   private readonly onError: (error: Error) => void;
   private readonly listeners = new Set<(status: RedisStoreStatus, reason?: string) => void>();
-  /** The change of each user's memory in flight here, so that changes of one user run one at a time. */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Changes of one user's memory run one at a time here (and compare-and-set across replicas). */
+  private readonly queues = new SerialQueues();
   private current: RedisStoreStatus = 'down';
   private closed = false;
 
@@ -280,14 +281,7 @@ export class RedisStore implements DmStore {
    * memory it is given.
    */
   update(userId: string, change: (memory: UserMemory) => void): Promise<UserMemory> {
-    const previous = this.queues.get(userId) ?? Promise.resolve();
-    const next = previous.then(() => this.changeMemory(userId, change));
-    const settled = next.catch(() => undefined);
-    this.queues.set(userId, settled);
-    void settled.then(() => {
-      if (this.queues.get(userId) === settled) this.queues.delete(userId);
-    });
-    return next;
+    return this.queues.run(userId, () => this.changeMemory(userId, change));
   }
 
   async idempotency(key: string): Promise<IdempotencyRecord | undefined> {
