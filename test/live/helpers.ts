@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { type Gateway, type GatewayOptions, createGateway } from '../../src/gateway.js';
 import { type Sandbox, type SandboxOptions, createSandbox } from '../../src/sandbox/index.js';
 import { recordLog } from '../support/log-capture.js';
+import { readSse } from '../support/sse.js';
 
 export interface LiveHarness {
   readonly sandbox: Sandbox;
@@ -103,29 +104,10 @@ export async function subscribeSse(url: string, query: string, token: string | n
   });
   const state = streamState();
   let pings = 0;
-  const ended = (async () => {
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const message = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          if (message.startsWith(':')) pings += 1;
-          const data = message.split('\n').find((line) => line.startsWith('data: '));
-          if (data && message.includes('event: next')) state.add(JSON.parse(data.slice(6)));
-          else if (data && !message.includes('event: complete')) state.add(JSON.parse(data.slice(6)));
-        }
-      }
-    } catch {
-      // aborted by close()
-    }
-  })();
+  const ended = readSse(response.body!, (message) => {
+    if (message.comment) pings += 1;
+    else if (message.data && message.event !== 'complete') state.add(JSON.parse(message.data) as Record<string, any>);
+  });
   return {
     received: state.received,
     get pings() {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { type Sandbox, createSandbox } from '../../src/sandbox/index.js';
 import { type RedisServer, createReplica, redisAvailable, startRedis } from '../support/redis.js';
+import { readSseResults } from '../support/sse.js';
 
 const FRESHNESS_MS = 200;
 
@@ -40,19 +41,7 @@ describe.skipIf(!redisAvailable)('live news on two replicas', () => {
       signal: controller.signal,
     });
     const texts: string[] = [];
-    void (async () => {
-      const reader = response.body!.getReader();
-      const decoder = new TextDecoder();
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          for (const match of decoder.decode(value).matchAll(/"text":"([^"]*)"/g)) texts.push(match[1]!);
-        }
-      } catch {
-        // closed
-      }
-    })();
+    void readSseResults(response.body!, (result) => texts.push(result.data.dmEventAdded.text));
     return { texts, close: () => controller.abort() };
   }
 

@@ -23,6 +23,7 @@ import { type DemoConversation, type DemoUser, type Sandbox, createSandbox } fro
 import type { DmEvent } from '../../src/x/wire.js';
 import { recordLog } from '../support/log-capture.js';
 import { generator } from '../support/random.js';
+import { readSseResults } from '../support/sse.js';
 import { type RedisServer, createReplica, redisAvailable, startRedis } from '../support/redis.js';
 
 const SEED = 4_242;
@@ -358,38 +359,16 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
         ended: false,
         close: () => controller.abort(),
       };
-      void (async () => {
-        const reader = response.body!.getReader();
-        const decoder = new TextDecoder();
-        let buffer = '';
-        try {
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            buffer += decoder.decode(value, { stream: true });
-            for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-              const block = buffer.slice(0, end);
-              buffer = buffer.slice(end + 2);
-              const data = block
-                .split('\n')
-                .filter((line) => line.startsWith('data:'))
-                .map((line) => line.slice(5).trimStart())
-                .join('\n');
-              if (!data) continue;
-              const payload = JSON.parse(data) as { data?: { dmEventAdded?: Json }; errors?: Json[] };
-              if (payload.errors) subscription.errors.push(...payload.errors);
-              const event = payload.data?.dmEventAdded;
-              if (event) {
-                subscription.received.push({ restId: event.restId, text: event.text ?? undefined, conversationId: event.conversationId ?? undefined });
-                note('dmEventAdded', replica, user, { status: 200, data: payload.data });
-              }
-            }
-          }
-        } catch {
-          // aborted at the end
+      void readSseResults(response.body!, (payload) => {
+        if (payload.errors) subscription.errors.push(...(payload.errors as Json[]));
+        const event = (payload.data as { dmEventAdded?: Json } | undefined)?.dmEventAdded;
+        if (event) {
+          subscription.received.push({ restId: event.restId, text: event.text ?? undefined, conversationId: event.conversationId ?? undefined });
+          note('dmEventAdded', replica, user, { status: 200, data: payload.data });
         }
+      }).then(() => {
         subscription.ended = true;
-      })();
+      });
       return subscription;
     };
 
