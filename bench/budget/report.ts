@@ -18,6 +18,20 @@ function totals(session: SessionResult, withTargets: boolean): string[] {
   ];
 }
 
+/** One session's part of the report: its totals, whether every answer was true, and its steps. */
+function section(title: string, session: SessionResult, withTargets: boolean): string[] {
+  return [
+    `## The session, ${title}: ${session.label.split(': ')[1]}`,
+    '',
+    ...totals(session, withTargets),
+    '',
+    `Every gateway answer equal to X's truth at its moment: ${session.truthOk ? 'yes' : '**no**'}.`,
+    '',
+    ...perStep(session),
+    '',
+  ];
+}
+
 function perStep(session: SessionResult): string[] {
   const lines = [
     '| step | t (s) | gateway calls | gateway events | naive calls | naive events | gateway = X | the gateway asked X |',
@@ -48,22 +62,8 @@ export function budgetMarkdown(result: BudgetResult, date = new Date()): string 
     `${date.toISOString().slice(0, 10)}, sandbox seed ${result.seed}, FRESHNESS_MS ${result.freshnessMs}, X's price $${DOLLARS_PER_EVENT.toFixed(3)} per DM event. ` +
       '`npm run bench:budget`; `bench/budget/session.ts` says what each step sends.',
     '',
-    `## The session, cold (the targets): ${cold.label.split(': ')[1]}`,
-    '',
-    ...totals(cold, true),
-    '',
-    `Every gateway answer equal to X's truth at its moment: ${cold.truthOk ? 'yes' : '**no**'}.`,
-    '',
-    ...perStep(cold),
-    '',
-    `## The session, warm (for information): ${warm.label.split(': ')[1]}`,
-    '',
-    ...totals(warm, false),
-    '',
-    `Every gateway answer equal to X's truth at its moment: ${warm.truthOk ? 'yes' : '**no**'}.`,
-    '',
-    ...perStep(warm),
-    '',
+    ...section('cold (the targets)', cold, true),
+    ...section('warm (for information)', warm, false),
     '## What runs',
     '',
     `Steps at t = ${Object.entries(TIMELINE).map(([name, at]) => `${name} ${at} s`).join(', ')} (a fake clock drives the gateway's memory). ` +
