@@ -3,7 +3,7 @@
  * (E, `lib/reference.ts`) answering the arm-C operation over the benchmark's own pages (`lib/pages.ts`), with no HTTP
  * on either side: X's answer is the page's bytes, parsed per call, and requests go to `yoga.fetch`. Each arm and page
  * size runs in a process of its own, rounds alternate the arms, and the report takes medians: steadier than the HTTP
- * benchmark, for before/after pairs.
+ * benchmark, for before/after pairs. It also counts the resolver calls of one arm-C answer per page size.
  *
  *   npm run bench:in-process
  *   ARMS=CE SIZES=100 CONCURRENCY=32 ROUNDS=5 npm run bench:in-process
@@ -22,8 +22,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { isObjectType } from 'graphql';
 import { pino } from 'pino';
 import { createGateway } from '../src/gateway.js';
+import { schema } from '../src/schema/index.js';
 import type { UpstreamRequest, UpstreamTransport } from '../src/upstream/client.js';
 import { BENCH_AUTHORIZATION, BENCH_NOW, buildPages } from './lib/pages.js';
 import { createReference } from './lib/reference.js';
@@ -38,6 +40,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 if (process.argv[2] === 'child') {
   console.log(JSON.stringify(await measure(process.argv[3] as Arm, Number(process.argv[4]))));
+} else if (process.argv[2] === 'resolvers') {
+  console.log(JSON.stringify(await countResolverCalls(Number(process.argv[3]))));
 } else {
   const arms = [...(process.env.ARMS ?? 'CEF')] as Arm[];
   const sizes = (process.env.SIZES ?? '1,10,100').split(',').map(Number);
@@ -67,6 +71,11 @@ if (process.argv[2] === 'child') {
     ...(arms.includes('E') ? labels.filter((l) => l !== 'E' && l !== 'E0').map((l) => [`${l}/E`, l, 'E'] as const) : []),
     ...(baseline ? arms.map((a) => [`${a}/${a}0`, a, `${a}0`] as const) : []),
   ];
+  const counted = sizes.map((size) => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'resolvers', String(size)], { encoding: 'utf8' });
+    return JSON.parse(out.trim().split('\n').at(-1)!) as number;
+  });
+  console.log(`resolver calls per answer (the gateway, arm C): ${sizes.map((size, i) => `${counted[i]} at ${size} events`).join(', ')}`);
   console.log(`concurrency ${process.env.CONCURRENCY ?? 32}, median of ${rounds} processes per cell, CPU ms per request`);
   console.log(`| events | ${labels.map((l) => `${l} ms`).join(' | ')} | ${ratios.map(([name]) => name).join(' | ')} | peak RSS MB ${labels.join(' / ')} |`);
   for (const size of sizes) {
@@ -117,6 +126,27 @@ async function measure(arm: Arm, size: number): Promise<Measured> {
   const requests = await load(durationMs);
   const used = process.cpuUsage(before);
   return { arm, size, ms: (used.user + used.system) / 1000 / requests, requests, peakRssMb: peak / 2 ** 20 };
+}
+
+/** How many field resolvers one arm-C answer of `size` events runs: every resolver of the schema, counted. */
+async function countResolverCalls(size: number): Promise<number> {
+  let calls = 0;
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const resolve = field.resolve;
+      if (resolve) field.resolve = (...args) => ((calls += 1), resolve(...args));
+    }
+  }
+  const page = buildPages([size]).get(size)!;
+  const answer = gateway('C', page.bytes, page.viewer);
+  const response = await answer('http://gateway/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: BENCH_AUTHORIZATION },
+    body: JSON.stringify({ query: OPERATION, variables: { first: size } }),
+  });
+  if (!(await response.text()).startsWith('{"data":')) throw new Error('the counted answer failed');
+  return calls;
 }
 
 function reference(bytes: Buffer) {

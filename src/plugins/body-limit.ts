@@ -8,7 +8,7 @@ import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 /** yoga's default limit. */
-export const MAX_REQUEST_BODY_BYTES = 25_000_000;
+const MAX_REQUEST_BODY_BYTES = 25_000_000;
 
 const tooLarge = () =>
   new GraphQLError('Request body too large', { extensions: { http: { status: 413 }, code: 'REQUEST_ENTITY_TOO_LARGE' } });

@@ -85,16 +85,19 @@ export interface Deadline {
 }
 
 /** The error of an operation that ran out of time. */
-export function deadlineError(deadline: Deadline): UpstreamError {
+function deadlineError(deadline: Deadline): UpstreamError {
   return new UpstreamError(`The operation did not finish within ${deadline.ms} ms`);
 }
 
-/** The time a call may take: the client's limit, or what is left of the operation's deadline if that is less. */
-function callBudget(timeoutMs: number, deadline: Deadline | undefined): number {
-  if (!deadline) return timeoutMs;
-  const left = deadline.at - performance.now();
+/**
+ * The milliseconds left before `deadline` (none: no limit), once `waitMs` more have passed; throws the deadline's
+ * error when none would be left, so that neither a call nor a wait is begun that could only end in it.
+ */
+export function timeLeft(deadline: Deadline | undefined, waitMs = 0): number {
+  if (!deadline) return Number.POSITIVE_INFINITY;
+  const left = deadline.at - performance.now() - waitMs;
   if (left <= 0) throw deadlineError(deadline);
-  return Math.min(timeoutMs, Math.ceil(left));
+  return left;
 }
 
 export interface UpstreamResponse<T> {
@@ -177,7 +180,8 @@ export class UpstreamClient implements UpstreamTransport {
     if (signal?.aborted) throw signal.reason ?? new Error('aborted');
     if (this.#closing) throw new UpstreamError('The upstream client is closed');
 
-    const timeoutMs = callBudget(this.#timeoutMs, request.deadline);
+    // The client's limit, or what is left of the operation's deadline if that is less.
+    const timeoutMs = Math.min(this.#timeoutMs, Math.ceil(timeLeft(request.deadline)));
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT };
     if (request.authorization) headers.authorization = request.authorization;
     const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
@@ -458,7 +462,6 @@ export function wasNeverSent(error: unknown): boolean {
   return error instanceof UpstreamError && (error as { neverSent?: unknown }).neverSent === true;
 }
 
-/** An error's `code`, looking inside the AggregateError Node gives when every address of a host failed. */
 /** Whether a call failed for want of time: undici's timeouts, or the whole-body deadline of `readBody`. */
 function isTimeout(thrown: unknown): boolean {
   if (thrown instanceof BodyDeadlineError) return true;
@@ -466,6 +469,7 @@ function isTimeout(thrown: unknown): boolean {
   return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
 }
 
+/** An error's `code`, looking inside the AggregateError Node gives when every address of a host failed. */
 function errorCode(error: unknown): string | undefined {
   if (!isRecord(error)) return undefined;
   if (typeof error.code === 'string') return error.code;

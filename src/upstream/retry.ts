@@ -13,7 +13,7 @@
 import { GatewayError, UpstreamError } from '../errors.js';
 import {
   CONNECTION_FAILURE,
-  deadlineError,
+  timeLeft,
   type UpstreamRequest,
   type UpstreamResponse,
   type UpstreamTransport,
@@ -74,7 +74,7 @@ export class RetryingTransport implements UpstreamTransport {
     for (let attempt = 1; ; attempt += 1) {
       const delay = this.#delay(attempt);
       // A wait that ends past the operation's deadline leaves no time for the attempt.
-      if (request.deadline && performance.now() + delay >= request.deadline.at) throw deadlineError(request.deadline);
+      timeLeft(request.deadline, delay);
       await wait(delay, request.signal);
       try {
         return await this.#inner.get<T>(request);

@@ -16,7 +16,7 @@ import { type Dialect, dialectOf } from '../x/dialect.js';
 import { type EndpointFamily, familyOf } from '../x/families.js';
 import { type XParams, mergeParams, paramsCover, rootKindOf } from '../x/params.js';
 import type { RateLimit } from './rate-limit.js';
-import { type Deadline, type UpstreamRequest, type UpstreamTransport, deadlineError, wasNeverSent } from './client.js';
+import { type Deadline, type UpstreamRequest, type UpstreamTransport, timeLeft, wasNeverSent } from './client.js';
 import { RateLimitBook } from './rate-limit-book.js';
 
 export const BEARER = /^Bearer [\x21-\x7e]+$/;
@@ -136,7 +136,7 @@ export class XSession {
     const wait = resetAt.getTime() - Date.now();
     if (wait > waitMs) return false;
     // Waiting past the deadline would only end in its error: fail now.
-    if (this.deadline && performance.now() + wait >= this.deadline.at) throw deadlineError(this.deadline);
+    timeLeft(this.deadline, wait);
     const { signal } = this.options;
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
