@@ -91,12 +91,17 @@ function writeValue(value: unknown, out: ByteWriter): void {
     }
     out.byte(0x7d);
   } else {
-    // What JSON.stringify writes as `null` in a list it leaves out at the top: neither happens to an answer.
+    // A scalar, or an object with `toJSON` or a class of its own, which JSON.stringify knows how to write. (`?? 'null'`
+    // only for the top-level `undefined` that JSON.stringify turns into no text at all; an answer is never that.)
     out.text(JSON.stringify(value) ?? 'null');
   }
 }
 
-/** One item of a list: stringified whole when that is small, otherwise piece by piece like the list. */
+/**
+ * One item of a list: stringified whole when that is small, otherwise piece by piece like the list. Only the JSON's
+ * length tells which, so a large item is stringified once for nothing: rare (an item over 16 K characters), and
+ * cheaper than the one large string it avoids.
+ */
 function writeItem(item: unknown, out: ByteWriter): void {
   const json = JSON.stringify(item) ?? 'null';
   if (json.length > UNIT_CHARS && (Array.isArray(item) || isPlainObject(item))) writeValue(item, out);
