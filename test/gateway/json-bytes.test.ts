@@ -44,6 +44,7 @@ describe('jsonBytes', () => {
 
   it('returns a buffer of its own each time: a later answer never changes an earlier one', () => {
     const first = jsonBytes({ a: 'first' });
+    jsonBytes({ a: 'other' });
     jsonBytes({ a: 'x'.repeat(1_000_000) });
     expect(first.toString()).toBe('{"a":"first"}');
   });

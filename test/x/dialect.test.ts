@@ -75,6 +75,22 @@ describe('the posts dialect', () => {
     });
   });
 
+  it('translates a set of field parameters once, and never carries one call’s ids or paging into another', () => {
+    const fields = { 'dm_event.fields': 'sender_id,text', 'user.fields': 'name' };
+    const first = posts.toWire('dm_event', { ...fields, max_results: '5', pagination_token: 'A' });
+    const second = posts.toWire('dm_event', { ...fields, max_results: '20' });
+    expect(first).toEqual({ 'dm_event.fields': 'text', 'user.fields': 'name', expansions: 'sender_id', max_results: '5', pagination_token: 'A' });
+    expect(second).toEqual({ 'dm_event.fields': 'text', 'user.fields': 'name', expansions: 'sender_id', max_results: '20' });
+    // Other field values translate on their own, in either order of parameters.
+    expect(posts.toWire('dm_event', { 'user.fields': 'username', 'dm_event.fields': 'text' })).toEqual({
+      'dm_event.fields': 'text',
+      'user.fields': 'username',
+    });
+    // The answer is the caller's to change: the remembered translation is not.
+    first['dm_event.fields'] = 'changed';
+    expect(posts.toWire('dm_event', fields)).toEqual({ 'dm_event.fields': 'text', 'user.fields': 'name', expansions: 'sender_id' });
+  });
+
   it('knows which fields only the objects a call asks for carry', () => {
     expect(posts.isRootOnly('tweet', 'author_id')).toBe(true);
     expect(posts.isRootOnly('user', 'pinned_tweet_id')).toBe(true);
