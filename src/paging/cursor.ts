@@ -9,7 +9,7 @@
  * against the page size. A cursor therefore ends with the token it was issued to: after a token refresh, a walk
  * starts again from the first page.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { type Hash, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BadUserInputError } from '../errors.js';
 
 /** The X page an edge came from. */
@@ -44,6 +44,8 @@ interface Payload {
 }
 
 const SIGNATURE_BYTES = 16;
+/** SHA-256's block size: HMAC pads (or first hashes) its key to this. */
+const HMAC_BLOCK_BYTES = 64;
 
 /** A codec bound to one caller: what a request's resolvers use. */
 export interface CallerCursors {
@@ -56,21 +58,23 @@ export interface CallerCursors {
 }
 
 export class CursorCodec {
-  private readonly secret: Buffer;
+  /** HMAC-SHA256's inner and outer hashes with the key already absorbed (RFC 2104), copied for each signature. */
+  private readonly inner: Hash;
+  private readonly outer: Hash;
 
   /** `secret` signs cursors; gateways behind one load balancer share it. A random one is used when none is given. */
   constructor(secret?: string) {
-    this.secret = secret ? Buffer.from(secret) : randomBytes(32);
+    let key = secret ? Buffer.from(secret) : randomBytes(32);
+    if (key.length > HMAC_BLOCK_BYTES) key = createHash('sha256').update(key).digest();
+    const block = Buffer.alloc(HMAC_BLOCK_BYTES);
+    key.copy(block);
+    this.inner = createHash('sha256').update(block.map((byte) => byte ^ 0x36));
+    this.outer = createHash('sha256').update(block.map((byte) => byte ^ 0x5c));
   }
 
   /** The cursors of one caller (`audience`: their `Authorization` header). */
   forCaller(audience: string): CallerCursors {
-    return {
-      eventCursor: (connection, eventId) => this.eventCursor(connection, eventId, audience),
-      decodeEvent: (cursor, connection, argument) => this.decodeEvent(cursor, connection, argument, audience),
-      pagePrefix: (page) => this.pagePrefix(page, audience),
-      decode: (cursor, connection, argument) => this.decode(cursor, connection, argument, audience),
-    };
+    return new CursorsOf(this, audience);
   }
 
   eventCursor(connection: string, eventId: string, audience: string): string {
@@ -142,7 +146,33 @@ export class CursorCodec {
     };
   }
 
+  /** HMAC-SHA256 of `body`, a NUL and `audience`, cut to SIGNATURE_BYTES; `createHmac` would set up the key each time. */
   private sign(body: string, audience: string): Buffer {
-    return createHmac('sha256', this.secret).update(body).update('\u0000').update(audience).digest().subarray(0, SIGNATURE_BYTES);
+    const inner = this.inner.copy().update(body).update('\u0000').update(audience).digest();
+    return this.outer.copy().update(inner).digest().subarray(0, SIGNATURE_BYTES);
+  }
+}
+
+/** One caller's cursors: the codec with their audience filled in. */
+class CursorsOf implements CallerCursors {
+  constructor(
+    private readonly codec: CursorCodec,
+    private readonly audience: string,
+  ) {}
+
+  eventCursor(connection: string, eventId: string): string {
+    return this.codec.eventCursor(connection, eventId, this.audience);
+  }
+
+  decodeEvent(cursor: string, connection: string, argument: string): string {
+    return this.codec.decodeEvent(cursor, connection, argument, this.audience);
+  }
+
+  pagePrefix(page: PageRef): string {
+    return this.codec.pagePrefix(page, this.audience);
+  }
+
+  decode(cursor: string, connection: string, argument: string): EdgePosition {
+    return this.codec.decode(cursor, connection, argument, this.audience);
   }
 }

@@ -1,0 +1,35 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { CursorCodec, type PageRef } from '../../src/paging/cursor.js';
+
+const page: PageRef = { connection: 'dm_events:*', maxResults: 10, size: 3, nextToken: 'NEXT', previousToken: 'PREV' };
+
+describe('CursorCodec', () => {
+  it.each([
+    ['a short secret', 'shared-secret'],
+    ['a secret longer than the hash block (hashed first, as HMAC says)', 'x'.repeat(100)],
+  ])('signs with HMAC-SHA256 over the body, a NUL and the caller, with %s', (_name, secret) => {
+    const prefix = new CursorCodec(secret).pagePrefix(page, 'Bearer alice');
+    const [body, signature] = prefix.split('.');
+    const expected = createHmac('sha256', secret).update(`${body}\u0000Bearer alice`).digest().subarray(0, 16);
+    expect(signature).toBe(expected.toString('base64url'));
+  });
+
+  it('accepts a cursor another gateway with the same secret issued, for the same caller only', () => {
+    const issued = `${new CursorCodec('shared-secret').pagePrefix(page, 'Bearer alice')}.2`;
+    const other = new CursorCodec('shared-secret');
+    expect(other.decode(issued, page.connection, 'after', 'Bearer alice')).toEqual({ index: 2, page });
+    expect(() => other.decode(issued, page.connection, 'after', 'Bearer bob')).toThrow(/not a cursor of this connection/);
+    expect(() => new CursorCodec('another-secret').decode(issued, page.connection, 'after', 'Bearer alice')).toThrow(
+      /not a cursor of this connection/,
+    );
+  });
+
+  it('signs each cursor on its own: signing one does not change the next', () => {
+    const codec = new CursorCodec('shared-secret');
+    const first = codec.eventCursor('dm_events:*', '1', 'Bearer alice');
+    codec.eventCursor('dm_events:*', '2', 'Bearer bob');
+    expect(codec.eventCursor('dm_events:*', '1', 'Bearer alice')).toBe(first);
+    expect(codec.decodeEvent(first, 'dm_events:*', 'after', 'Bearer alice')).toBe('1');
+  });
+});
