@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { getOperationAST } from 'graphql';
 import { type YogaServerInstance, createYoga } from 'graphql-yoga';
-import { type Logger, pino } from 'pino';
+import { type Logger, destination, pino } from 'pino';
 import { type GatewayContext, createContext } from './context.js';
 import { isReportedError, maskError } from './errors.js';
 import { CursorCodec } from './paging/cursor.js';
@@ -89,7 +89,11 @@ export interface GatewayOptions {
   development?: boolean;
   /** Headers GraphiQL starts with, e.g. the sandbox's demo token. @default none */
   graphiqlHeaders?: Record<string, string>;
-  /** Where logs go: one line per request, never a token or a message text. @default pino at LOG_LEVEL (info) on stdout */
+  /**
+   * Where logs go: one line per request, never a token or a message text. @default pino at LOG_LEVEL (info) on
+   * stdout, written asynchronously: lines logged while a write is under way go out together in the next one, and
+   * what is left is flushed when the process exits.
+   */
   logger?: Logger;
   /** The metrics to count into. @default a registry of the gateway's own */
   metrics?: GatewayMetrics;
@@ -168,7 +172,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   );
   const development = options.development ?? false;
   const maxUpstreamRequests = options.maxUpstreamRequests ?? 10;
-  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, process.stdout);
+  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, destination({ dest: 1, sync: false }));
   const metrics = options.metrics ?? new GatewayMetrics();
   const dialect = dialectOf(options.dialect);
   const store = options.store ?? 'memory';

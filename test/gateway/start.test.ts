@@ -23,7 +23,8 @@ let base = '';
 beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_TOKEN: 'start-test-token' };
+  // As deployed: the default log level (the suite's own is `warn`), so each request logs its line.
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_TOKEN: 'start-test-token', LOG_LEVEL: 'info' };
   delete env.X_API_BASE_URL;
   child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (chunk) => (output += chunk));
@@ -54,6 +55,21 @@ describe('npm start', () => {
     const body = (await response.json()) as any;
     expect(body.errors).toBeUndefined();
     expect(body.data.dmEvents.nodes).toHaveLength(2);
+  });
+
+  it('logs the request on stdout, one JSON line with its id and outcome, without the token', async () => {
+    const response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer start-test-token' },
+      body: JSON.stringify({ query: 'query Logged { dmEvents(first: 1) { nodes { id } } }' }),
+    });
+    const requestId = response.headers.get('x-request-id');
+    await response.text();
+    const deadline = Date.now() + 5_000;
+    const line = () => output.split('\n').find((text) => text.includes(`"requestId":"${requestId}"`));
+    while (!line() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(JSON.parse(line()!)).toMatchObject({ msg: 'graphql request', operation: 'Logged', outcome: 'ok' });
+    expect(line()).not.toContain('start-test-token');
   });
 
   it('serves GraphiQL from the package, with the example query and the token in its headers', async () => {
