@@ -61,11 +61,32 @@ export interface KnownElsewhere {
  * false).
  */
 export function knownFieldsOf(dialect: Dialect, kind: LinkKind, params: XParams, asked: boolean): string[] {
-  const fields = new Set(dialect.defaults(kind));
-  for (const field of splitList(params[FIELDS_PARAM[kind]])) {
-    if (asked || !dialect.isRootOnly(kind, field)) fields.add(field);
+  return [...knownFieldSet(dialect, kind, params, asked)];
+}
+
+/** Distinct field lists `knownFieldSet` remembers per dialect, kind and `asked` before starting over. */
+const MAX_KNOWN_FIELD_SETS = 1_000;
+const knownFieldSets = new WeakMap<Dialect, Map<string, Map<string, ReadonlySet<string>>>>();
+
+/**
+ * `knownFieldsOf` as a set, shared by every call with the same field list: plans ask for the same few lists again and
+ * again, and a known object's set is never changed (a union makes a new one).
+ */
+function knownFieldSet(dialect: Dialect, kind: LinkKind, params: XParams, asked: boolean): ReadonlySet<string> {
+  let byKind = knownFieldSets.get(dialect);
+  if (!byKind) knownFieldSets.set(dialect, (byKind = new Map()));
+  const slot = asked ? kind : `${kind} included`;
+  let byList = byKind.get(slot);
+  if (!byList) byKind.set(slot, (byList = new Map()));
+  const list = params[FIELDS_PARAM[kind]] ?? '';
+  let fields = byList.get(list);
+  if (!fields) {
+    const set = new Set(dialect.defaults(kind));
+    for (const field of splitList(list)) if (asked || !dialect.isRootOnly(kind, field)) set.add(field);
+    if (byList.size >= MAX_KNOWN_FIELD_SETS) byList.clear();
+    byList.set(list, (fields = set));
   }
-  return [...fields];
+  return fields;
 }
 
 function isSubset(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
@@ -159,7 +180,7 @@ export class Loaders {
    * `author_id`).
    */
   private primeKind(kind: LinkKind, params: XParams, objects: readonly object[], asked: boolean): void {
-    const fields = new Set(knownFieldsOf(this.x.dialect, kind, params, asked));
+    const fields = knownFieldSet(this.x.dialect, kind, params, asked);
     const known = this.known[kind];
     const keyField = KEY_FIELD[kind];
     for (const object of objects) {
