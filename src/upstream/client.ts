@@ -264,7 +264,22 @@ function queryString(query: UpstreamRequest['query']): string {
   return result;
 }
 
+/** Encodings of long values (the field lists plans ask for, again and again), up to MAX_ENCODED of them. */
+const encoded = new Map<string, string>();
+const LONG_VALUE_CHARS = 64;
+const MAX_ENCODED = 1_000;
+
 function encodeQueryPart(text: string): string {
+  if (text.length < LONG_VALUE_CHARS) return encodeListValue(text);
+  let value = encoded.get(text);
+  if (value === undefined) {
+    if (encoded.size >= MAX_ENCODED) encoded.clear();
+    encoded.set(text, (value = encodeListValue(text)));
+  }
+  return value;
+}
+
+function encodeListValue(text: string): string {
   return encodeURIComponent(text).replace(/%2C/gi, ',');
 }
 
