@@ -11,6 +11,7 @@ import { planField } from '../planner/planner.js';
 import type { XParams } from '../x/params.js';
 import { type DmEvent, type DmEventsPage, ID_PATTERNS, type User } from '../x/wire.js';
 import { builder } from './builder.js';
+import { nodeId } from './node-id.js';
 import { checkId } from './ids.js';
 import { DmEventConnectionRef, dmEventConnectionArgs, resolveDmEventConnection } from './dm-event-connection.js';
 import { Memory, unlessMemoryUnavailable } from '../memory/memory.js';
@@ -71,7 +72,7 @@ const EVENT_PARAMS_FOR_PARTICIPANTS: XParams = { 'dm_event.fields': 'participant
 
 builder.node(DmConversationRef, {
   description: 'A DM conversation: one-to-one, or a group.',
-  id: { resolve: (key) => conversationLocalId(key) },
+  id: nodeId(DmConversationRef, conversationLocalId),
   fields: (t) => ({
     kind: t.field({
       type: DmConversationKindEnum,

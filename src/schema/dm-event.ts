@@ -10,6 +10,7 @@ import { planField } from '../planner/planner.js';
 import type { Planned } from '../planner/plan.js';
 import { DM_EVENT_TYPES, ID_PATTERNS, type DmEntities, type DmEvent, type DmEventAnswer, type Problem, type Tweet, type User } from '../x/wire.js';
 import { builder } from './builder.js';
+import { nodeId } from './node-id.js';
 import { attachedMedia } from './media.js';
 import { CashtagEntityRef, HashtagEntityRef, MentionEntityRef, UrlEntityRef } from './entities.js';
 import { loadLinked, loadLinkedList, planned, plannedList } from './links.js';
@@ -53,7 +54,7 @@ function entitiesOf(event: DmEvent): DmEntities | undefined {
 builder.node(DmEventRef, {
   description: 'An event of a DM conversation: a message, or participants joining or leaving a group.',
   ...xKind('dm_event'),
-  id: { resolve: (e) => e.x.id },
+  id: nodeId(DmEventRef, (e: Planned<DmEvent>) => e.x.id),
   fields: (t) => ({
     restId: t.string({ nullable: false, description: "X's id of the event.", resolve: (e) => e.x.id }),
     eventType: t.field({

@@ -1,5 +1,6 @@
 /** The gateway's schema: every type file, gathered. */
 import { builder } from './builder.js';
+import { withSyncNodeIds } from './node-id.js';
 import './scalars.js';
 import './entities.js';
 import './dm-event.js';
@@ -14,4 +15,4 @@ import './node.js';
 import './mutations.js';
 import './subscription.js';
 
-export const schema = builder.toSchema({ sortSchema: true });
+export const schema = withSyncNodeIds(builder.toSchema({ sortSchema: true }));

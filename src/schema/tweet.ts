@@ -7,6 +7,7 @@ import type { Planned } from '../planner/plan.js';
 import type { components } from '../x/generated/x-api-2.159.js';
 import type { Article, Media, MediaMetadata, Place, Poll, Tweet, User } from '../x/wire.js';
 import { builder } from './builder.js';
+import { nodeId } from './node-id.js';
 import { attachedMedia } from './media.js';
 import { CashtagEntityRef, HashtagEntityRef, MentionEntityRef, UrlEntityRef } from './entities.js';
 import { xEnum } from './enums.js';
@@ -304,7 +305,7 @@ builder.node(TweetRef, {
   description: 'A post (formerly a tweet).',
   ...xKind('tweet'),
   // X always sends a post's id.
-  id: { resolve: (tw) => tw.x.id as string },
+  id: nodeId(TweetRef, (tw: Planned<Tweet>) => tw.x.id as string),
   fields: (t) => ({
     restId: t.string({ nullable: false, description: "X's id of the post.", resolve: (tw) => tw.x.id as string }),
     text: t.string({

@@ -7,6 +7,7 @@ import type { Planned } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
 import type { Tweet, User, UserAnswer } from '../x/wire.js';
 import { builder } from './builder.js';
+import { nodeId } from './node-id.js';
 import { UrlEntityRef } from './entities.js';
 import { xEnum } from './enums.js';
 import { loadLinked, loadLinkedList, planned } from './links.js';
@@ -108,7 +109,7 @@ const UserWithheldRef = builder.objectRef<UserWithheld>('UserWithheld').implemen
 builder.node(UserRef, {
   description: 'An X account.',
   ...xKind('user'),
-  id: { resolve: (u) => u.x.id },
+  id: nodeId(UserRef, (u: Planned<User>) => u.x.id),
   fields: (t) => ({
     restId: t.string({ nullable: false, description: "X's id of the user.", resolve: (u) => u.x.id }),
     name: t.string({
