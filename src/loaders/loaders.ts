@@ -8,7 +8,7 @@
  */
 import DataLoader from 'dataloader';
 import { NotFoundError } from '../errors.js';
-import type { LoadPlan, Planned, SelectionPlan } from '../planner/plan.js';
+import { type LoadPlan, Planned, type SelectionPlan } from '../planner/plan.js';
 import type { XSession } from '../upstream/session.js';
 import type { Dialect } from '../x/dialect.js';
 import { FIELDS_PARAM, type LinkKind, type XParams, isLookupKind, mergeParams, splitList } from '../x/params.js';
@@ -138,18 +138,18 @@ export class Loaders {
     const load = plan.load;
     if (!load) throw new TypeError('loadLinked() on a field that declares no link');
     const known = this.known[load.kind].get(id);
-    if (known && knowsAll(known, load.fields)) return { x: known.value as T, plan };
+    if (known && knowsAll(known, load.fields)) return new Planned(known.value as T, plan);
     const remembered = this.elsewhere?.[load.kind][id];
-    if (remembered && knowsAll(remembered, load.fields)) return { x: remembered.value as T, plan };
+    if (remembered && knowsAll(remembered, load.fields)) return new Planned(remembered.value as T, plan);
     const problem = this.missing[load.kind].get(id) ?? this.missingElsewhere?.[load.kind][id];
     if (problem) return Promise.reject(notFound(problem));
     // An object this request's own call expanded is known as that call asked for it; one remembered with fewer
     // fields than this selection reads is looked up with them.
     const batch = load.batch ?? (remembered && isLookupKind(load.kind) ? { [FIELDS_PARAM[load.kind]]: load.fields.join(',') } : undefined);
-    if (!batch) return known ? { x: known.value as T, plan } : remembered ? { x: remembered.value as T, plan } : null;
+    if (!batch) return known ? new Planned(known.value as T, plan) : remembered ? new Planned(remembered.value as T, plan) : null;
     return this.lookup(load.kind)
       .load({ id, load: { ...load, batch } })
-      .then((value) => (value === null ? null : { x: value as T, plan }));
+      .then((value) => (value === null ? null : new Planned(value as T, plan)));
   }
 
   /** Records what an answer carried: `objects` of `kind` asked for with `params`, its `includes` and partial errors. */

@@ -25,10 +25,19 @@ export interface LoadPlan {
   readonly batch?: XParams;
 }
 
-/** An X object on its way down the tree, with the plan of what is selected of it. */
-export interface Planned<T> {
-  readonly x: T;
-  readonly plan: SelectionPlan;
+/**
+ * An X object on its way down the tree, with the plan of what is selected of it. Always made with `new`: fields that
+ * are one X field as it comes read it through a getter on this class (`src/schema/x-fields.ts`), not a resolver, and
+ * an object literal would have none.
+ */
+export class Planned<T> {
+  /** Keeps object literals out: only the class has the getters. */
+  declare private readonly made: 'with new';
+
+  constructor(
+    readonly x: T,
+    readonly plan: SelectionPlan,
+  ) {}
 }
 
 export const EMPTY_PLAN: SelectionPlan = Object.freeze({ children: Object.freeze({}) });

@@ -6,7 +6,7 @@ import { type GraphQLObjectType, getNamedType } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { compareIds, isOneToOne } from '../memory/user-memory.js';
 import { callsX } from '../planner/needs.js';
-import type { Planned } from '../planner/plan.js';
+import { Planned } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
 import type { XParams } from '../x/params.js';
 import { type DmEvent, type DmEventsPage, ID_PATTERNS, type User } from '../x/wire.js';
@@ -86,7 +86,7 @@ builder.node(DmConversationRef, {
       resolve: async (key, _args, context, info) => {
         const { params, plan } = planField(info, 'dm_event', getNamedType(info.returnType) as GraphQLObjectType, context.x.dialect);
         const event = key.lastEvent ?? (await knownEvents(key, context, params, 1))[0];
-        return event ? { x: event, plan } : null;
+        return event ? new Planned(event, plan) : null;
       },
     }),
     updatedAt: t.field({

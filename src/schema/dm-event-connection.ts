@@ -12,7 +12,7 @@ import { type ConnectionArgs, type PageInfo, pageInfoOf, planPage, readPageArgs 
 import { type ListRef, MemoryUnavailableError, type RequestMemory } from '../memory/memory.js';
 import type { XParams } from '../x/params.js';
 import { callsX } from '../planner/needs.js';
-import { childPlan, type Planned, type SelectionPlan } from '../planner/plan.js';
+import { childPlan, Planned, type SelectionPlan } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
 import type { DmEvent, DmEventType, DmEventsPage } from '../x/wire.js';
 import { builder } from './builder.js';
@@ -55,10 +55,7 @@ const DmEventEdgeRef = builder.objectRef<DmEventEdgeValue>('DmEventEdge').implem
     node: t.field({
       type: DmEventRef,
       nullable: false,
-      resolve: (edge, _args, _context, info) => ({
-        x: edge.page.events[edge.index]!,
-        plan: childPlan(edge.plan, info.path.key),
-      }),
+      resolve: (edge, _args, _context, info) => new Planned(edge.page.events[edge.index]!, childPlan(edge.plan, info.path.key)),
     }),
   }),
 });
@@ -79,7 +76,7 @@ export const DmEventConnectionRef = builder.objectRef<DmEventPageResult>('DmEven
       nullable: false,
       resolve: (page, _args, _context, info) => {
         const plan = childPlan(page.plan, info.path.key);
-        return page.events.map((x): Planned<DmEvent> => ({ x, plan }));
+        return page.events.map((x) => new Planned(x, plan));
       },
     }),
     pageInfo: t.field({

@@ -7,9 +7,10 @@ import { NotFoundError } from '../errors.js';
 import { unlessMemoryUnavailable } from '../memory/memory.js';
 import { callsX, links, reads, xKind } from '../planner/needs.js';
 import { planField } from '../planner/planner.js';
-import type { Planned } from '../planner/plan.js';
+import { Planned } from '../planner/plan.js';
 import { DM_EVENT_TYPES, ID_PATTERNS, type DmEntities, type DmEvent, type DmEventAnswer, type Problem, type Tweet, type User } from '../x/wire.js';
 import { builder } from './builder.js';
+import { fromX } from './x-fields.js';
 import { nodeId } from './node-id.js';
 import { attachedMedia } from './media.js';
 import { CashtagEntityRef, HashtagEntityRef, MentionEntityRef, UrlEntityRef } from './entities.js';
@@ -56,23 +57,23 @@ builder.node(DmEventRef, {
   ...xKind('dm_event'),
   id: nodeId(DmEventRef, (e: Planned<DmEvent>) => e.x.id),
   fields: (t) => ({
-    restId: t.string({ nullable: false, description: "X's id of the event.", resolve: (e) => e.x.id }),
+    restId: t.string({ nullable: false, description: "X's id of the event.", resolve: fromX('id') }),
     eventType: t.field({
       type: DmEventTypeEnum,
       nullable: false,
       ...reads('event_type'),
       resolve: (e) => e.x.event_type as (typeof DM_EVENT_TYPES)[number],
     }),
-    text: t.string({ ...reads('text'), resolve: (e) => e.x.text }),
-    createdAt: t.field({ type: 'DateTime', ...reads('created_at'), resolve: (e) => e.x.created_at }),
-    conversationId: t.string({ ...reads('dm_conversation_id'), resolve: (e) => e.x.dm_conversation_id }),
+    text: t.string({ ...reads('text'), resolve: fromX('text') }),
+    createdAt: t.field({ type: 'DateTime', ...reads('created_at'), resolve: fromX('created_at') }),
+    conversationId: t.string({ ...reads('dm_conversation_id'), resolve: fromX('dm_conversation_id') }),
     conversation: t.field({
       type: DmConversationRef,
       description: 'The conversation the event belongs to.',
       ...reads('dm_conversation_id'),
       resolve: (e) => (e.x.dm_conversation_id === undefined ? null : { conversationId: e.x.dm_conversation_id }),
     }),
-    senderId: t.string({ ...reads('sender_id'), resolve: (e) => e.x.sender_id }),
+    senderId: t.string({ ...reads('sender_id'), resolve: fromX('sender_id') }),
     sender: t.field({
       type: UserRef,
       description: 'Who sent the message.',
@@ -82,7 +83,7 @@ builder.node(DmEventRef, {
     participantIds: t.stringList({
       description: 'Who joined or left, on ParticipantsJoin and ParticipantsLeave events.',
       ...reads('participant_ids'),
-      resolve: (e) => e.x.participant_ids,
+      resolve: fromX('participant_ids'),
     }),
     participants: t.field({
       type: [UserRef],
@@ -140,5 +141,5 @@ export async function loadDmEvent(
     const { problem } = found;
     throw new NotFoundError(problem?.detail ?? `X has no DM event ${eventId} for this user.`, problem ? { problem } : {});
   }
-  return { x: found.event, plan };
+  return new Planned(found.event, plan);
 }

@@ -6,6 +6,7 @@ import { links } from '../planner/needs.js';
 import type { Planned } from '../planner/plan.js';
 import type { CashtagEntity, HashtagEntity, MentionEntity, UrlEntity, User } from '../x/wire.js';
 import { builder } from './builder.js';
+import { fromX } from './x-fields.js';
 import { loadLinked } from './links.js';
 import { UserRef } from './refs.js';
 
@@ -34,10 +35,10 @@ export const CashtagEntityRef = builder.objectRef<CashtagEntity>('CashtagEntity'
 export const MentionEntityRef = builder.objectRef<Planned<MentionEntity>>('MentionEntity').implement({
   description: 'An `@mention` of a user in a text.',
   fields: (t) => ({
-    start: t.int({ nullable: false, description: span.start, resolve: (m) => m.x.start }),
-    end: t.int({ nullable: false, description: span.end, resolve: (m) => m.x.end }),
-    username: t.string({ nullable: false, resolve: (m) => m.x.username }),
-    userId: t.string({ description: "The mentioned user's X id.", resolve: (m) => m.x.id }),
+    start: t.int({ nullable: false, description: span.start, resolve: fromX('start') }),
+    end: t.int({ nullable: false, description: span.end, resolve: fromX('end') }),
+    username: t.string({ nullable: false, resolve: fromX('username') }),
+    userId: t.string({ description: "The mentioned user's X id.", resolve: fromX('id') }),
     user: t.field({
       type: UserRef,
       description: 'The mentioned user.',

@@ -1,6 +1,7 @@
 /** The gateway's schema: every type file, gathered. */
 import { builder } from './builder.js';
 import { withSyncNodeIds } from './node-id.js';
+import { withXFieldGetters } from './x-fields.js';
 import './scalars.js';
 import './entities.js';
 import './dm-event.js';
@@ -15,4 +16,4 @@ import './node.js';
 import './mutations.js';
 import './subscription.js';
 
-export const schema = withSyncNodeIds(builder.toSchema({ sortSchema: true }));
+export const schema = withXFieldGetters(withSyncNodeIds(builder.toSchema({ sortSchema: true })));

@@ -4,7 +4,7 @@
  */
 import type { GraphQLObjectType, GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import { childPlan, type Planned, type SelectionPlan } from '../planner/plan.js';
+import { childPlan, Planned, type SelectionPlan } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
 import { FIELDS_PARAM } from '../x/params.js';
 
@@ -46,7 +46,7 @@ export function loadLinkedList<T>(
 
 /** A value object below a planned X object, carrying its own plan down (for value objects that hold links). */
 export function planned<T>(parentPlan: SelectionPlan, info: GraphQLResolveInfo, value: T | undefined): Planned<T> | null {
-  return value === undefined ? null : { x: value, plan: childPlan(parentPlan, info.path.key) };
+  return value === undefined ? null : new Planned(value, childPlan(parentPlan, info.path.key));
 }
 
 /** A list of value objects below a planned X object, each carrying the same plan down. */
@@ -57,5 +57,5 @@ export function plannedList<T>(
 ): Planned<T>[] | null {
   if (values === undefined) return null;
   const plan = childPlan(parentPlan, info.path.key);
-  return values.map((x) => ({ x, plan }));
+  return values.map((x) => new Planned(x, plan));
 }

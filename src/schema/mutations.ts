@@ -9,7 +9,7 @@
 import { type GraphQLObjectType, type GraphQLResolveInfo, getNamedType } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
-import type { Planned } from '../planner/plan.js';
+import { Planned } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
 import { splitList } from '../x/params.js';
 import { type DmEvent, ID_PATTERNS } from '../x/wire.js';
@@ -105,7 +105,7 @@ async function sentEvent(sent: SentValue, context: GatewayContext, info: GraphQL
     ...(sent.text !== undefined && { text: sent.text }),
     ...(readsSender && { sender_id: await context.callerId() }),
   };
-  return { x: event, plan };
+  return new Planned(event, plan);
 }
 
 /** The message part of an input, checked: text and/or one media id. */

@@ -5,6 +5,7 @@
 import { reads, xKind } from '../planner/needs.js';
 import type { Place } from '../x/wire.js';
 import { builder } from './builder.js';
+import { fromX } from './x-fields.js';
 import { xEnum } from './enums.js';
 import { PlaceRef } from './refs.js';
 
@@ -46,26 +47,26 @@ PlaceRef.implement({
   description: 'A named location (a city, a point of interest...) that a post is tagged with.',
   ...xKind('place'),
   fields: (t) => ({
-    restId: t.string({ nullable: false, description: "X's id of the place.", resolve: (p) => p.x.id }),
+    restId: t.string({ nullable: false, description: "X's id of the place.", resolve: fromX('id') }),
     fullName: t.string({
       nullable: false,
       description: 'The full name, e.g. `Lakewood, CO`.',
       ...reads('full_name'),
-      resolve: (p) => p.x.full_name,
+      resolve: fromX('full_name'),
     }),
-    name: t.string({ description: 'The short name, e.g. `Lakewood`.', ...reads('name'), resolve: (p) => p.x.name }),
-    placeType: t.field({ type: PlaceTypeEnum, ...reads('place_type'), resolve: (p) => p.x.place_type }),
-    country: t.string({ description: "The country's full name.", ...reads('country'), resolve: (p) => p.x.country }),
+    name: t.string({ description: 'The short name, e.g. `Lakewood`.', ...reads('name'), resolve: fromX('name') }),
+    placeType: t.field({ type: PlaceTypeEnum, ...reads('place_type'), resolve: fromX('place_type') }),
+    country: t.string({ description: "The country's full name.", ...reads('country'), resolve: fromX('country') }),
     countryCode: t.string({
       description: 'The ISO 3166-1 alpha-2 code of the country.',
       ...reads('country_code'),
-      resolve: (p) => p.x.country_code,
+      resolve: fromX('country_code'),
     }),
     containedWithin: t.stringList({
       description: 'Ids of the places this place lies within.',
       ...reads('contained_within'),
-      resolve: (p) => p.x.contained_within,
+      resolve: fromX('contained_within'),
     }),
-    geo: t.field({ type: PlaceGeoRef, ...reads('geo'), resolve: (p) => p.x.geo }),
+    geo: t.field({ type: PlaceGeoRef, ...reads('geo'), resolve: fromX('geo') }),
   }),
 });

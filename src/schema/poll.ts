@@ -4,6 +4,7 @@
 import { reads, xKind } from '../planner/needs.js';
 import type { Poll } from '../x/wire.js';
 import { builder } from './builder.js';
+import { fromX } from './x-fields.js';
 import { xEnum } from './enums.js';
 import { PollRef } from './refs.js';
 
@@ -24,7 +25,7 @@ PollRef.implement({
   description: 'A poll attached to a post.',
   ...xKind('poll'),
   fields: (t) => ({
-    restId: t.string({ nullable: false, description: "X's id of the poll.", resolve: (p) => p.x.id }),
+    restId: t.string({ nullable: false, description: "X's id of the poll.", resolve: fromX('id') }),
     options: t.field({
       type: [PollOptionRef],
       nullable: false,
@@ -35,14 +36,14 @@ PollRef.implement({
     durationMinutes: t.int({
       description: 'How long the poll runs, in minutes.',
       ...reads('duration_minutes'),
-      resolve: (p) => p.x.duration_minutes,
+      resolve: fromX('duration_minutes'),
     }),
     endDatetime: t.field({
       type: 'DateTime',
       description: 'When the poll closes (or closed).',
       ...reads('end_datetime'),
-      resolve: (p) => p.x.end_datetime,
+      resolve: fromX('end_datetime'),
     }),
-    votingStatus: t.field({ type: PollVotingStatusEnum, ...reads('voting_status'), resolve: (p) => p.x.voting_status }),
+    votingStatus: t.field({ type: PollVotingStatusEnum, ...reads('voting_status'), resolve: fromX('voting_status') }),
   }),
 });

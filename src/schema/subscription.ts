@@ -3,7 +3,7 @@
  * loop (see `src/sync/live.ts`). Served over Server-Sent Events by yoga and over WebSocket by graphql-ws.
  */
 import { type GraphQLObjectType, getNamedType } from 'graphql';
-import type { Planned } from '../planner/plan.js';
+import { Planned } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
 import { type DmEvent, type DmEventType, ID_PATTERNS } from '../x/wire.js';
 import { builder } from './builder.js';
@@ -39,7 +39,7 @@ builder.subscriptionField('dmEventAdded', (t) =>
       context.renew();
       await context.useLiveObjects();
       const { plan } = planField(info, 'dm_event', getNamedType(info.returnType) as GraphQLObjectType, context.x.dialect);
-      return { x: event, plan };
+      return new Planned(event, plan);
     },
   }),
 );

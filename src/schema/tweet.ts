@@ -7,6 +7,7 @@ import type { Planned } from '../planner/plan.js';
 import type { components } from '../x/generated/x-api-2.159.js';
 import type { Article, Media, MediaMetadata, Place, Poll, Tweet, User } from '../x/wire.js';
 import { builder } from './builder.js';
+import { fromX } from './x-fields.js';
 import { nodeId } from './node-id.js';
 import { attachedMedia } from './media.js';
 import { CashtagEntityRef, HashtagEntityRef, MentionEntityRef, UrlEntityRef } from './entities.js';
@@ -68,14 +69,14 @@ const EntityAnnotationRef = builder.objectRef<EntityAnnotation>('EntityAnnotatio
 export const FullTextEntitiesRef = builder.objectRef<Planned<FullTextEntities>>('FullTextEntities').implement({
   description: 'Hashtags, cashtags, mentions, URLs and annotations found in a text.',
   fields: (t) => ({
-    annotations: t.field({ type: [EntityAnnotationRef], resolve: (e) => e.x.annotations }),
-    hashtags: t.field({ type: [HashtagEntityRef], resolve: (e) => e.x.hashtags }),
-    cashtags: t.field({ type: [CashtagEntityRef], resolve: (e) => e.x.cashtags }),
+    annotations: t.field({ type: [EntityAnnotationRef], resolve: fromX('annotations') }),
+    hashtags: t.field({ type: [HashtagEntityRef], resolve: fromX('hashtags') }),
+    cashtags: t.field({ type: [CashtagEntityRef], resolve: fromX('cashtags') }),
     mentions: t.field({
       type: [MentionEntityRef],
       resolve: (e, _args, _context, info) => plannedList(e.plan, info, e.x.mentions),
     }),
-    urls: t.field({ type: [UrlEntityRef], resolve: (e) => e.x.urls }),
+    urls: t.field({ type: [UrlEntityRef], resolve: fromX('urls') }),
   }),
 });
 
@@ -137,8 +138,8 @@ const TweetAttachmentsRef = builder.objectRef<Planned<TweetAttachments>>('TweetA
 const TweetReferenceRef = builder.objectRef<Planned<TweetReference>>('TweetReference').implement({
   description: 'A post this post retweets, quotes or replies to.',
   fields: (t) => ({
-    type: t.field({ type: ReferencedTweetTypeEnum, nullable: false, resolve: (r) => r.x.type }),
-    restId: t.string({ nullable: false, description: "X's id of the referenced post.", resolve: (r) => r.x.id }),
+    type: t.field({ type: ReferencedTweetTypeEnum, nullable: false, resolve: fromX('type') }),
+    restId: t.string({ nullable: false, description: "X's id of the referenced post.", resolve: fromX('id') }),
     tweet: t.field({
       type: TweetRef,
       description: 'The referenced post.',
@@ -151,7 +152,7 @@ const TweetReferenceRef = builder.objectRef<Planned<TweetReference>>('TweetRefer
 const TweetGeoRef = builder.objectRef<Planned<TweetGeo>>('TweetGeo').implement({
   description: 'The location a post is tagged with.',
   fields: (t) => ({
-    placeId: t.string({ resolve: (g) => g.x.place_id }),
+    placeId: t.string({ resolve: fromX('place_id') }),
     place: t.field({
       type: PlaceRef,
       description: 'The tagged place.',
@@ -161,7 +162,7 @@ const TweetGeoRef = builder.objectRef<Planned<TweetGeo>>('TweetGeo').implement({
     coordinates: t.field({
       type: GeoPointRef,
       description: 'The exact point, when the author shared one.',
-      resolve: (g) => g.x.coordinates,
+      resolve: fromX('coordinates'),
     }),
   }),
 });
@@ -169,7 +170,7 @@ const TweetGeoRef = builder.objectRef<Planned<TweetGeo>>('TweetGeo').implement({
 const NoteTweetRef = builder.objectRef<Planned<NoteTweet>>('NoteTweet').implement({
   description: 'The full text of a long post, beyond the 280 characters of `text`.',
   fields: (t) => ({
-    text: t.string({ resolve: (n) => n.x.text }),
+    text: t.string({ resolve: fromX('text') }),
     entities: t.field({
       type: FullTextEntitiesRef,
       description: 'Entities of the full text (without annotations).',
@@ -201,10 +202,10 @@ const NoteRequestSuggestionRef = builder.objectRef<NoteRequestSuggestion>('NoteR
 const TweetArticleRef = builder.objectRef<Planned<Article>>('TweetArticle').implement({
   description: 'A long-form article published as a post.',
   fields: (t) => ({
-    title: t.string({ resolve: (a) => a.x.title }),
-    previewText: t.string({ description: 'The teaser shown in timelines.', resolve: (a) => a.x.preview_text }),
-    plainText: t.string({ description: 'The whole article as plain text.', resolve: (a) => a.x.plain_text }),
-    coverMedia: t.string({ description: 'The media key of the cover image.', resolve: (a) => a.x.cover_media }),
+    title: t.string({ resolve: fromX('title') }),
+    previewText: t.string({ description: 'The teaser shown in timelines.', resolve: fromX('preview_text') }),
+    plainText: t.string({ description: 'The whole article as plain text.', resolve: fromX('plain_text') }),
+    coverMedia: t.string({ description: 'The media key of the cover image.', resolve: fromX('cover_media') }),
     cover: t.field({
       type: MediaRef,
       description: 'The cover image.',
@@ -213,7 +214,7 @@ const TweetArticleRef = builder.objectRef<Planned<Article>>('TweetArticle').impl
     }),
     mediaEntities: t.stringList({
       description: 'The media keys of the media in the article.',
-      resolve: (a) => a.x.media_entities,
+      resolve: fromX('media_entities'),
     }),
     media: t.field({
       type: [MediaRef],
@@ -311,10 +312,10 @@ builder.node(TweetRef, {
     text: t.string({
       description: 'The text, up to 280 characters (see `noteTweet` for longer posts).',
       ...reads('text'),
-      resolve: (tw) => tw.x.text,
+      resolve: fromX('text'),
     }),
-    createdAt: t.field({ type: 'DateTime', ...reads('created_at'), resolve: (tw) => tw.x.created_at }),
-    authorId: t.string({ ...reads('author_id'), resolve: (tw) => tw.x.author_id }),
+    createdAt: t.field({ type: 'DateTime', ...reads('created_at'), resolve: fromX('created_at') }),
+    authorId: t.string({ ...reads('author_id'), resolve: fromX('author_id') }),
     author: t.field({
       type: UserRef,
       description: 'Who posted it.',
@@ -324,9 +325,9 @@ builder.node(TweetRef, {
     conversationId: t.string({
       description: 'The id of the post that started the conversation this post belongs to.',
       ...reads('conversation_id'),
-      resolve: (tw) => tw.x.conversation_id,
+      resolve: fromX('conversation_id'),
     }),
-    inReplyToUserId: t.string({ ...reads('in_reply_to_user_id'), resolve: (tw) => tw.x.in_reply_to_user_id }),
+    inReplyToUserId: t.string({ ...reads('in_reply_to_user_id'), resolve: fromX('in_reply_to_user_id') }),
     inReplyToUser: t.field({
       type: UserRef,
       description: 'The author of the post this one replies to.',
@@ -375,99 +376,99 @@ builder.node(TweetRef, {
       type: [MatchedMediaNoteRef],
       description: 'Community Notes matched to its media (X spec 2.167; null from an upstream of spec 2.159).',
       ...reads('matched_media_notes'),
-      resolve: (tw) => tw.x.matched_media_notes,
+      resolve: fromX('matched_media_notes'),
     }),
     noteRequestSuggestions: t.field({
       type: [NoteRequestSuggestionRef],
       description: 'Suggestions made with Community Note requests (X spec 2.167; null from an upstream of spec 2.159).',
       ...reads('note_request_suggestions'),
-      resolve: (tw) => tw.x.note_request_suggestions,
+      resolve: fromX('note_request_suggestions'),
     }),
     paidPartnership: t.boolean({
       description: 'Whether the author disclosed it as paid promotion (X spec 2.167; null from an upstream of spec 2.159).',
       ...reads('paid_partnership'),
-      resolve: (tw) => tw.x.paid_partnership,
+      resolve: fromX('paid_partnership'),
     }),
     cardUri: t.string({
       description: 'The URI of the card (link preview) attached to the post.',
       ...reads('card_uri'),
-      resolve: (tw) => tw.x.card_uri,
+      resolve: fromX('card_uri'),
     }),
     mediaMetadata: t.field({
       type: [TweetMediaMetadataRef],
       ...reads('media_metadata'),
-      resolve: (tw) => tw.x.media_metadata,
+      resolve: fromX('media_metadata'),
     }),
     communityId: t.string({
       description: 'The id of the community the post was posted in.',
       ...reads('community_id'),
-      resolve: (tw) => tw.x.community_id,
+      resolve: fromX('community_id'),
     }),
     contextAnnotations: t.field({
       type: [ContextAnnotationRef],
       ...reads('context_annotations'),
-      resolve: (tw) => tw.x.context_annotations,
+      resolve: fromX('context_annotations'),
     }),
     displayTextRange: t.intList({
       description: 'The `[start, end]` of the visible part of `text`, leaving out leading mentions and trailing links.',
       ...reads('display_text_range'),
-      resolve: (tw) => tw.x.display_text_range,
+      resolve: fromX('display_text_range'),
     }),
     editControls: t.field({
       type: TweetEditControlsRef,
       ...reads('edit_controls'),
-      resolve: (tw) => tw.x.edit_controls,
+      resolve: fromX('edit_controls'),
     }),
     editHistoryTweetIds: t.stringList({
       description: 'The ids of every version of the post, oldest first.',
       ...reads('edit_history_tweet_ids'),
-      resolve: (tw) => tw.x.edit_history_tweet_ids,
+      resolve: fromX('edit_history_tweet_ids'),
     }),
-    lang: t.string({ description: 'The detected language, as a BCP 47 tag.', ...reads('lang'), resolve: (tw) => tw.x.lang }),
+    lang: t.string({ description: 'The detected language, as a BCP 47 tag.', ...reads('lang'), resolve: fromX('lang') }),
     possiblySensitive: t.boolean({
       description: 'Whether the post links to content that may be sensitive.',
       ...reads('possibly_sensitive'),
-      resolve: (tw) => tw.x.possibly_sensitive,
+      resolve: fromX('possibly_sensitive'),
     }),
-    replySettings: t.field({ type: ReplySettingsEnum, ...reads('reply_settings'), resolve: (tw) => tw.x.reply_settings }),
-    scopes: t.field({ type: TweetScopesRef, ...reads('scopes'), resolve: (tw) => tw.x.scopes }),
+    replySettings: t.field({ type: ReplySettingsEnum, ...reads('reply_settings'), resolve: fromX('reply_settings') }),
+    scopes: t.field({ type: TweetScopesRef, ...reads('scopes'), resolve: fromX('scopes') }),
     source: t.string({
       description: 'The app it was posted with (deprecated by X).',
       ...reads('source'),
-      resolve: (tw) => tw.x.source,
+      resolve: fromX('source'),
     }),
     publicMetrics: t.field({
       type: TweetPublicMetricsRef,
       ...reads('public_metrics'),
-      resolve: (tw) => tw.x.public_metrics,
+      resolve: fromX('public_metrics'),
     }),
     nonPublicMetrics: t.field({
       type: TweetNonPublicMetricsRef,
       ...reads('non_public_metrics'),
-      resolve: (tw) => tw.x.non_public_metrics,
+      resolve: fromX('non_public_metrics'),
     }),
     organicMetrics: t.field({
       type: TweetEngagementMetricsRef,
       ...reads('organic_metrics'),
-      resolve: (tw) => tw.x.organic_metrics,
+      resolve: fromX('organic_metrics'),
     }),
     promotedMetrics: t.field({
       type: TweetEngagementMetricsRef,
       ...reads('promoted_metrics'),
-      resolve: (tw) => tw.x.promoted_metrics,
+      resolve: fromX('promoted_metrics'),
     }),
     suggestedSourceLinks: t.field({
       type: [UrlEntityRef],
       description: "Source links suggested for a community note on the post, as URL entities (X's spec shape).",
       ...reads('suggested_source_links'),
-      resolve: (tw) => tw.x.suggested_source_links,
+      resolve: fromX('suggested_source_links'),
     }),
     suggestedSourceLinksWithCounts: t.field({
       type: SuggestedSourceLinkWithCountRef,
       description: "A suggested source link with its count (a single object in X's spec).",
       ...reads('suggested_source_links_with_counts'),
-      resolve: (tw) => tw.x.suggested_source_links_with_counts,
+      resolve: fromX('suggested_source_links_with_counts'),
     }),
-    withheld: t.field({ type: TweetWithheldRef, ...reads('withheld'), resolve: (tw) => tw.x.withheld }),
+    withheld: t.field({ type: TweetWithheldRef, ...reads('withheld'), resolve: fromX('withheld') }),
   }),
 });

@@ -3,10 +3,11 @@
  */
 import { type GraphQLObjectType, getNamedType } from 'graphql';
 import { callsX, links, reads, xKind } from '../planner/needs.js';
-import type { Planned } from '../planner/plan.js';
+import { Planned } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
 import type { Tweet, User, UserAnswer } from '../x/wire.js';
 import { builder } from './builder.js';
+import { fromX } from './x-fields.js';
 import { nodeId } from './node-id.js';
 import { UrlEntityRef } from './entities.js';
 import { xEnum } from './enums.js';
@@ -42,12 +43,12 @@ export const UserConnectionStatusEnum = xEnum(
 const UserAffiliationRef = builder.objectRef<Planned<UserAffiliation>>('UserAffiliation').implement({
   description: 'The organisation a user is affiliated with, shown as a badge on the profile.',
   fields: (t) => ({
-    description: t.string({ description: 'The name of the affiliation.', resolve: (a) => a.x.description }),
-    badgeUrl: t.string({ description: 'The image of the badge.', resolve: (a) => a.x.badge_url }),
-    url: t.string({ description: 'Where to learn about the affiliation.', resolve: (a) => a.x.url }),
+    description: t.string({ description: 'The name of the affiliation.', resolve: fromX('description') }),
+    badgeUrl: t.string({ description: 'The image of the badge.', resolve: fromX('badge_url') }),
+    url: t.string({ description: 'Where to learn about the affiliation.', resolve: fromX('url') }),
     userId: t.stringList({
       description: 'Ids of the affiliated organisation accounts (X names this list in the singular).',
-      resolve: (a) => a.x.user_id,
+      resolve: fromX('user_id'),
     }),
     users: t.field({
       type: [UserRef],
@@ -73,7 +74,7 @@ const UserEntitiesRef = builder.objectRef<Planned<UserEntities>>('UserEntities')
       description: 'Entities of the profile description.',
       resolve: (e, _args, _context, info) => planned(e.plan, info, e.x.description),
     }),
-    url: t.field({ type: UserUrlEntitiesRef, description: 'The profile URL.', resolve: (e) => e.x.url }),
+    url: t.field({ type: UserUrlEntitiesRef, description: 'The profile URL.', resolve: fromX('url') }),
   }),
 });
 
@@ -111,21 +112,21 @@ builder.node(UserRef, {
   ...xKind('user'),
   id: nodeId(UserRef, (u: Planned<User>) => u.x.id),
   fields: (t) => ({
-    restId: t.string({ nullable: false, description: "X's id of the user.", resolve: (u) => u.x.id }),
+    restId: t.string({ nullable: false, description: "X's id of the user.", resolve: fromX('id') }),
     name: t.string({
       nullable: false,
       description: 'The display name.',
       ...reads('name'),
-      resolve: (u) => u.x.name,
+      resolve: fromX('name'),
     }),
     username: t.string({
       nullable: false,
       description: 'The handle, without its `@`.',
       ...reads('username'),
-      resolve: (u) => u.x.username,
+      resolve: fromX('username'),
     }),
-    createdAt: t.field({ type: 'DateTime', ...reads('created_at'), resolve: (u) => u.x.created_at }),
-    description: t.string({ description: 'The profile bio.', ...reads('description'), resolve: (u) => u.x.description }),
+    createdAt: t.field({ type: 'DateTime', ...reads('created_at'), resolve: fromX('created_at') }),
+    description: t.string({ description: 'The profile bio.', ...reads('description'), resolve: fromX('description') }),
     entities: t.field({
       type: UserEntitiesRef,
       ...reads('entities'),
@@ -134,38 +135,38 @@ builder.node(UserRef, {
     location: t.string({
       description: 'The free-form location of the profile.',
       ...reads('location'),
-      resolve: (u) => u.x.location,
+      resolve: fromX('location'),
     }),
-    url: t.string({ description: 'The URL of the profile.', ...reads('url'), resolve: (u) => u.x.url }),
-    profileImageUrl: t.string({ ...reads('profile_image_url'), resolve: (u) => u.x.profile_image_url }),
-    profileBannerUrl: t.string({ ...reads('profile_banner_url'), resolve: (u) => u.x.profile_banner_url }),
+    url: t.string({ description: 'The URL of the profile.', ...reads('url'), resolve: fromX('url') }),
+    profileImageUrl: t.string({ ...reads('profile_image_url'), resolve: fromX('profile_image_url') }),
+    profileBannerUrl: t.string({ ...reads('profile_banner_url'), resolve: fromX('profile_banner_url') }),
     protected: t.boolean({
       description: "Whether the user's posts are visible to approved followers only.",
       ...reads('protected'),
-      resolve: (u) => u.x.protected,
+      resolve: fromX('protected'),
     }),
-    verified: t.boolean({ ...reads('verified'), resolve: (u) => u.x.verified }),
-    verifiedType: t.field({ type: UserVerifiedTypeEnum, ...reads('verified_type'), resolve: (u) => u.x.verified_type }),
+    verified: t.boolean({ ...reads('verified'), resolve: fromX('verified') }),
+    verifiedType: t.field({ type: UserVerifiedTypeEnum, ...reads('verified_type'), resolve: fromX('verified_type') }),
     verifiedFollowersCount: t.int({
       ...reads('verified_followers_count'),
-      resolve: (u) => u.x.verified_followers_count,
+      resolve: fromX('verified_followers_count'),
     }),
     isIdentityVerified: t.boolean({
       description: 'Whether the user verified their identity with X.',
       ...reads('is_identity_verified'),
-      resolve: (u) => u.x.is_identity_verified,
+      resolve: fromX('is_identity_verified'),
     }),
     parody: t.boolean({
       description: 'Whether the account is labelled as parody, commentary or fan account.',
       ...reads('parody'),
-      resolve: (u) => u.x.parody,
+      resolve: fromX('parody'),
     }),
     subscriptionType: t.field({
       type: UserSubscriptionTypeEnum,
       ...reads('subscription_type'),
-      resolve: (u) => u.x.subscription_type,
+      resolve: fromX('subscription_type'),
     }),
-    subscription: t.field({ type: UserSubscriptionRef, ...reads('subscription'), resolve: (u) => u.x.subscription }),
+    subscription: t.field({ type: UserSubscriptionRef, ...reads('subscription'), resolve: fromX('subscription') }),
     subscribesToYou: t.boolean({
       description: 'Whether the user subscribes to the caller.',
       ...reads('subscribes_to_you'),
@@ -175,40 +176,40 @@ builder.node(UserRef, {
     confirmedEmail: t.string({
       description: "The user's confirmed email address; only for the caller, with the `users.email` scope.",
       ...reads('confirmed_email'),
-      resolve: (u) => u.x.confirmed_email,
+      resolve: fromX('confirmed_email'),
     }),
     connectionStatus: t.field({
       type: [UserConnectionStatusEnum],
       description: 'How the caller and the user are related.',
       ...reads('connection_status'),
-      resolve: (u) => u.x.connection_status,
+      resolve: fromX('connection_status'),
     }),
     receivesYourDm: t.boolean({
       description: 'Whether the caller can send the user a direct message.',
       ...reads('receives_your_dm'),
-      resolve: (u) => u.x.receives_your_dm,
+      resolve: fromX('receives_your_dm'),
     }),
-    publicMetrics: t.field({ type: UserPublicMetricsRef, ...reads('public_metrics'), resolve: (u) => u.x.public_metrics }),
+    publicMetrics: t.field({ type: UserPublicMetricsRef, ...reads('public_metrics'), resolve: fromX('public_metrics') }),
     affiliation: t.field({
       type: UserAffiliationRef,
       ...reads('affiliation'),
       resolve: (u, _args, _context, info) => planned(u.plan, info, u.x.affiliation),
     }),
-    pinnedTweetId: t.string({ ...reads('pinned_tweet_id'), resolve: (u) => u.x.pinned_tweet_id }),
+    pinnedTweetId: t.string({ ...reads('pinned_tweet_id'), resolve: fromX('pinned_tweet_id') }),
     pinnedTweet: t.field({
       type: TweetRef,
       description: 'The post pinned to the profile.',
       ...links('pinned_tweet_id', { kind: 'tweet', expansion: 'pinned_tweet_id' }),
       resolve: (u, _args, context, info) => loadLinked<Tweet>(context, u.plan, info, u.x.pinned_tweet_id),
     }),
-    mostRecentTweetId: t.string({ ...reads('most_recent_tweet_id'), resolve: (u) => u.x.most_recent_tweet_id }),
+    mostRecentTweetId: t.string({ ...reads('most_recent_tweet_id'), resolve: fromX('most_recent_tweet_id') }),
     mostRecentTweet: t.field({
       type: TweetRef,
       description: "The user's latest post.",
       ...links('most_recent_tweet_id', { kind: 'tweet', expansion: 'most_recent_tweet_id' }),
       resolve: (u, _args, context, info) => loadLinked<Tweet>(context, u.plan, info, u.x.most_recent_tweet_id),
     }),
-    withheld: t.field({ type: UserWithheldRef, ...reads('withheld'), resolve: (u) => u.x.withheld }),
+    withheld: t.field({ type: UserWithheldRef, ...reads('withheld'), resolve: fromX('withheld') }),
   }),
 });
 
@@ -222,7 +223,7 @@ builder.queryField('viewer', (t) =>
       // Shared with `DmConversation.conversationId`, which asks the same endpoint for the caller's id: one call.
       const { body, params: asked } = await context.x.getShared<UserAnswer>('/2/users/me', {}, params);
       context.loaders.prime('user', asked, body);
-      return body.data ? { x: body.data, plan } : null;
+      return body.data ? new Planned(body.data, plan) : null;
     },
   }),
 );
