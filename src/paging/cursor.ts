@@ -9,7 +9,7 @@
  * against the page size. A cursor therefore ends with the token it was issued to: after a token refresh, a walk
  * starts again from the first page.
  */
-import { type Hash, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BadUserInputError } from '../errors.js';
 
 /** The X page an edge came from. */
@@ -58,18 +58,18 @@ export interface CallerCursors {
 }
 
 export class CursorCodec {
-  /** HMAC-SHA256's inner and outer hashes with the key already absorbed (RFC 2104), copied for each signature. */
-  private readonly inner: Hash;
-  private readonly outer: Hash;
+  /** The key XORed with HMAC's inner and outer pads (RFC 2104), each a block long. */
+  private readonly innerPad: Buffer;
+  private readonly outerPad: Buffer;
 
   /** `secret` signs cursors; gateways behind one load balancer share it. A random one is used when none is given. */
   constructor(secret?: string) {
     let key = secret ? Buffer.from(secret) : randomBytes(32);
-    if (key.length > HMAC_BLOCK_BYTES) key = createHash('sha256').update(key).digest();
+    if (key.length > HMAC_BLOCK_BYTES) key = hash('sha256', key, 'buffer');
     const block = Buffer.alloc(HMAC_BLOCK_BYTES);
     key.copy(block);
-    this.inner = createHash('sha256').update(block.map((byte) => byte ^ 0x36));
-    this.outer = createHash('sha256').update(block.map((byte) => byte ^ 0x5c));
+    this.innerPad = Buffer.from(block.map((byte) => byte ^ 0x36));
+    this.outerPad = Buffer.from(block.map((byte) => byte ^ 0x5c));
   }
 
   /** The cursors of one caller (`audience`: their `Authorization` header). */
@@ -146,10 +146,19 @@ export class CursorCodec {
     };
   }
 
-  /** HMAC-SHA256 of `body`, a NUL and `audience`, cut to SIGNATURE_BYTES; `createHmac` would set up the key each time. */
+  /**
+   * HMAC-SHA256 of `body`, a NUL and `audience`, cut to SIGNATURE_BYTES, from two one-shot hashes: a `createHmac` (or a
+   * `Hash`) is a native object of its own per signature, and a page from memory signs one cursor per event.
+   */
   private sign(body: string, audience: string): Buffer {
-    const inner = this.inner.copy().update(body).update('\u0000').update(audience).digest();
-    return this.outer.copy().update(inner).digest().subarray(0, SIGNATURE_BYTES);
+    const message = `${body}\u0000${audience}`;
+    const inner = Buffer.allocUnsafe(HMAC_BLOCK_BYTES + Buffer.byteLength(message));
+    this.innerPad.copy(inner);
+    inner.write(message, HMAC_BLOCK_BYTES);
+    const outer = Buffer.allocUnsafe(HMAC_BLOCK_BYTES + 32);
+    this.outerPad.copy(outer);
+    hash('sha256', inner, 'buffer').copy(outer, HMAC_BLOCK_BYTES);
+    return hash('sha256', outer, 'buffer').subarray(0, SIGNATURE_BYTES);
   }
 }
 
