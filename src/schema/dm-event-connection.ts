@@ -202,8 +202,14 @@ async function fromMemory(
     events: page.events,
     pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPreviousPage },
     plan,
-    cursorAt: (index) => context.cursors.eventCursor(connection, page.events[index]!.id),
+    cursorAt: eventCursors(context, connection, page.events),
   };
+}
+
+/** Cursors of a page served from memory: each names its event, signed once however often it is read. */
+function eventCursors(context: GatewayContext, connection: string, events: readonly DmEvent[]): (index: number) => string {
+  const signed: string[] = [];
+  return (index) => (signed[index] ??= context.cursors.eventCursor(connection, events[index]!.id));
 }
 
 builder.queryField('dmEvents', (t) =>
