@@ -13,7 +13,7 @@
  * ones another replica acts on, and every other answer of X is spared a write. The shared book is asked with a short
  * timeout; when it is slow or fails, the budget counts as unknown and the call goes on.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { RateLimitedError } from '../errors.js';
 import type { DmStore } from '../store/store.js';
 import type { EndpointFamily } from '../x/families.js';
@@ -57,9 +57,9 @@ export class RateLimitBook {
     this.onSharedError = options.onSharedError ?? (() => {});
   }
 
-  /** The key a token's budgets are kept under. */
+  /** The key a token's budgets are kept under (a one-shot hash: every request asks, and a `Hash` object costs more). */
   static keyOf(authorization: string): string {
-    return createHash('sha256').update(authorization).digest('base64url');
+    return hash('sha256', authorization, 'base64url');
   }
 
   /** The latest budget X reported for the token `key` and `family`, if its window has not ended. */
