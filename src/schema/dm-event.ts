@@ -10,7 +10,7 @@ import { planField } from '../planner/planner.js';
 import { Planned } from '../planner/plan.js';
 import { DM_EVENT_TYPES, ID_PATTERNS, type DmEntities, type DmEvent, type DmEventAnswer, type Problem, type Tweet, type User } from '../x/wire.js';
 import { builder } from './builder.js';
-import { fromX } from './x-fields.js';
+import { fromX, xField } from './x-fields.js';
 import { nodeId } from './node-id.js';
 import { attachedMedia } from './media.js';
 import { CashtagEntityRef, HashtagEntityRef, MentionEntityRef, UrlEntityRef } from './entities.js';
@@ -64,16 +64,16 @@ builder.node(DmEventRef, {
       ...reads('event_type'),
       resolve: (e) => e.x.event_type as (typeof DM_EVENT_TYPES)[number],
     }),
-    text: t.string({ ...reads('text'), resolve: fromX('text') }),
-    createdAt: t.field({ type: 'DateTime', ...reads('created_at'), resolve: fromX('created_at') }),
-    conversationId: t.string({ ...reads('dm_conversation_id'), resolve: fromX('dm_conversation_id') }),
+    text: t.string(xField('text')),
+    createdAt: t.field({ type: 'DateTime', ...xField('created_at') }),
+    conversationId: t.string(xField('dm_conversation_id')),
     conversation: t.field({
       type: DmConversationRef,
       description: 'The conversation the event belongs to.',
       ...reads('dm_conversation_id'),
       resolve: (e) => (e.x.dm_conversation_id === undefined ? null : { conversationId: e.x.dm_conversation_id }),
     }),
-    senderId: t.string({ ...reads('sender_id'), resolve: fromX('sender_id') }),
+    senderId: t.string(xField('sender_id')),
     sender: t.field({
       type: UserRef,
       description: 'Who sent the message.',
@@ -82,8 +82,7 @@ builder.node(DmEventRef, {
     }),
     participantIds: t.stringList({
       description: 'Who joined or left, on ParticipantsJoin and ParticipantsLeave events.',
-      ...reads('participant_ids'),
-      resolve: fromX('participant_ids'),
+      ...xField('participant_ids'),
     }),
     participants: t.field({
       type: [UserRef],

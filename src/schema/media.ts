@@ -9,7 +9,7 @@ import type { Planned } from '../planner/plan.js';
 import type { components } from '../x/generated/x-api-2.159.js';
 import type { Media, MediaType, Variant } from '../x/wire.js';
 import { builder } from './builder.js';
-import { fromX } from './x-fields.js';
+import { xField } from './x-fields.js';
 import { xEnum } from './enums.js';
 import { loadLinkedList } from './links.js';
 import { MediaRef } from './refs.js';
@@ -85,46 +85,39 @@ MediaRef.implement({
       // Always sent: it is a default field of media objects.
       resolve: (m) => m.x.media_key ?? '',
     }),
-    type: t.field({ type: MediaTypeEnum, nullable: false, ...reads('type'), resolve: fromX('type') }),
-    url: t.string({ description: 'Where the photo is served.', ...reads('url'), resolve: fromX('url') }),
+    type: t.field({ type: MediaTypeEnum, nullable: false, ...xField('type') }),
+    url: t.string({ description: 'Where the photo is served.', ...xField('url') }),
     altText: t.string({
       description: 'The description of a photo for people who cannot see it.',
-      ...reads('alt_text'),
-      resolve: fromX('alt_text'),
+      ...xField('alt_text'),
     }),
-    width: t.int({ description: 'In pixels.', ...reads('width'), resolve: fromX('width') }),
-    height: t.int({ description: 'In pixels.', ...reads('height'), resolve: fromX('height') }),
+    width: t.int({ description: 'In pixels.', ...xField('width') }),
+    height: t.int({ description: 'In pixels.', ...xField('height') }),
     durationMs: t.int({
       description: 'The length of a video, in milliseconds.',
-      ...reads('duration_ms'),
-      resolve: fromX('duration_ms'),
+      ...xField('duration_ms'),
     }),
     previewImageUrl: t.string({
       description: 'A still image of a video or animated GIF.',
-      ...reads('preview_image_url'),
-      resolve: fromX('preview_image_url'),
+      ...xField('preview_image_url'),
     }),
     variants: t.field({
       type: [MediaVariantRef],
       description: 'The encodings of a video or animated GIF.',
-      ...reads('variants'),
-      resolve: fromX('variants'),
+      ...xField('variants'),
     }),
-    publicMetrics: t.field({ type: MediaPublicMetricsRef, ...reads('public_metrics'), resolve: fromX('public_metrics') }),
+    publicMetrics: t.field({ type: MediaPublicMetricsRef, ...xField('public_metrics') }),
     nonPublicMetrics: t.field({
       type: MediaNonPublicMetricsRef,
-      ...reads('non_public_metrics'),
-      resolve: fromX('non_public_metrics'),
+      ...xField('non_public_metrics'),
     }),
     organicMetrics: t.field({
       type: MediaPlaybackMetricsRef,
-      ...reads('organic_metrics'),
-      resolve: fromX('organic_metrics'),
+      ...xField('organic_metrics'),
     }),
     promotedMetrics: t.field({
       type: MediaPlaybackMetricsRef,
-      ...reads('promoted_metrics'),
-      resolve: fromX('promoted_metrics'),
+      ...xField('promoted_metrics'),
     }),
   }),
 });

@@ -2,10 +2,10 @@
  * `Place`: a named location a post can be tagged with (`place.fields`), and the GeoJSON shapes it and a post's
  * `geo.coordinates` use.
  */
-import { reads, xKind } from '../planner/needs.js';
+import { xKind } from '../planner/needs.js';
 import type { Place } from '../x/wire.js';
 import { builder } from './builder.js';
-import { fromX } from './x-fields.js';
+import { fromX, xField } from './x-fields.js';
 import { xEnum } from './enums.js';
 import { PlaceRef } from './refs.js';
 
@@ -51,22 +51,19 @@ PlaceRef.implement({
     fullName: t.string({
       nullable: false,
       description: 'The full name, e.g. `Lakewood, CO`.',
-      ...reads('full_name'),
-      resolve: fromX('full_name'),
+      ...xField('full_name'),
     }),
-    name: t.string({ description: 'The short name, e.g. `Lakewood`.', ...reads('name'), resolve: fromX('name') }),
-    placeType: t.field({ type: PlaceTypeEnum, ...reads('place_type'), resolve: fromX('place_type') }),
-    country: t.string({ description: "The country's full name.", ...reads('country'), resolve: fromX('country') }),
+    name: t.string({ description: 'The short name, e.g. `Lakewood`.', ...xField('name') }),
+    placeType: t.field({ type: PlaceTypeEnum, ...xField('place_type') }),
+    country: t.string({ description: "The country's full name.", ...xField('country') }),
     countryCode: t.string({
       description: 'The ISO 3166-1 alpha-2 code of the country.',
-      ...reads('country_code'),
-      resolve: fromX('country_code'),
+      ...xField('country_code'),
     }),
     containedWithin: t.stringList({
       description: 'Ids of the places this place lies within.',
-      ...reads('contained_within'),
-      resolve: fromX('contained_within'),
+      ...xField('contained_within'),
     }),
-    geo: t.field({ type: PlaceGeoRef, ...reads('geo'), resolve: fromX('geo') }),
+    geo: t.field({ type: PlaceGeoRef, ...xField('geo') }),
   }),
 });

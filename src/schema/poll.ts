@@ -4,7 +4,7 @@
 import { reads, xKind } from '../planner/needs.js';
 import type { Poll } from '../x/wire.js';
 import { builder } from './builder.js';
-import { fromX } from './x-fields.js';
+import { fromX, xField } from './x-fields.js';
 import { xEnum } from './enums.js';
 import { PollRef } from './refs.js';
 
@@ -35,15 +35,13 @@ PollRef.implement({
     }),
     durationMinutes: t.int({
       description: 'How long the poll runs, in minutes.',
-      ...reads('duration_minutes'),
-      resolve: fromX('duration_minutes'),
+      ...xField('duration_minutes'),
     }),
     endDatetime: t.field({
       type: 'DateTime',
       description: 'When the poll closes (or closed).',
-      ...reads('end_datetime'),
-      resolve: fromX('end_datetime'),
+      ...xField('end_datetime'),
     }),
-    votingStatus: t.field({ type: PollVotingStatusEnum, ...reads('voting_status'), resolve: fromX('voting_status') }),
+    votingStatus: t.field({ type: PollVotingStatusEnum, ...xField('voting_status') }),
   }),
 });

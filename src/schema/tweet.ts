@@ -7,7 +7,7 @@ import type { Planned } from '../planner/plan.js';
 import type { components } from '../x/generated/x-api-2.159.js';
 import type { Article, Media, MediaMetadata, Place, Poll, Tweet, User } from '../x/wire.js';
 import { builder } from './builder.js';
-import { fromX } from './x-fields.js';
+import { fromX, xField } from './x-fields.js';
 import { nodeId } from './node-id.js';
 import { attachedMedia } from './media.js';
 import { CashtagEntityRef, HashtagEntityRef, MentionEntityRef, UrlEntityRef } from './entities.js';
@@ -311,11 +311,10 @@ builder.node(TweetRef, {
     restId: t.string({ nullable: false, description: "X's id of the post.", resolve: (tw) => tw.x.id as string }),
     text: t.string({
       description: 'The text, up to 280 characters (see `noteTweet` for longer posts).',
-      ...reads('text'),
-      resolve: fromX('text'),
+      ...xField('text'),
     }),
-    createdAt: t.field({ type: 'DateTime', ...reads('created_at'), resolve: fromX('created_at') }),
-    authorId: t.string({ ...reads('author_id'), resolve: fromX('author_id') }),
+    createdAt: t.field({ type: 'DateTime', ...xField('created_at') }),
+    authorId: t.string(xField('author_id')),
     author: t.field({
       type: UserRef,
       description: 'Who posted it.',
@@ -324,10 +323,9 @@ builder.node(TweetRef, {
     }),
     conversationId: t.string({
       description: 'The id of the post that started the conversation this post belongs to.',
-      ...reads('conversation_id'),
-      resolve: fromX('conversation_id'),
+      ...xField('conversation_id'),
     }),
-    inReplyToUserId: t.string({ ...reads('in_reply_to_user_id'), resolve: fromX('in_reply_to_user_id') }),
+    inReplyToUserId: t.string(xField('in_reply_to_user_id')),
     inReplyToUser: t.field({
       type: UserRef,
       description: 'The author of the post this one replies to.',
@@ -375,100 +373,82 @@ builder.node(TweetRef, {
     matchedMediaNotes: t.field({
       type: [MatchedMediaNoteRef],
       description: 'Community Notes matched to its media (X spec 2.167; null from an upstream of spec 2.159).',
-      ...reads('matched_media_notes'),
-      resolve: fromX('matched_media_notes'),
+      ...xField('matched_media_notes'),
     }),
     noteRequestSuggestions: t.field({
       type: [NoteRequestSuggestionRef],
       description: 'Suggestions made with Community Note requests (X spec 2.167; null from an upstream of spec 2.159).',
-      ...reads('note_request_suggestions'),
-      resolve: fromX('note_request_suggestions'),
+      ...xField('note_request_suggestions'),
     }),
     paidPartnership: t.boolean({
       description: 'Whether the author disclosed it as paid promotion (X spec 2.167; null from an upstream of spec 2.159).',
-      ...reads('paid_partnership'),
-      resolve: fromX('paid_partnership'),
+      ...xField('paid_partnership'),
     }),
     cardUri: t.string({
       description: 'The URI of the card (link preview) attached to the post.',
-      ...reads('card_uri'),
-      resolve: fromX('card_uri'),
+      ...xField('card_uri'),
     }),
     mediaMetadata: t.field({
       type: [TweetMediaMetadataRef],
-      ...reads('media_metadata'),
-      resolve: fromX('media_metadata'),
+      ...xField('media_metadata'),
     }),
     communityId: t.string({
       description: 'The id of the community the post was posted in.',
-      ...reads('community_id'),
-      resolve: fromX('community_id'),
+      ...xField('community_id'),
     }),
     contextAnnotations: t.field({
       type: [ContextAnnotationRef],
-      ...reads('context_annotations'),
-      resolve: fromX('context_annotations'),
+      ...xField('context_annotations'),
     }),
     displayTextRange: t.intList({
       description: 'The `[start, end]` of the visible part of `text`, leaving out leading mentions and trailing links.',
-      ...reads('display_text_range'),
-      resolve: fromX('display_text_range'),
+      ...xField('display_text_range'),
     }),
     editControls: t.field({
       type: TweetEditControlsRef,
-      ...reads('edit_controls'),
-      resolve: fromX('edit_controls'),
+      ...xField('edit_controls'),
     }),
     editHistoryTweetIds: t.stringList({
       description: 'The ids of every version of the post, oldest first.',
-      ...reads('edit_history_tweet_ids'),
-      resolve: fromX('edit_history_tweet_ids'),
+      ...xField('edit_history_tweet_ids'),
     }),
-    lang: t.string({ description: 'The detected language, as a BCP 47 tag.', ...reads('lang'), resolve: fromX('lang') }),
+    lang: t.string({ description: 'The detected language, as a BCP 47 tag.', ...xField('lang') }),
     possiblySensitive: t.boolean({
       description: 'Whether the post links to content that may be sensitive.',
-      ...reads('possibly_sensitive'),
-      resolve: fromX('possibly_sensitive'),
+      ...xField('possibly_sensitive'),
     }),
-    replySettings: t.field({ type: ReplySettingsEnum, ...reads('reply_settings'), resolve: fromX('reply_settings') }),
-    scopes: t.field({ type: TweetScopesRef, ...reads('scopes'), resolve: fromX('scopes') }),
+    replySettings: t.field({ type: ReplySettingsEnum, ...xField('reply_settings') }),
+    scopes: t.field({ type: TweetScopesRef, ...xField('scopes') }),
     source: t.string({
       description: 'The app it was posted with (deprecated by X).',
-      ...reads('source'),
-      resolve: fromX('source'),
+      ...xField('source'),
     }),
     publicMetrics: t.field({
       type: TweetPublicMetricsRef,
-      ...reads('public_metrics'),
-      resolve: fromX('public_metrics'),
+      ...xField('public_metrics'),
     }),
     nonPublicMetrics: t.field({
       type: TweetNonPublicMetricsRef,
-      ...reads('non_public_metrics'),
-      resolve: fromX('non_public_metrics'),
+      ...xField('non_public_metrics'),
     }),
     organicMetrics: t.field({
       type: TweetEngagementMetricsRef,
-      ...reads('organic_metrics'),
-      resolve: fromX('organic_metrics'),
+      ...xField('organic_metrics'),
     }),
     promotedMetrics: t.field({
       type: TweetEngagementMetricsRef,
-      ...reads('promoted_metrics'),
-      resolve: fromX('promoted_metrics'),
+      ...xField('promoted_metrics'),
     }),
     suggestedSourceLinks: t.field({
       type: [UrlEntityRef],
       description: "Source links suggested for a community note on the post, as URL entities (X's spec shape).",
-      ...reads('suggested_source_links'),
-      resolve: fromX('suggested_source_links'),
+      ...xField('suggested_source_links'),
     }),
     suggestedSourceLinksWithCounts: t.field({
       type: SuggestedSourceLinkWithCountRef,
       description: "A suggested source link with its count (a single object in X's spec).",
-      ...reads('suggested_source_links_with_counts'),
-      resolve: fromX('suggested_source_links_with_counts'),
+      ...xField('suggested_source_links_with_counts'),
     }),
-    withheld: t.field({ type: TweetWithheldRef, ...reads('withheld'), resolve: fromX('withheld') }),
+    withheld: t.field({ type: TweetWithheldRef, ...xField('withheld') }),
   }),
 });

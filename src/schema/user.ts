@@ -7,7 +7,7 @@ import { Planned } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
 import type { Tweet, User, UserAnswer } from '../x/wire.js';
 import { builder } from './builder.js';
-import { fromX } from './x-fields.js';
+import { fromX, xField } from './x-fields.js';
 import { nodeId } from './node-id.js';
 import { UrlEntityRef } from './entities.js';
 import { xEnum } from './enums.js';
@@ -116,17 +116,15 @@ builder.node(UserRef, {
     name: t.string({
       nullable: false,
       description: 'The display name.',
-      ...reads('name'),
-      resolve: fromX('name'),
+      ...xField('name'),
     }),
     username: t.string({
       nullable: false,
       description: 'The handle, without its `@`.',
-      ...reads('username'),
-      resolve: fromX('username'),
+      ...xField('username'),
     }),
-    createdAt: t.field({ type: 'DateTime', ...reads('created_at'), resolve: fromX('created_at') }),
-    description: t.string({ description: 'The profile bio.', ...reads('description'), resolve: fromX('description') }),
+    createdAt: t.field({ type: 'DateTime', ...xField('created_at') }),
+    description: t.string({ description: 'The profile bio.', ...xField('description') }),
     entities: t.field({
       type: UserEntitiesRef,
       ...reads('entities'),
@@ -134,39 +132,33 @@ builder.node(UserRef, {
     }),
     location: t.string({
       description: 'The free-form location of the profile.',
-      ...reads('location'),
-      resolve: fromX('location'),
+      ...xField('location'),
     }),
-    url: t.string({ description: 'The URL of the profile.', ...reads('url'), resolve: fromX('url') }),
-    profileImageUrl: t.string({ ...reads('profile_image_url'), resolve: fromX('profile_image_url') }),
-    profileBannerUrl: t.string({ ...reads('profile_banner_url'), resolve: fromX('profile_banner_url') }),
+    url: t.string({ description: 'The URL of the profile.', ...xField('url') }),
+    profileImageUrl: t.string(xField('profile_image_url')),
+    profileBannerUrl: t.string(xField('profile_banner_url')),
     protected: t.boolean({
       description: "Whether the user's posts are visible to approved followers only.",
-      ...reads('protected'),
-      resolve: fromX('protected'),
+      ...xField('protected'),
     }),
-    verified: t.boolean({ ...reads('verified'), resolve: fromX('verified') }),
-    verifiedType: t.field({ type: UserVerifiedTypeEnum, ...reads('verified_type'), resolve: fromX('verified_type') }),
+    verified: t.boolean(xField('verified')),
+    verifiedType: t.field({ type: UserVerifiedTypeEnum, ...xField('verified_type') }),
     verifiedFollowersCount: t.int({
-      ...reads('verified_followers_count'),
-      resolve: fromX('verified_followers_count'),
+      ...xField('verified_followers_count'),
     }),
     isIdentityVerified: t.boolean({
       description: 'Whether the user verified their identity with X.',
-      ...reads('is_identity_verified'),
-      resolve: fromX('is_identity_verified'),
+      ...xField('is_identity_verified'),
     }),
     parody: t.boolean({
       description: 'Whether the account is labelled as parody, commentary or fan account.',
-      ...reads('parody'),
-      resolve: fromX('parody'),
+      ...xField('parody'),
     }),
     subscriptionType: t.field({
       type: UserSubscriptionTypeEnum,
-      ...reads('subscription_type'),
-      resolve: fromX('subscription_type'),
+      ...xField('subscription_type'),
     }),
-    subscription: t.field({ type: UserSubscriptionRef, ...reads('subscription'), resolve: fromX('subscription') }),
+    subscription: t.field({ type: UserSubscriptionRef, ...xField('subscription') }),
     subscribesToYou: t.boolean({
       description: 'Whether the user subscribes to the caller.',
       ...reads('subscribes_to_you'),
@@ -175,41 +167,38 @@ builder.node(UserRef, {
     }),
     confirmedEmail: t.string({
       description: "The user's confirmed email address; only for the caller, with the `users.email` scope.",
-      ...reads('confirmed_email'),
-      resolve: fromX('confirmed_email'),
+      ...xField('confirmed_email'),
     }),
     connectionStatus: t.field({
       type: [UserConnectionStatusEnum],
       description: 'How the caller and the user are related.',
-      ...reads('connection_status'),
-      resolve: fromX('connection_status'),
+      ...xField('connection_status'),
     }),
     receivesYourDm: t.boolean({
       description: 'Whether the caller can send the user a direct message.',
-      ...reads('receives_your_dm'),
-      resolve: fromX('receives_your_dm'),
+      ...xField('receives_your_dm'),
     }),
-    publicMetrics: t.field({ type: UserPublicMetricsRef, ...reads('public_metrics'), resolve: fromX('public_metrics') }),
+    publicMetrics: t.field({ type: UserPublicMetricsRef, ...xField('public_metrics') }),
     affiliation: t.field({
       type: UserAffiliationRef,
       ...reads('affiliation'),
       resolve: (u, _args, _context, info) => planned(u.plan, info, u.x.affiliation),
     }),
-    pinnedTweetId: t.string({ ...reads('pinned_tweet_id'), resolve: fromX('pinned_tweet_id') }),
+    pinnedTweetId: t.string(xField('pinned_tweet_id')),
     pinnedTweet: t.field({
       type: TweetRef,
       description: 'The post pinned to the profile.',
       ...links('pinned_tweet_id', { kind: 'tweet', expansion: 'pinned_tweet_id' }),
       resolve: (u, _args, context, info) => loadLinked<Tweet>(context, u.plan, info, u.x.pinned_tweet_id),
     }),
-    mostRecentTweetId: t.string({ ...reads('most_recent_tweet_id'), resolve: fromX('most_recent_tweet_id') }),
+    mostRecentTweetId: t.string(xField('most_recent_tweet_id')),
     mostRecentTweet: t.field({
       type: TweetRef,
       description: "The user's latest post.",
       ...links('most_recent_tweet_id', { kind: 'tweet', expansion: 'most_recent_tweet_id' }),
       resolve: (u, _args, context, info) => loadLinked<Tweet>(context, u.plan, info, u.x.most_recent_tweet_id),
     }),
-    withheld: t.field({ type: UserWithheldRef, ...reads('withheld'), resolve: fromX('withheld') }),
+    withheld: t.field({ type: UserWithheldRef, ...xField('withheld') }),
   }),
 });
 

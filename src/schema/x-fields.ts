@@ -2,26 +2,28 @@
  * Fields that are one X field as it comes (`createdAt` is X's `created_at`), read without a resolver.
  *
  * graphql-jit calls a field's resolver with its own info and path, and reads a field that has none inline, as a
- * property of its source. So a field written `resolve: fromX('created_at')` is given, once the schema is built, a
- * getter of its name on `Planned` (`createdAt` returns `this.x.created_at`) and no resolver. One getter serves every
- * type with that field name; where two types read a name from different X fields (`conversationId` is
- * `dm_conversation_id` on an event, `conversation_id` on a post), the first keeps the getter and the other its
- * resolver. Either way the field answers what its resolver would.
+ * property of its source. So a field written `resolve: fromX('created_at')` (or `...xField('created_at')`, which
+ * also tells the planner the field reads `created_at`) is given, once the schema is built, a getter of its name on
+ * `Planned` (`createdAt` returns `this.x.created_at`) and no resolver. One getter serves every type with that field
+ * name; where two types read a name from different X fields (`conversationId` is `dm_conversation_id` on an event,
+ * `conversation_id` on a post), the first keeps the getter and the other its resolver. Either way the field answers
+ * what its resolver would.
  */
 import { type GraphQLSchema, isObjectType } from 'graphql';
+import { reads } from '../planner/needs.js';
 import { EMPTY_PLAN, Planned } from '../planner/plan.js';
 
 type Read = (source: Planned<Record<string, unknown>>) => unknown;
 
-const reads = new Map<string, Read>();
+const readers = new Map<string, Read>();
 const xFieldOf = new Map<Read, string>();
 
 /** The resolver of a field that is X's field `name` as it comes. */
 export function fromX<K extends string>(name: K): <T extends { readonly [key in K]?: unknown }>(source: Planned<T>) => T[K] {
-  let read = reads.get(name);
+  let read = readers.get(name);
   if (!read) {
     read = (source) => source.x[name];
-    reads.set(name, read);
+    readers.set(name, read);
     xFieldOf.set(read, name);
   }
   return read as <T extends { readonly [key in K]?: unknown }>(source: Planned<T>) => T[K];
@@ -51,4 +53,9 @@ export function withXFieldGetters(schema: GraphQLSchema): GraphQLSchema {
     }
   }
   return schema;
+}
+
+/** A field that is X's field `name` as it comes: `fromX(name)`, and the planner told it reads `name`. */
+export function xField<K extends string>(name: K) {
+  return { ...reads(name), resolve: fromX(name) };
 }

@@ -14,6 +14,8 @@ describe('fields that are one X field as it comes', () => {
   it('have no resolver: their source reads them through a getter of the field name', () => {
     expect(type('DmEvent').getFields().createdAt!.resolve).toBeUndefined();
     expect(type('User').getFields().profileImageUrl!.resolve).toBeUndefined();
+    // The planner still knows which X field each reads.
+    expect(type('DmEvent').getFields().createdAt!.extensions).toMatchObject({ x: { fields: ['created_at'] } });
     const event = new Planned({ id: '1', created_at: '2025-06-01T10:00:00.000Z', text: 'hi' }, EMPTY_PLAN);
     expect(defaultFieldResolver(event, {}, {}, { fieldName: 'createdAt' } as never)).toBe('2025-06-01T10:00:00.000Z');
     expect((event as unknown as Record<string, unknown>).text).toBe('hi');
