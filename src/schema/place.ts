@@ -5,7 +5,7 @@
 import { xKind } from '../planner/needs.js';
 import type { Place } from '../x/wire.js';
 import { builder } from './builder.js';
-import { fromX, xField } from './x-fields.js';
+import { fromX, sameName, xField } from './x-fields.js';
 import { xEnum } from './enums.js';
 import { PlaceRef } from './refs.js';
 
@@ -24,7 +24,7 @@ export const GeoPointRef = builder.objectRef<Point>('GeoPoint').implement({
     coordinates: t.floatList({
       nullable: false,
       description: 'The position as `[longitude, latitude]`.',
-      resolve: (p) => p.coordinates,
+      resolve: sameName('coordinates'),
     }),
   }),
 });
@@ -37,9 +37,9 @@ const PlaceGeoRef = builder.objectRef<PlaceGeo>('PlaceGeo').implement({
     bbox: t.floatList({
       nullable: false,
       description: 'The bounding box as `[west longitude, south latitude, east longitude, north latitude]`.',
-      resolve: (g) => g.bbox,
+      resolve: sameName('bbox'),
     }),
-    geometry: t.field({ type: GeoPointRef, resolve: (g) => g.geometry }),
+    geometry: t.field({ type: GeoPointRef, resolve: sameName('geometry') }),
   }),
 });
 
