@@ -6,7 +6,7 @@ import { links } from '../planner/needs.js';
 import type { Planned } from '../planner/plan.js';
 import type { CashtagEntity, HashtagEntity, MentionEntity, UrlEntity, User } from '../x/wire.js';
 import { builder } from './builder.js';
-import { fromX, sameName } from './x-fields.js';
+import { fromX } from './x-fields.js';
 import { loadLinked } from './links.js';
 import { UserRef } from './refs.js';
 
@@ -70,6 +70,6 @@ export const UrlEntityRef = builder.objectRef<UrlEntity>('UrlEntity').implement(
     description: t.exposeString('description'),
     status: t.exposeInt('status', { description: "The HTTP status of the linked page when X fetched it." }),
     mediaKey: t.exposeString('media_key'),
-    images: t.field({ type: [UrlImageRef], resolve: sameName('images') }),
+    images: t.expose('images', { type: [UrlImageRef] }),
   }),
 });

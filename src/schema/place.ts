@@ -5,7 +5,7 @@
 import { xKind } from '../planner/needs.js';
 import type { Place } from '../x/wire.js';
 import { builder } from './builder.js';
-import { fromX, sameName, xField } from './x-fields.js';
+import { fromX, xField } from './x-fields.js';
 import { xEnum } from './enums.js';
 import { PlaceRef } from './refs.js';
 
@@ -21,11 +21,7 @@ export const GeoPointRef = builder.objectRef<Point>('GeoPoint').implement({
   description: 'A GeoJSON Point (RFC 7946 section 3.1.2).',
   fields: (t) => ({
     type: t.exposeString('type', { nullable: false, description: 'The GeoJSON type, always `Point`.' }),
-    coordinates: t.floatList({
-      nullable: false,
-      description: 'The position as `[longitude, latitude]`.',
-      resolve: sameName('coordinates'),
-    }),
+    coordinates: t.exposeFloatList('coordinates', { nullable: false, description: 'The position as `[longitude, latitude]`.' }),
   }),
 });
 
@@ -34,12 +30,11 @@ const PlaceGeoRef = builder.objectRef<PlaceGeo>('PlaceGeo').implement({
     "The area of a place as a GeoJSON Feature. X's free-form `properties` member (usually empty) is not exposed.",
   fields: (t) => ({
     type: t.exposeString('type', { nullable: false, description: 'The GeoJSON type, always `Feature`.' }),
-    bbox: t.floatList({
+    bbox: t.exposeFloatList('bbox', {
       nullable: false,
       description: 'The bounding box as `[west longitude, south latitude, east longitude, north latitude]`.',
-      resolve: sameName('bbox'),
     }),
-    geometry: t.field({ type: GeoPointRef, resolve: sameName('geometry') }),
+    geometry: t.expose('geometry', { type: GeoPointRef }),
   }),
 });
 

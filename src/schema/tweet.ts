@@ -7,7 +7,7 @@ import type { Planned } from '../planner/plan.js';
 import type { components } from '../x/generated/x-api-2.159.js';
 import type { Article, Media, MediaMetadata, Place, Poll, Tweet, User } from '../x/wire.js';
 import { builder } from './builder.js';
-import { fromX, sameName, xField } from './x-fields.js';
+import { fromX, xField } from './x-fields.js';
 import { nodeId } from './node-id.js';
 import { attachedMedia } from './media.js';
 import { CashtagEntityRef, HashtagEntityRef, MentionEntityRef, UrlEntityRef } from './entities.js';
@@ -194,7 +194,7 @@ const NoteRequestSuggestionRef = builder.objectRef<NoteRequestSuggestion>('NoteR
   description: 'A suggestion made when a Community Note was requested for the post.',
   fields: (t) => ({
     suggestionId: t.string({ resolve: (n) => n.suggestion_id }),
-    suggestion: t.string({ description: 'The text of the suggestion.', resolve: sameName('suggestion') }),
+    suggestion: t.exposeString('suggestion', { description: 'The text of the suggestion.' }),
     sourceLink: t.string({ description: 'A source supporting it.', resolve: (n) => n.source_link }),
   }),
 });
@@ -288,7 +288,7 @@ const TweetWithheldRef = builder.objectRef<TweetWithheld>('TweetWithheld').imple
       nullable: false,
       description: 'The countries (ISO 3166-1 alpha-2) where it is withheld.',
     }),
-    scope: t.field({ type: WithheldScopeEnum, resolve: sameName('scope') }),
+    scope: t.expose('scope', { type: WithheldScopeEnum }),
   }),
 });
 
@@ -298,7 +298,7 @@ const SuggestedSourceLinkWithCountRef = builder
     description: 'A source link suggested for a community note, with how many note requests suggested it.',
     fields: (t) => ({
       count: t.exposeInt('count', { description: 'How many note requests included the link.' }),
-      url: t.field({ type: UrlEntityRef, resolve: sameName('url') }),
+      url: t.expose('url', { type: UrlEntityRef }),
     }),
   });
 

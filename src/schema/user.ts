@@ -7,7 +7,7 @@ import { Planned } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
 import type { Tweet, User, UserAnswer } from '../x/wire.js';
 import { builder } from './builder.js';
-import { fromX, sameName, xField } from './x-fields.js';
+import { fromX, xField } from './x-fields.js';
 import { nodeId } from './node-id.js';
 import { UrlEntityRef } from './entities.js';
 import { xEnum } from './enums.js';
@@ -62,7 +62,7 @@ const UserAffiliationRef = builder.objectRef<Planned<UserAffiliation>>('UserAffi
 const UserUrlEntitiesRef = builder.objectRef<UserUrlEntities>('UserUrlEntities').implement({
   description: "The expanded form of the URL in a user's profile.",
   fields: (t) => ({
-    urls: t.field({ type: [UrlEntityRef], resolve: sameName('urls') }),
+    urls: t.expose('urls', { type: [UrlEntityRef] }),
   }),
 });
 
@@ -103,7 +103,7 @@ const UserWithheldRef = builder.objectRef<UserWithheld>('UserWithheld').implemen
       nullable: false,
       description: 'The countries (ISO 3166-1 alpha-2) where the user is withheld.',
     }),
-    scope: t.field({ type: WithheldScopeEnum, resolve: sameName('scope') }),
+    scope: t.expose('scope', { type: WithheldScopeEnum }),
   }),
 });
 

@@ -29,28 +29,7 @@ export function fromX<K extends string>(name: K): <T extends { readonly [key in 
   return read as <T extends { readonly [key in K]?: unknown }>(source: Planned<T>) => T[K];
 }
 
-const properties = new Map<string, (source: Record<string, unknown>) => unknown>();
-const propertyOf = new Map<(source: Record<string, unknown>) => unknown, string>();
-
-/**
- * The resolver of a field that is its source's own property of the same name (a value object X sends as it is), for
- * where Pothos's `expose` will not take the property's type (a tuple, an enum): once the schema is built the field
- * has no resolver, and graphql-jit reads the property inline.
- */
-export function sameName<K extends string>(name: K): <T extends { readonly [key in K]?: unknown }>(source: T) => T[K] {
-  let read = properties.get(name);
-  if (!read) {
-    read = (source) => source[name];
-    properties.set(name, read);
-    propertyOf.set(read, name);
-  }
-  return read as <T extends { readonly [key in K]?: unknown }>(source: T) => T[K];
-}
-
-/**
- * Turns every `fromX` field of `schema` into a getter on `Planned`, where its name is free for it, and takes the
- * resolver off every `sameName` field.
- */
+/** Turns every `fromX` field of `schema` into a getter on `Planned`, where its name is free for it. */
 export function withXFieldGetters(schema: GraphQLSchema): GraphQLSchema {
   const getters = new Map<string, string>();
   // What a Planned has of its own (`x`, `plan`) or inherits (`constructor`, `toString`...) is not a field's to take.
@@ -58,10 +37,6 @@ export function withXFieldGetters(schema: GraphQLSchema): GraphQLSchema {
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
-      if (field.resolve && propertyOf.get(field.resolve as (source: Record<string, unknown>) => unknown) === field.name) {
-        field.resolve = undefined;
-        continue;
-      }
       const xField = field.resolve && xFieldOf.get(field.resolve as Read);
       if (xField === undefined) continue;
       const taken = getters.get(field.name);
