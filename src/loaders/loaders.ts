@@ -7,6 +7,7 @@
  * request's context, so nothing here outlives the request or crosses to another token.
  */
 import DataLoader from 'dataloader';
+import { BoundedMemo } from '../memo.js';
 import { NotFoundError } from '../errors.js';
 import { type LoadPlan, Planned, type SelectionPlan } from '../planner/plan.js';
 import type { XSession } from '../upstream/session.js';
@@ -66,27 +67,23 @@ export function knownFieldsOf(dialect: Dialect, kind: LinkKind, params: XParams,
 
 /** Distinct field lists `knownFieldSet` remembers per dialect, kind and `asked` before starting over. */
 const MAX_KNOWN_FIELD_SETS = 1_000;
-const knownFieldSets = new WeakMap<Dialect, Map<string, Map<string, ReadonlySet<string>>>>();
+const knownFieldSets = new WeakMap<Dialect, Map<string, BoundedMemo<string, ReadonlySet<string>>>>();
 
 /**
  * `knownFieldsOf` as a set, shared by every call with the same field list: plans ask for the same few lists again and
  * again, and a known object's set is never changed (a union makes a new one).
  */
 function knownFieldSet(dialect: Dialect, kind: LinkKind, params: XParams, asked: boolean): ReadonlySet<string> {
-  let byKind = knownFieldSets.get(dialect);
-  if (!byKind) knownFieldSets.set(dialect, (byKind = new Map()));
+  let bySlot = knownFieldSets.get(dialect);
+  if (!bySlot) knownFieldSets.set(dialect, (bySlot = new Map()));
   const slot = asked ? kind : `${kind} included`;
-  let byList = byKind.get(slot);
-  if (!byList) byKind.set(slot, (byList = new Map()));
-  const list = params[FIELDS_PARAM[kind]] ?? '';
-  let fields = byList.get(list);
-  if (!fields) {
-    const set = new Set(dialect.defaults(kind));
-    for (const field of splitList(list)) if (asked || !dialect.isRootOnly(kind, field)) set.add(field);
-    if (byList.size >= MAX_KNOWN_FIELD_SETS) byList.clear();
-    byList.set(list, (fields = set));
-  }
-  return fields;
+  let byList = bySlot.get(slot);
+  if (!byList) bySlot.set(slot, (byList = new BoundedMemo(MAX_KNOWN_FIELD_SETS)));
+  return byList.get(params[FIELDS_PARAM[kind]] ?? '', (list) => {
+    const fields = new Set(dialect.defaults(kind));
+    for (const field of splitList(list)) if (asked || !dialect.isRootOnly(kind, field)) fields.add(field);
+    return fields;
+  });
 }
 
 function isSubset(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {

@@ -10,6 +10,7 @@
  */
 import { type DocumentNode, GraphQLError, getOperationAST, getVariableValues } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { BoundedMemo } from '../memo.js';
 import type { GatewayContext } from '../context.js';
 import { CostLimitExceededError, toGraphQLError } from '../errors.js';
 import { type TypeOfGlobalId, estimateCalls } from '../planner/cost.js';
@@ -23,7 +24,7 @@ function requestError(message: string, extensions: Record<string, unknown>, node
 }
 
 export function operationChecks(limit: number, typeOf: TypeOfGlobalId, dialect: Dialect): Plugin<GatewayContext> {
-  const memo = new WeakMap<DocumentNode, Map<string, number>>();
+  const memo = new WeakMap<DocumentNode, BoundedMemo<string, number>>();
   return {
     onExecute: ({ args, setResultAndStopExecution }) => {
       const operation = getOperationAST(args.document, args.operationName);
@@ -36,14 +37,11 @@ export function operationChecks(limit: number, typeOf: TypeOfGlobalId, dialect: 
         return;
       }
       let estimates = memo.get(args.document);
-      if (!estimates) memo.set(args.document, (estimates = new Map()));
+      if (!estimates) memo.set(args.document, (estimates = new BoundedMemo(MEMO_PER_DOCUMENT)));
       const key = `${args.operationName ?? ''}\u0000${JSON.stringify(coerced.coerced)}`;
-      let estimate = estimates.get(key);
-      if (estimate === undefined) {
-        estimate = estimateCalls(args.schema, args.document, args.operationName, coerced.coerced, typeOf, dialect);
-        if (estimates.size >= MEMO_PER_DOCUMENT) estimates.clear();
-        estimates.set(key, estimate);
-      }
+      const estimate = estimates.get(key, () =>
+        estimateCalls(args.schema, args.document, args.operationName, coerced.coerced, typeOf, dialect),
+      );
       if (estimate > limit) {
         // Refused before it ran, for what the client asked: a client error, not a failure of the server.
         const { message, extensions } = toGraphQLError(new CostLimitExceededError({ estimate, limit }));

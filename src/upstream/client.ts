@@ -9,6 +9,7 @@
 import { STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Pool, type Dispatcher } from 'undici';
+import { BoundedMemo } from '../memo.js';
 import {
   BadUserInputError,
   ForbiddenError,
@@ -264,19 +265,12 @@ function queryString(query: UpstreamRequest['query']): string {
   return result;
 }
 
-/** Encodings of long values (the field lists plans ask for, again and again), up to MAX_ENCODED of them. */
-const encoded = new Map<string, string>();
+/** Encodings of long values: the field lists plans ask for, again and again. */
+const encoded = new BoundedMemo<string, string>(1_000);
 const LONG_VALUE_CHARS = 64;
-const MAX_ENCODED = 1_000;
 
 function encodeQueryPart(text: string): string {
-  if (text.length < LONG_VALUE_CHARS) return encodeListValue(text);
-  let value = encoded.get(text);
-  if (value === undefined) {
-    if (encoded.size >= MAX_ENCODED) encoded.clear();
-    encoded.set(text, (value = encodeListValue(text)));
-  }
-  return value;
+  return text.length < LONG_VALUE_CHARS ? encodeListValue(text) : encoded.get(text, encodeListValue);
 }
 
 function encodeListValue(text: string): string {

@@ -13,6 +13,7 @@
  *
  * Nothing outside this module says `if (dialect ...)`: each part asks its dialect.
  */
+import { BoundedMemo } from '../memo.js';
 import { SPEC_VOCABULARY, type SpecVersion } from './generated/vocabulary.js';
 import { FIELDS_PARAM, type LinkKind, type RootKind, type XKind, splitList } from './params.js';
 
@@ -159,10 +160,10 @@ function renameKeys(object: Record<string, unknown>, renames: Readonly<Record<st
   }
 }
 
-/** One dialect of X, built from its table and the vocabulary of its spec. */
 /** Distinct field-parameter sets `toWire` remembers before starting over (plans make few; this bounds the odd caller). */
 const MAX_WIRE_FIELDS = 1_000;
 
+/** One dialect of X, built from its table and the vocabulary of its spec. */
 export class Dialect {
   readonly name: DialectName;
   readonly specVersion: SpecVersion;
@@ -179,7 +180,7 @@ export class Dialect {
   private readonly includesIn: Record<string, string>;
   private readonly paramsIn: Record<string, string>;
   /** `toWire`'s translations of field and expansion parameters, by their values. */
-  private readonly wireFields = new Map<string, Readonly<Record<string, string>>>();
+  private readonly wireFields = new BoundedMemo<string, Readonly<Record<string, string>>>(MAX_WIRE_FIELDS);
 
   constructor(table: DialectTable) {
     this.table = table;
@@ -245,13 +246,7 @@ export class Dialect {
       if (name === 'expansions' || kindOfFieldsParam(name)) key += `&${name}=${value}`;
       else rest[name] = value;
     }
-    let fields = this.wireFields.get(key);
-    if (!fields) {
-      if (this.wireFields.size >= MAX_WIRE_FIELDS) this.wireFields.clear();
-      fields = this.translateFields(root, query);
-      this.wireFields.set(key, fields);
-    }
-    return { ...rest, ...fields };
+    return { ...rest, ...this.wireFields.get(key, () => this.translateFields(root, query)) };
   }
 
   /** `toWire` of the field and expansion parameters of `query`. */
