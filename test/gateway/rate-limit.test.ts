@@ -8,6 +8,21 @@ import { useGateway } from '../support/harness.js';
 const h = useGateway();
 const QUERY = '{ dmEvents(first: 1) { nodes { text } } }';
 
+/** Runs `body` while the sandbox grants `limit` calls per `windowMs` window, then gives back its roomy budget. */
+async function withBudget(
+  sandbox: { setRateLimit(limit: number, windowMs: number): void },
+  limit: number,
+  windowMs: number,
+  body: () => Promise<void>,
+): Promise<void> {
+  sandbox.setRateLimit(limit, windowMs);
+  try {
+    await body();
+  } finally {
+    sandbox.setRateLimit(100_000, 900_000);
+  }
+}
+
 describe('rate limits', () => {
   it('every answer that called X carries the latest budget X reported', async () => {
     const first = await h.query(QUERY, undefined, h.sandbox.users[4]!.token);
@@ -43,8 +58,7 @@ describe('rate limits', () => {
   });
 
   it('a budget spent to 0 fails fast before X refuses', async () => {
-    h.sandbox.setRateLimit(2, 60_000);
-    try {
+    await withBudget(h.sandbox, 2, 60_000, async () => {
       const token = h.sandbox.users[7]!.token;
       expect((await h.query(QUERY, undefined, token)).errors).toBeUndefined();
       expect((await h.query(QUERY, undefined, token)).errors).toBeUndefined();
@@ -52,9 +66,7 @@ describe('rate limits', () => {
       expect(spent.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
       expect(h.calls()).toHaveLength(2);
       expect(h.calls().every((call) => call.status === 200)).toBe(true);
-    } finally {
-      h.sandbox.setRateLimit(100_000, 900_000);
-    }
+    });
   });
 });
 
@@ -62,8 +74,7 @@ describe('waiting for a reset inside a short deadline', () => {
   const hurried = useGateway({ gateway: { rateLimitWaitMs: 5_000, operationTimeoutMs: 1_000 } });
 
   it("a reset past the operation's deadline is not waited for: the deadline's error comes at once", async () => {
-    hurried.sandbox.setRateLimit(1, 3_000);
-    try {
+    await withBudget(hurried.sandbox, 1, 3_000, async () => {
       const token = hurried.sandbox.users[7]!.token;
       await hurried.query(QUERY, undefined, token);
       const started = performance.now();
@@ -71,9 +82,7 @@ describe('waiting for a reset inside a short deadline', () => {
       expect(refused.errors?.[0]).toMatchObject({ message: 'The operation did not finish within 1000 ms', extensions: { code: 'UPSTREAM_ERROR' } });
       expect(performance.now() - started).toBeLessThan(900);
       expect(hurried.calls()).toHaveLength(1);
-    } finally {
-      hurried.sandbox.setRateLimit(100_000, 900_000);
-    }
+    });
   });
 });
 
@@ -81,21 +90,17 @@ describe('waiting for a reset', () => {
   const patient = useGateway({ gateway: { rateLimitWaitMs: 5_000 } });
 
   it('a spent budget that resets within rateLimitWaitMs is waited for, and the call then made', async () => {
-    patient.sandbox.setRateLimit(1, 1_000);
-    try {
+    await withBudget(patient.sandbox, 1, 1_000, async () => {
       const token = patient.sandbox.users[8]!.token;
       expect((await patient.query(QUERY, undefined, token)).errors).toBeUndefined();
       const waited = await patient.query(QUERY, undefined, token);
       expect(waited.errors).toBeUndefined();
       expect(patient.calls().map((call) => call.status)).toEqual([200, 200]);
-    } finally {
-      patient.sandbox.setRateLimit(100_000, 900_000);
-    }
+    });
   });
 
   it('a reset further away than rateLimitWaitMs is not waited for', async () => {
-    patient.sandbox.setRateLimit(1, 60_000);
-    try {
+    await withBudget(patient.sandbox, 1, 60_000, async () => {
       const token = patient.sandbox.users[9]!.token;
       await patient.query(QUERY, undefined, token);
       const started = performance.now();
@@ -103,9 +108,7 @@ describe('waiting for a reset', () => {
       expect(refused.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
       expect(performance.now() - started).toBeLessThan(1_000);
       expect(patient.calls()).toHaveLength(1);
-    } finally {
-      patient.sandbox.setRateLimit(100_000, 900_000);
-    }
+    });
   });
 
   it('a spent DM budget fails DM reads fast and nothing else: users/me and the lookups have budgets of their own', async () => {
