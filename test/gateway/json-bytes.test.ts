@@ -3,7 +3,7 @@
  * processor would (status, media type, body) for every `Accept` it takes, and leaves the rest to yoga.
  */
 import { GraphQLError } from 'graphql';
-import { createSchema, createYoga } from 'graphql-yoga';
+import { type Plugin, createSchema, createYoga, processRegularResult } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
 import { jsonByteAnswers, jsonBytes } from '../../src/plugins/json-bytes.js';
 
@@ -63,8 +63,15 @@ describe('jsonByteAnswers', () => {
       list: (_: unknown, { n }: { n: number }) => Array.from({ length: n }, (_, i) => `item ${i} 😀`),
     },
   };
+  /** Whether each answer's processor, once every plugin before this one had its say, was still yoga's own. */
+  const servedByYoga: boolean[] = [];
+  const watch: Plugin = {
+    onResultProcess: ({ resultProcessor }) => {
+      servedByYoga.push(resultProcessor === processRegularResult);
+    },
+  };
   const plain = createYoga({ schema: createSchema({ typeDefs, resolvers }), logging: false });
-  const bytes = createYoga({ schema: createSchema({ typeDefs, resolvers }), logging: false, plugins: [jsonByteAnswers()] });
+  const bytes = createYoga({ schema: createSchema({ typeDefs, resolvers }), logging: false, plugins: [jsonByteAnswers(), watch] });
 
   async function answer(yoga: typeof plain, query: string, accept?: string) {
     const response = await yoga.fetch('http://yoga.test/graphql', {
@@ -86,6 +93,14 @@ describe('jsonByteAnswers', () => {
     'text/html, application/json',
     'application/json; charset=utf-8',
   ];
+
+  it('serves answers without errors itself, and leaves answers with errors to yoga', async () => {
+    servedByYoga.length = 0;
+    await answer(bytes, '{ hello }');
+    await answer(bytes, '{ list(n: 3) }');
+    await answer(bytes, '{ hello fails }');
+    expect(servedByYoga).toEqual([false, false, true]);
+  });
 
   for (const accept of accepts) {
     it(`answers as yoga does with accept ${accept ?? '(none)'}`, async () => {
