@@ -16,9 +16,6 @@ export interface ChildStats {
   /** Highest RSS seen since the last reset. */
   peakRss: number;
   heapUsed: number;
-  /** V8's heap as reserved, and memory outside it (Buffers and other C++ objects bound to JavaScript ones). */
-  heapTotal: number;
-  external: number;
   /** Anything the server adds (the upstream's request counts). */
   extra?: Record<string, unknown>;
 }
@@ -72,8 +69,6 @@ export async function runChild(
         rss: memory.rss,
         peakRss: peak,
         heapUsed: memory.heapUsed,
-        heapTotal: memory.heapTotal,
-        external: memory.external,
         ...(options.extra && { extra: options.extra() }),
       };
       if (message.resetPeak) peak = memory.rss;
