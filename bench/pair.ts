@@ -17,9 +17,9 @@
  */
 import { resolve } from 'node:path';
 import { requestFor } from './lib/arms.js';
-import { median } from './lib/harness.js';
+import { median, timedRun } from './lib/harness.js';
 import { load } from './lib/load.js';
-import { type ServerChild, startChild } from './lib/processes.js';
+import { startChild } from './lib/processes.js';
 
 const baseline = process.env.BASELINE;
 if (!baseline) throw new Error('Set BASELINE to the checkout to compare with (e.g. a git worktree of the commit before)');
@@ -36,22 +36,15 @@ const upstream = await startChild('upstream');
 const sides = { before: await startBaseline(child, [upstream.url]), after: await startChild(child, [upstream.url]) };
 const cpu: Record<keyof typeof sides, number[]> = { before: [], after: [] };
 
-async function cpuPerRequest(server: ServerChild, connections: number, durationS: number): Promise<number> {
-  const start = await server.stats();
-  const { ok } = await load(server.url, request, connections, durationS);
-  const end = await server.stats();
-  return (end.cpuUser + end.cpuSystem - start.cpuUser - start.cpuSystem) / 1000 / ok;
-}
-
 try {
   for (const server of Object.values(sides)) {
     // Arm F: the first answer fills the memory.
     if (arm === 'F') await load(server.url, request, 1, 1);
-    await cpuPerRequest(server, 32, 8);
+    await load(server.url, request, 32, 8);
   }
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const);
-    for (const side of order) cpu[side].push(await cpuPerRequest(sides[side], 32, seconds));
+    for (const side of order) cpu[side].push((await timedRun(sides[side], upstream, request, 32, seconds)).cpuMsPerRequest);
   }
   for (const side of ['before', 'after'] as const) {
     console.log(`${arm} ${size} events ${side}: ${cpu[side].map((ms) => ms.toFixed(3)).join(' ')}, median ${median(cpu[side]).toFixed(3)} ms/request`);

@@ -133,7 +133,8 @@ export async function probe(
   };
 }
 
-async function timedRun(server: ServerChild, upstream: ServerChild, req: LoadRequest, connections: number, durationS: number): Promise<RunResult> {
+/** One timed run of `req` against `server`: throughput, latencies, CPU per request, peak RSS, upstream calls. */
+export async function timedRun(server: ServerChild, upstream: ServerChild, req: LoadRequest, connections: number, durationS: number): Promise<RunResult> {
   const s0 = await server.stats(true);
   const u0 = server === upstream ? s0 : await upstream.stats();
   const result = await load(server.url, req, connections, durationS);
