@@ -7,12 +7,11 @@
  * request's context, so nothing here outlives the request or crosses to another token.
  */
 import DataLoader from 'dataloader';
-import { BoundedMemo } from '../memo.js';
 import { NotFoundError } from '../errors.js';
 import { type LoadPlan, Planned, type SelectionPlan } from '../planner/plan.js';
 import type { XSession } from '../upstream/session.js';
 import type { Dialect } from '../x/dialect.js';
-import { FIELDS_PARAM, type LinkKind, type XParams, isLookupKind, mergeParams, splitList } from '../x/params.js';
+import { FIELDS_PARAM, type LinkKind, type XParams, isLookupKind, mergeParams } from '../x/params.js';
 import type { Includes, Problem } from '../x/wire.js';
 
 const KEY_FIELD: Record<LinkKind, string> = { user: 'id', tweet: 'id', media: 'media_key', poll: 'id', place: 'id' };
@@ -56,34 +55,9 @@ export interface KnownElsewhere {
   readonly fields: readonly string[];
 }
 
-/**
- * The fields an answer to a call made with `params` carries of its `kind` objects: X's defaults and what the call
- * asked, less what the dialect gives only to the objects a call asks for when these were only included (`asked`
- * false).
- */
+/** The fields an answer to a call made with `params` carries of its `kind` objects (see `Dialect.knownFields`). */
 export function knownFieldsOf(dialect: Dialect, kind: LinkKind, params: XParams, asked: boolean): string[] {
-  return [...knownFieldSet(dialect, kind, params, asked)];
-}
-
-/** Distinct field lists `knownFieldSet` remembers per dialect, kind and `asked` before starting over. */
-const MAX_KNOWN_FIELD_SETS = 1_000;
-const knownFieldSets = new WeakMap<Dialect, Map<string, BoundedMemo<string, ReadonlySet<string>>>>();
-
-/**
- * `knownFieldsOf` as a set, shared by every call with the same field list: plans ask for the same few lists again and
- * again, and a known object's set is never changed (a union makes a new one).
- */
-function knownFieldSet(dialect: Dialect, kind: LinkKind, params: XParams, asked: boolean): ReadonlySet<string> {
-  let bySlot = knownFieldSets.get(dialect);
-  if (!bySlot) knownFieldSets.set(dialect, (bySlot = new Map()));
-  const slot = asked ? kind : `${kind} included`;
-  let byList = bySlot.get(slot);
-  if (!byList) bySlot.set(slot, (byList = new BoundedMemo(MAX_KNOWN_FIELD_SETS)));
-  return byList.get(params[FIELDS_PARAM[kind]] ?? '', (list) => {
-    const fields = new Set(dialect.defaults(kind));
-    for (const field of splitList(list)) if (asked || !dialect.isRootOnly(kind, field)) fields.add(field);
-    return fields;
-  });
+  return [...dialect.knownFields(kind, params[FIELDS_PARAM[kind]], asked)];
 }
 
 function isSubset(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
@@ -177,7 +151,7 @@ export class Loaders {
    * `author_id`).
    */
   private primeKind(kind: LinkKind, params: XParams, objects: readonly object[], asked: boolean): void {
-    const fields = knownFieldSet(this.x.dialect, kind, params, asked);
+    const fields = this.x.dialect.knownFields(kind, params[FIELDS_PARAM[kind]], asked);
     const known = this.known[kind];
     const keyField = KEY_FIELD[kind];
     for (const object of objects) {

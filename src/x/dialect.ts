@@ -162,6 +162,8 @@ function renameKeys(object: Record<string, unknown>, renames: Readonly<Record<st
 
 /** Distinct field-parameter sets `toWire` remembers before starting over (plans make few; this bounds the odd caller). */
 const MAX_WIRE_FIELDS = 1_000;
+/** Distinct field lists `knownFields` remembers per kind before starting over. */
+const MAX_KNOWN_FIELD_SETS = 1_000;
 
 /** One dialect of X, built from its table and the vocabulary of its spec. */
 export class Dialect {
@@ -181,6 +183,8 @@ export class Dialect {
   private readonly paramsIn: Record<string, string>;
   /** `toWire`'s translations of field and expansion parameters, by their values. */
   private readonly wireFields = new BoundedMemo<string, Readonly<Record<string, string>>>(MAX_WIRE_FIELDS);
+  /** `knownFields`' sets, per kind and whether asked, by field list. */
+  private readonly knownFieldSets = new Map<string, BoundedMemo<string, ReadonlySet<string>>>();
 
   constructor(table: DialectTable) {
     this.table = table;
@@ -224,6 +228,22 @@ export class Dialect {
   /** Fields X sends of an included or looked-up `kind` object without being asked, in the gateway's names. */
   defaults(kind: LinkKind): readonly string[] {
     return this.table.defaults[kind];
+  }
+
+  /**
+   * The fields an answer carries of its `kind` objects when the call asked for `fieldList` of them: X's defaults and
+   * what was asked, less the root-only fields when the objects were only included (`asked` false). One set per field
+   * list, shared: plans ask for the same few again and again, and a known object's set is never changed.
+   */
+  knownFields(kind: LinkKind, fieldList: string | undefined, asked: boolean): ReadonlySet<string> {
+    const slot = asked ? kind : `${kind} included`;
+    let memo = this.knownFieldSets.get(slot);
+    if (!memo) this.knownFieldSets.set(slot, (memo = new BoundedMemo(MAX_KNOWN_FIELD_SETS)));
+    return memo.get(fieldList ?? '', (list) => {
+      const fields = new Set(this.defaults(kind));
+      for (const field of splitList(list)) if (asked || !this.isRootOnly(kind, field)) fields.add(field);
+      return fields;
+    });
   }
 
   /** The problem `type` URL of `name` (`resource-not-found`) in this dialect. */
