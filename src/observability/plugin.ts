@@ -55,20 +55,24 @@ export function observability(options: {
   let ready: { at: number; answer: Promise<boolean> } | undefined;
 
   return {
-    onRequest: async ({ request, url, endResponse, fetchAPI }) => {
+    // Synchronous for every path but the two it answers itself: a hook that returns a promise makes yoga await it.
+    onRequest: ({ request, url, endResponse, fetchAPI }) => {
       switch (url.pathname) {
-        case '/ready': {
-          if (!ready || performance.now() - ready.at > READY_CACHE_MS) {
-            ready = { at: performance.now(), answer: isReachable(transport) };
-          }
-          const reachable = await ready.answer;
-          const store = storeAvailable === undefined ? {} : { store: storeAvailable() ? 'up' : 'down: answering from X without memory' };
-          return endResponse(json(fetchAPI, reachable ? 200 : 503, { status: reachable ? 'ready' : 'upstream unreachable', ...store }));
-        }
+        case '/ready':
+          return (async () => {
+            if (!ready || performance.now() - ready.at > READY_CACHE_MS) {
+              ready = { at: performance.now(), answer: isReachable(transport) };
+            }
+            const reachable = await ready.answer;
+            const store =
+              storeAvailable === undefined ? {} : { store: storeAvailable() ? 'up' : 'down: answering from X without memory' };
+            endResponse(json(fetchAPI, reachable ? 200 : 503, { status: reachable ? 'ready' : 'upstream unreachable', ...store }));
+          })();
         case '/metrics':
-          return endResponse(
-            new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }),
-          );
+          return (async () => {
+            const text = await metrics.registry.metrics();
+            endResponse(new fetchAPI.Response(text, { headers: { 'content-type': metrics.registry.contentType } }));
+          })();
       }
       requests.set(request, { id: requestIdOf(request), startedAt: performance.now() });
     },

@@ -4,6 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway.js';
+import { pino } from 'pino';
+import { GatewayMetrics } from '../../src/observability/metrics.js';
+import { observability } from '../../src/observability/plugin.js';
 import { useGateway } from '../support/harness.js';
 
 const h = useGateway();
@@ -77,3 +80,18 @@ describe('health, readiness and metrics', () => {
     expect(text).not.toContain('sandbox-token');
   });
 });
+
+describe('the plugin on the request path', () => {
+  it('records a GraphQL request without a promise: a hook that returns one makes yoga await it on every request', () => {
+    const plugin = observability({
+      logger: pino({ level: 'silent' }),
+      metrics: new GatewayMetrics({ processMetrics: false }),
+      transport: { get: () => Promise.reject(new Error('not called')) },
+    });
+    const request = new Request('http://gateway.test/graphql', { method: 'POST' });
+    const hook = plugin.onRequest as (payload: object) => unknown;
+    const endResponse = () => expect.unreachable('a GraphQL request is not answered by the plugin');
+    expect(hook({ request, url: new URL(request.url), endResponse, fetchAPI: globalThis })).toBeUndefined();
+  });
+});
+
