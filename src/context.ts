@@ -62,9 +62,10 @@ export function createContext(options: {
   };
   /** The caller's memory, or with `STORE=off` the live loops' own, as this context's session sees it. */
   const liveMemoryOf = (context: GatewayContext) => context.memory ?? options.liveMemory.forRequest(context.x, context.loaders);
+  const opened = open();
   return {
-    ...open(),
-    cursors: options.cursors.forCaller(authorization),
+    ...opened,
+    cursors: options.cursors.forCaller(opened.x.tokenHash()),
     writes: options.writes,
     async callerId(this: GatewayContext) {
       if (this.memory) return this.memory.userId();

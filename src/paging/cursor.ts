@@ -4,13 +4,14 @@
  *
  * A cursor names an edge by the X page it came from (the token and `max_results` that fetched it, and that page's
  * own tokens) and its index in that page, so resuming after or before any edge, also in the middle of a page, costs
- * one call. The page part is signed once per page with an HMAC over the page and the caller's credentials (which the
- * cursor does not carry), so another user's cursor is refused before it reaches X; the index is bounds-checked
- * against the page size. A cursor therefore ends with the token it was issued to: after a token refresh, a walk
+ * one call. The page part is signed once per page with an HMAC over the page and a hash of the caller's credentials
+ * (which the cursor does not carry), so another user's cursor is refused before it reaches X; the index is
+ * bounds-checked against the page size. A cursor therefore ends with the token it was issued to: after a token refresh, a walk
  * starts again from the first page.
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BadUserInputError } from '../errors.js';
+import { BoundedMemo } from '../memo.js';
 
 /** The X page an edge came from. */
 export interface PageRef {
@@ -44,6 +45,8 @@ interface Payload {
 }
 
 const SIGNATURE_BYTES = 16;
+/** Signed cursor bodies remembered (a client polling its first page asks for the same cursors again and again). */
+const KEPT_SIGNED = 4096;
 /** SHA-256's block size: HMAC pads (or first hashes) its key to this. */
 const HMAC_BLOCK_BYTES = 64;
 
@@ -61,6 +64,8 @@ export class CursorCodec {
   /** The key XORed with HMAC's inner and outer pads (RFC 2104), each a block long. */
   private readonly innerPad: Buffer;
   private readonly outerPad: Buffer;
+  /** `body.signature` by audience and payload JSON. */
+  private readonly signed = new BoundedMemo<string, string>(KEPT_SIGNED);
 
   /** `secret` signs cursors; gateways behind one load balancer share it. A random one is used when none is given. */
   constructor(secret?: string) {
@@ -72,14 +77,16 @@ export class CursorCodec {
     this.outerPad = Buffer.from(block.map((byte) => byte ^ 0x5c));
   }
 
-  /** The cursors of one caller (`audience`: their `Authorization` header). */
+  /**
+   * The cursors of one caller. `audience` names the caller: the gateway passes a hash of their `Authorization` header
+   * (`XSession.tokenHash`), so no token is kept in the memo of signed bodies.
+   */
   forCaller(audience: string): CallerCursors {
     return new CursorsOf(this, audience);
   }
 
   eventCursor(connection: string, eventId: string, audience: string): string {
-    const body = Buffer.from(JSON.stringify({ c: connection, e: eventId })).toString('base64url');
-    return `${body}.${this.sign(body, audience).toString('base64url')}`;
+    return this.signedBody(JSON.stringify({ c: connection, e: eventId }), audience);
   }
 
   decodeEvent(cursor: string, connection: string, argument: string, audience: string): string {
@@ -107,8 +114,15 @@ export class CursorCodec {
     if (page.backward) payload.b = 1;
     if (page.nextToken !== undefined) payload.n = page.nextToken;
     if (page.previousToken !== undefined) payload.p = page.previousToken;
-    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-    return `${body}.${this.sign(body, audience).toString('base64url')}`;
+    return this.signedBody(JSON.stringify(payload), audience);
+  }
+
+  /** `json` as a base64url body and its signature: `body.signature`. */
+  private signedBody(json: string, audience: string): string {
+    return this.signed.get(`${audience}\u0000${json}`, () => {
+      const body = Buffer.from(json).toString('base64url');
+      return `${body}.${this.sign(body, audience).toString('base64url')}`;
+    });
   }
 
   /** The edge a cursor names, if it was issued by this gateway for `connection`; otherwise BAD_USER_INPUT. */
