@@ -4,13 +4,18 @@
  * holds a token, a user id or a message.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BoundedMemo } from '../memo.js';
+
+const endpoints = new BoundedMemo<string, string>(1024);
 
 /** X's path with ids folded, so that labels stay few: `/2/dm_conversations/:id/dm_events`. */
 export function endpointOf(path: string): string {
-  return path
-    .split('/')
-    .map((segment, index) => (index > 1 && /^[0-9][0-9-]*$/.test(segment) ? ':id' : segment))
-    .join('/');
+  return endpoints.get(path, () =>
+    path
+      .split('/')
+      .map((segment, index) => (index > 1 && /^[0-9][0-9-]*$/.test(segment) ? ':id' : segment))
+      .join('/'),
+  );
 }
 
 /** An operation name fit for a label: GraphQL's name syntax, at most 64 characters; `anonymous` otherwise. */

@@ -12,6 +12,7 @@
  * its HTTP status from them.
  */
 import { type Plugin, isAsyncIterable, processRegularResult } from 'graphql-yoga';
+import { BoundedMemo } from '../memo.js';
 
 /** A list item whose JSON is longer than this is written piece by piece too. */
 const UNIT_CHARS = 16_384;
@@ -108,10 +109,16 @@ function writeItem(item: unknown, out: ByteWriter): void {
   else out.text(json);
 }
 
+const mediaTypes = new BoundedMemo<string, string>(256);
+
 /** The media type yoga's processor for plain answers picks for this request (see its `accept.js`). */
 function jsonMediaType(request: Request): string {
+  return mediaTypes.get(request.headers.get('accept') ?? '*/*', mediaTypeFor);
+}
+
+function mediaTypeFor(acceptHeader: string): string {
   let chosen = 'application/json';
-  for (const accept of (request.headers.get('accept') ?? '*/*').replace(/\s/g, '').toLowerCase().split(',').reverse()) {
+  for (const accept of acceptHeader.replace(/\s/g, '').toLowerCase().split(',').reverse()) {
     const [type, ...parameters] = accept.split(';');
     const charset = parameters.find((parameter) => parameter.includes('charset=')) ?? 'charset=utf-8';
     if (charset !== 'charset=utf-8') continue;
