@@ -10,6 +10,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { startNodeFlags } from '../../scripts/start-command.js';
 import type { ChildMessage, ChildStats } from '../children/child.js';
 
 export type ChildName = 'upstream' | 'proxy' | 'gateway' | 'mesh' | 'reference' | 'gateway-memory';
@@ -26,6 +27,7 @@ export interface ServerChild {
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHILDREN: readonly ChildName[] = ['upstream', 'proxy', 'gateway', 'mesh', 'reference', 'gateway-memory'];
 const BUILD_DIR = `${ROOT}.bench-build`;
+const GATEWAY_CHILDREN: readonly ChildName[] = ['gateway', 'gateway-memory'];
 
 let built: Promise<unknown> | undefined;
 
@@ -48,8 +50,12 @@ export async function startChild(name: ChildName, args: string[] = [], timeoutMs
   await buildChildren();
   const child: ChildProcess = fork(`${BUILD_DIR}/${name}.js`, args, {
     cwd: ROOT,
-    // BENCH_CPU_PROF=<dir> writes each server's V8 CPU profile there when it stops (not the upstream's).
-    execArgv: process.env.BENCH_CPU_PROF && name !== 'upstream' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
+    execArgv: [
+      // The gateway's children run with the node flags `npm start` uses (its heap policy); the others with node's own.
+      ...(GATEWAY_CHILDREN.includes(name) ? startNodeFlags() : []),
+      // BENCH_CPU_PROF=<dir> writes each server's V8 CPU profile there when it stops (not the upstream's).
+      ...(process.env.BENCH_CPU_PROF && name !== 'upstream' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ],
     // As deployed: production mode, the gateway's default log level (one line per request) unless BENCH_LOG_LEVEL
     // says otherwise. Standard output goes nowhere, so the log lines cost what writing them costs and no more.
     env: { ...process.env, NODE_ENV: 'production', ...(process.env.BENCH_LOG_LEVEL && { LOG_LEVEL: process.env.BENCH_LOG_LEVEL }) },

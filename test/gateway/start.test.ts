@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNodeFlags } from '../../scripts/start-command.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -26,7 +27,7 @@ beforeAll(async () => {
   // As deployed: the default log level (the suite's own is `warn`), so each request logs its line.
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_TOKEN: 'start-test-token', LOG_LEVEL: 'info' };
   delete env.X_API_BASE_URL;
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, [...startNodeFlags(), '--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const deadline = Date.now() + 30_000;
