@@ -66,21 +66,10 @@ function isSubset(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
 }
 
 export class Loaders {
-  private readonly known: Record<LinkKind, Map<string, Known>> = {
-    user: new Map(),
-    tweet: new Map(),
-    media: new Map(),
-    poll: new Map(),
-    place: new Map(),
-  };
+  /** Objects this request's answers carried, by kind and id (each map made when its kind first comes). */
+  private readonly known: Partial<Record<LinkKind, Map<string, Known>>> = {};
   /** Ids X said it does not have, with its problem, so the field reports X's own words. */
-  private readonly missing: Record<LinkKind, Map<string, Problem>> = {
-    user: new Map(),
-    tweet: new Map(),
-    media: new Map(),
-    poll: new Map(),
-    place: new Map(),
-  };
+  private readonly missing: Partial<Record<LinkKind, Map<string, Problem>>> = {};
   private readonly lookups: Partial<Record<LinkKind, DataLoader<Key, object | null>>> = {};
   /** Objects known beyond this request (the caller's memory), asked when this request's answers lack one. */
   private elsewhere: Record<LinkKind, Readonly<Record<string, KnownElsewhere>>> | undefined;
@@ -108,11 +97,11 @@ export class Loaders {
   load<T>(plan: SelectionPlan, id: string): Planned<T> | null | Promise<Planned<T> | null> {
     const load = plan.load;
     if (!load) throw new TypeError('loadLinked() on a field that declares no link');
-    const known = this.known[load.kind].get(id);
+    const known = this.known[load.kind]?.get(id);
     if (known && knowsAll(known, load.fields)) return new Planned(known.value as T, plan);
     const remembered = this.elsewhere?.[load.kind][id];
     if (remembered && knowsAll(remembered, load.fields)) return new Planned(remembered.value as T, plan);
-    const problem = this.missing[load.kind].get(id) ?? this.missingElsewhere?.[load.kind][id];
+    const problem = this.missing[load.kind]?.get(id) ?? this.missingElsewhere?.[load.kind][id];
     if (problem) return Promise.reject(notFound(problem));
     // An object this request's own call expanded is known as that call asked for it; one remembered with fewer
     // fields than this selection reads is looked up with them.
@@ -141,7 +130,7 @@ export class Loaders {
     }
     for (const problem of answer.errors ?? []) {
       const missingKind = missingKindOf(problem);
-      if (missingKind) this.missing[missingKind].set(problem.resource_id!, problem);
+      if (missingKind) (this.missing[missingKind] ??= new Map()).set(problem.resource_id!, problem);
     }
   }
 
@@ -152,7 +141,7 @@ export class Loaders {
    */
   private primeKind(kind: LinkKind, params: XParams, objects: readonly object[], asked: boolean): void {
     const fields = this.x.dialect.knownFields(kind, params[FIELDS_PARAM[kind]], asked);
-    const known = this.known[kind];
+    const known = (this.known[kind] ??= new Map());
     const keyField = KEY_FIELD[kind];
     for (const object of objects) {
       const id = (object as Record<string, unknown>)[keyField];
@@ -193,9 +182,9 @@ export class Loaders {
       }),
     );
     return keys.map((key) => {
-      const known = this.known[kind].get(key.id);
+      const known = this.known[kind]?.get(key.id);
       if (known) return known.value;
-      const problem = this.missing[kind].get(key.id);
+      const problem = this.missing[kind]?.get(key.id);
       return problem ? notFound(problem) : null;
     });
   }
