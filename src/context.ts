@@ -37,11 +37,7 @@ export interface GatewayContext {
   renew(): void;
 }
 
-/**
- * A fresh context for one request made with `authorization`. yoga copies the context into its own object, so the
- * methods below work on `this` (the object resolvers receive), never on values captured here.
- */
-export function createContext(options: {
+interface ContextOptions {
   transport: UpstreamTransport;
   authorization: string;
   cursors: CursorCodec;
@@ -51,42 +47,65 @@ export function createContext(options: {
   liveMemory: Memory;
   live: LiveHub;
   writes: DmStore;
-}): GatewayContext {
-  const { authorization } = options;
-  const open = () => {
-    const x = new XSession(options.transport, authorization, options.session);
-    const loaders = new Loaders(x);
-    // While a shared store is down, the request is served from X as without memory.
-    const memory = options.memory?.available() ? options.memory.forRequest(x, loaders) : undefined;
-    return { x, loaders, memory };
-  };
-  /** The caller's memory, or with `STORE=off` the live loops' own, as this context's session sees it. */
-  const liveMemoryOf = (context: GatewayContext) => context.memory ?? options.liveMemory.forRequest(context.x, context.loaders);
-  const opened = open();
-  return {
+}
+
+/** The options a context was made with, under a key of its own (yoga copies a context's own properties, symbols too). */
+const OPTIONS = Symbol('context options');
+
+type OwnContext = GatewayContext & { readonly [OPTIONS]: ContextOptions };
+
+/** A request's X session and loaders, and its memory over them. */
+function open(options: ContextOptions): Pick<GatewayContext, 'x' | 'loaders' | 'memory'> {
+  const x = new XSession(options.transport, options.authorization, options.session);
+  const loaders = new Loaders(x);
+  // While a shared store is down, the request is served from X as without memory.
+  const memory = options.memory?.available() ? options.memory.forRequest(x, loaders) : undefined;
+  return { x, loaders, memory };
+}
+
+/** The caller's memory, or with `STORE=off` the live loops' own, as this context's session sees it. */
+function liveMemoryOf(context: OwnContext): RequestMemory {
+  return context.memory ?? context[OPTIONS].liveMemory.forRequest(context.x, context.loaders);
+}
+
+/** The context's methods: the same functions for every request, each reading its own context. */
+const methods: Pick<GatewayContext, 'callerId' | 'subscribe' | 'notifyLive' | 'useLiveObjects' | 'renew'> = {
+  async callerId(this: GatewayContext) {
+    if (this.memory) return this.memory.userId();
+    const { body } = await this.x.getShared<UserAnswer>('/2/users/me', {}, {});
+    if (!body.data) throw new UpstreamError('X did not say who this token belongs to.');
+    return body.data.id;
+  },
+  subscribe(this: OwnContext, filter) {
+    const { authorization, live } = this[OPTIONS];
+    if (!BEARER.test(authorization)) {
+      throw new UnauthenticatedError('A subscription needs `Authorization: Bearer <X user token>`.');
+    }
+    return live.subscribe(liveMemoryOf(this), authorization, this.x.tokenHash(), filter);
+  },
+  notifyLive(this: OwnContext) {
+    return this[OPTIONS].live.notify(liveMemoryOf(this));
+  },
+  useLiveObjects(this: OwnContext) {
+    return liveMemoryOf(this).useKnownObjects();
+  },
+  renew(this: OwnContext) {
+    Object.assign(this, open(this[OPTIONS]));
+  },
+};
+
+/**
+ * A fresh context for one request made with `authorization`. yoga copies the context into its own object, so the
+ * methods work on `this` (the object resolvers receive), never on values captured here.
+ */
+export function createContext(options: ContextOptions): GatewayContext {
+  const opened = open(options);
+  const context: OwnContext = {
     ...opened,
     cursors: options.cursors.forCaller(opened.x.tokenHash()),
     writes: options.writes,
-    async callerId(this: GatewayContext) {
-      if (this.memory) return this.memory.userId();
-      const { body } = await this.x.getShared<UserAnswer>('/2/users/me', {}, {});
-      if (!body.data) throw new UpstreamError('X did not say who this token belongs to.');
-      return body.data.id;
-    },
-    subscribe(this: GatewayContext, filter) {
-      if (!BEARER.test(authorization)) {
-        throw new UnauthenticatedError('A subscription needs `Authorization: Bearer <X user token>`.');
-      }
-      return options.live.subscribe(liveMemoryOf(this), authorization, this.x.tokenHash(), filter);
-    },
-    notifyLive(this: GatewayContext) {
-      return options.live.notify(liveMemoryOf(this));
-    },
-    useLiveObjects(this: GatewayContext) {
-      return liveMemoryOf(this).useKnownObjects();
-    },
-    renew(this: GatewayContext) {
-      Object.assign(this, open());
-    },
+    [OPTIONS]: options,
+    ...methods,
   };
+  return context;
 }
