@@ -160,8 +160,21 @@ function renameKeys(object: Record<string, unknown>, renames: Readonly<Record<st
   }
 }
 
-/** Distinct field-parameter sets `toWire` remembers before starting over (plans make few; this bounds the odd caller). */
-const MAX_WIRE_FIELDS = 1_000;
+/** Parameter values `toWire` remembers before starting over (plans make few; this bounds the odd caller). */
+const MAX_WIRE_NODES = 5_000;
+
+/**
+ * `toWire`'s memo: from a called kind's node, each field or expansion parameter of a query leads on by its name and
+ * then its value, and the node a query ends on holds its translation.
+ */
+interface WireNode {
+  readonly next: Map<string, Map<string, WireNode>>;
+  wire?: Readonly<Record<string, string>>;
+}
+
+function newWireFields(): Record<RootKind, WireNode> {
+  return { dm_event: { next: new Map() }, user: { next: new Map() }, tweet: { next: new Map() } };
+}
 /** Distinct field lists `knownFields` remembers per kind before starting over. */
 const MAX_KNOWN_FIELD_SETS = 1_000;
 
@@ -181,8 +194,9 @@ export class Dialect {
   private readonly keysIn: Partial<Record<XKind, Record<string, string>>> = {};
   private readonly includesIn: Record<string, string>;
   private readonly paramsIn: Record<string, string>;
-  /** `toWire`'s translations of field and expansion parameters, by their values. */
-  private readonly wireFields = new BoundedMemo<string, Readonly<Record<string, string>>>(MAX_WIRE_FIELDS);
+  /** `toWire`'s translations of field and expansion parameters, per called kind, by their values (see `WireNode`). */
+  private wireFields = newWireFields();
+  private wireNodes = 0;
   /** `knownFields`' sets, per kind and whether asked, by field list. */
   private readonly knownFieldSets = new Map<string, BoundedMemo<string, ReadonlySet<string>>>();
 
@@ -257,16 +271,33 @@ export class Dialect {
    */
   toWire(root: RootKind, query: Query): Record<string, string> {
     // The field and expansion parameters come from plans, so the same few translate again and again: they are
-    // translated once; ids, paging and the like pass through.
-    let key: string = root;
+    // translated once; ids, paging and the like pass through. They are found by walking their values one parameter
+    // at a time, never joined into one key: a plan's values are the same strings on every call, and a string keeps
+    // its hash, where a key made of several would be built and hashed whole on each call.
+    if (this.wireNodes >= MAX_WIRE_NODES) {
+      this.wireFields = newWireFields();
+      this.wireNodes = 0;
+    }
+    let node = this.wireFields[root];
     const rest: Record<string, string> = {};
     for (const name in query) {
       const value = query[name];
       if (value === undefined) continue;
-      if (name === 'expansions' || kindOfFieldsParam(name)) key += `&${name}=${value}`;
-      else rest[name] = value;
+      if (name !== 'expansions' && !kindOfFieldsParam(name)) {
+        rest[name] = value;
+        continue;
+      }
+      let byValue = node.next.get(name);
+      if (!byValue) node.next.set(name, (byValue = new Map()));
+      let child = byValue.get(value);
+      if (!child) {
+        byValue.set(value, (child = { next: new Map() }));
+        this.wireNodes += 1;
+      }
+      node = child;
     }
-    return { ...rest, ...this.wireFields.get(key, () => this.translateFields(root, query)) };
+    node.wire ??= this.translateFields(root, query);
+    return Object.assign(rest, node.wire);
   }
 
   /** `toWire` of the field and expansion parameters of `query`. */
@@ -428,10 +459,12 @@ export class Dialect {
 }
 
 /** The kind whose fields the parameter `name` lists, in the gateway's names (`tweet.fields` -> `tweet`). */
+const KIND_OF_FIELDS_PARAM: ReadonlyMap<string, XKind> = new Map(
+  Object.entries(FIELDS_PARAM).map(([kind, param]) => [param, kind as XKind]),
+);
+
 function kindOfFieldsParam(name: string): XKind | undefined {
-  if (!name.endsWith('.fields')) return undefined;
-  for (const [kind, param] of Object.entries(FIELDS_PARAM)) if (param === name) return kind as XKind;
-  return undefined;
+  return KIND_OF_FIELDS_PARAM.get(name);
 }
 
 export const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
