@@ -101,10 +101,10 @@ const methods: Pick<GatewayContext, 'callerId' | 'subscribe' | 'notifyLive' | 'u
 export function createContext(options: ContextOptions): GatewayContext {
   const opened = open(options);
   const context: OwnContext = {
-    ...opened,
     cursors: options.cursors.forCaller(opened.x.tokenHash()),
     writes: options.writes,
     [OPTIONS]: options,
+    ...opened,
     ...methods,
   };
   return context;

@@ -245,7 +245,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         transport,
         authorization: request.headers.get('authorization') ?? '',
         cursors,
-        session: { ...session, signal: request.signal },
+        session: { signal: request.signal, ...session },
         memory,
         liveMemory,
         live,

@@ -108,7 +108,7 @@ export class Loaders {
     const batch = load.batch ?? (remembered && isLookupKind(load.kind) ? { [FIELDS_PARAM[load.kind]]: load.fields.join(',') } : undefined);
     if (!batch) return known ? new Planned(known.value as T, plan) : remembered ? new Planned(remembered.value as T, plan) : null;
     return this.lookup(load.kind)
-      .load({ id, load: { ...load, batch } })
+      .load({ id, load: Object.assign({}, load, { batch }) })
       .then((value) => (value === null ? null : new Planned(value as T, plan)));
   }
 

@@ -398,7 +398,7 @@ export class RequestMemory {
     let size = token !== undefined ? MAX_PAGE : before?.feed ? SYNC_FIRST_PAGE : firstPage;
     const params = mergeParams([EVENT_PARAMS, selection]);
     for (;;) {
-      const body = await this.x.get<DmEventsPage>('/2/dm_events', { ...params, max_results: String(size), pagination_token: token });
+      const body = await this.x.get<DmEventsPage>('/2/dm_events', { max_results: String(size), pagination_token: token, ...params });
       const events = body.data ?? [];
       this.eventsRead += events.length;
       this.dmCalls += 1;
@@ -431,7 +431,7 @@ export class RequestMemory {
       await this.memory.shareSync(userId, () => this.sync(userId, size, request.params));
     } else {
       const params = mergeParams([EVENT_PARAMS, request.params]);
-      const body = await this.x.get<DmEventsPage>('/2/dm_events', { ...params, max_results: String(size), pagination_token: feed.next });
+      const body = await this.x.get<DmEventsPage>('/2/dm_events', { max_results: String(size), pagination_token: feed.next, ...params });
       const events = body.data ?? [];
       this.eventsRead += events.length;
       this.dmCalls += 1;
@@ -454,7 +454,7 @@ export class RequestMemory {
     const params = mergeParams([EVENT_PARAMS, request.params]);
     const startedAt = this.memory.now();
     const path = run?.path ?? list.path;
-    const body = await this.x.get<DmEventsPage>(path, { ...params, max_results: String(Math.max(1, size)), pagination_token: run?.next });
+    const body = await this.x.get<DmEventsPage>(path, { max_results: String(Math.max(1, size)), pagination_token: run?.next, ...params });
     const events = body.data ?? [];
     this.eventsRead += events.length;
       this.dmCalls += 1;

@@ -97,8 +97,8 @@ export function planPage(args: ConnectionArgs, connection: string, cursors: Call
   }
   const skip = index + 1;
   return page.backward
-    ? { ...tokenOf(page), maxResults: page.maxResults, skip, take: size }
-    : { ...tokenOf(page), maxResults: Math.min(PAGING.maxResultsMax, skip + size), skip, take: size };
+    ? { maxResults: page.maxResults, skip, take: size, ...tokenOf(page) }
+    : { maxResults: Math.min(PAGING.maxResultsMax, skip + size), skip, take: size, ...tokenOf(page) };
 }
 
 function planBackward(size: number, { page, index }: { page: PageRef; index: number }): PageFetch {
@@ -109,8 +109,8 @@ function planBackward(size: number, { page, index }: { page: PageRef; index: num
   }
   const skip = Math.max(0, index - size);
   return page.backward
-    ? { ...tokenOf(page), maxResults: page.maxResults, skip, take: index - skip, moreAfter: true }
-    : { ...tokenOf(page), maxResults: index, skip, take: index - skip, moreAfter: true };
+    ? { maxResults: page.maxResults, skip, take: index - skip, moreAfter: true, ...tokenOf(page) }
+    : { maxResults: index, skip, take: index - skip, moreAfter: true, ...tokenOf(page) };
 }
 
 function tokenOf(page: PageRef): { token?: string; backward?: boolean } {

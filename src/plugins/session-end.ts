@@ -14,16 +14,16 @@ export function sessionEnd(): Plugin<GatewayContext> {
         const rateLimit = x.rateLimit;
         const freshness = memory?.freshness;
         if ((!rateLimit && !freshness) || Symbol.asyncIterator in result) return;
-        setResult({
-          ...result,
-          extensions: {
-            ...result.extensions,
-            ...(rateLimit && {
-              rateLimit: { limit: rateLimit.limit, remaining: rateLimit.remaining, resetAt: toRfc3339(rateLimit.resetAt) },
+        setResult(
+          Object.assign({}, result, {
+            extensions: Object.assign({}, result.extensions, {
+              ...(rateLimit && {
+                rateLimit: { limit: rateLimit.limit, remaining: rateLimit.remaining, resetAt: toRfc3339(rateLimit.resetAt) },
+              }),
+              ...(freshness && { freshness: { syncedAt: toRfc3339(new Date(freshness.syncedAt)), stale: freshness.stale } }),
             }),
-            ...(freshness && { freshness: { syncedAt: toRfc3339(new Date(freshness.syncedAt)), stale: freshness.stale } }),
-          },
-        });
+          }),
+        );
       },
     }),
   };

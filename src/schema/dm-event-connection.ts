@@ -145,7 +145,7 @@ export async function resolveDmEventConnection(
   const fetch = planPage(args, connection, context.cursors);
   const ref = { connection, maxResults: fetch.maxResults, ...(fetch.token !== undefined && { token: fetch.token }), ...(fetch.backward && { backward: true }) };
   if (fetch.empty) {
-    return { events: [], pageInfo: pageInfoOf(fetch, { size: 0 }), plan, cursorAt: pageCursors(context, { ...ref, size: 0 }, 0) };
+    return { events: [], pageInfo: pageInfoOf(fetch, { size: 0 }), plan, cursorAt: pageCursors(context, { size: 0, ...ref }, 0) };
   }
   const { body, params: asked } = await context.x.getShared<DmEventsPage>(
     source.path,
@@ -156,8 +156,8 @@ export async function resolveDmEventConnection(
   const data = body.data ?? [];
   const meta = { size: data.length, nextToken: body.meta?.next_token, previousToken: body.meta?.previous_token };
   const pageRef: PageRef = {
-    ...ref,
     size: data.length,
+    ...ref,
     ...(meta.nextToken !== undefined && { nextToken: meta.nextToken }),
     ...(meta.previousToken !== undefined && { previousToken: meta.previousToken }),
   };

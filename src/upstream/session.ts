@@ -193,8 +193,8 @@ export class XSession {
     const startedAt = performance.now();
     try {
       const response = await this.transport.get<T>({
-        ...request,
         authorization: this.authorization,
+        ...request,
         ...(signal && { signal }),
         ...(this.deadline && { deadline: this.deadline }),
       });
@@ -255,7 +255,7 @@ export class XSession {
     call.promise = new Promise<void>((resolve) => process.nextTick(resolve)).then(async () => {
       const params = mergeParams(call.wanted);
       call.params = params;
-      const body = await this.get<T>(path, { ...params, ...fixed });
+      const body = await this.get<T>(path, Object.assign({}, params, fixed));
       return { body, params };
     });
     calls.push(call);
