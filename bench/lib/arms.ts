@@ -24,7 +24,7 @@ export const GATEWAY_SHAPED: readonly ArmId[] = ['C', 'E', 'F'];
 export const GATEWAY_OPERATION = readFileSync(new URL('../operations/everything.graphql', import.meta.url), 'utf8');
 
 /** X's parameters for a page with everything (what arm C's gateway asks for, plus `id`s; the upstream ignores them). */
-const REST_QUERY = new URLSearchParams({
+export const EVERYTHING_PARAMS: Readonly<Record<string, string>> = {
   'dm_event.fields': 'attachments,created_at,dm_conversation_id,entities,event_type,id,participant_ids,referenced_tweets,sender_id,text',
   expansions: 'attachments.media_keys,participant_ids,referenced_tweets.id,sender_id',
   'media.fields':
@@ -33,7 +33,8 @@ const REST_QUERY = new URLSearchParams({
     'affiliation,confirmed_email,connection_status,created_at,description,entities,id,is_identity_verified,location,most_recent_tweet_id,name,parody,pinned_tweet_id,profile_banner_url,profile_image_url,protected,public_metrics,receives_your_dm,subscription,subscription_type,url,username,verified,verified_followers_count,verified_type,withheld',
   'tweet.fields':
     'article,attachments,author_id,card_uri,community_id,context_annotations,conversation_id,created_at,display_text_range,edit_controls,edit_history_tweet_ids,entities,geo,id,in_reply_to_user_id,lang,media_metadata,non_public_metrics,note_tweet,organic_metrics,possibly_sensitive,promoted_metrics,public_metrics,referenced_tweets,reply_settings,scopes,source,suggested_source_links,suggested_source_links_with_counts,text,withheld',
-}).toString();
+};
+const REST_QUERY = new URLSearchParams(EVERYTHING_PARAMS).toString();
 
 const GRAPHQL_HEADERS = {
   authorization: BENCH_AUTHORIZATION,
