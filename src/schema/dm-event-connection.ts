@@ -85,9 +85,9 @@ export const DmEventConnectionRef = builder.objectRef<DmEventPageResult>('DmEven
       resolve: (page) => {
         const last = page.events.length - 1;
         return {
-          ...page.pageInfo,
           startCursor: last < 0 ? null : page.cursorAt(0),
           endCursor: last < 0 ? null : page.cursorAt(last),
+          ...page.pageInfo,
         };
       },
     }),
