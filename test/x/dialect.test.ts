@@ -91,6 +91,19 @@ describe('the posts dialect', () => {
     expect(posts.toWire('dm_event', fields)).toEqual({ 'dm_event.fields': 'text', 'user.fields': 'name', expansions: 'sender_id' });
   });
 
+  it('translates as before once it has remembered so many values that it starts over', () => {
+    const values = (root: RootKind, name: string) => everything(root)[name]!.split(',');
+    const [users, tweetFields, media] = [values('dm_event', 'user.fields'), values('dm_event', 'tweet.fields'), values('dm_event', 'media.fields')];
+    const query = (i: number, j: number, k: number) => ({ 'user.fields': users[i]!, 'tweet.fields': tweetFields[j]!, 'media.fields': media[k]! });
+    const before = posts.toWire('dm_event', query(0, 0, 0));
+    // More combinations than the memo keeps (each is a path of three values).
+    expect(users.length * tweetFields.length * media.length).toBeGreaterThan(5_000);
+    for (let i = 0; i < users.length; i++) {
+      for (let j = 0; j < tweetFields.length; j++) for (let k = 0; k < media.length; k++) posts.toWire('dm_event', query(i, j, k));
+    }
+    expect(posts.toWire('dm_event', query(0, 0, 0))).toEqual(before);
+  });
+
   it('knows which fields only the objects a call asks for carry', () => {
     expect(posts.isRootOnly('tweet', 'author_id')).toBe(true);
     expect(posts.isRootOnly('user', 'pinned_tweet_id')).toBe(true);
