@@ -6,8 +6,8 @@
  * own tokens) and its index in that page, so resuming after or before any edge, also in the middle of a page, costs
  * one call. The page part is signed once per page with an HMAC over the page and a hash of the caller's credentials
  * (which the cursor does not carry), so another user's cursor is refused before it reaches X; the index is
- * bounds-checked against the page size. A cursor therefore ends with the token it was issued to: after a token refresh, a walk
- * starts again from the first page.
+ * bounds-checked against the page size. A cursor therefore ends with the token it was issued to: after a token
+ * refresh, a walk starts again from the first page.
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BadUserInputError } from '../errors.js';

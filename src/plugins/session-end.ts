@@ -14,16 +14,13 @@ export function sessionEnd(): Plugin<GatewayContext> {
         const rateLimit = x.rateLimit;
         const freshness = memory?.freshness;
         if ((!rateLimit && !freshness) || Symbol.asyncIterator in result) return;
-        setResult(
-          Object.assign({}, result, {
-            extensions: Object.assign({}, result.extensions, {
-              ...(rateLimit && {
-                rateLimit: { limit: rateLimit.limit, remaining: rateLimit.remaining, resetAt: toRfc3339(rateLimit.resetAt) },
-              }),
-              ...(freshness && { freshness: { syncedAt: toRfc3339(new Date(freshness.syncedAt)), stale: freshness.stale } }),
-            }),
-          }),
-        );
+        // Copies built with Object.assign: an object literal that starts with a spread costs a map of its own.
+        const extensions: Record<string, unknown> = Object.assign({}, result.extensions);
+        if (rateLimit) {
+          extensions.rateLimit = { limit: rateLimit.limit, remaining: rateLimit.remaining, resetAt: toRfc3339(rateLimit.resetAt) };
+        }
+        if (freshness) extensions.freshness = { syncedAt: toRfc3339(new Date(freshness.syncedAt)), stale: freshness.stale };
+        setResult(Object.assign({}, result, { extensions }));
       },
     }),
   };

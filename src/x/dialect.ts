@@ -175,6 +175,7 @@ interface WireNode {
 function newWireFields(): Record<RootKind, WireNode> {
   return { dm_event: { next: new Map() }, user: { next: new Map() }, tweet: { next: new Map() } };
 }
+
 /** Distinct field lists `knownFields` remembers per kind before starting over. */
 const MAX_KNOWN_FIELD_SETS = 1_000;
 
@@ -458,11 +459,11 @@ export class Dialect {
   }
 }
 
-/** The kind whose fields the parameter `name` lists, in the gateway's names (`tweet.fields` -> `tweet`). */
 const KIND_OF_FIELDS_PARAM: ReadonlyMap<string, XKind> = new Map(
   Object.entries(FIELDS_PARAM).map(([kind, param]) => [param, kind as XKind]),
 );
 
+/** The kind whose fields the parameter `name` lists, in the gateway's names (`tweet.fields` -> `tweet`). */
 function kindOfFieldsParam(name: string): XKind | undefined {
   return KIND_OF_FIELDS_PARAM.get(name);
 }
