@@ -28,11 +28,7 @@ const options: XSessionOptions = {
   budgets: new RateLimitBook(),
   maxCalls: 1000,
   deadlineMs: 30_000,
-  onCall: (call, rateLimit) => {
-    metrics.upstreamRequests.inc({ endpoint: call.endpoint, status: String(call.status) });
-    metrics.upstreamDuration.observe({ endpoint: call.endpoint }, call.ms / 1000);
-    if (rateLimit) metrics.rateLimitRemaining.set(rateLimit.remaining);
-  },
+  onCall: (call, rateLimit) => metrics.recordCall(call, rateLimit),
 };
 // The benchmark operation's field parameters: one object, the same on every call, as a plan's are.
 const params: XParams = { ...EVERYTHING_PARAMS };

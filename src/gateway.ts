@@ -210,11 +210,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxCalls: maxUpstreamRequests,
     deadlineMs: options.operationTimeoutMs ?? 30_000,
     rateLimitWaitMs: options.rateLimitWaitMs ?? 0,
-    onCall: (call, rateLimit) => {
-      metrics.upstreamRequests.inc({ endpoint: call.endpoint, status: String(call.status) });
-      metrics.upstreamDuration.observe({ endpoint: call.endpoint }, call.ms / 1000);
-      if (rateLimit) metrics.rateLimitRemaining.set(rateLimit.remaining);
-    },
+    onCall: (call, rateLimit) => metrics.recordCall(call, rateLimit),
   };
   const leaseMs = Math.max(5_000, 3 * liveMemory.freshnessMs);
   const live = new LiveHub({

@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { BoundedMemo } from '../memo.js';
+import type { RateLimit } from '../upstream/rate-limit.js';
 
 const endpoints = new BoundedMemo<string, string>(1024);
 
@@ -96,5 +97,12 @@ export class GatewayMetrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts one call to X (an X session's `onCall`): by endpoint and status, its time, and the budget it reported. */
+  recordCall(call: { readonly endpoint: string; readonly status: number; readonly ms: number }, rateLimit: RateLimit | undefined): void {
+    this.upstreamRequests.inc({ endpoint: call.endpoint, status: String(call.status) });
+    this.upstreamDuration.observe({ endpoint: call.endpoint }, call.ms / 1000);
+    if (rateLimit) this.rateLimitRemaining.set(rateLimit.remaining);
   }
 }
