@@ -20,7 +20,7 @@
  * | `SECS` | seconds per timed run, after a warm-up of 2 s per server and operation | 3 |
  */
 import { requestFor } from './lib/arms.js';
-import { median, timedRun } from './lib/harness.js';
+import { alternatingRuns, median, timedRun } from './lib/harness.js';
 import { startChild } from './lib/processes.js';
 
 const everything = requestFor('C', 1);
@@ -43,14 +43,7 @@ try {
   for (const name of chosen) {
     const request = operations[name];
     for (const server of Object.values(servers)) await timedRun(server, upstream, request, 32, 2);
-    const runs = { C: [] as number[], E: [] as number[] };
-    for (let round = 0; round < rounds; round++) {
-      for (const arm of round % 2 === 0 ? (['C', 'E'] as const) : (['E', 'C'] as const)) {
-        const run = await timedRun(servers[arm], upstream, request, 32, seconds);
-        if (run.failed > 0) throw new Error(`${arm} failed ${run.failed} requests of ${name}`);
-        runs[arm].push(run.cpuMsPerRequest);
-      }
-    }
+    const runs = await alternatingRuns(servers, upstream, request, rounds, seconds);
     cpu[name] = { C: median(runs.C), E: median(runs.E) };
     const { C, E } = cpu[name];
     console.log(`${name.padEnd(10)} C ${C.toFixed(3)} ms, E ${E.toFixed(3)} ms, C-E ${((C - E) * 1000).toFixed(0)} µs, C/E ${(C / E).toFixed(2)}`);

@@ -17,7 +17,7 @@
  */
 import { resolve } from 'node:path';
 import { requestFor } from './lib/arms.js';
-import { median, timedRun } from './lib/harness.js';
+import { alternatingRuns, median } from './lib/harness.js';
 import { load } from './lib/load.js';
 import { startChild } from './lib/processes.js';
 
@@ -34,7 +34,6 @@ const request = requestFor(arm, size);
 const { startChild: startBaseline } = (await import(resolve(baseline, 'bench/lib/processes.ts'))) as { startChild: typeof startChild };
 const upstream = await startChild('upstream');
 const sides = { before: await startBaseline(child, [upstream.url]), after: await startChild(child, [upstream.url]) };
-const cpu: Record<keyof typeof sides, number[]> = { before: [], after: [] };
 
 try {
   for (const server of Object.values(sides)) {
@@ -42,10 +41,7 @@ try {
     if (arm === 'F') await load(server.url, request, 1, 1);
     await load(server.url, request, 32, 8);
   }
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const);
-    for (const side of order) cpu[side].push((await timedRun(sides[side], upstream, request, 32, seconds)).cpuMsPerRequest);
-  }
+  const cpu = await alternatingRuns(sides, upstream, request, rounds, seconds);
   for (const side of ['before', 'after'] as const) {
     console.log(`${arm} ${size} events ${side}: ${cpu[side].map((ms) => ms.toFixed(3)).join(' ')}, median ${median(cpu[side]).toFixed(3)} ms/request`);
   }

@@ -154,6 +154,29 @@ export async function timedRun(server: ServerChild, upstream: ServerChild, req: 
 }
 
 /**
+ * CPU ms per request of each of `servers`, loaded in turn with `req` at c=32 for `rounds` rounds of `durationS`; the
+ * order reverses every round, so that neither side always runs first. A run with a failed request stops the bench.
+ */
+export async function alternatingRuns<K extends string>(
+  servers: Readonly<Record<K, ServerChild>>,
+  upstream: ServerChild,
+  req: LoadRequest,
+  rounds: number,
+  durationS: number,
+): Promise<Record<K, number[]>> {
+  const names = Object.keys(servers) as K[];
+  const cpu = Object.fromEntries(names.map((name) => [name, []])) as unknown as Record<K, number[]>;
+  for (let round = 0; round < rounds; round++) {
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+      const run = await timedRun(servers[name], upstream, req, 32, durationS);
+      if (run.failed > 0) throw new Error(`${name} failed ${run.failed} requests`);
+      cpu[name].push(run.cpuMsPerRequest);
+    }
+  }
+  return cpu;
+}
+
+/**
  * Arm F gets a fresh gateway per page size: its memory syncs that page once and serves it from then on. (The fixed
  * upstream answers every `pagination_token` with the same page, so one memory read at 1, then 10, then 100 events
  * would walk it forever; a real X would hand over the older events instead.)
