@@ -2,7 +2,9 @@
  * `npm run bench:call-bookkeeping`: the gateway's own work around one call to X, in one process with no I/O. An X
  * session (with the rate-limit book, the call limit, the deadline, the dialect and metrics, as `createGateway` makes
  * it) makes the benchmark operation's call through the retrying layer to a transport that answers at once; the
- * report is the median CPU µs per call of 7 rounds of 20,000 calls, beside the same transport called bare.
+ * report is the median CPU µs per call of 7 rounds of 20,000 calls, beside the same transport called bare. It also
+ * times the V8 cliff the call path avoids: an object literal that starts with a spread and goes on (`{ ...a, b }`)
+ * against one that starts with the property (`{ b, ...a }`).
  *
  * | variable | meaning | default |
  * |---|---|---|
@@ -34,7 +36,7 @@ const options: XSessionOptions = {
 const params: XParams = { ...EVERYTHING_PARAMS };
 const transport = new RetryingTransport(bare, {});
 
-async function perCall(call: () => Promise<unknown>): Promise<number> {
+async function perCall(call: () => unknown): Promise<number> {
   const rounds: number[] = [];
   for (let round = 0; round < 7; round++) {
     for (let i = 0; i < calls / 10; i++) await call();
@@ -49,3 +51,8 @@ async function perCall(call: () => Promise<unknown>): Promise<number> {
 const session = await perCall(() => new XSession(transport, BENCH_AUTHORIZATION, options).getShared('/2/dm_events', { max_results: '1' }, params));
 const alone = await perCall(() => bare.get({ path: '/2/dm_events', authorization: BENCH_AUTHORIZATION }));
 console.log(`one call through a new X session: ${session.toFixed(2)} µs; the transport alone: ${alone.toFixed(2)} µs`);
+
+const source: Record<string, string> = { ...EVERYTHING_PARAMS };
+const spreadFirst = await perCall(() => ({ ...source, max_results: '1' }));
+const propertyFirst = await perCall(() => ({ max_results: '1', ...source }));
+console.log(`{ ...a, b }: ${spreadFirst.toFixed(3)} µs; { b, ...a }: ${propertyFirst.toFixed(3)} µs`);
