@@ -101,7 +101,7 @@ const methods: Pick<GatewayContext, 'callerId' | 'subscribe' | 'notifyLive' | 'u
 export function createContext(options: ContextOptions): GatewayContext {
   const opened = open(options);
   const context: OwnContext = {
-    cursors: options.cursors.forCaller(opened.x.tokenHash()),
+    cursors: options.cursors.forCaller(() => opened.x.tokenHash()),
     writes: options.writes,
     [OPTIONS]: options,
     ...opened,

@@ -78,10 +78,11 @@ export class CursorCodec {
   }
 
   /**
-   * The cursors of one caller. `audience` names the caller: the gateway passes a hash of their `Authorization` header
+   * The cursors of one caller, named by `audience()`, asked the first time one of their cursors is made or read (a
+   * request that pages nothing never pays for it). The gateway passes a hash of the caller's `Authorization` header
    * (`XSession.tokenHash`), so no token is kept in the memo of signed bodies.
    */
-  forCaller(audience: string): CallerCursors {
+  forCaller(audience: () => string): CallerCursors {
     return new CursorsOf(this, audience);
   }
 
@@ -178,10 +179,16 @@ export class CursorCodec {
 
 /** One caller's cursors: the codec with their audience filled in. */
 class CursorsOf implements CallerCursors {
+  #audience: string | undefined;
+
   constructor(
     private readonly codec: CursorCodec,
-    private readonly audience: string,
+    private readonly audienceOf: () => string,
   ) {}
+
+  private get audience(): string {
+    return (this.#audience ??= this.audienceOf());
+  }
 
   eventCursor(connection: string, eventId: string): string {
     return this.codec.eventCursor(connection, eventId, this.audience);

@@ -32,4 +32,17 @@ describe('CursorCodec', () => {
     expect(codec.eventCursor('dm_events:*', '1', 'Bearer alice')).toBe(first);
     expect(codec.decodeEvent(first, 'dm_events:*', 'after', 'Bearer alice')).toBe('1');
   });
+
+  it("asks for a caller's name once, and only when one of their cursors is made or read", () => {
+    let asked = 0;
+    const cursors = new CursorCodec('shared-secret').forCaller(() => {
+      asked += 1;
+      return 'caller-hash';
+    });
+    expect(asked).toBe(0);
+    const prefix = cursors.pagePrefix(page);
+    expect(cursors.decode(`${prefix}.1`, page.connection, 'after').index).toBe(1);
+    expect(asked).toBe(1);
+    expect(prefix).toBe(new CursorCodec('shared-secret').pagePrefix(page, 'caller-hash'));
+  });
 });
