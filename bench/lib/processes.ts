@@ -46,13 +46,19 @@ function buildChildren(): Promise<unknown> {
   return built;
 }
 
+function gatewayNodeFlags(): string[] {
+  const flags = process.env.BENCH_GATEWAY_NODE_FLAGS;
+  return flags === undefined ? startNodeFlags() : flags.split(' ').filter(Boolean);
+}
+
 export async function startChild(name: ChildName, args: string[] = [], timeoutMs = 60_000): Promise<ServerChild> {
   await buildChildren();
   const child: ChildProcess = fork(`${BUILD_DIR}/${name}.js`, args, {
     cwd: ROOT,
     execArgv: [
-      // The gateway's children run with the node flags `npm start` uses (its heap policy); the others with node's own.
-      ...(GATEWAY_CHILDREN.includes(name) ? startNodeFlags() : []),
+      // The gateway's children run with the node flags `npm start` uses (its heap policy), or BENCH_GATEWAY_NODE_FLAGS
+      // to try others; the other servers with node's own.
+      ...(GATEWAY_CHILDREN.includes(name) ? gatewayNodeFlags() : []),
       // BENCH_CPU_PROF=<dir> writes each server's V8 CPU profile there when it stops (not the upstream's).
       ...(process.env.BENCH_CPU_PROF && name !== 'upstream' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
     ],
