@@ -8,6 +8,9 @@
  * name; where two types read a name from different X fields (`conversationId` is `dm_conversation_id` on an event,
  * `conversation_id` on a post), the first keeps the getter and the other its resolver. Either way the field answers
  * what its resolver would.
+ *
+ * Each getter is a function of its own reading one named property (`this.x.created_at`), so each keeps its own
+ * inline cache; one closure shared by all, reading `this.x[name]`, saw every X field at one site and went megamorphic.
  */
 import { type GraphQLSchema, isObjectType } from 'graphql';
 import { reads } from '../planner/needs.js';
@@ -29,6 +32,12 @@ export function fromX<K extends string>(name: K): <T extends { readonly [key in 
   return read as <T extends { readonly [key in K]?: unknown }>(source: Planned<T>) => T[K];
 }
 
+/** `function () { return this.x["created_at"]; }`, compiled for `xField` (a JSON string literal, so any name is safe). */
+function getterOf(xField: string): (this: Planned<Record<string, unknown>>) => unknown {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- one small function per X field, made once at start.
+  return new Function(`return this.x[${JSON.stringify(xField)}];`) as (this: Planned<Record<string, unknown>>) => unknown;
+}
+
 /** Turns every `fromX` field of `schema` into a getter on `Planned`, where its name is free for it. */
 export function withXFieldGetters(schema: GraphQLSchema): GraphQLSchema {
   const getters = new Map<string, string>();
@@ -42,11 +51,7 @@ export function withXFieldGetters(schema: GraphQLSchema): GraphQLSchema {
       const taken = getters.get(field.name);
       if (taken === undefined) {
         if (field.name in members) continue;
-        Object.defineProperty(Planned.prototype, field.name, {
-          get(this: Planned<Record<string, unknown>>) {
-            return this.x[xField];
-          },
-        });
+        Object.defineProperty(Planned.prototype, field.name, { get: getterOf(xField) });
         getters.set(field.name, xField);
       } else if (taken !== xField) continue;
       field.resolve = undefined;
