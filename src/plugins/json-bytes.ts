@@ -8,59 +8,38 @@
  * stringified on its own, small enough to come back flat, and written straight into a byte buffer: the same JSON,
  * byte for byte, for a fraction of the work.
  *
- * A small answer (a page of one event) is none of that trouble, and copying it into bytes would be the dearer way:
- * its pieces are joined into one short string, as yoga would have sent it.
- *
  * Only answers without errors take this path: an answer with errors goes through yoga's own processor, which decides
  * its HTTP status from them.
  */
 import { type Plugin, isAsyncIterable, processRegularResult } from 'graphql-yoga';
 import { BoundedMemo } from '../memo.js';
 
-/** A list item whose JSON is longer than this is written piece by piece too; an answer no longer is a string. */
+/** A list item whose JSON is longer than this is written piece by piece too. */
 const UNIT_CHARS = 16_384;
 /** The scratch buffer is kept between answers up to this size; a larger answer gets a buffer of its own. */
 const KEPT_SCRATCH_BYTES = 8 * 2 ** 20;
 
 let scratch = Buffer.allocUnsafe(256 * 1024);
 
-/**
- * Collects an answer's JSON: as string pieces while they add up to at most `UNIT_CHARS`, then as bytes in the shared
- * scratch buffer (serialisation is synchronous, so one answer at a time), growing it.
- */
-class AnswerWriter {
-  #pieces: string[] | undefined = [];
-  #chars = 0;
+/** Writes into the shared scratch buffer (serialisation is synchronous, so one answer at a time), growing it. */
+class ByteWriter {
   #buffer = scratch;
   #at = 0;
 
-  /** One ASCII character: `[`, `,`, `:`... */
   byte(code: number): void {
-    if (this.#pieces !== undefined) return this.text(String.fromCharCode(code));
     if (this.#at === this.#buffer.length) this.#grow(1);
     this.#buffer[this.#at++] = code;
   }
 
   /** A JSON text (already escaped). */
   text(json: string): void {
-    if (this.#pieces !== undefined) {
-      this.#pieces.push(json);
-      this.#chars += json.length;
-      if (this.#chars <= UNIT_CHARS) return;
-      // Too long for a string: everything so far, then the rest, as bytes.
-      const pieces = this.#pieces;
-      this.#pieces = undefined;
-      for (const piece of pieces) this.text(piece);
-      return;
-    }
     // UTF-8 takes at most three bytes per UTF-16 code unit.
     if (this.#buffer.length - this.#at < json.length * 3) this.#grow(json.length * 3);
     this.#at += this.#buffer.write(json, this.#at);
   }
 
-  /** The answer: a string if it stayed short, else a copy of the bytes written (the scratch buffer is the next answer's). */
-  finish(): string | Buffer<ArrayBuffer> {
-    if (this.#pieces !== undefined) return this.#pieces.join('');
+  /** A copy of what was written: the scratch buffer is the next answer's. */
+  finish(): Buffer<ArrayBuffer> {
     const bytes = Buffer.allocUnsafe(this.#at);
     this.#buffer.copy(bytes, 0, 0, this.#at);
     if (this.#buffer.length <= KEPT_SCRATCH_BYTES) scratch = this.#buffer;
@@ -83,17 +62,14 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return (prototype === Object.prototype || prototype === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
 }
 
-/**
- * `JSON.stringify(value)`, for any value `JSON.stringify` turns into text: the same string when it is at most
- * `UNIT_CHARS` long, its UTF-8 bytes otherwise.
- */
-export function jsonAnswer(value: unknown): string | Buffer<ArrayBuffer> {
-  const out = new AnswerWriter();
+/** `JSON.stringify(value)` as UTF-8 bytes, for any value `JSON.stringify` turns into text. */
+export function jsonBytes(value: unknown): Buffer<ArrayBuffer> {
+  const out = new ByteWriter();
   writeValue(value, out);
   return out.finish();
 }
 
-function writeValue(value: unknown, out: AnswerWriter): void {
+function writeValue(value: unknown, out: ByteWriter): void {
   if (Array.isArray(value)) {
     out.byte(0x5b);
     for (let i = 0; i < value.length; i++) {
@@ -127,7 +103,7 @@ function writeValue(value: unknown, out: AnswerWriter): void {
  * length tells which, so a large item is stringified once for nothing: rare (an item over 16 K characters), and
  * cheaper than the one large string it avoids.
  */
-function writeItem(item: unknown, out: AnswerWriter): void {
+function writeItem(item: unknown, out: ByteWriter): void {
   const json = JSON.stringify(item) ?? 'null';
   if (json.length > UNIT_CHARS && (Array.isArray(item) || isPlainObject(item))) writeValue(item, out);
   else out.text(json);
@@ -155,7 +131,7 @@ function mediaTypeFor(acceptHeader: string): string {
   return chosen;
 }
 
-/** Serves every plain answer without errors from `jsonAnswer`. */
+/** Serves every plain answer without errors as bytes from `jsonBytes`. */
 export function jsonByteAnswers(): Plugin {
   return {
     onResultProcess({ request, result, resultProcessor, setResultProcessor }) {
@@ -164,7 +140,7 @@ export function jsonByteAnswers(): Plugin {
       const mediaType = jsonMediaType(request);
       setResultProcessor(
         (answer, fetchAPI) =>
-          new fetchAPI.Response(jsonAnswer(answer), { status: 200, headers: { 'Content-Type': `${mediaType}; charset=utf-8` } }),
+          new fetchAPI.Response(jsonBytes(answer), { status: 200, headers: { 'Content-Type': `${mediaType}; charset=utf-8` } }),
         mediaType,
       );
     },
