@@ -43,10 +43,22 @@ interface Key {
   readonly load: LoadPlan;
 }
 
+/**
+ * Whether one set of known fields holds every field of one load, by the two objects: a dialect's known sets and a
+ * plan's field lists are each made once and shared by every load of every request.
+ */
+const coverage = new WeakMap<object, WeakMap<readonly string[], boolean>>();
+
 function knowsAll(known: { readonly fields: ReadonlySet<string> | readonly string[] }, fields: readonly string[]): boolean {
-  const have = known.fields instanceof Set ? known.fields : new Set(known.fields);
-  for (const field of fields) if (!have.has(field)) return false;
-  return true;
+  let byFields = coverage.get(known.fields);
+  if (byFields === undefined) coverage.set(known.fields, (byFields = new WeakMap()));
+  let all = byFields.get(fields);
+  if (all === undefined) {
+    const have = known.fields instanceof Set ? known.fields : new Set(known.fields);
+    all = fields.every((field) => have.has(field));
+    byFields.set(fields, all);
+  }
+  return all;
 }
 
 /** An object known beyond the request (the memory's), with the fields it is known with. */
