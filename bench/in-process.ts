@@ -18,9 +18,11 @@
  * | `ROUNDS` | processes per arm and size (the report takes the median) | 3 |
  * | `DURATION_MS` | measured time per process, after a warm-up of half as long | 2000 |
  * | `BASELINE` | another checkout (e.g. a `git worktree` of the commit before a change): its arms run too, as `C0`, `F0`... | none |
+ * | `HEAP_PROF` | a directory: each process writes a sampling profile of what its measured requests allocated there (garbage included), `<arm>-<size>-<requests>.heapprofile` | none |
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 import { isObjectType } from 'graphql';
 import { pino } from 'pino';
@@ -122,10 +124,28 @@ async function measure(arm: Arm, size: number): Promise<Measured> {
   };
   await load(durationMs / 2);
   peak = 0;
+  const profiler = process.env.HEAP_PROF ? await startHeapProfile() : undefined;
   const before = process.cpuUsage();
   const requests = await load(durationMs);
   const used = process.cpuUsage(before);
+  if (profiler) writeFileSync(`${process.env.HEAP_PROF}/${arm}-${size}-${requests}.heapprofile`, await profiler());
   return { arm, size, ms: (used.user + used.system) / 1000 / requests, requests, peakRssMb: peak / 2 ** 20 };
+}
+
+/** Starts sampling allocations, the collected ones too; the function returned stops and gives the profile's JSON. */
+async function startHeapProfile(): Promise<() => Promise<string>> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    session.disconnect();
+    return JSON.stringify(profile);
+  };
 }
 
 /** How many field resolvers one arm-C answer of `size` events runs: every resolver of the schema, counted. */
