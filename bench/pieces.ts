@@ -6,7 +6,7 @@
  * - `Loaders.load` of every event's sender, participants, media and posts with the arm-C plan's fields, from a
  *   request's loaders primed with the page (what each link of an answer costs before its fields are read).
  *
- * Run the same script in a worktree of another commit for a before/after pair of the loads. Each figure is the median
+ * Run the same script in a worktree of another commit for a before/after pair. Each figure is the median
  * of 7 rounds.
  *
  *   npm run bench:pieces
@@ -92,3 +92,19 @@ const loadAll = () => {
 };
 const perLoad = perUnit(loadAll, 2_000, links.length);
 console.log(`Loaders.load of a link the page carried: ${perLoad.toFixed(3)} µs, priming included (${links.length} links)`);
+
+// Answers in each dialect: the same page, as each dialect's X sends it, timed in turn round by round.
+const dialects = (['tweets', 'posts'] as const).map((name) => {
+  const wireDialect = dialectOf(name);
+  const wire = JSON.stringify(wireDialect.writeAnswer('dm_event', answer()));
+  return { name, read: () => JSON.stringify(wireDialect.readAnswer('dm_event', JSON.parse(wire))) };
+});
+const rounds = dialects.map(() => [] as number[]);
+for (let round = 0; round < 7; round++) {
+  dialects.forEach(({ read }, i) => rounds[i]!.push(perUnit(read, 30, 1)));
+}
+dialects.forEach(({ name }, i) => {
+  console.log(`an answer of 100 events in the ${name} dialect, parsed, read into the gateway's names and read whole: ${median(rounds[i]!).toFixed(0)} µs`);
+});
+const ratios = rounds[1]!.map((posts, round) => posts / rounds[0]![round]!);
+console.log(`posts against tweets, the median of each round's ratio: ${median(ratios).toFixed(2)}`);
