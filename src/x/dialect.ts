@@ -150,14 +150,86 @@ function invert(record: Readonly<Record<string, string>> | undefined): Record<st
   return inverted;
 }
 
-function renameKeys(object: Record<string, unknown>, renames: Readonly<Record<string, string>> | undefined): void {
-  if (!renames) return;
-  for (const from in renames) {
-    if (from in object) {
-      object[renames[from]!] = object[from];
-      delete object[from];
+/**
+ * How the objects of one kind are renamed one way: their keys, their string values by key, and the value objects
+ * under some keys in turn (a post's `public_metrics`).
+ */
+interface Renames {
+  readonly keys?: ReadonlyMap<string, string>;
+  readonly values?: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  readonly inner?: ReadonlyMap<string, Renames>;
+}
+
+const mapOf = (record: Readonly<Record<string, string>> | undefined, direction: 'in' | 'out') =>
+  new Map(Object.entries(record ?? {}).map(([own, wire]) => (direction === 'out' ? [own, wire] : [wire, own])));
+
+/**
+ * A copy of `object` renamed by `renames`, its keys in their order. Never renamed in place: V8 turns an object that
+ * loses a key into a slow dictionary, and every later read of it pays (`npm run bench:pieces`).
+ */
+function renamedObject(object: Record<string, unknown>, renames: Renames): Record<string, unknown> {
+  if (!touches(object, renames)) return object;
+  const out: Record<string, unknown> = {};
+  for (const key in object) {
+    let value = object[key];
+    const inner = renames.inner?.get(key);
+    if (inner && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      value = renamedObject(value as Record<string, unknown>, inner);
+    } else if (typeof value === 'string') {
+      value = renames.values?.get(key)?.get(value) ?? value;
     }
+    const to = renames.keys?.get(key) ?? key;
+    // A JSON key `__proto__` is data; assigning it would set the copy's prototype instead.
+    if (to === '__proto__') Object.defineProperty(out, to, { value, enumerable: true, writable: true, configurable: true });
+    else out[to] = value;
   }
+  return out;
+}
+
+/** An answer's renames one way: each kind's objects, and each `includes` list by its key (renamed, and its kind). */
+interface AnswerRenames {
+  readonly kinds: Partial<Record<XKind, Renames>>;
+  readonly includes: ReadonlyMap<string, { readonly key: string; readonly kind?: XKind }>;
+}
+
+/** The kind of the objects in each `includes` list whose objects a dialect renames, by the gateway's key. */
+const INCLUDED_KIND: Readonly<Record<string, XKind>> = { users: 'user', tweets: 'tweet' };
+
+function answerRenames(table: DialectTable, direction: 'in' | 'out'): AnswerRenames {
+  const kinds: Partial<Record<XKind, Renames>> = {};
+  for (const kind of new Set([...Object.keys(table.keys), ...Object.keys(table.inner)]) as Set<XKind>) {
+    const inner = Object.entries(table.inner[kind] ?? {}).map(([field, renames]): [string, Renames] => [
+      field,
+      {
+        keys: mapOf(renames.keys, direction),
+        values: new Map(Object.entries(renames.values ?? {}).map(([key, values]) => [key, mapOf(values, direction)])),
+      },
+    ]);
+    kinds[kind] = { keys: mapOf(table.keys[kind], direction), inner: new Map(inner) };
+  }
+  const includes = new Map<string, { key: string; kind?: XKind }>();
+  for (const own of new Set([...Object.keys(table.includes), ...Object.keys(INCLUDED_KIND)])) {
+    const wire = table.includes[own] ?? own;
+    const kind = INCLUDED_KIND[own];
+    includes.set(direction === 'in' ? wire : own, { key: direction === 'in' ? own : wire, ...(kind && { kind }) });
+  }
+  return { kinds, includes };
+}
+
+/** Whether `object` has a key that `renames` renames, or whose value it renames: one that has none is left as it is. */
+function touches(object: Record<string, unknown>, renames: Renames): boolean {
+  for (const names of [renames.keys, renames.values, renames.inner]) {
+    if (names) for (const key of names.keys()) if (key in object) return true;
+  }
+  return false;
+}
+
+/** Objects as an answer holds them (a list, or one for a lookup by id), each renamed. */
+function renamedObjects(objects: unknown, renames: Renames | undefined): unknown {
+  if (!renames || objects === null || typeof objects !== 'object') return objects;
+  return Array.isArray(objects)
+    ? objects.map((object: Record<string, unknown>) => renamedObject(object, renames))
+    : renamedObject(objects as Record<string, unknown>, renames);
 }
 
 /** Parameter values `toWire` remembers before starting over (plans make few; this bounds the odd caller). */
@@ -193,11 +265,12 @@ export class Dialect {
   private readonly carriedOf = {} as Record<RootKind, readonly CarriedField[]>;
   /** Answers: per kind, wire key -> gateway key. */
   private readonly keysIn: Partial<Record<XKind, Record<string, string>>> = {};
-  private readonly includesIn: Record<string, string>;
   private readonly paramsIn: Record<string, string>;
   /** `toWire`'s translations of field and expansion parameters, per called kind, by their values (see `WireNode`). */
   private wireFields = newWireFields();
   private wireNodes = 0;
+  /** How answers are renamed, into the gateway's names (`in`) and into this dialect's (`out`). */
+  private readonly renames: Record<'in' | 'out', AnswerRenames>;
   /** `knownFields`' sets, per kind and whether asked, by field list. */
   private readonly knownFieldSets = new Map<string, BoundedMemo<string, ReadonlySet<string>>>();
 
@@ -223,7 +296,7 @@ export class Dialect {
       this.rootOnly[root] = new Set(carriedHere.map((c) => c.field));
     }
     for (const [kind, renames] of Object.entries(table.keys)) this.keysIn[kind as XKind] = invert(renames);
-    this.includesIn = invert(table.includes);
+    this.renames = { in: answerRenames(table, 'in'), out: answerRenames(table, 'out') };
     this.paramsIn = invert(table.params);
   }
 
@@ -376,70 +449,33 @@ export class Dialect {
   }
 
   /**
-   * An answer to a call asking for `root` objects, renamed in place from this dialect into the gateway's names
-   * (the body is the caller's own, freshly parsed).
+   * An answer to a call asking for `root` objects in the gateway's names: in this dialect's, its objects are replaced
+   * by renamed copies (the body is the caller's own, freshly parsed).
    */
   readAnswer<T>(root: RootKind, body: T): T {
-    if (this.table.name === 'tweets' || body === null || typeof body !== 'object') return body;
-    const answer = body as Answer;
-    this.renameObjects(root, answer.data, this.keysIn);
-    this.renameInner(root, answer.data, 'in');
-    const includes = answer.includes;
-    if (includes) {
-      renameKeys(includes, this.includesIn);
-      this.renameObjects('user', includes.users, this.keysIn);
-      this.renameObjects('tweet', includes.tweets, this.keysIn);
-      this.renameInner('user', includes.users, 'in');
-      this.renameInner('tweet', includes.tweets, 'in');
-    }
-    for (const problem of answer.errors ?? []) this.renameProblem(problem, 'in');
-    return body;
+    return this.renameAnswer(root, body, 'in');
   }
 
-  /** An answer in the gateway's names, renamed in place into this dialect (the sandbox's answers). */
+  /** An answer in the gateway's names, into this dialect's (the sandbox's answers; objects are copied, not changed). */
   writeAnswer<T>(root: RootKind, body: T): T {
+    return this.renameAnswer(root, body, 'out');
+  }
+
+  private renameAnswer<T>(root: RootKind, body: T, direction: 'in' | 'out'): T {
     if (this.table.name === 'tweets' || body === null || typeof body !== 'object') return body;
     const answer = body as Answer;
-    this.renameObjects(root, answer.data, this.table.keys);
-    this.renameInner(root, answer.data, 'out');
-    const includes = answer.includes;
-    if (includes) {
-      this.renameObjects('user', includes.users, this.table.keys);
-      this.renameObjects('tweet', includes.tweets, this.table.keys);
-      this.renameInner('user', includes.users, 'out');
-      this.renameInner('tweet', includes.tweets, 'out');
-      renameKeys(includes, this.table.includes);
-    }
-    for (const problem of answer.errors ?? []) this.renameProblem(problem, 'out');
-    return body;
-  }
-
-  private renameObjects(kind: XKind, objects: unknown, keys: Partial<Record<XKind, Readonly<Record<string, string>>>>): void {
-    const renames = keys[kind];
-    if (!renames || !objects) return;
-    if (Array.isArray(objects)) for (const object of objects) renameKeys(object as Record<string, unknown>, renames);
-    else if (typeof objects === 'object') renameKeys(objects as Record<string, unknown>, renames);
-  }
-
-  /** The keys and values inside value objects (`public_metrics`, `withheld`) of `kind` objects, either way. */
-  private renameInner(kind: XKind, objects: unknown, direction: 'in' | 'out'): void {
-    const fields = this.table.inner[kind];
-    if (!fields || !objects) return;
-    for (const object of (Array.isArray(objects) ? objects : [objects]) as Record<string, unknown>[]) {
-      for (const [field, renames] of Object.entries(fields)) {
-        const inner = object[field];
-        if (!inner || typeof inner !== 'object') continue;
-        // A copy: the sandbox's answers share their value objects with its demo data.
-        const value = { ...(inner as Record<string, unknown>) };
-        object[field] = value;
-        for (const [key, values] of Object.entries(renames.values ?? {})) {
-          const map = direction === 'out' ? values : invert(values);
-          const current = value[key];
-          if (typeof current === 'string' && current in map) value[key] = map[current];
-        }
-        renameKeys(value, direction === 'out' ? renames.keys : invert(renames.keys));
+    const { kinds, includes } = this.renames[direction];
+    if (answer.data !== undefined) answer.data = renamedObjects(answer.data, kinds[root]);
+    if (answer.includes) {
+      const renamed: NonNullable<Answer['includes']> = {};
+      for (const key in answer.includes) {
+        const to = includes.get(key);
+        renamed[to?.key ?? key] = renamedObjects(answer.includes[key], to?.kind && kinds[to.kind]) as unknown[] | undefined;
       }
+      answer.includes = renamed;
     }
+    for (const problem of answer.errors ?? []) this.renameProblem(problem, direction);
+    return body;
   }
 
   /** A partial error's names: the post's resource type and the parameter that expanded it. */

@@ -118,7 +118,7 @@ describe('the posts dialect', () => {
     expect(tweets.canExpand('tweet', 'referenced_tweets.id.author_id')).toBe(true);
   });
 
-  it('renames an answer into the gateway’s names and back, in place', () => {
+  it('renames an answer into the gateway’s names and back', () => {
     const wire = () => ({
       data: [{ id: '1', referenced_posts: [{ id: '2' }] }],
       includes: {
@@ -137,6 +137,32 @@ describe('the posts dialect', () => {
       errors: [{ type: 'https://api.x.com/2/problems/resource-not-found', resource_type: 'tweet', parameter: 'referenced_tweets.id', resource_id: '9' }],
     });
     expect(posts.writeAnswer('dm_event', own)).toEqual(wire());
+  });
+
+  it('renames with copies: keys keep their order, value objects are renamed too, and what it was given is unchanged', () => {
+    const post = { id: '2', edit_history_tweet_ids: ['2'], public_metrics: { retweet_count: 3, like_count: 4 }, withheld: { scope: 'tweet' }, lang: 'en' };
+    const user = { id: '4', public_metrics: { tweet_count: 7 }, name: 'Four' };
+    const given = { data: [{ id: '1', text: 'no renamed key' }], includes: { tweets: [post], users: [user] } };
+    const snapshot = structuredClone(given);
+    const wire = posts.writeAnswer('dm_event', structuredClone(given));
+    expect(Object.keys(wire.includes).sort()).toEqual(['posts', 'users']);
+    const [written] = (wire.includes as unknown as { posts: Record<string, unknown>[] }).posts;
+    expect(Object.keys(written!)).toEqual(['id', 'edit_history_post_ids', 'public_metrics', 'withheld', 'lang']);
+    expect(written).toMatchObject({ public_metrics: { repost_count: 3, like_count: 4 }, withheld: { scope: 'post' } });
+    expect(wire.includes.users![0]).toEqual({ id: '4', public_metrics: { post_count: 7 }, name: 'Four' });
+    expect(posts.readAnswer('dm_event', wire)).toEqual(given);
+
+    // The sandbox answers from its demo data: writing an answer must not change the objects it was made of.
+    posts.writeAnswer('dm_event', given);
+    expect([post, user]).toEqual([snapshot.includes.tweets[0], snapshot.includes.users[0]]);
+  });
+
+  it('keeps a `__proto__` key of X’s JSON as data, not as the copy’s prototype', () => {
+    const body = JSON.parse('{"data":[{"id":"1","referenced_posts":[],"__proto__":{"polluted":true}}]}') as { data: object[] };
+    const [event] = posts.readAnswer('dm_event', body).data as Record<string, unknown>[];
+    expect(Object.getPrototypeOf(event)).toBe(Object.prototype);
+    expect((event as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.keys(event!)).toEqual(['id', 'referenced_tweets', '__proto__']);
   });
 
   it('spells problem types on api.x.com; the tweets dialect on api.twitter.com', () => {
