@@ -8,7 +8,8 @@
  * - `everything`: the benchmark's operation over the same page.
  *
  * `small` minus `typename` is what one call to X costs each server: asking, reading and parsing the page, and the
- * bookkeeping around it.
+ * bookkeeping around it. Each figure is also split into the main thread's part (JavaScript) and the rest (the
+ * collector's helper threads, libuv's thread pool), where Linux's `/proc` tells.
  *
  *   npm run bench:fixed-cost
  *   OPS=typename,small ROUNDS=9 npm run bench:fixed-cost
@@ -43,10 +44,17 @@ try {
   for (const name of chosen) {
     const request = operations[name];
     for (const server of Object.values(servers)) await timedRun(server, upstream, request, 32, 2);
-    const runs = await alternatingRuns(servers, upstream, request, rounds, seconds);
+    const main: Record<'C' | 'E', number[]> = { C: [], E: [] };
+    const runs = await alternatingRuns(servers, upstream, request, rounds, seconds, (server, run) => {
+      if (run.mainThreadCpuMsPerRequest !== undefined) main[server].push(run.mainThreadCpuMsPerRequest);
+    });
     cpu[name] = { C: median(runs.C), E: median(runs.E) };
     const { C, E } = cpu[name];
     console.log(`${name.padEnd(10)} C ${C.toFixed(3)} ms, E ${E.toFixed(3)} ms, C-E ${((C - E) * 1000).toFixed(0)} µs, C/E ${(C / E).toFixed(2)}`);
+    if (main.C.length === rounds && main.E.length === rounds) {
+      const split = (arm: 'C' | 'E') => `${median(main[arm]).toFixed(3)} ms on the main thread, ${(median(runs[arm]) - median(main[arm])).toFixed(3)} ms off it`;
+      console.log(`${''.padEnd(10)} C ${split('C')}; E ${split('E')}`);
+    }
   }
   const { typename, small } = cpu;
   if (typename && small) {

@@ -3,6 +3,7 @@
  * page size, a warm-up, then timed autocannon runs at each concurrency. `bench/run.ts` runs it in full and writes the
  * results; `test/bench/bench.test.ts` runs a very short one to check the harness.
  */
+import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import type { ChildStats } from '../children/child.js';
 import { ARM_NAMES, type ArmId, GATEWAY_SHAPED, comparableData, firstDifference, requestFor, verifyAnswer } from './arms.js';
@@ -33,6 +34,11 @@ export interface RunResult {
   readonly p99: number;
   /** The server process's user + system CPU time over the run, per answered request, in milliseconds. */
   readonly cpuMsPerRequest: number;
+  /**
+   * The part of it on the main thread (JavaScript), where Linux tells (`/proc`); the rest is the collector's helper
+   * threads, libuv's thread pool and the like.
+   */
+  readonly mainThreadCpuMsPerRequest?: number;
   /** Highest RSS of the server process during the run, in bytes. */
   readonly peakRss: number;
   /** Requests the fixed upstream received during the run, per answered request. */
@@ -91,7 +97,7 @@ export function median(values: readonly number[]): number {
 }
 
 function summarise(runs: readonly RunResult[]): RunResult {
-  const pick = (key: keyof RunResult) => median(runs.map((r) => r[key]));
+  const pick = (key: Exclude<keyof RunResult, 'mainThreadCpuMsPerRequest'>) => median(runs.map((r) => r[key]));
   return {
     ok: pick('ok'),
     failed: runs.reduce((sum, r) => sum + r.failed, 0),
@@ -133,11 +139,25 @@ export async function probe(
   };
 }
 
+/** The main thread's user + system CPU time of process `pid` in ms, from `/proc` (10 ms steps); undefined elsewhere. */
+function mainThreadCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    // The fields after the command's closing parenthesis: state is the 3rd field of the line, utime the 14th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 /** One timed run of `req` against `server`: throughput, latencies, CPU per request, peak RSS, upstream calls. */
 export async function timedRun(server: ServerChild, upstream: ServerChild, req: LoadRequest, connections: number, durationS: number): Promise<RunResult> {
   const s0 = await server.stats(true);
   const u0 = server === upstream ? s0 : await upstream.stats();
+  const main0 = mainThreadCpuMs(server.pid);
   const result = await load(server.url, req, connections, durationS);
+  const main1 = mainThreadCpuMs(server.pid);
   const s1 = await server.stats();
   const u1 = server === upstream ? s1 : await upstream.stats();
   const answered = Math.max(1, result.ok);
@@ -148,6 +168,7 @@ export async function timedRun(server: ServerChild, upstream: ServerChild, req: 
     p50: result.p50,
     p99: result.p99,
     cpuMsPerRequest: (cpuOf(s1) - cpuOf(s0)) / 1000 / answered,
+    ...(main0 !== undefined && main1 !== undefined && { mainThreadCpuMsPerRequest: (main1 - main0) / answered }),
     peakRss: s1.peakRss,
     upstreamCallsPerOp: (upstreamRequests(u1) - upstreamRequests(u0)) / answered,
   };
@@ -156,6 +177,7 @@ export async function timedRun(server: ServerChild, upstream: ServerChild, req: 
 /**
  * CPU ms per request of each of `servers`, loaded in turn with `req` at c=32 for `rounds` rounds of `durationS`; the
  * order reverses every round, so that neither side always runs first. A run with a failed request stops the bench.
+ * `onRun` sees each run whole.
  */
 export async function alternatingRuns<K extends string>(
   servers: Readonly<Record<K, ServerChild>>,
@@ -163,6 +185,7 @@ export async function alternatingRuns<K extends string>(
   req: LoadRequest,
   rounds: number,
   durationS: number,
+  onRun?: (name: K, run: RunResult) => void,
 ): Promise<Record<K, number[]>> {
   const names = Object.keys(servers) as K[];
   const cpu = Object.fromEntries(names.map((name) => [name, []])) as unknown as Record<K, number[]>;
@@ -171,6 +194,7 @@ export async function alternatingRuns<K extends string>(
       const run = await timedRun(servers[name], upstream, req, 32, durationS);
       if (run.failed > 0) throw new Error(`${name} failed ${run.failed} requests`);
       cpu[name].push(run.cpuMsPerRequest);
+      onRun?.(name, run);
     }
   }
   return cpu;
