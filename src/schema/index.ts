@@ -2,6 +2,7 @@
 import { builder } from './builder.js';
 import { withSyncNodeIds } from './node-id.js';
 import { withXFieldGetters } from './x-fields.js';
+import { withXValueGetters } from './x-values.js';
 import './scalars.js';
 import './entities.js';
 import './dm-event.js';
@@ -16,4 +17,5 @@ import './node.js';
 import './mutations.js';
 import './subscription.js';
 
-export const schema = withXFieldGetters(withSyncNodeIds(builder.toSchema({ sortSchema: true })));
+// After the X fields' getters, which know their fields by their `fromX` resolvers.
+export const schema = withXValueGetters(withXFieldGetters(withSyncNodeIds(builder.toSchema({ sortSchema: true }))));
