@@ -32,10 +32,16 @@ export function fromX<K extends string>(name: K): <T extends { readonly [key in 
   return read as <T extends { readonly [key in K]?: unknown }>(source: Planned<T>) => T[K];
 }
 
-/** `function () { return this.x["created_at"]; }`, compiled for `xField` (a JSON string literal, so any name is safe). */
-function getterOf(xField: string): (this: Planned<Record<string, unknown>>) => unknown {
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- one small function per X field, made once at start.
-  return new Function(`return this.x[${JSON.stringify(xField)}];`) as (this: Planned<Record<string, unknown>>) => unknown;
+/**
+ * A getter of X's field `key` on an object wrapping X's object as `x` (`Planned`, `XValue`): a function of its own,
+ * `function () { return this.x["created_at"]; }` (the key a JSON string literal, so any name is safe), passing what
+ * it reads through `wrap` when given. Made once per field name, at start.
+ */
+export function xGetter(key: string, wrap?: (value: unknown) => unknown): (this: { readonly x: object }) => unknown {
+  const read = `this.x[${JSON.stringify(key)}]`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const make = new Function('wrap', `return function () { return ${wrap ? `wrap(${read})` : read}; };`);
+  return make(wrap) as (this: { readonly x: object }) => unknown;
 }
 
 /** Turns every `fromX` field of `schema` into a getter on `Planned`, where its name is free for it. */
@@ -51,7 +57,7 @@ export function withXFieldGetters(schema: GraphQLSchema): GraphQLSchema {
       const taken = getters.get(field.name);
       if (taken === undefined) {
         if (field.name in members) continue;
-        Object.defineProperty(Planned.prototype, field.name, { get: getterOf(xField) });
+        Object.defineProperty(Planned.prototype, field.name, { get: xGetter(xField) });
         getters.set(field.name, xField);
       } else if (taken !== xField) continue;
       field.resolve = undefined;

@@ -20,6 +20,7 @@ import {
   getNamedType,
   isObjectType,
 } from 'graphql';
+import { xGetter } from './x-fields.js';
 
 /**
  * An X value object on its way down the tree. Always made with `new`, of the class `withXValueGetters` makes for its
@@ -31,7 +32,6 @@ export class XValue {
 
 type Wrap = (value: unknown) => unknown;
 type Resolver = GraphQLFieldResolver<unknown, unknown>;
-type Read = (this: XValue) => unknown;
 
 /** What a field leading to a value type returns, wrapped in `Value`: an object, a list of them, or nothing. */
 function wrapperOf(Value: typeof XValue): Wrap {
@@ -84,15 +84,6 @@ function valueTypes(schema: GraphQLSchema): { types: Set<GraphQLObjectType>; get
   }
 }
 
-/** `function () { return this.x["expanded_url"]; }`, wrapping what it reads when the field leads to a value type. */
-function getterOf({ key, wraps }: Getter, wrap: Wrap): Read {
-  const read = `this.x[${JSON.stringify(key)}]`;
-  // One small function per field name, made once at start.
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const make = new Function('wrap', `return function () { return ${wraps ? `wrap(${read})` : read}; };`);
-  return make(wrap) as Read;
-}
-
 /** A resolver giving what `resolve` (or, without one, the property of the field's name) gives, wrapped. */
 function wrapping(name: string, resolve: Resolver | undefined, wrap: Wrap): Resolver {
   if (!resolve) return (source) => wrap((source as Record<string, unknown>)[name]);
@@ -107,7 +98,9 @@ export function withXValueGetters(schema: GraphQLSchema): GraphQLSchema {
   const { types, getters } = valueTypes(schema);
   const Value = class extends XValue {};
   const wrap = wrapperOf(Value);
-  for (const [name, getter] of getters) Object.defineProperty(Value.prototype, name, { get: getterOf(getter, wrap) });
+  for (const [name, { key, wraps }] of getters) {
+    Object.defineProperty(Value.prototype, name, { get: xGetter(key, wraps ? wrap : undefined) });
+  }
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
