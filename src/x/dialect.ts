@@ -263,8 +263,6 @@ export class Dialect {
   private readonly rootOnly: Record<RootKind, ReadonlySet<string>>;
   /** Per called kind: the expansions that carry its id fields (every call translates through them). */
   private readonly carriedOf = {} as Record<RootKind, readonly CarriedField[]>;
-  /** Answers: per kind, wire key -> gateway key. */
-  private readonly keysIn: Partial<Record<XKind, Record<string, string>>> = {};
   private readonly paramsIn: Record<string, string>;
   /** `toWire`'s translations of field and expansion parameters, per called kind, by their values (see `WireNode`). */
   private wireFields = newWireFields();
@@ -295,7 +293,6 @@ export class Dialect {
       this.offered[root] = new Set([...(values.expansions ?? [])].map((wire) => expansionsIn[wire] ?? wire));
       this.rootOnly[root] = new Set(carriedHere.map((c) => c.field));
     }
-    for (const [kind, renames] of Object.entries(table.keys)) this.keysIn[kind as XKind] = invert(renames);
     this.renames = { in: answerRenames(table, 'in'), out: answerRenames(table, 'out') };
     this.paramsIn = invert(table.params);
   }
@@ -440,8 +437,9 @@ export class Dialect {
         out[name] = value;
         continue;
       }
-      const keysIn = this.keysIn[kind];
-      for (const field of value.split(',')) add(ownName, keysIn?.[field] ?? field);
+      // A field's wire name is the key X answers with: the answers' renames name it.
+      const keysIn = this.renames.in.kinds[kind]?.keys;
+      for (const field of value.split(',')) add(ownName, keysIn?.get(field) ?? field);
     }
     const result: Record<string, string> = {};
     for (const [name, value] of Object.entries(out)) result[name] = value instanceof Set ? [...value].sort().join(',') : value;
