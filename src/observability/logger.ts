@@ -5,8 +5,8 @@
  */
 import { type Logger, destination, pino } from 'pino';
 
-export const LOG_BATCH_BYTES = 4096;
-export const LOG_FLUSH_MS = 1000;
+const LOG_BATCH_BYTES = 4096;
+const LOG_FLUSH_MS = 1000;
 
 /** @param dest where the lines go: a file descriptor or a path (standard output by default) */
 export function defaultLogger(dest: number | string = 1): Logger {
