@@ -21,7 +21,7 @@ import type { UpstreamTransport } from '../src/upstream/client.js';
 import { XSession, type XSessionOptions } from '../src/upstream/session.js';
 import type { XParams } from '../src/x/params.js';
 import { dialectOf } from '../src/x/dialect.js';
-import { median } from './lib/harness.js';
+import { cpuMicrosPerCall } from './lib/harness.js';
 import { BENCH_AUTHORIZATION } from './lib/pages.js';
 import { EVERYTHING_PARAMS } from './lib/arms.js';
 
@@ -40,17 +40,7 @@ const options: XSessionOptions = {
 const params: XParams = { ...EVERYTHING_PARAMS };
 const transport = new RetryingTransport(bare, {});
 
-async function perCall(call: () => unknown): Promise<number> {
-  const rounds: number[] = [];
-  for (let round = 0; round < 7; round++) {
-    for (let i = 0; i < calls / 10; i++) await call();
-    const before = process.cpuUsage();
-    for (let i = 0; i < calls; i++) await call();
-    const used = process.cpuUsage(before);
-    rounds.push((used.user + used.system) / calls);
-  }
-  return median(rounds);
-}
+const perCall = (call: () => unknown) => cpuMicrosPerCall(call, calls);
 
 const session = await perCall(() => new XSession(transport, BENCH_AUTHORIZATION, options).getShared('/2/dm_events', { max_results: '1' }, params));
 const alone = await perCall(() => bare.get({ path: '/2/dm_events', authorization: BENCH_AUTHORIZATION }));

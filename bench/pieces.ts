@@ -18,26 +18,13 @@ import type { XSession } from '../src/upstream/session.js';
 import { dialectOf } from '../src/x/dialect.js';
 import { FIELDS_PARAM, type LinkKind } from '../src/x/params.js';
 import { EVERYTHING_PARAMS } from './lib/arms.js';
-import { median } from './lib/harness.js';
+import { cpuMicrosPerCall, median } from './lib/harness.js';
 import { buildPages } from './lib/pages.js';
 
 void schema; // building it puts the getters on Planned
 type X = Record<string, unknown>;
 const page = buildPages([100]).get(100)!;
 const answer = () => JSON.parse(page.bytes.toString()) as { data: X[]; includes: Record<string, X[]> };
-
-/** CPU µs per `unit` of one call of `run`, median of 7 rounds of `times` calls (after a tenth as many). */
-function perUnit(run: () => unknown, times: number, units: number): number {
-  const rounds: number[] = [];
-  for (let round = 0; round < 7; round++) {
-    for (let i = 0; i < times / 10; i++) run();
-    const before = process.cpuUsage();
-    for (let i = 0; i < times; i++) run();
-    const used = process.cpuUsage(before);
-    rounds.push((used.user + used.system) / times / units);
-  }
-  return median(rounds);
-}
 
 // Getters: the X field each reads, found by reading it from an object that answers every key with its own name.
 const getters = Object.entries(Object.getOwnPropertyDescriptors(Planned.prototype)).flatMap(([name, d]) =>
@@ -67,7 +54,7 @@ for (const [label, make] of [
   ['one shared closure', (x: X) => new SharedGetters(x)],
 ] as const) {
   const wrapped = objects.map((object) => ({ source: make(object) as object, read: readerOf(object) }));
-  const ns = perUnit(() => wrapped.forEach(({ source, read }) => read(source)), 2_000, reads) * 1000;
+  const ns = (await cpuMicrosPerCall(() => wrapped.forEach(({ source, read }) => read(source)), 2_000, { units: reads })) * 1000;
   console.log(`field read through ${label}: ${ns.toFixed(2)} ns (${reads} reads a round)`);
 }
 
@@ -90,7 +77,7 @@ const loadAll = () => {
   loaders.prime('dm_event', EVERYTHING_PARAMS, primed);
   for (const { plan, id } of links) loaders.load(plan, id);
 };
-const perLoad = perUnit(loadAll, 2_000, links.length);
+const perLoad = await cpuMicrosPerCall(loadAll, 2_000, { units: links.length });
 console.log(`Loaders.load of a link the page carried: ${perLoad.toFixed(3)} µs, priming included (${links.length} links)`);
 
 // Answers in each dialect: the same page, as each dialect's X sends it, timed in turn round by round.
@@ -101,7 +88,7 @@ const dialects = (['tweets', 'posts'] as const).map((name) => {
 });
 const rounds = dialects.map(() => [] as number[]);
 for (let round = 0; round < 7; round++) {
-  dialects.forEach(({ read }, i) => rounds[i]!.push(perUnit(read, 30, 1)));
+  for (const [i, { read }] of dialects.entries()) rounds[i]!.push(await cpuMicrosPerCall(read, 30));
 }
 dialects.forEach(({ name }, i) => {
   console.log(`an answer of 100 events in the ${name} dialect, parsed, read into the gateway's names and read whole: ${median(rounds[i]!).toFixed(0)} µs`);

@@ -96,6 +96,27 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * CPU µs (user + system, this process) per call of `run`, divided by the `units` of work a call does: the median of
+ * `rounds` rounds of `calls` calls, each round after a warm-up of a tenth as many. Every call is awaited, so a
+ * synchronous one pays one turn of the microtask queue too, the same for everything compared.
+ */
+export async function cpuMicrosPerCall(
+  run: () => unknown,
+  calls: number,
+  { units = 1, rounds = 7 }: { units?: number; rounds?: number } = {},
+): Promise<number> {
+  const measured: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < calls / 10; i++) await run();
+    const before = process.cpuUsage();
+    for (let i = 0; i < calls; i++) await run();
+    const used = process.cpuUsage(before);
+    measured.push((used.user + used.system) / calls / units);
+  }
+  return median(measured);
+}
+
 function summarise(runs: readonly RunResult[]): RunResult {
   const pick = (key: Exclude<keyof RunResult, 'mainThreadCpuMsPerRequest'>) => median(runs.map((r) => r[key]));
   return {
