@@ -1,5 +1,6 @@
 /**
- * SIGTERM: the gateway stops accepting connections, finishes the requests in flight, and exits 0.
+ * SIGTERM: the gateway stops accepting connections, finishes the requests in flight, and exits 0, its log lines
+ * written (they go out in batches: what is left is written at exit).
  */
 import { spawn } from 'node:child_process';
 import { type Server, createServer } from 'node:http';
@@ -49,7 +50,8 @@ describe('SIGTERM', () => {
     const upstreamPort = await listening(upstream.server);
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      env: { ...process.env, PORT: String(port), X_API_BASE_URL: `http://127.0.0.1:${upstreamPort}` },
+      // As deployed: the default log level (the suite's own is `warn`), so the request logs its line.
+      env: { ...process.env, PORT: String(port), X_API_BASE_URL: `http://127.0.0.1:${upstreamPort}`, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -83,5 +85,8 @@ describe('SIGTERM', () => {
       dmEvents: { nodes: [{ text: '@five late but whole', entities: { mentions: [{ user: { name: 'Five' } }] } }] },
     });
     expect(await exited).toBe(0);
+    // The line of the request finished during the drain, written though the process exited before a batch filled.
+    const lines = output.split('\n').filter((line) => line.includes('"msg":"graphql request"'));
+    expect(lines.map((line) => JSON.parse(line) as { outcome: string })).toEqual([expect.objectContaining({ outcome: 'ok' })]);
   }, 40_000);
 });
