@@ -8,22 +8,31 @@
  * gateway's logger (lines in batches) against one write per line, each line then a turn of the event loop as between
  * answers.
  *
+ * Last, one call over real HTTP (the benchmark's fixed upstream in a child process, its 1-event page of 7.4 kB): the
+ * gateway's `UpstreamClient.get` against undici's `request` and `body.json()` as the reference server calls X, CPU µs
+ * per call of this process only (asking, reading and parsing the page), with 32 calls in flight: the median of 7 rounds
+ * of `HTTP_MS` each, the two ways alternating.
+ *
  * | variable | meaning | default |
  * |---|---|---|
  * | `CALLS` | calls per round | 20000 |
+ * | `HTTP_MS` | milliseconds per round over HTTP | 1500 |
  */
 import { destination, pino } from 'pino';
+import { Pool } from 'undici';
 import { defaultLogger } from '../src/observability/logger.js';
 import { GatewayMetrics } from '../src/observability/metrics.js';
 import { RateLimitBook } from '../src/upstream/rate-limit-book.js';
 import { RetryingTransport } from '../src/upstream/retry.js';
-import type { UpstreamTransport } from '../src/upstream/client.js';
+import { UpstreamClient, type UpstreamTransport } from '../src/upstream/client.js';
 import { XSession, type XSessionOptions } from '../src/upstream/session.js';
 import type { XParams } from '../src/x/params.js';
 import { dialectOf } from '../src/x/dialect.js';
-import { cpuMicrosPerCall } from './lib/harness.js';
+import { cpuMicrosPerCall, median } from './lib/harness.js';
 import { BENCH_AUTHORIZATION } from './lib/pages.js';
 import { EVERYTHING_PARAMS } from './lib/arms.js';
+import { startChild } from './lib/processes.js';
+import { REFERENCE_QUERY } from './lib/reference.js';
 
 const calls = Number(process.env.CALLS ?? 20_000);
 const answer = { status: 200, body: { data: [] }, rateLimit: { limit: 300, remaining: 299, resetAt: new Date(Date.now() + 900_000) } };
@@ -71,3 +80,38 @@ const noLine = await perCall(turn);
 console.log(
   `a log line and a turn: ${batchedLine.toFixed(2)} µs in batches, ${unbatchedLine.toFixed(2)} µs one write each; the turn alone ${noLine.toFixed(2)} µs`,
 );
+
+// One call over HTTP to the fixed upstream's 1-event page: the gateway's client against the reference's way.
+const upstream = await startChild('upstream');
+const client = new UpstreamClient({ baseUrl: upstream.url });
+const pool = new Pool(upstream.url, { connections: 32, pipelining: 1 });
+const [path, query] = `${REFERENCE_QUERY}1`.split('?') as [string, string];
+const queryParams = Object.fromEntries(new URLSearchParams(query));
+const httpWays = {
+  client: () => client.get({ path, query: queryParams, authorization: BENCH_AUTHORIZATION }),
+  request: async () => {
+    const response = await pool.request({ method: 'GET', path: `${path}?${query}`, headers: { accept: 'application/json', authorization: BENCH_AUTHORIZATION } });
+    return response.body.json();
+  },
+};
+/** CPU µs per call with 32 calls in flight for `ms`. */
+async function inFlight(call: () => Promise<unknown>, ms: number): Promise<number> {
+  let done = 0;
+  const until = performance.now() + ms;
+  const before = process.cpuUsage();
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (performance.now() < until) (await call(), done++);
+  }));
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / done;
+}
+const httpMs = Number(process.env.HTTP_MS ?? 1_500);
+for (const call of Object.values(httpWays)) await inFlight(call, httpMs);
+const rounds: Record<keyof typeof httpWays, number[]> = { client: [], request: [] };
+for (let round = 0; round < 7; round++) {
+  for (const [way, call] of Object.entries(httpWays)) rounds[way as keyof typeof httpWays].push(await inFlight(call, httpMs));
+}
+console.log(
+  `one call over HTTP (the 1-event page, 32 in flight): ${median(rounds.client).toFixed(1)} µs through UpstreamClient, ${median(rounds.request).toFixed(1)} µs with undici's request and body.json()`,
+);
+await Promise.all([client.close(), pool.close(), upstream.stop()]);

@@ -8,7 +8,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool, errors, type Dispatcher } from 'undici';
 import { BoundedMemo } from '../memo.js';
 import {
   BadUserInputError,
@@ -118,6 +118,7 @@ type ParsedProblem = XProblem & { argument?: string };
 /** What one call has learned so far; `onCall` reports it whether the call succeeds or fails. */
 interface CallState {
   status: number | undefined;
+  headers?: ResponseHeaders;
   rateLimit: RateLimit | undefined;
 }
 
@@ -145,7 +146,7 @@ export class UpstreamClient implements UpstreamTransport {
       pipelining: 1,
       connect: { timeout: this.#timeoutMs },
       headersTimeout: this.#timeoutMs,
-      // undici's body timeout is the longest pause between chunks; `readBody` also bounds the whole body.
+      // undici's body timeout is the longest pause between chunks; `AnswerReader` also bounds the whole body.
       bodyTimeout: this.#timeoutMs,
     });
   }
@@ -188,52 +189,35 @@ export class UpstreamClient implements UpstreamTransport {
     const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
     if (payload !== undefined) headers['content-type'] = 'application/json';
 
-    const response = await this.#pool.request({
-      method: request.method ?? 'GET',
-      path: this.#basePath + request.path + queryString(request.query),
-      headers,
-      ...(payload !== undefined && { body: payload }),
-      signal,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
+    const bytes = await new Promise<Buffer | undefined>((resolve, reject) => {
+      const reader = new AnswerReader(state, { maxBytes: this.#maxBodyBytes, timeoutMs }, signal, resolve, reject);
+      this.#pool.dispatch(
+        {
+          method: request.method ?? 'GET',
+          path: this.#basePath + request.path + queryString(request.query),
+          headers,
+          ...(payload !== undefined && { body: payload }),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        },
+        reader,
+      );
     });
-    state.status = response.statusCode;
-    state.rateLimit = parseRateLimit(response.headers);
-
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      const problem = await this.#readProblem(response, request, timeoutMs);
-      throw statusError(response.statusCode, response.headers, problem);
+    const status = state.status!;
+    if (status < 200 || status >= 300) {
+      throw statusError(status, state.headers!, bytes && redactProblem(parseProblem(bytes), request.authorization));
     }
-
-    const bytes = await readBody(response, this.#maxBodyBytes, timeoutMs);
-    if (bytes.length === 0) {
-      throw new UpstreamError(`X's answer was empty (${response.statusCode})`, { status: response.statusCode });
-    }
+    if (bytes!.length === 0) throw new UpstreamError(`X's answer was empty (${status})`, { status });
     let body: unknown;
     try {
-      body = JSON.parse(bytes.toString('utf8'));
+      body = JSON.parse(bytes!.toString('utf8'));
     } catch (cause) {
-      throw new UpstreamError("X's answer was not JSON", { status: response.statusCode, cause });
+      throw new UpstreamError("X's answer was not JSON", { status, cause });
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw new UpstreamError("X's answer was not a JSON object", { status: response.statusCode });
+      throw new UpstreamError("X's answer was not a JSON object", { status });
     }
-    return { status: response.statusCode, body: body as T, rateLimit: state.rateLimit };
-  }
-
-  /**
-   * Reads an error answer's problem body. The status decides the error class, so a body that is missing, too large
-   * or broken only loses the detail — unless the caller aborted, which wins.
-   */
-  async #readProblem(response: Dispatcher.ResponseData, request: UpstreamRequest, timeoutMs: number): Promise<ParsedProblem | undefined> {
-    let bytes: Buffer;
-    try {
-      bytes = await readBody(response, Math.min(this.#maxBodyBytes, MAX_ERROR_BODY_BYTES), timeoutMs);
-    } catch (error) {
-      if (request.signal?.aborted) throw error;
-      return undefined;
-    }
-    return redactProblem(parseProblem(bytes), request.authorization);
+    return { status, body: body as T, rateLimit: state.rateLimit };
   }
 
   #report(request: UpstreamRequest, state: CallState, started: number, error?: GatewayError): void {
@@ -277,7 +261,7 @@ function encodeListValue(text: string): string {
   return encodeURIComponent(text).replace(/%2C/gi, ',');
 }
 
-/** Thrown inside `readBody`; turned into an `UpstreamError` by `toGatewayError`. */
+/** Raised by `AnswerReader`; turned into an `UpstreamError` by `toGatewayError`. */
 class BodyTooLargeError extends Error {
   constructor(readonly limit: number, readonly status: number) {
     super(`body larger than ${limit} bytes`);
@@ -291,34 +275,110 @@ class BodyDeadlineError extends Error {
 }
 
 /**
- * Reads a whole body, chunk by chunk, into one Buffer. Stops and destroys the stream (freeing the socket) as soon as
- * the body is known to exceed `maxBytes`, or when it takes longer than `timeoutMs` in all.
+ * Reads one answer of X for `#send`, as undici's dispatcher hands it over: the status and headers into the call's
+ * state, the body's chunks into one Buffer. No stream and no async iteration: a handler is all a whole body needs.
+ *
+ * The body is read under a size cap and within `timeoutMs` in all (undici's body timeout only bounds each pause), and
+ * the request is aborted, freeing its socket, as soon as either is exceeded. A success's body fails the call then; an
+ * error answer's body only loses its problem (the status decides the error), so it resolves `undefined`. The caller's
+ * signal aborting ends the call at once with its reason, whether or not the request has left.
  */
-async function readBody(response: Dispatcher.ResponseData, maxBytes: number, timeoutMs: number): Promise<Buffer> {
-  const { body, statusCode } = response;
-  // Destroying the stream below may emit 'error' after the loop has let go of it.
-  body.on('error', noop);
+class AnswerReader implements Dispatcher.DispatchHandler {
+  readonly #state: CallState;
+  readonly #maxBytes: number;
+  readonly #timeoutMs: number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #resolve: (bytes: Buffer | undefined) => void;
+  readonly #reject: (error: unknown) => void;
+  #controller: Dispatcher.DispatchController | undefined;
+  #abortReason: Error | undefined;
+  #settled = false;
+  #limit = 0;
+  #chunks: Buffer[] = [];
+  #size = 0;
+  #deadline: NodeJS.Timeout | undefined;
 
-  const declared = Number(firstHeader(response.headers, 'content-length'));
-  if (declared > maxBytes) {
-    body.destroy();
-    throw new BodyTooLargeError(maxBytes, statusCode);
+  constructor(
+    state: CallState,
+    limits: { maxBytes: number; timeoutMs: number },
+    signal: AbortSignal | undefined,
+    resolve: (bytes: Buffer | undefined) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#state = state;
+    this.#maxBytes = limits.maxBytes;
+    this.#timeoutMs = limits.timeoutMs;
+    this.#signal = signal;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    signal?.addEventListener('abort', this.#onAbort);
   }
 
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const deadline = setTimeout(() => body.destroy(new BodyDeadlineError(statusCode)), timeoutMs);
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > maxBytes) throw new BodyTooLargeError(maxBytes, statusCode);
-      chunks.push(chunk);
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#abortReason) controller.abort(this.#abortReason);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: ResponseHeaders): void {
+    if (this.#settled || statusCode < 200) return;
+    this.#state.status = statusCode;
+    this.#state.headers = headers;
+    this.#state.rateLimit = parseRateLimit(headers);
+    this.#limit = statusCode < 300 ? this.#maxBytes : Math.min(this.#maxBytes, MAX_ERROR_BODY_BYTES);
+    if (Number(firstHeader(headers, 'content-length')) > this.#limit) {
+      this.#stop(new BodyTooLargeError(this.#limit, statusCode));
+      return;
     }
-  } finally {
-    clearTimeout(deadline);
-    if (!body.destroyed && !body.readableEnded) body.destroy();
+    this.#deadline = setTimeout(() => this.#stop(new BodyDeadlineError(statusCode)), this.#timeoutMs);
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return;
+    this.#size += chunk.length;
+    if (this.#size > this.#limit) this.#stop(new BodyTooLargeError(this.#limit, this.#state.status!));
+    else this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.#settled) return;
+    const chunks = this.#chunks;
+    this.#settle();
+    this.#resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size));
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (!this.#settled) this.#fail(error);
+  }
+
+  readonly #onAbort = (): void => {
+    const reason = (this.#signal!.reason as Error | undefined) ?? new errors.RequestAbortedError();
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
+    if (!this.#settled) {
+      this.#settle();
+      this.#reject(reason);
+    }
+  };
+
+  /** Gives up on the body (the call fails, or an error answer goes on without its problem) and frees the socket. */
+  #stop(error: Error): void {
+    this.#fail(error);
+    this.#controller?.abort(error);
+  }
+
+  #fail(error: unknown): void {
+    const status = this.#state.status;
+    this.#settle();
+    if (status !== undefined && (status < 200 || status >= 300)) this.#resolve(undefined);
+    else this.#reject(error);
+  }
+
+  #settle(): void {
+    this.#settled = true;
+    this.#chunks = [];
+    clearTimeout(this.#deadline);
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+  }
 }
 
 /** X's problem from an error body: RFC 7807, or the older `{"errors":[{"code":88,"message":...}]}`. */
@@ -471,7 +531,7 @@ export function wasNeverSent(error: unknown): boolean {
   return error instanceof UpstreamError && (error as { neverSent?: unknown }).neverSent === true;
 }
 
-/** Whether a call failed for want of time: undici's timeouts, or the whole-body deadline of `readBody`. */
+/** Whether a call failed for want of time: undici's timeouts, or the whole-body deadline of `AnswerReader`. */
 function isTimeout(thrown: unknown): boolean {
   if (thrown instanceof BodyDeadlineError) return true;
   const code = errorCode(thrown);
@@ -501,4 +561,3 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   return value;
 }
 
-function noop(): void {}

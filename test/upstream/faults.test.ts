@@ -155,6 +155,23 @@ describe('aborting', () => {
     await expectNextCallSucceeds();
   });
 
+  it('a call still waiting for a connection ends as soon as its signal aborts', async () => {
+    // One connection, held by a call X never answers: the next call waits in the pool's queue.
+    const single = new UpstreamClient({ baseUrl: sandbox.url, timeoutMs: 1_000, connections: 1 });
+    sandbox.injectFaults({ type: 'hang' }, 1);
+    const holding = failure(single.get({ path: '/2/users/me', authorization }));
+    const controller = new AbortController();
+    const waiting = failure(single.get({ path: '/2/users/me', authorization, signal: controller.signal }));
+    setTimeout(() => controller.abort(), 30);
+
+    const started = performance.now();
+    const error = await waiting;
+    expect(error.message).toBe('The call to X was aborted');
+    expect(performance.now() - started).toBeLessThan(500);
+    expect((await holding).message).toBe('X did not answer within 1000 ms');
+    await single.close();
+  });
+
   it('a GatewayError given as the abort reason is rethrown as it is', async () => {
     sandbox.injectFaults({ type: 'hang' });
     const controller = new AbortController();
