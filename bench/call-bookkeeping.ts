@@ -18,10 +18,15 @@
  * | `CALLS` | calls per round | 20000 |
  * | `HTTP_MS` | milliseconds per round over HTTP | 1500 |
  */
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
 import { destination, pino } from 'pino';
 import { Pool } from 'undici';
 import { defaultLogger } from '../src/observability/logger.js';
 import { GatewayMetrics } from '../src/observability/metrics.js';
+import { operationChecks } from '../src/plugins/operation-checks.js';
+import { schema } from '../src/schema/index.js';
+import { typeOfGlobalId } from '../src/schema/node.js';
 import { RateLimitBook } from '../src/upstream/rate-limit-book.js';
 import { RetryingTransport } from '../src/upstream/retry.js';
 import { UpstreamClient, type UpstreamTransport } from '../src/upstream/client.js';
@@ -80,6 +85,16 @@ const noLine = await perCall(turn);
 console.log(
   `a log line and a turn: ${batchedLine.toFixed(2)} µs in batches, ${unbatchedLine.toFixed(2)} µs one write each; the turn alone ${noLine.toFixed(2)} µs`,
 );
+
+// The operation checks (variables and the cost estimate) of a request seen before: the benchmark's operation.
+const checks = operationChecks(1000, typeOfGlobalId, dialectOf('tweets')).onExecute as (payload: unknown) => void;
+const document = parse(readFileSync(new URL('operations/everything.graphql', import.meta.url), 'utf8'));
+const checkArgs = { schema, document, variableValues: { first: 1 }, contextValue: {} };
+const stop = () => {
+  throw new Error('the benchmark operation was refused');
+};
+const checked = await perCall(() => checks({ args: checkArgs, setResultAndStopExecution: stop }));
+console.log(`the operation checks of a request seen before: ${checked.toFixed(2)} µs`);
 
 // One call over HTTP to the fixed upstream's 1-event page: the gateway's client against the reference's way.
 const upstream = await startChild('upstream');

@@ -139,6 +139,20 @@ describe('arguments of the wrong type', () => {
     expect(h.calls()).toHaveLength(0);
   });
 
+  it('are BAD_USER_INPUT every time, and the same document with fitting variables then runs', async () => {
+    // The checks are remembered by the variables as sent: a repeated mistake is refused again, in the same words.
+    const query = 'query($n: Int) { dmEvents(first: $n) { nodes { text } } }';
+    const first = await h.query(query, { n: 'ten' });
+    const again = await h.query(query, { n: 'ten' });
+    expect(again.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(again.errors?.[0]?.message).toBe(first.errors?.[0]?.message);
+    const costly = 'query($n: Int) { dmEvents(first: $n) { nodes { conversation { events(first: 1) { nodes { text } } } } } }';
+    for (let i = 0; i < 2; i++) expect(await refusedForCost(costly, { n: 30 })).toEqual({ estimate: 31, limit: 10 });
+    const answer = await h.query(query, { n: 2 });
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.dmEvents).toBeDefined();
+  });
+
   it('in the document are BAD_USER_INPUT', async () => {
     const answer = await h.query('{ dmEvents(first: "ten") { nodes { text } } }');
     expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
