@@ -1,7 +1,6 @@
 /**
  * The benchmark run: the fixed upstream and each arm's server in child processes, a correctness probe per arm and
- * page size, then per page size a warm-up of each arm and timed autocannon runs at each concurrency, the arms
- * interleaved. `bench/run.ts` runs it in full and writes the
+ * page size, a warm-up, then timed autocannon runs at each concurrency. `bench/run.ts` runs it in full and writes the
  * results; `test/bench/bench.test.ts` runs a very short one to check the harness.
  */
 import { readFileSync } from 'node:fs';
@@ -229,27 +228,13 @@ export async function alternatingRuns<K extends string>(
  */
 const CHILD_PER_SIZE: readonly ArmId[] = ['F'];
 
-/** An arm whose servers are up and whose answers were checked at every page size, ready to be timed. */
-interface ReadyArm {
-  readonly arm: ArmId;
-  readonly startRss: number;
-  readonly probes: Probe[];
-  readonly meshOperation: string | undefined;
-  /** The server that answers `size` (arm F: one of its own per size). */
-  serverFor(size: number): ServerChild;
-  /** Stops a per-size server once its size is done, so the next size's numbers are its own. */
-  doneWith(size: number): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** Starts an arm's servers and checks one answer per page size; an arm whose server does not start is left out. */
-async function prepareArm(
+async function runArm(
   arm: ArmId,
   upstream: ServerChild,
   pages: Map<number, BenchPage>,
   config: BenchConfig,
   cData: Map<number, string>,
-): Promise<ReadyArm | ArmResult> {
+): Promise<ArmResult> {
   const log = config.log ?? (() => {});
   const perSize = CHILD_PER_SIZE.includes(arm);
   const servers = new Map<number, ServerChild>();
@@ -262,9 +247,6 @@ async function prepareArm(
     log(`arm ${arm} (${ARM_NAMES[arm]}) left out: ${reason.split('\n')[0]}`);
     return { arm, name: ARM_NAMES[arm], ran: false, reason, probes: [], cells: [] };
   }
-  const stop = async () => {
-    for (const server of new Set([first, ...servers.values()])) if (server !== upstream) await server.stop();
-  };
   const serverFor = (size: number) => servers.get(size) ?? first;
   try {
     const meshOperation = typeof first.info.operation === 'string' ? first.info.operation : undefined;
@@ -300,60 +282,33 @@ async function prepareArm(
       });
     }
     log(`arm ${arm} (${ARM_NAMES[arm]}): answers checked, RSS at start ${(startRss / 2 ** 20).toFixed(0)} MB`);
-    return {
-      arm,
-      startRss,
-      probes,
-      meshOperation,
-      serverFor,
-      doneWith: async (size) => {
-        const server = servers.get(size);
-        if (perSize && server && server !== first) {
-          await server.stop();
-          servers.delete(size);
-        }
-      },
-      stop,
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
-
-/**
- * Times every ready arm, page size by page size: each arm warmed up at that size, then the runs at each concurrency
- * with the arms interleaved (run 1 of every arm, then run 2...; the order reverses every run). This machine's speed
- * drifts over minutes, and arms timed one after the other would carry that drift into their ratios; interleaved, every
- * arm's median is taken over the same stretch of time.
- */
-async function timeArms(ready: readonly ReadyArm[], upstream: ServerChild, config: BenchConfig): Promise<Map<ArmId, Cell[]>> {
-  const log = config.log ?? (() => {});
-  const cells = new Map<ArmId, Cell[]>(ready.map((r) => [r.arm, []]));
-  for (const size of config.sizes) {
-    const reqOf = (r: ReadyArm) => requestFor(r.arm, size, r.meshOperation);
-    // Each warmed up right before its size's runs, so a small page's RSS is not the large page's leftover.
-    if (config.warmupS > 0) for (const r of ready) await load(r.serverFor(size).url, reqOf(r), config.concurrency.capacity, config.warmupS);
-    for (const connections of [config.concurrency.latency, config.concurrency.capacity]) {
-      const runs = new Map<ArmId, RunResult[]>(ready.map((r) => [r.arm, []]));
-      for (let i = 0; i < config.runs; i++) {
-        for (const r of i % 2 === 0 ? ready : [...ready].reverse()) {
-          runs.get(r.arm)!.push(await timedRun(r.serverFor(size), upstream, reqOf(r), connections, config.durationS));
-        }
-      }
-      for (const r of ready) {
-        const summary = summarise(runs.get(r.arm)!);
-        cells.get(r.arm)!.push({ arm: r.arm, size, connections, runs: runs.get(r.arm)!, summary });
+    const cells: Cell[] = [];
+    // Size by size, each warmed up right before its runs, so a small page's RSS is not the large page's leftover.
+    for (const size of config.sizes) {
+      const server = serverFor(size);
+      const req = requestFor(arm, size, meshOperation);
+      if (config.warmupS > 0) await load(server.url, req, config.concurrency.capacity, config.warmupS);
+      for (const connections of [config.concurrency.latency, config.concurrency.capacity]) {
+        const runs: RunResult[] = [];
+        for (let i = 0; i < config.runs; i++) runs.push(await timedRun(server, upstream, req, connections, config.durationS));
+        const summary = summarise(runs);
+        cells.push({ arm, size, connections, runs, summary });
         log(
-          `arm ${r.arm} ${String(size).padStart(3)} events c=${String(connections).padStart(2)}: ${summary.rps.toFixed(0)} req/s, ` +
+          `arm ${arm} ${String(size).padStart(3)} events c=${String(connections).padStart(2)}: ${summary.rps.toFixed(0)} req/s, ` +
             `p50 ${summary.p50.toFixed(2)} ms, p99 ${summary.p99.toFixed(2)} ms, CPU ${summary.cpuMsPerRequest.toFixed(3)} ms/req, ` +
             `peak RSS ${(summary.peakRss / 2 ** 20).toFixed(0)} MB${summary.failed ? `, ${summary.failed} FAILED` : ''}`,
         );
       }
+      // A per-size server is done with its size: stop it so the next one's numbers are its own.
+      if (perSize && server !== first) {
+        await server.stop();
+        servers.delete(size);
+      }
     }
-    for (const r of ready) await r.doneWith(size);
+    return { arm, name: ARM_NAMES[arm], ran: true, startRss, probes, cells };
+  } finally {
+    for (const server of new Set([first, ...servers.values()])) if (server !== upstream) await server.stop();
   }
-  return cells;
 }
 
 export async function runBench(config: BenchConfig): Promise<BenchResults> {
@@ -363,25 +318,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     const arms: ArmResult[] = [];
     // Arm C's answers (`data`, cursors aside), which arms E and F must equal.
     const cData = new Map<number, string>();
-    const ready: ReadyArm[] = [];
-    try {
-      const prepared: (ReadyArm | ArmResult)[] = [];
-      for (const arm of config.arms) {
-        const one = await prepareArm(arm, upstream, pages, config, cData);
-        prepared.push(one);
-        if ('serverFor' in one) ready.push(one);
-      }
-      const cells = await timeArms(ready, upstream, config);
-      for (const one of prepared) {
-        arms.push(
-          'serverFor' in one
-            ? { arm: one.arm, name: ARM_NAMES[one.arm], ran: true, startRss: one.startRss, probes: one.probes, cells: cells.get(one.arm)! }
-            : one,
-        );
-      }
-    } finally {
-      for (const r of ready) await r.stop();
-    }
+    for (const arm of config.arms) arms.push(await runArm(arm, upstream, pages, config, cData));
     const { log: _log, ...rest } = config;
     return {
       config: rest,
