@@ -118,9 +118,17 @@ type ParsedProblem = XProblem & { argument?: string };
 /** What one call has learned so far; `onCall` reports it whether the call succeeds or fails. */
 interface CallState {
   status: number | undefined;
-  headers?: ResponseHeaders;
   rateLimit: RateLimit | undefined;
 }
+
+/** X's answer as `AnswerReader` gives it: an error answer's body is empty when it could not be read whole. */
+interface Answer {
+  status: number;
+  headers: ResponseHeaders;
+  bytes: Buffer;
+}
+
+const NO_BYTES = Buffer.alloc(0);
 
 export class UpstreamClient implements UpstreamTransport {
   readonly #pool: Pool;
@@ -189,7 +197,7 @@ export class UpstreamClient implements UpstreamTransport {
     const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
     if (payload !== undefined) headers['content-type'] = 'application/json';
 
-    const bytes = await new Promise<Buffer | undefined>((resolve, reject) => {
+    const { status, headers: answered, bytes } = await new Promise<Answer>((resolve, reject) => {
       const reader = new AnswerReader(state, { maxBytes: this.#maxBodyBytes, timeoutMs }, signal, resolve, reject);
       this.#pool.dispatch(
         {
@@ -203,14 +211,13 @@ export class UpstreamClient implements UpstreamTransport {
         reader,
       );
     });
-    const status = state.status!;
     if (status < 200 || status >= 300) {
-      throw statusError(status, state.headers!, bytes && redactProblem(parseProblem(bytes), request.authorization));
+      throw statusError(status, answered, redactProblem(parseProblem(bytes), request.authorization));
     }
-    if (bytes!.length === 0) throw new UpstreamError(`X's answer was empty (${status})`, { status });
+    if (bytes.length === 0) throw new UpstreamError(`X's answer was empty (${status})`, { status });
     let body: unknown;
     try {
-      body = JSON.parse(bytes!.toString('utf8'));
+      body = JSON.parse(bytes.toString('utf8'));
     } catch (cause) {
       throw new UpstreamError("X's answer was not JSON", { status, cause });
     }
@@ -275,12 +282,13 @@ class BodyDeadlineError extends Error {
 }
 
 /**
- * Reads one answer of X for `#send`, as undici's dispatcher hands it over: the status and headers into the call's
- * state, the body's chunks into one Buffer. No stream and no async iteration: a handler is all a whole body needs.
+ * Reads one answer of X for `#send`, as undici's dispatcher hands it over: its status, headers and body (the chunks
+ * in one Buffer), the status and rate limit into the call's state as well, for `onCall`. No stream and no async
+ * iteration: a handler is all a whole body needs.
  *
  * The body is read under a size cap and within `timeoutMs` in all (undici's body timeout only bounds each pause), and
  * the request is aborted, freeing its socket, as soon as either is exceeded. A success's body fails the call then; an
- * error answer's body only loses its problem (the status decides the error), so it resolves `undefined`. The caller's
+ * error answer's body only loses its problem (the status decides the error), so it resolves with no bytes. The caller's
  * signal aborting ends the call at once with its reason, whether or not the request has left.
  */
 class AnswerReader implements Dispatcher.DispatchHandler {
@@ -288,9 +296,10 @@ class AnswerReader implements Dispatcher.DispatchHandler {
   readonly #maxBytes: number;
   readonly #timeoutMs: number;
   readonly #signal: AbortSignal | undefined;
-  readonly #resolve: (bytes: Buffer | undefined) => void;
+  readonly #resolve: (answer: Answer) => void;
   readonly #reject: (error: unknown) => void;
   #controller: Dispatcher.DispatchController | undefined;
+  #headers: ResponseHeaders = {};
   #abortReason: Error | undefined;
   #settled = false;
   #limit = 0;
@@ -302,7 +311,7 @@ class AnswerReader implements Dispatcher.DispatchHandler {
     state: CallState,
     limits: { maxBytes: number; timeoutMs: number },
     signal: AbortSignal | undefined,
-    resolve: (bytes: Buffer | undefined) => void,
+    resolve: (answer: Answer) => void,
     reject: (error: unknown) => void,
   ) {
     this.#state = state;
@@ -322,7 +331,7 @@ class AnswerReader implements Dispatcher.DispatchHandler {
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: ResponseHeaders): void {
     if (this.#settled || statusCode < 200) return;
     this.#state.status = statusCode;
-    this.#state.headers = headers;
+    this.#headers = headers;
     this.#state.rateLimit = parseRateLimit(headers);
     this.#limit = statusCode < 300 ? this.#maxBytes : Math.min(this.#maxBytes, MAX_ERROR_BODY_BYTES);
     if (Number(firstHeader(headers, 'content-length')) > this.#limit) {
@@ -343,7 +352,7 @@ class AnswerReader implements Dispatcher.DispatchHandler {
     if (this.#settled) return;
     const chunks = this.#chunks;
     this.#settle();
-    this.#resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size));
+    this.#answer(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size));
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
@@ -369,8 +378,12 @@ class AnswerReader implements Dispatcher.DispatchHandler {
   #fail(error: unknown): void {
     const status = this.#state.status;
     this.#settle();
-    if (status !== undefined && (status < 200 || status >= 300)) this.#resolve(undefined);
+    if (status !== undefined && (status < 200 || status >= 300)) this.#answer(NO_BYTES);
     else this.#reject(error);
+  }
+
+  #answer(bytes: Buffer): void {
+    this.#resolve({ status: this.#state.status!, headers: this.#headers, bytes });
   }
 
   #settle(): void {
