@@ -43,8 +43,7 @@ export function operationChecks(limit: number, typeOf: TypeOfGlobalId, dialect: 
     onExecute: ({ args, setResultAndStopExecution }) => {
       let checks = memo.get(args.document);
       if (!checks) memo.set(args.document, (checks = new BoundedMemo(MEMO_PER_DOCUMENT)));
-      // By the variables as the client sent them (JSON, as yoga parses them): a request seen before pays neither their
-      // coercion nor the estimate again.
+      // By the variables as the client sent them (JSON, as yoga parses them).
       const key = `${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
       const checked = checks.get(key, () => check(args));
       if (checked === undefined) return; // yoga has answered already: no such operation
@@ -54,10 +53,9 @@ export function operationChecks(limit: number, typeOf: TypeOfGlobalId, dialect: 
         });
         return;
       }
-      const estimate = checked;
-      if (estimate > limit) {
+      if (checked > limit) {
         // Refused before it ran, for what the client asked: a client error, not a failure of the server.
-        const { message, extensions } = toGraphQLError(new CostLimitExceededError({ estimate, limit }));
+        const { message, extensions } = toGraphQLError(new CostLimitExceededError({ estimate: checked, limit }));
         setResultAndStopExecution({ errors: [requestError(message, extensions)] });
       }
     },
