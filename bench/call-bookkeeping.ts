@@ -1,6 +1,6 @@
 /**
- * `npm run bench:call-bookkeeping`: the gateway's own bookkeeping per request and per call to X, in one process. First with no I/O: an X
- * session (with the rate-limit book, the call limit, the deadline, the dialect and metrics, as `createGateway` makes
+ * `npm run bench:call-bookkeeping`: the gateway's own bookkeeping per request and per call to X, in one process.
+ * First with no I/O: an X session (with the rate-limit book, the call limit, the deadline, the dialect and metrics, as `createGateway` makes
  * it) makes the benchmark operation's call through the retrying layer to a transport that answers at once; the
  * report is the median CPU µs per call of 7 rounds of 20,000 calls, beside the same transport called bare, and the
  * dialect's translation of the call's parameters (`toWire`) on its own. It also times the V8 cliff the call path avoids: an object literal that starts with a spread and goes on (`{ ...a, b }`)
