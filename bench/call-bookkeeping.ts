@@ -1,13 +1,13 @@
 /**
- * `npm run bench:call-bookkeeping`: the gateway's own bookkeeping per request and per call to X, in one process.
- * First with no I/O: an X session (with the rate-limit book, the call limit, the deadline, the dialect and metrics, as `createGateway` makes
- * it) makes the benchmark operation's call through the retrying layer to a transport that answers at once; the
- * report is the median CPU µs per call of 7 rounds of 20,000 calls, beside the same transport called bare, and the
- * dialect's translation of the call's parameters (`toWire`) on its own. It also times the V8 cliff the call path avoids: an object literal that starts with a spread and goes on (`{ ...a, b }`)
- * against one that starts with the property (`{ b, ...a }`), and a request's log line written to `/dev/null` with the
- * gateway's logger (lines in batches) against one write per line, each line then a turn of the event loop as between
- * answers. Then the operation checks (`src/plugins/operation-checks.ts`) of a request seen before, for the benchmark
- * operation.
+ * `npm run bench:call-bookkeeping`: the gateway's own bookkeeping per request and per call to X, in one process. First
+ * with no I/O: an X session (with the rate-limit book, the call limit, the deadline, the dialect and metrics, as
+ * `createGateway` makes it) makes the benchmark operation's call through the retrying layer to a transport that answers
+ * at once; the report is the median CPU µs per call of 7 rounds of 20,000 calls, beside the same transport called bare,
+ * and the dialect's translation of the call's parameters (`toWire`) on its own. It also times the V8 cliff the call
+ * path avoids: an object literal that starts with a spread and goes on (`{ ...a, b }`) against one that starts with the
+ * property (`{ b, ...a }`), and a request's log line written to `/dev/null` with the gateway's logger (lines in
+ * batches) against one write per line, each line then a turn of the event loop as between answers. Then the operation
+ * checks (`src/plugins/operation-checks.ts`) of a request seen before, for the benchmark operation.
  *
  * Last, one call over real HTTP (the benchmark's fixed upstream in a child process, its 1-event page of 7.4 kB): the
  * gateway's `UpstreamClient.get` against undici's `request` and `body.json()` as the reference server calls X, CPU µs
