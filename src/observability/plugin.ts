@@ -111,7 +111,13 @@ export function observability(options: {
     },
     onResponse: ({ request, response }) => {
       const record = requests.get(request);
-      if (record) response.headers.set('x-request-id', record.id);
+      if (!record) return;
+      response.headers.set('x-request-id', record.id);
+      // Forgotten now, not left to the WeakMap. The record holds the request's context, which holds the request (the
+      // key), and V8's young-generation collector keeps such an entry alive until the next full collection: every
+      // request's data, X's page included, was promoted to the old space, and full collections came twenty times as
+      // often (`bench/README.md`).
+      requests.delete(request);
     },
   };
 }
