@@ -74,7 +74,7 @@ export interface ArmResult {
   readonly ran: boolean;
   /** Why the arm did not run. */
   readonly reason?: string;
-  /** The server process's RSS once it was ready, before any request (tsx's loader included), in bytes. */
+  /** The RSS of the arm's first server process (its first page size) once it was ready, before any request, in bytes. */
   readonly startRss?: number;
   /** Per page size: one operation outside the load, checked. */
   readonly probes: readonly Probe[];
@@ -222,92 +222,87 @@ export async function alternatingRuns<K extends string>(
 }
 
 /**
- * Arm F gets a fresh gateway per page size: its memory syncs that page once and serves it from then on. (The fixed
- * upstream answers every `pagination_token` with the same page, so one memory read at 1, then 10, then 100 events
- * would walk it forever; a real X would hand over the older events instead.)
+ * The order the arms run in within a page size. The three that answer the same data come one after the other (C
+ * first: E and F are checked against its answers), so the ratios between them compare runs made within a minute of
+ * each other; this shared machine drifts by 20 to 50% over a few minutes.
  */
-const CHILD_PER_SIZE: readonly ArmId[] = ['F'];
+const RUN_ORDER: readonly ArmId[] = ['A', 'B', 'C', 'E', 'F', 'D'];
 
-async function runArm(
-  arm: ArmId,
+interface ArmProgress {
+  readonly arm: ArmId;
+  reason?: string;
+  startRss?: number;
+  readonly probes: Probe[];
+  readonly cells: Cell[];
+}
+
+/**
+ * One arm at one page size, in a server process of its own (arm A is the fixed upstream itself): its answer checked,
+ * a warm-up, then the timed runs at each concurrency. A fresh process per size keeps each size's numbers its own
+ * (RSS, the collector's state), and arm F needs one: the fixed upstream answers every `pagination_token` with the same
+ * page, so one memory read at 1, then 10, then 100 events would walk it forever (a real X would hand over the older
+ * events instead).
+ */
+async function runArmAtSize(
+  progress: ArmProgress,
+  size: number,
   upstream: ServerChild,
-  pages: Map<number, BenchPage>,
+  page: BenchPage,
   config: BenchConfig,
   cData: Map<number, string>,
-): Promise<ArmResult> {
+): Promise<void> {
+  const { arm } = progress;
   const log = config.log ?? (() => {});
-  const perSize = CHILD_PER_SIZE.includes(arm);
-  const servers = new Map<number, ServerChild>();
-  const start = async (): Promise<ServerChild> => (arm === 'A' ? upstream : startChild(CHILD_OF[arm], [upstream.url]));
-  let first: ServerChild;
+  let server: ServerChild;
   try {
-    first = await start();
+    server = arm === 'A' ? upstream : await startChild(CHILD_OF[arm], [upstream.url]);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    log(`arm ${arm} (${ARM_NAMES[arm]}) left out: ${reason.split('\n')[0]}`);
-    return { arm, name: ARM_NAMES[arm], ran: false, reason, probes: [], cells: [] };
+    progress.reason = error instanceof Error ? error.message : String(error);
+    log(`arm ${arm} (${ARM_NAMES[arm]}) left out: ${progress.reason.split('\n')[0]}`);
+    return;
   }
-  const serverFor = (size: number) => servers.get(size) ?? first;
   try {
-    const meshOperation = typeof first.info.operation === 'string' ? first.info.operation : undefined;
-    const startRss = (await first.stats()).rss;
-    const probes: Probe[] = [];
-    for (const [i, size] of config.sizes.entries()) {
-      if (perSize) servers.set(size, i === 0 ? first : await start());
-      const server = serverFor(size);
-      const page = pages.get(size)!;
-      const req = requestFor(arm, size, meshOperation);
-      const cold = await probe(server, upstream, req);
-      if (!cold.tokenForwarded && arm !== 'A') throw new Error(`Arm ${arm} did not forward the caller's token to the upstream`);
-      // Arm F: the first answer filled the memory; the second is the one every timed request gets.
-      const answer = arm === 'F' ? await probe(server, upstream, req) : cold;
-      verifyAnswer(arm, page, answer.status, answer.text);
-      let sameDataAsC: boolean | undefined;
-      if (arm === 'C') cData.set(size, comparableData(answer.text));
-      else if (GATEWAY_SHAPED.includes(arm) && cData.has(size)) {
-        const mine = comparableData(answer.text);
-        sameDataAsC = mine === cData.get(size);
-        if (!sameDataAsC) {
-          throw new Error(`Arm ${arm} (${ARM_NAMES[arm]}), ${size} events: data differs from arm C's at ${firstDifference(mine, cData.get(size)!)}`);
-        }
-      }
-      if (arm === 'F' && answer.upstreamCalls !== 0) throw new Error(`Arm F, ${size} events: an answer from memory called X ${answer.upstreamCalls} time(s)`);
-      probes.push({
-        size,
-        responseBytes: Buffer.byteLength(answer.text),
-        upstreamCalls: arm === 'A' ? 1 : answer.upstreamCalls,
-        upstreamQuery: decodeURIComponent(cold.upstreamQuery),
-        ...(arm === 'F' && { coldUpstreamCalls: cold.upstreamCalls }),
-        ...(sameDataAsC !== undefined && { sameDataAsC }),
-      });
-    }
-    log(`arm ${arm} (${ARM_NAMES[arm]}): answers checked, RSS at start ${(startRss / 2 ** 20).toFixed(0)} MB`);
-    const cells: Cell[] = [];
-    // Size by size, each warmed up right before its runs, so a small page's RSS is not the large page's leftover.
-    for (const size of config.sizes) {
-      const server = serverFor(size);
-      const req = requestFor(arm, size, meshOperation);
-      if (config.warmupS > 0) await load(server.url, req, config.concurrency.capacity, config.warmupS);
-      for (const connections of [config.concurrency.latency, config.concurrency.capacity]) {
-        const runs: RunResult[] = [];
-        for (let i = 0; i < config.runs; i++) runs.push(await timedRun(server, upstream, req, connections, config.durationS));
-        const summary = summarise(runs);
-        cells.push({ arm, size, connections, runs, summary });
-        log(
-          `arm ${arm} ${String(size).padStart(3)} events c=${String(connections).padStart(2)}: ${summary.rps.toFixed(0)} req/s, ` +
-            `p50 ${summary.p50.toFixed(2)} ms, p99 ${summary.p99.toFixed(2)} ms, CPU ${summary.cpuMsPerRequest.toFixed(3)} ms/req, ` +
-            `peak RSS ${(summary.peakRss / 2 ** 20).toFixed(0)} MB${summary.failed ? `, ${summary.failed} FAILED` : ''}`,
-        );
-      }
-      // A per-size server is done with its size: stop it so the next one's numbers are its own.
-      if (perSize && server !== first) {
-        await server.stop();
-        servers.delete(size);
+    const meshOperation = typeof server.info.operation === 'string' ? server.info.operation : undefined;
+    progress.startRss ??= (await server.stats()).rss;
+    const req = requestFor(arm, size, meshOperation);
+    const cold = await probe(server, upstream, req);
+    if (!cold.tokenForwarded && arm !== 'A') throw new Error(`Arm ${arm} did not forward the caller's token to the upstream`);
+    // Arm F: the first answer filled the memory; the second is the one every timed request gets.
+    const answer = arm === 'F' ? await probe(server, upstream, req) : cold;
+    verifyAnswer(arm, page, answer.status, answer.text);
+    let sameDataAsC: boolean | undefined;
+    if (arm === 'C') cData.set(size, comparableData(answer.text));
+    else if (GATEWAY_SHAPED.includes(arm) && cData.has(size)) {
+      const mine = comparableData(answer.text);
+      sameDataAsC = mine === cData.get(size);
+      if (!sameDataAsC) {
+        throw new Error(`Arm ${arm} (${ARM_NAMES[arm]}), ${size} events: data differs from arm C's at ${firstDifference(mine, cData.get(size)!)}`);
       }
     }
-    return { arm, name: ARM_NAMES[arm], ran: true, startRss, probes, cells };
+    if (arm === 'F' && answer.upstreamCalls !== 0) throw new Error(`Arm F, ${size} events: an answer from memory called X ${answer.upstreamCalls} time(s)`);
+    progress.probes.push({
+      size,
+      responseBytes: Buffer.byteLength(answer.text),
+      upstreamCalls: arm === 'A' ? 1 : answer.upstreamCalls,
+      upstreamQuery: decodeURIComponent(cold.upstreamQuery),
+      ...(arm === 'F' && { coldUpstreamCalls: cold.upstreamCalls }),
+      ...(sameDataAsC !== undefined && { sameDataAsC }),
+    });
+
+    if (config.warmupS > 0) await load(server.url, req, config.concurrency.capacity, config.warmupS);
+    for (const connections of [config.concurrency.latency, config.concurrency.capacity]) {
+      const runs: RunResult[] = [];
+      for (let i = 0; i < config.runs; i++) runs.push(await timedRun(server, upstream, req, connections, config.durationS));
+      const summary = summarise(runs);
+      progress.cells.push({ arm, size, connections, runs, summary });
+      log(
+        `arm ${arm} ${String(size).padStart(3)} events c=${String(connections).padStart(2)}: ${summary.rps.toFixed(0)} req/s, ` +
+          `p50 ${summary.p50.toFixed(2)} ms, p99 ${summary.p99.toFixed(2)} ms, CPU ${summary.cpuMsPerRequest.toFixed(3)} ms/req, ` +
+          `peak RSS ${(summary.peakRss / 2 ** 20).toFixed(0)} MB${summary.failed ? `, ${summary.failed} FAILED` : ''}`,
+      );
+    }
   } finally {
-    for (const server of new Set([first, ...servers.values()])) if (server !== upstream) await server.stop();
+    if (server !== upstream) await server.stop();
   }
 }
 
@@ -315,10 +310,17 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
   const pages = buildPages(config.sizes);
   const upstream = await startChild('upstream');
   try {
-    const arms: ArmResult[] = [];
+    const progress = new Map(config.arms.map((arm): [ArmId, ArmProgress] => [arm, { arm, probes: [], cells: [] }]));
+    const order = RUN_ORDER.filter((arm) => progress.has(arm));
     // Arm C's answers (`data`, cursors aside), which arms E and F must equal.
     const cData = new Map<number, string>();
-    for (const arm of config.arms) arms.push(await runArm(arm, upstream, pages, config, cData));
+    // Page size by page size, every arm's runs at one size before the next size.
+    for (const size of config.sizes) {
+      for (const arm of order) {
+        const armProgress = progress.get(arm)!;
+        if (armProgress.reason === undefined) await runArmAtSize(armProgress, size, upstream, pages.get(size)!, config, cData);
+      }
+    }
     const { log: _log, ...rest } = config;
     return {
       config: rest,
@@ -329,7 +331,12 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
         media: p.body.includes?.media?.length ?? 0,
         tweets: p.body.includes?.tweets?.length ?? 0,
       })),
-      arms,
+      arms: config.arms.map((arm) => {
+        const { reason, startRss, probes, cells } = progress.get(arm)!;
+        return reason === undefined
+          ? { arm, name: ARM_NAMES[arm], ran: true, startRss, probes, cells }
+          : { arm, name: ARM_NAMES[arm], ran: false, reason, probes: [], cells: [] };
+      }),
     };
   } finally {
     await upstream.stop();
