@@ -3,10 +3,12 @@
  * `{ type: 'ready', port }` over the IPC channel, and answers `{ type: 'stats' }` with its own CPU time and memory, so
  * the numbers are the server's alone and the load never sees the probe (it is not an HTTP endpoint).
  *
- * Peak RSS is sampled every 20 ms; `{ type: 'stats', resetPeak: true }` starts a new peak after answering.
+ * Peak RSS is sampled every 20 ms; `{ type: 'stats', resetPeak: true }` starts a new peak after answering. Garbage
+ * collections are counted from `perf_hooks`' `gc` entries.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 
 export interface ChildStats {
   /** `process.cpuUsage()`: user and system CPU time since start, in microseconds. */
@@ -16,6 +18,12 @@ export interface ChildStats {
   /** Highest RSS seen since the last reset. */
   peakRss: number;
   heapUsed: number;
+  /** Full (mark-compact) collections since start. */
+  gcFull: number;
+  /** Young-generation collections (scavenges) since start. */
+  gcYoung: number;
+  /** Time the main thread spent paused by collections of any kind since start, in milliseconds. */
+  gcPauseMs: number;
   /** Anything the server adds (the upstream's request counts). */
   extra?: Record<string, unknown>;
 }
@@ -45,6 +53,15 @@ export async function runChild(
 ): Promise<void> {
   if (!process.send) throw new Error('Start this file from the benchmark (it needs an IPC channel).');
   let peak = process.memoryUsage.rss();
+  const gc = { full: 0, young: 0, pauseMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.full += 1;
+      else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.young += 1;
+      gc.pauseMs += entry.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
   setInterval(() => {
     const rss = process.memoryUsage.rss();
     if (rss > peak) peak = rss;
@@ -69,6 +86,9 @@ export async function runChild(
         rss: memory.rss,
         peakRss: peak,
         heapUsed: memory.heapUsed,
+        gcFull: gc.full,
+        gcYoung: gc.young,
+        gcPauseMs: gc.pauseMs,
         ...(options.extra && { extra: options.extra() }),
       };
       if (message.resetPeak) peak = memory.rss;

@@ -43,6 +43,10 @@ export interface RunResult {
   readonly peakRss: number;
   /** Requests the fixed upstream received during the run, per answered request. */
   readonly upstreamCallsPerOp: number;
+  /** The server's full (mark-compact) garbage collections during the run, per 1000 answered requests. */
+  readonly fullGcsPerKiloRequest: number;
+  /** Main-thread time the server's collections paused it during the run, per answered request, in microseconds. */
+  readonly gcPauseUsPerRequest: number;
 }
 
 export interface Cell {
@@ -128,6 +132,8 @@ function summarise(runs: readonly RunResult[]): RunResult {
     cpuMsPerRequest: pick('cpuMsPerRequest'),
     peakRss: Math.max(...runs.map((r) => r.peakRss)),
     upstreamCallsPerOp: pick('upstreamCallsPerOp'),
+    fullGcsPerKiloRequest: pick('fullGcsPerKiloRequest'),
+    gcPauseUsPerRequest: pick('gcPauseUsPerRequest'),
   };
 }
 
@@ -192,6 +198,8 @@ export async function timedRun(server: ServerChild, upstream: ServerChild, req: 
     ...(main0 !== undefined && main1 !== undefined && { mainThreadCpuMsPerRequest: (main1 - main0) / answered }),
     peakRss: s1.peakRss,
     upstreamCallsPerOp: (upstreamRequests(u1) - upstreamRequests(u0)) / answered,
+    fullGcsPerKiloRequest: ((s1.gcFull - s0.gcFull) * 1000) / answered,
+    gcPauseUsPerRequest: ((s1.gcPauseMs - s0.gcPauseMs) * 1000) / answered,
   };
 }
 
@@ -298,7 +306,8 @@ async function runArmAtSize(
       log(
         `arm ${arm} ${String(size).padStart(3)} events c=${String(connections).padStart(2)}: ${summary.rps.toFixed(0)} req/s, ` +
           `p50 ${summary.p50.toFixed(2)} ms, p99 ${summary.p99.toFixed(2)} ms, CPU ${summary.cpuMsPerRequest.toFixed(3)} ms/req, ` +
-          `peak RSS ${(summary.peakRss / 2 ** 20).toFixed(0)} MB${summary.failed ? `, ${summary.failed} FAILED` : ''}`,
+          `peak RSS ${(summary.peakRss / 2 ** 20).toFixed(0)} MB, ${summary.fullGcsPerKiloRequest.toFixed(1)} full GCs per 1000 req` +
+          (summary.failed ? `, ${summary.failed} FAILED` : ''),
       );
     }
   } finally {

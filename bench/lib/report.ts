@@ -152,15 +152,16 @@ export function buildReport(results: BenchResults, micro: readonly MicroTask[] |
     };
     const cpu = (arm: ArmId, size: number) => fmt(cell(results, arm, size, capacity)?.summary.cpuMsPerRequest, 3);
     const calls = (size: number) => fmt(cell(results, 'F', size, capacity)?.summary.upstreamCallsPerOp, 4);
+    const fullGcs = (arm: ArmId, size: number) => fmt(cell(results, arm, size, capacity)?.summary.fullGcsPerKiloRequest, 1);
     lines.push('', '## The gateway against the reference (E: hand-written yoga + graphql-jit) and from memory (F)', '');
     lines.push(
-      `| events | C CPU ms/req | E CPU ms/req | F CPU ms/req | C/E | F/E | peak RSS MB C / E / F | F upstream calls/op | (all c=${capacity}) |`,
+      `| events | C CPU ms/req | E CPU ms/req | F CPU ms/req | C/E | F/E | peak RSS MB C / E / F | full GCs per 1000 req C / E / F | F upstream calls/op | (all c=${capacity}) |`,
     );
-    lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const c of comparisons) {
       lines.push(
         `| ${c.size} | ${cpu('C', c.size)} | ${cpu('E', c.size)} | ${cpu('F', c.size)} | ${fmt(c.cpuCoverE, 2)} | ${fmt(c.cpuFoverE, 2)} | ` +
-          `${rss('C', c.size)} / ${rss('E', c.size)} / ${rss('F', c.size)} | ${calls(c.size)} | |`,
+          `${rss('C', c.size)} / ${rss('E', c.size)} / ${rss('F', c.size)} | ${fullGcs('C', c.size)} / ${fullGcs('E', c.size)} / ${fullGcs('F', c.size)} | ${calls(c.size)} | |`,
       );
     }
     const same = results.arms
