@@ -20,8 +20,6 @@ export interface ChildStats {
   heapUsed: number;
   /** Full (mark-compact) collections since start. */
   gcFull: number;
-  /** Young-generation collections (scavenges) since start. */
-  gcYoung: number;
   /** Time the main thread spent paused by collections of any kind since start, in milliseconds. */
   gcPauseMs: number;
   /** Anything the server adds (the upstream's request counts). */
@@ -53,12 +51,11 @@ export async function runChild(
 ): Promise<void> {
   if (!process.send) throw new Error('Start this file from the benchmark (it needs an IPC channel).');
   let peak = process.memoryUsage.rss();
-  const gc = { full: 0, young: 0, pauseMs: 0 };
+  const gc = { full: 0, pauseMs: 0 };
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
       if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.full += 1;
-      else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.young += 1;
       gc.pauseMs += entry.duration;
     }
   }).observe({ entryTypes: ['gc'] });
@@ -87,7 +84,6 @@ export async function runChild(
         peakRss: peak,
         heapUsed: memory.heapUsed,
         gcFull: gc.full,
-        gcYoung: gc.young,
         gcPauseMs: gc.pauseMs,
         ...(options.extra && { extra: options.extra() }),
       };
