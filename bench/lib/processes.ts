@@ -8,6 +8,7 @@
  * would also carry the loader's own thread and compile cache, about 50 MB of RSS that no deployment has.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { startNodeFlags } from '../../scripts/start-command.js';
@@ -20,6 +21,8 @@ export interface ServerChild {
   readonly pid: number;
   readonly url: string;
   readonly info: Record<string, unknown>;
+  /** The child's standard output, when `startChild` was asked to pipe it. */
+  readonly stdout: Readable | null;
   stats(resetPeak?: boolean): Promise<ChildStats>;
   stop(): Promise<void>;
 }
@@ -51,7 +54,18 @@ function gatewayNodeFlags(): string[] {
   return flags === undefined ? startNodeFlags() : flags.split(' ').filter(Boolean);
 }
 
-export async function startChild(name: ChildName, args: string[] = [], timeoutMs = 60_000): Promise<ServerChild> {
+export interface StartOptions {
+  /** Node flags after the ones the bench gives this child. */
+  readonly extraFlags?: readonly string[];
+  /** Environment variables over the bench's own. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Pipe the child's standard output to `ServerChild.stdout` (by default it goes nowhere). */
+  readonly pipeStdout?: boolean;
+  readonly timeoutMs?: number;
+}
+
+export async function startChild(name: ChildName, args: string[] = [], options: StartOptions = {}): Promise<ServerChild> {
+  const { timeoutMs = 60_000 } = options;
   await buildChildren();
   const child: ChildProcess = fork(`${BUILD_DIR}/${name}.js`, args, {
     cwd: ROOT,
@@ -61,11 +75,17 @@ export async function startChild(name: ChildName, args: string[] = [], timeoutMs
       ...(GATEWAY_CHILDREN.includes(name) ? gatewayNodeFlags() : []),
       // BENCH_CPU_PROF=<dir> writes each server's V8 CPU profile there when it stops (not the upstream's).
       ...(process.env.BENCH_CPU_PROF && name !== 'upstream' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      ...(options.extraFlags ?? []),
     ],
     // As deployed: production mode, the gateway's default log level (one line per request) unless BENCH_LOG_LEVEL
     // says otherwise. Standard output goes nowhere, so the log lines cost what writing them costs and no more.
-    env: { ...process.env, NODE_ENV: 'production', ...(process.env.BENCH_LOG_LEVEL && { LOG_LEVEL: process.env.BENCH_LOG_LEVEL }) },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      ...(process.env.BENCH_LOG_LEVEL && { LOG_LEVEL: process.env.BENCH_LOG_LEVEL }),
+      ...options.env,
+    },
+    stdio: ['ignore', options.pipeStdout ? 'pipe' : 'ignore', 'inherit', 'ipc'],
   });
   let nextId = 0;
   const waiting = new Map<number, (stats: ChildStats) => void>();
@@ -100,6 +120,7 @@ export async function startChild(name: ChildName, args: string[] = [], timeoutMs
     pid: child.pid!,
     url: `http://127.0.0.1:${ready.port}`,
     info: ready.info,
+    stdout: child.stdout,
     stats(resetPeak = false) {
       if (exited) return Promise.reject(new Error(`${name} has exited`));
       const id = nextId++;

@@ -1,0 +1,73 @@
+/**
+ * `npm run bench:gc`: what each server's garbage collector does under the benchmark's load, read from V8's own trace
+ * (`--trace-gc-nvp`): the bytes each request leaves to be promoted to the old space, the young-generation
+ * collections (scavenges) and their pause, and the full collections. The servers run with the node flags
+ * `npm run bench` gives them (the gateway's children with `npm start`'s heap policy, the reference with node's own),
+ * logging at `warn` so that their standard output is the trace alone.
+ *
+ *   npm run bench:gc
+ *   ARMS=CE SIZE=100 CONNECTIONS=1 npm run bench:gc
+ *
+ * | variable | meaning | default |
+ * |---|---|---|
+ * | `ARMS` | which of C (the gateway calling X), E (the reference), F (the gateway from memory) | `CEF` |
+ * | `SIZE` | the page size: 1, 10 or 100 events | 1 |
+ * | `CONNECTIONS` | requests in flight | 32 |
+ * | `SECS` | seconds traced, after a warm-up of 3 s | 8 |
+ */
+import { type ArmId, requestFor } from './lib/arms.js';
+import { load } from './lib/load.js';
+import { type ChildName, startChild } from './lib/processes.js';
+
+const CHILD_OF: Partial<Record<ArmId, ChildName>> = { C: 'gateway', E: 'reference', F: 'gateway-memory' };
+const arms = [...(process.env.ARMS ?? 'CEF').toUpperCase()] as ArmId[];
+for (const arm of arms) if (!CHILD_OF[arm]) throw new Error(`ARMS: no arm ${arm} here (C, E or F)`);
+const size = Number(process.env.SIZE ?? 1);
+const connections = Number(process.env.CONNECTIONS ?? 32);
+const seconds = Number(process.env.SECS ?? 8);
+
+/** A number of one `--trace-gc-nvp` line, `pause=1.2 ... promoted=12345`. */
+function field(line: string, name: string): number {
+  return Number(new RegExp(`\\b${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
+}
+
+const upstream = await startChild('upstream');
+const rows: string[] = [];
+try {
+  for (const arm of arms) {
+    const server = await startChild(CHILD_OF[arm]!, [upstream.url], {
+      extraFlags: ['--trace-gc-nvp'],
+      env: { LOG_LEVEL: 'warn' },
+      pipeStdout: true,
+    });
+    try {
+      let trace = '';
+      server.stdout!.setEncoding('utf8').on('data', (chunk: string) => (trace += chunk));
+      const request = requestFor(arm, size);
+      await load(server.url, request, connections, 3);
+      const start = trace.length;
+      const { ok } = await load(server.url, request, connections, seconds);
+      const lines = trace.slice(start).split('\n');
+      const scavenges = lines.filter((line) => /\bgc=s\b/.test(line));
+      const full = lines.filter((line) => /\bgc=(mc|ms)\b/.test(line));
+      const sum = (of: string[], name: string) => of.reduce((total, line) => total + field(line, name), 0);
+      const perRequest = (value: number, digits: number) => (value / ok).toFixed(digits);
+      rows.push(
+        `| ${arm} | ${size} | ${connections} | ${ok} | ${perRequest(sum(scavenges, 'promoted') / 1024, 1)} | ` +
+          `${perRequest(scavenges.length * 1000, 1)} | ${perRequest(sum(scavenges, 'pause') * 1000, 0)} | ` +
+          `${perRequest(full.length * 1000, 1)} | ${perRequest(sum(full, 'pause') * 1000, 0)} |`,
+      );
+    } finally {
+      await server.stop();
+    }
+  }
+} finally {
+  await upstream.stop();
+}
+console.log(
+  [
+    '| arm | events | c | requests | promoted KB/req | scavenges per 1000 req | scavenge pause µs/req | full GCs per 1000 req | full GC pause µs/req |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n'),
+);
