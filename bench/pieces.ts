@@ -16,6 +16,7 @@ import { Planned, type SelectionPlan } from '../src/planner/plan.js';
 import { schema } from '../src/schema/index.js';
 import type { XSession } from '../src/upstream/session.js';
 import { dialectOf } from '../src/x/dialect.js';
+import { sandboxDialect } from '../src/sandbox/speech.js';
 import { FIELDS_PARAM, type LinkKind } from '../src/x/params.js';
 import { EVERYTHING_PARAMS } from './lib/arms.js';
 import { cpuMicrosPerCall, median } from './lib/harness.js';
@@ -83,7 +84,7 @@ console.log(`Loaders.load of a link the page carried: ${perLoad.toFixed(3)} µs,
 // Answers in each dialect: the same page, as each dialect's X sends it, timed in turn round by round.
 const dialects = (['tweets', 'posts'] as const).map((name) => {
   const wireDialect = dialectOf(name);
-  const wire = JSON.stringify(wireDialect.writeAnswer('dm_event', answer()));
+  const wire = JSON.stringify(sandboxDialect(name).writeAnswer('dm_event', answer()));
   return { name, read: () => JSON.stringify(wireDialect.readAnswer('dm_event', JSON.parse(wire))) };
 });
 const rounds = dialects.map(() => [] as number[]);

@@ -2,11 +2,11 @@
  * What each endpoint answers once a request has passed auth, rate limits and validation: pages, single objects and
  * lookups, with field selection, includes and partial errors. Pure: no HTTP here.
  *
- * One engine serves both dialects: the request's selection is translated into the gateway's canonical names
- * (`Selector`, through `dialect.fromWire`), the answer is built in those names, and `dialect.writeAnswer` renames it
- * into the dialect's at the end.
+ * One engine serves both dialects: the request's selection is read into the names the demo data is kept in
+ * (`Selector`, through `dialect.readSelection`), the answer is built in those names, and `dialect.writeAnswer` writes
+ * it in the dialect's at the end (`speech.ts`).
  */
-import type { Dialect } from '../x/dialect.js';
+import type { SandboxDialect } from './speech.js';
 import type { RootKind } from '../x/params.js';
 import type { DmEvent, DmEventsPage, Problem } from '../x/wire.js';
 import { oneToOneConversationId } from './data/ids.js';
@@ -24,7 +24,7 @@ export interface Answer {
 /** What answering depends on besides the request: the data, and how the sandbox speaks. */
 export interface Speech {
   store: DemoStore;
-  dialect: Dialect;
+  dialect: SandboxDialect;
   shape: EntityShape;
 }
 
@@ -55,7 +55,7 @@ export function answerRequest(
   return { status: 200, body };
 }
 
-/** The answer in the gateway's canonical names (the tweets dialect's). */
+/** The answer in the names the demo data is kept in (spec 2.159's). */
 function answerCanonically(ctx: Context, endpoint: ReadEndpointName, values: readonly string[]): Answer {
   const { store, request, user, select } = ctx;
   const [value = ''] = values;

@@ -11,7 +11,7 @@
  * @see https://docs.x.com/x-api/direct-messages/lookup/introduction
  * @see https://docs.x.com/x-api/direct-messages/manage/introduction
  */
-import { DEFAULT_DIALECT, DIALECT_NAMES, type DialectName, dialectOf } from '../x/dialect.js';
+import { DEFAULT_DIALECT, DIALECT_NAMES, type DialectName, sandboxDialect } from './speech.js';
 import { generateDemoData } from './data/index.js';
 import { USER_COUNT } from './data/users.js';
 import { FaultQueue } from './faults.js';
@@ -49,7 +49,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const rate = options.rateLimit ?? DEFAULT_RATE_LIMIT;
   const dialectName = options.dialect ?? DEFAULT_DIALECT;
   if (!DIALECT_NAMES.includes(dialectName)) throw new Error(`Unknown dialect ${String(dialectName)}: use one of ${DIALECT_NAMES.join(', ')}.`);
-  const dialect = dialectOf(dialectName);
+  const dialect = sandboxDialect(dialectName);
 
   const userCount = options.users ?? USER_COUNT;
   if (!Number.isInteger(userCount) || userCount < 12 || userCount > 200) throw new Error(`users must be 12 to 200; it is ${userCount}.`);

@@ -3,7 +3,7 @@
  * (`posts`, the default, or `tweets`), honours SANDBOX_TOKEN for the main demo user, prints every demo user's token,
  * and closes cleanly on SIGINT/SIGTERM.
  */
-import { DEFAULT_DIALECT, DIALECT_NAMES, type DialectName } from '../x/dialect.js';
+import { DEFAULT_DIALECT, DIALECT_NAMES, type DialectName } from './speech.js';
 import { createSandbox } from './index.js';
 
 const port = Number(process.env.SANDBOX_PORT ?? 4001);

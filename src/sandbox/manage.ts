@@ -9,7 +9,7 @@
  * problem of a body is listed in one 400, in X's invalid-request style (`parameters` names the body property by its
  * path, e.g. `message.attachments[0].media_id`).
  */
-import type { Dialect } from '../x/dialect.js';
+import type { SandboxDialect } from './speech.js';
 import type { DmEvent } from '../x/wire.js';
 import { oneToOneConversationId } from './data/ids.js';
 import { notAuthorizedForResource, resourceNotFound } from './problems.js';
@@ -183,7 +183,7 @@ function checkMessage(
 /** What answering a write depends on. */
 export interface WriteContext {
   store: DemoStore;
-  dialect: Dialect;
+  dialect: SandboxDialect;
   user: StoredUser;
   now: Date;
 }

@@ -1,11 +1,11 @@
 /** X's fixed problem bodies (RFC 7807, sent as `application/problem+json`), word for word. */
 import { STATUS_CODES } from 'node:http';
-import type { Dialect } from '../x/dialect.js';
+import type { SandboxDialect } from './speech.js';
 
 export const UNAUTHORIZED = { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' } as const;
 
 /** The 403 for an app-only token; its `type` lives on the dialect's host. */
-export function unsupportedAuthentication(dialect: Dialect) {
+export function unsupportedAuthentication(dialect: SandboxDialect) {
   return {
     title: 'Unsupported Authentication',
     detail:
@@ -28,7 +28,7 @@ export function statusProblem(status: number): { title: string; type: 'about:bla
  * X's 403 for a write the user may not make (a conversation they are not in, someone else's event): the closest of
  * X's problem types, `not-authorized-for-resource`, on the dialect's host, with the status's own title.
  */
-export function notAuthorizedForResource(dialect: Dialect, action: string, resourceType: string, parameter: string, id: string) {
+export function notAuthorizedForResource(dialect: SandboxDialect, action: string, resourceType: string, parameter: string, id: string) {
   return {
     title: 'Forbidden',
     type: dialect.problemType('not-authorized-for-resource'),
@@ -42,7 +42,7 @@ export function notAuthorizedForResource(dialect: Dialect, action: string, resou
 }
 
 /** A 404 for a write on a resource that is not there (or that the user may not see: the same answer). */
-export function resourceNotFound(dialect: Dialect, resourceType: string, parameter: string, id: string) {
+export function resourceNotFound(dialect: SandboxDialect, resourceType: string, parameter: string, id: string) {
   return {
     title: 'Not Found Error',
     type: dialect.problemType('resource-not-found'),

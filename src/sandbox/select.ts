@@ -4,16 +4,16 @@
  * own objects point at, deduplicated, each selected the same way; a referenced object that does not exist becomes a
  * partial `resource-not-found` error beside the data.
  *
- * Everything here speaks the gateway's canonical vocabulary (the tweets dialect's names): a call's wire query is
- * translated in (`dialect.fromWire`) before, and the answer out (`dialect.writeAnswer`) after.
+ * Everything here speaks the names the demo data is kept in (spec 2.159's): a call's wire query is read into them
+ * (`dialect.readSelection`) before, and the answer written out of them (`dialect.writeAnswer`) after.
  */
-import type { Dialect } from '../x/dialect.js';
+import type { SandboxDialect } from './speech.js';
 import { FIELDS_PARAM, type LinkKind, type RootKind, type XKind } from '../x/params.js';
 import type { DmEvent, Includes, Media, Place, Poll, Problem } from '../x/wire.js';
 import type { DemoStore } from './store.js';
 import type { EntityShape, StoredTweet, StoredUser } from './types.js';
 
-/** The fields asked for, per kind, in canonical names. */
+/** The fields asked for, per kind, in stored names. */
 type FieldSets = Readonly<Record<XKind, ReadonlySet<string>>>;
 
 const KINDS = Object.keys(FIELDS_PARAM) as XKind[];
@@ -46,9 +46,9 @@ export class Selector {
   private readonly fields: Record<Role, FieldSets>;
   private readonly defaults: Readonly<Record<LinkKind, ReadonlySet<string>>>;
 
-  constructor(dialect: Dialect, root: RootKind, selection: Readonly<Record<string, string>>) {
-    const canonical = dialect.fromWire(root, selection);
-    const asked = (kind: XKind) => new Set(canonical[FIELDS_PARAM[kind]]?.split(',') ?? []);
+  constructor(dialect: SandboxDialect, root: RootKind, selection: Readonly<Record<string, string>>) {
+    const stored = dialect.readSelection(root, selection);
+    const asked = (kind: XKind) => new Set(stored[FIELDS_PARAM[kind]]?.split(',') ?? []);
     const roots = {} as Record<XKind, ReadonlySet<string>>;
     const included = {} as Record<XKind, ReadonlySet<string>>;
     for (const kind of KINDS) {
@@ -56,7 +56,7 @@ export class Selector {
       included[kind] = new Set([...roots[kind]].filter((field) => !dialect.isRootOnly(kind, field)));
     }
     this.fields = { root: roots, included };
-    this.expansions = new Set(canonical.expansions?.split(',') ?? []);
+    this.expansions = new Set(stored.expansions?.split(',') ?? []);
     const defaults = {} as Record<LinkKind, ReadonlySet<string>>;
     for (const kind of KINDS) if (kind !== 'dm_event') defaults[kind] = new Set(dialect.defaults(kind));
     this.defaults = defaults;
@@ -117,7 +117,7 @@ export class Selector {
 
 type ResourceType = 'user' | 'tweet' | 'media';
 
-/** X's partial not-found error, in canonical names (`writeAnswer` renames the post's type and parameter). */
+/** X's partial not-found error, in stored names (`writeAnswer` renames the post's type and parameter). */
 export function notFound(resourceType: ResourceType | 'dm_event', parameter: string, id: string): Problem {
   return {
     value: id,

@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Dialect } from '../x/dialect.js';
+import type { SandboxDialect } from './speech.js';
 import { type EndpointFamily, familyOf } from '../x/families.js';
 import { rootKindOf } from '../x/params.js';
 import { answerRequest } from './answers.js';
@@ -108,7 +108,7 @@ function bearer(header: string | undefined): string | undefined {
 
 export interface ServerState {
   store: DemoStore;
-  dialect: Dialect;
+  dialect: SandboxDialect;
   /** token -> user */
   tokens: ReadonlyMap<string, StoredUser>;
   appOnlyToken: string;

@@ -1,5 +1,5 @@
 /** The sandbox's public types. `index.ts` re-exports them; see there for the overview. */
-import type { DialectName } from '../x/dialect.js';
+import type { DialectName } from './speech.js';
 import type { AliveOptions } from './alive.js';
 import type { EndpointFamily } from '../x/families.js';
 import type { components as Spec2167 } from '../x/generated/x-api-2.167.js';

@@ -5,7 +5,7 @@
  * parameter and `expansions=referenced_tweets.id` as an unknown value, the tweets dialect `post.fields` and
  * `expansions=referenced_posts`.
  */
-import type { Dialect } from '../x/dialect.js';
+import type { SandboxDialect } from './speech.js';
 import { SPEC_VOCABULARY, type SpecVersion } from '../x/generated/vocabulary.js';
 import { PAGING, type DmEventType } from '../x/wire.js';
 import { decodeToken, type PageToken } from './paging.js';
@@ -95,7 +95,7 @@ export interface ValidRequest {
   paginationText?: string;
   eventTypes?: DmEventType[];
   ids?: string[];
-  /** `*.fields` and `expansions` as sent, in the dialect's names: what `dialect.fromWire` translates. */
+  /** `*.fields` and `expansions` as sent, in the dialect's names: what `dialect.readSelection` reads. */
   selection: Record<string, string>;
 }
 
@@ -186,7 +186,7 @@ export function validateRequest(
   return errors.length > 0 ? { ok: false, errors } : { ok: true, request };
 }
 
-export function invalidRequest(dialect: Dialect, errors: Errors): InvalidRequest {
+export function invalidRequest(dialect: SandboxDialect, errors: Errors): InvalidRequest {
   return {
     errors,
     title: 'Invalid Request',
@@ -196,7 +196,7 @@ export function invalidRequest(dialect: Dialect, errors: Errors): InvalidRequest
 }
 
 /** A token that decodes but belongs to another list (another user's, another conversation's). */
-export function foreignToken(dialect: Dialect, text: string): InvalidRequest {
+export function foreignToken(dialect: SandboxDialect, text: string): InvalidRequest {
   return invalidRequest(dialect, [
     { parameters: { pagination_token: [text] }, message: `The \`pagination_token\` query parameter value [${text}] is not valid` },
   ]);

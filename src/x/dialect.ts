@@ -5,9 +5,8 @@
  * (`tweet.fields`, `referenced_tweets.id`, `includes.tweets`) and link ids are fields like any other (`sender_id`).
  * X's production spec 2.167 renamed tweets to posts and moved link ids behind their expansions (`../shared/X-API.md`
  * has the whole table). A `Dialect` translates:
- * - a call's parameters into the upstream's (`toWire`), and an upstream's parameters back (`fromWire`, which the
- *   sandbox uses to serve both dialects with one engine);
- * - an answer from the upstream's names into the gateway's (`readAnswer`), and back (`writeAnswer`, the sandbox);
+ * - a call's parameters into the upstream's (`toWire`);
+ * - an answer from the upstream's names into the gateway's (`readAnswer`);
  * - and it answers the planner's and the loaders' questions: which expansions an endpoint offers, which fields X
  *   gives only to the objects a call asks for (never to included ones), and which fields come without asking.
  *
@@ -144,12 +143,6 @@ const OPERATION_OF: Record<RootKind, string> = {
   tweet: 'GET /2/tweets',
 };
 
-function invert(record: Readonly<Record<string, string>> | undefined): Record<string, string> {
-  const inverted: Record<string, string> = {};
-  for (const [from, to] of Object.entries(record ?? {})) inverted[to] = from;
-  return inverted;
-}
-
 /**
  * How the objects of one kind are renamed one way: their keys, their string values by key, and the value objects
  * under some keys in turn (a post's `public_metrics`).
@@ -160,8 +153,9 @@ interface Renames {
   readonly inner?: ReadonlyMap<string, Renames>;
 }
 
-const mapOf = (record: Readonly<Record<string, string>> | undefined, direction: 'in' | 'out') =>
-  new Map(Object.entries(record ?? {}).map(([own, wire]) => (direction === 'out' ? [own, wire] : [wire, own])));
+/** A table's renames (gateway name -> wire name) read the way answers are: wire name -> gateway name. */
+const inverseMapOf = (record: Readonly<Record<string, string>> | undefined) =>
+  new Map(Object.entries(record ?? {}).map(([own, wire]) => [wire, own]));
 
 /**
  * A copy of `object` renamed by `renames`, its keys in their order. Never renamed in place: V8 turns an object that
@@ -186,7 +180,7 @@ function renamedObject(object: Record<string, unknown>, renames: Renames): Recor
   return out;
 }
 
-/** An answer's renames one way: each kind's objects, and each `includes` list by its key (renamed, and its kind). */
+/** How an answer is read: each kind's objects, and each `includes` list by its wire key (its own key, and its kind). */
 interface AnswerRenames {
   readonly kinds: Partial<Record<XKind, Renames>>;
   readonly includes: ReadonlyMap<string, { readonly key: string; readonly kind?: XKind }>;
@@ -195,23 +189,23 @@ interface AnswerRenames {
 /** The kind of the objects in each `includes` list whose objects a dialect renames, by the gateway's key. */
 const INCLUDED_KIND: Readonly<Record<string, XKind>> = { users: 'user', tweets: 'tweet' };
 
-function answerRenames(table: DialectTable, direction: 'in' | 'out'): AnswerRenames {
+function answerRenames(table: DialectTable): AnswerRenames {
   const kinds: Partial<Record<XKind, Renames>> = {};
   for (const kind of new Set([...Object.keys(table.keys), ...Object.keys(table.inner)]) as Set<XKind>) {
     const inner = Object.entries(table.inner[kind] ?? {}).map(([field, renames]): [string, Renames] => [
       field,
       {
-        keys: mapOf(renames.keys, direction),
-        values: new Map(Object.entries(renames.values ?? {}).map(([key, values]) => [key, mapOf(values, direction)])),
+        keys: inverseMapOf(renames.keys),
+        values: new Map(Object.entries(renames.values ?? {}).map(([key, values]) => [key, inverseMapOf(values)])),
       },
     ]);
-    kinds[kind] = { keys: mapOf(table.keys[kind], direction), inner: new Map(inner) };
+    kinds[kind] = { keys: inverseMapOf(table.keys[kind]), inner: new Map(inner) };
   }
   const includes = new Map<string, { key: string; kind?: XKind }>();
   for (const own of new Set([...Object.keys(table.includes), ...Object.keys(INCLUDED_KIND)])) {
     const wire = table.includes[own] ?? own;
     const kind = INCLUDED_KIND[own];
-    includes.set(direction === 'in' ? wire : own, { key: direction === 'in' ? own : wire, ...(kind && { kind }) });
+    includes.set(wire, { key: own, ...(kind && { kind }) });
   }
   return { kinds, includes };
 }
@@ -263,12 +257,11 @@ export class Dialect {
   private readonly rootOnly: Record<RootKind, ReadonlySet<string>>;
   /** Per called kind: the expansions that carry its id fields (every call translates through them). */
   private readonly carriedOf = {} as Record<RootKind, readonly CarriedField[]>;
-  private readonly paramsIn: Record<string, string>;
   /** `toWire`'s translations of field and expansion parameters, per called kind, by their values (see `WireNode`). */
   private wireFields = newWireFields();
   private wireNodes = 0;
-  /** How answers are renamed, into the gateway's names (`in`) and into this dialect's (`out`). */
-  private readonly renames: Record<'in' | 'out', AnswerRenames>;
+  /** How answers are renamed into the gateway's names. */
+  private readonly renames: AnswerRenames;
   /** `knownFields`' sets, per kind and whether asked, by field list. */
   private readonly knownFieldSets = new Map<string, BoundedMemo<string, ReadonlySet<string>>>();
 
@@ -293,8 +286,7 @@ export class Dialect {
       this.offered[root] = new Set([...(values.expansions ?? [])].map((wire) => expansionsIn[wire] ?? wire));
       this.rootOnly[root] = new Set(carriedHere.map((c) => c.field));
     }
-    this.renames = { in: answerRenames(table, 'in'), out: answerRenames(table, 'out') };
-    this.paramsIn = invert(table.params);
+    this.renames = answerRenames(table);
   }
 
   /** Whether a call asking for `root` objects can expand the gateway's `expansion`. */
@@ -408,61 +400,17 @@ export class Dialect {
   }
 
   /**
-   * The gateway's query for an upstream query of this dialect: what the sandbox serves. Assumes a query the spec
-   * accepts (validate it first); an expansion that carries an id field asks for that field too.
-   */
-  fromWire(root: RootKind, query: Query): Record<string, string> {
-    const out: Record<string, Set<string> | string> = {};
-    const add = (name: string, value: string) => {
-      const set = out[name];
-      if (set instanceof Set) set.add(value);
-      else out[name] = new Set([value]);
-    };
-    const carriedHere = this.carriedOf[root];
-    for (const [name, value] of Object.entries(query)) {
-      if (value === undefined) continue;
-      if (name === 'expansions') {
-        for (const wire of value.split(',')) {
-          const carriedBy = carriedHere.find((c) => c.wire === wire);
-          if (carriedBy) {
-            add(FIELDS_PARAM[root], carriedBy.field);
-            add('expansions', carriedBy.expansion);
-          } else add('expansions', wire);
-        }
-        continue;
-      }
-      const ownName = this.paramsIn[name] ?? name;
-      const kind = kindOfFieldsParam(ownName);
-      if (!kind) {
-        out[name] = value;
-        continue;
-      }
-      // A field's wire name is the key X answers with: the answers' renames name it.
-      const keysIn = this.renames.in.kinds[kind]?.keys;
-      for (const field of value.split(',')) add(ownName, keysIn?.get(field) ?? field);
-    }
-    const result: Record<string, string> = {};
-    for (const [name, value] of Object.entries(out)) result[name] = value instanceof Set ? [...value].sort().join(',') : value;
-    return result;
-  }
-
-  /**
    * An answer to a call asking for `root` objects in the gateway's names: in this dialect's, its objects are replaced
    * by renamed copies (the body is the caller's own, freshly parsed).
    */
   readAnswer<T>(root: RootKind, body: T): T {
-    return this.renameAnswer(root, body, 'in');
+    return this.renameAnswer(root, body);
   }
 
-  /** An answer in the gateway's names, into this dialect's (the sandbox's answers; objects are copied, not changed). */
-  writeAnswer<T>(root: RootKind, body: T): T {
-    return this.renameAnswer(root, body, 'out');
-  }
-
-  private renameAnswer<T>(root: RootKind, body: T, direction: 'in' | 'out'): T {
+  private renameAnswer<T>(root: RootKind, body: T): T {
     if (this.table.name === 'tweets' || body === null || typeof body !== 'object') return body;
     const answer = body as Answer;
-    const { kinds, includes } = this.renames[direction];
+    const { kinds, includes } = this.renames;
     if (answer.data !== undefined) answer.data = renamedObjects(answer.data, kinds[root]);
     if (answer.includes) {
       const renamed: NonNullable<Answer['includes']> = {};
@@ -472,25 +420,19 @@ export class Dialect {
       }
       answer.includes = renamed;
     }
-    for (const problem of answer.errors ?? []) this.renameProblem(problem, direction);
+    for (const problem of answer.errors ?? []) this.renameProblem(problem);
     return body;
   }
 
   /** A partial error's names: the post's resource type and the parameter that expanded it. */
-  private renameProblem(problem: Record<string, unknown>, direction: 'in' | 'out'): void {
-    const [own, wire] = ['tweet', this.table.postResourceType];
-    if (direction === 'in' && problem.resource_type === wire) problem.resource_type = own;
-    if (direction === 'out' && problem.resource_type === own) problem.resource_type = wire;
+  private renameProblem(problem: Record<string, unknown>): void {
+    if (problem.resource_type === this.table.postResourceType) problem.resource_type = 'tweet';
     if (typeof problem.parameter === 'string') {
-      const carriedBy = this.table.carried.find((c) =>
-        direction === 'in' ? c.wire === problem.parameter : c.expansion === problem.parameter,
-      );
-      if (carriedBy) problem.parameter = direction === 'in' ? carriedBy.expansion : carriedBy.wire;
-    }
-    if (typeof problem.type === 'string' && direction === 'out') {
-      problem.type = problem.type.replace(/^https:\/\/api\.(twitter|x)\.com\/2\/problems\//, this.table.problemBase);
+      const carriedBy = this.table.carried.find((c) => c.wire === problem.parameter);
+      if (carriedBy) problem.parameter = carriedBy.expansion;
     }
   }
+
 }
 
 const KIND_OF_FIELDS_PARAM: ReadonlyMap<string, XKind> = new Map(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSandbox } from '../../src/sandbox/index.js';
-import { dialectOf } from '../../src/x/dialect.js';
+import { sandboxDialect } from '../../src/sandbox/speech.js';
 import { TWEET_FIELDS, USER_FIELDS, type DmEvent, type Tweet, type User } from '../../src/x/wire.js';
 import { codePointSlice, NOW, valuesOf } from './helpers.js';
 
@@ -141,8 +141,8 @@ describe('demo data', () => {
   it('fills every field the posts dialect can ask for, in the gateway names the data is stored in', () => {
     // 2.167's lists: its user fields keep their names; its post fields are translated (`note_post` is `note_tweet`).
     const userFields = valuesOf('posts', 'GET /2/users', 'user.fields');
-    const postFields = dialectOf('posts')
-      .fromWire('tweet', { 'post.fields': valuesOf('posts', 'GET /2/tweets', 'post.fields').join(',') })['tweet.fields']!
+    const postFields = sandboxDialect('posts')
+      .readSelection('tweet', { 'post.fields': valuesOf('posts', 'GET /2/tweets', 'post.fields').join(',') })['tweet.fields']!
       .split(',');
     expect(userFields).toContain('subscribes_to_you');
     expect(postFields).toEqual(expect.arrayContaining(['article_title', 'note_tweet', 'paid_partnership']));

@@ -10,19 +10,20 @@ import { KIND_KEY, NEEDS_KEY, type XNeeds } from '../../src/planner/needs.js';
 import { FIELDS_PARAM, type XKind } from '../../src/x/params.js';
 import { schema } from '../../src/schema/index.js';
 import { DIALECTS } from '../../src/x/dialect.js';
+import { sandboxDialect } from '../../src/sandbox/speech.js';
 import { SPEC_VOCABULARY } from '../../src/x/generated/vocabulary.js';
 import { DM_EVENT_EXPANSIONS, TWEET_EXPANSIONS, USER_EXPANSIONS } from '../../src/x/wire.js';
 
 /**
  * What a `kind`'s fields parameter can ask for in either dialect, in the gateway's names: each spec's values, and the
- * id fields 2.167 brings only with an expansion, read back through the dialect.
+ * id fields 2.167 brings only with an expansion, read back as the sandbox reads them.
  */
 function vocabularyOf(kind: XKind, operation: 'GET /2/users' | 'GET /2/tweets'): string[] {
   const names = new Set<string>();
   for (const dialect of Object.values(DIALECTS)) {
     const parameters = SPEC_VOCABULARY[dialect.specVersion][operation] as Record<string, { values?: readonly string[] }>;
     const wire = Object.fromEntries(Object.entries(parameters).flatMap(([name, rule]) => (rule.values ? [[name, rule.values.join(',')]] : [])));
-    const own = dialect.fromWire(operation === 'GET /2/users' ? 'user' : 'tweet', wire);
+    const own = sandboxDialect(dialect.name).readSelection(operation === 'GET /2/users' ? 'user' : 'tweet', wire);
     for (const name of own[FIELDS_PARAM[kind]]?.split(',') ?? []) names.add(name);
   }
   return [...names].sort();

@@ -1,8 +1,9 @@
 /**
- * The dialects: every name they translate into is one X's spec of that dialect lists, translations go both ways, and
- * answers are renamed in place, both ways.
+ * The dialects: every name they translate into is one X's spec of that dialect lists, and what the gateway asks and
+ * reads agrees with the sandbox's own speech of each dialect (`src/sandbox/speech.ts`, written apart from it).
  */
 import { describe, expect, it } from 'vitest';
+import { sandboxDialect } from '../../src/sandbox/speech.js';
 import { DIALECTS } from '../../src/x/dialect.js';
 import { SPEC_VOCABULARY } from '../../src/x/generated/vocabulary.js';
 import type { RootKind, XKind } from '../../src/x/params.js';
@@ -27,6 +28,8 @@ function everything(root: RootKind): Record<string, string> {
 
 const posts = DIALECTS.posts;
 const tweets = DIALECTS.tweets;
+/** How the sandbox speaks 2.167: what the gateway's translation is checked against. */
+const sandboxPosts = sandboxDialect('posts');
 
 describe.each(['dm_event', 'user', 'tweet'] as const)('calls asking for %s objects', (root) => {
   it('the posts dialect asks only for what spec 2.167 lists', () => {
@@ -45,7 +48,7 @@ describe.each(['dm_event', 'user', 'tweet'] as const)('calls asking for %s objec
 
   it('what the posts dialect asks for reads back as what was asked, less what 2.167 gives only to other calls', () => {
     const query = everything(root);
-    const back = posts.fromWire(root, posts.toWire(root, query));
+    const back = sandboxPosts.readSelection(root, posts.toWire(root, query));
     const lost: string[] = [];
     for (const [name, value] of Object.entries(query)) {
       const kind = name === 'expansions' ? root : (name.replace('.fields', '') as XKind);
@@ -136,7 +139,7 @@ describe('the posts dialect', () => {
       },
       errors: [{ type: 'https://api.x.com/2/problems/resource-not-found', resource_type: 'tweet', parameter: 'referenced_tweets.id', resource_id: '9' }],
     });
-    expect(posts.writeAnswer('dm_event', own)).toEqual(wire());
+    expect(sandboxPosts.writeAnswer('dm_event', own)).toEqual(wire());
   });
 
   it('renames with copies: keys keep their order, value objects are renamed too, and what it was given is unchanged', () => {
@@ -144,7 +147,7 @@ describe('the posts dialect', () => {
     const user = { id: '4', public_metrics: { tweet_count: 7 }, name: 'Four' };
     const given = { data: [{ id: '1', text: 'no renamed key' }], includes: { tweets: [post], users: [user] } };
     const snapshot = structuredClone(given);
-    const wire = posts.writeAnswer('dm_event', structuredClone(given));
+    const wire = sandboxPosts.writeAnswer('dm_event', structuredClone(given));
     expect(Object.keys(wire.includes).sort()).toEqual(['posts', 'users']);
     const [written] = (wire.includes as unknown as { posts: Record<string, unknown>[] }).posts;
     expect(Object.keys(written!)).toEqual(['id', 'edit_history_post_ids', 'public_metrics', 'withheld', 'lang']);
@@ -153,7 +156,7 @@ describe('the posts dialect', () => {
     expect(posts.readAnswer('dm_event', wire)).toEqual(given);
 
     // The sandbox answers from its demo data: writing an answer must not change the objects it was made of.
-    posts.writeAnswer('dm_event', given);
+    sandboxPosts.writeAnswer('dm_event', given);
     expect([post, user]).toEqual([snapshot.includes.tweets[0], snapshot.includes.users[0]]);
   });
 
