@@ -1,8 +1,6 @@
 /** The gateway's schema: every type file, gathered. */
 import { builder } from './builder.js';
-import { withSyncNodeIds } from './node-id.js';
-import { withXFieldGetters } from './x-fields.js';
-import { withXValueGetters } from './x-values.js';
+import { withPlainReads } from './plain-reads.js';
 import './scalars.js';
 import './entities.js';
 import './dm-event.js';
@@ -17,5 +15,4 @@ import './node.js';
 import './mutations.js';
 import './subscription.js';
 
-// After the X fields' getters, which know their fields by their `fromX` resolvers.
-export const schema = withXValueGetters(withXFieldGetters(withSyncNodeIds(builder.toSchema({ sortSchema: true }))));
+export const schema = withPlainReads(builder.toSchema({ sortSchema: true }));
