@@ -2,7 +2,7 @@
  * `createGateway(options)`: the GraphQL gateway as a yoga app. It never listens: `server.ts` does, tests call
  * `gateway.fetch(...)` in process, and a larger API can stitch it.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { getOperationAST } from 'graphql';
@@ -37,6 +37,9 @@ import { ResilientStore } from './store/resilient.js';
 import { RateLimitBook } from './upstream/rate-limit-book.js';
 import { RetryingTransport } from './upstream/retry.js';
 import { type DialectName, dialectOf } from './x/dialect.js';
+import { type MediaOptions, MediaService } from './media/media.js';
+import { mediaRoute } from './media/route.js';
+import { SharedMedia } from './media/shared.js';
 
 export interface GatewayOptions {
   /** Where X is: its origin (`https://api.x.com`, or a sandbox's URL), or a transport of your own. */
@@ -100,6 +103,11 @@ export interface GatewayOptions {
   metrics?: GatewayMetrics;
   /** The GraphQL endpoint's path. @default '/graphql' */
   graphqlEndpoint?: string;
+  /**
+   * DM media served at `/media/...` (`Media.downloadUrl`): how long a minted URL works, size caps, the public origin.
+   * @default see `MediaOptions`
+   */
+  media?: MediaOptions;
 }
 
 export interface Gateway {
@@ -213,6 +221,25 @@ export function createGateway(options: GatewayOptions): Gateway {
     rateLimitWaitMs: options.rateLimitWaitMs ?? 0,
     onCall: (call, rateLimit) => metrics.recordCall(call, rateLimit),
   };
+  // Media links and bytes are shared through Redis when the store is; their links are sealed under a key every
+  // replica derives from STORE_KEY (random per process otherwise: one process, one set of links).
+  const sharedMedia =
+    store === 'redis' && options.redis
+      ? new SharedMedia({
+          url: options.redis.url,
+          storeKey: options.redis.storeKey,
+          ...(options.media?.sharedCacheBytes !== undefined && { maxBytes: options.media.sharedCacheBytes }),
+          onError: (error) => logger.debug({ err: error.message }, 'media in Redis'),
+        })
+      : undefined;
+  const media = new MediaService({
+    ...options.media,
+    transport,
+    session: { dialect, budgets, deadlineMs: session.deadlineMs, onCall: session.onCall },
+    linksKey: options.redis ? deriveKey(options.redis.storeKey, 'media links') : randomBytes(32),
+    ...(sharedMedia && { shared: { links: sharedMedia.linksTier(), bytes: sharedMedia.bytesTier() } }),
+    onSharedError: (error) => logger.warn({ err: error.message }, 'media in Redis failed; going on without it'),
+  });
   const leaseMs = Math.max(5_000, 3 * liveMemory.freshnessMs);
   const live = new LiveHub({
     memory: liveMemory,
@@ -247,6 +274,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         liveMemory,
         live,
         writes: kept,
+        media,
+        origin: new URL(request.url).origin,
       }),
     maskedErrors: { isDev: development, maskError },
     graphiql: {
@@ -262,6 +291,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // that nobody opens in a browser never pays for it.
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     plugins: [
+      mediaRoute({ media, logger, metrics }),
       requestBodyLimit(),
       observability({ logger, metrics, transport, ...(kept.available && { storeAvailable: () => kept.available!() }) }),
       documentLimits(options.limits),
@@ -285,6 +315,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       live.close();
       await client?.close();
       await kept.close?.();
+      await sharedMedia?.close();
     },
   };
 }

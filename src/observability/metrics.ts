@@ -9,8 +9,15 @@ import type { RateLimit } from '../upstream/rate-limit.js';
 
 const endpoints = new BoundedMemo<string, string>(1024);
 
-/** X's path with ids folded, so that labels stay few: `/2/dm_conversations/:id/dm_events`. */
+/** The DM media download's path: its three ids (a resource id is no number) are folded whole. */
+const MEDIA_DOWNLOAD = /^\/2\/dm_conversations\/media\//;
+
+/**
+ * X's path with ids folded, so that labels stay few: `/2/dm_conversations/:id/dm_events`,
+ * `/2/dm_conversations/media/:id/:id/:id`.
+ */
 export function endpointOf(path: string): string {
+  if (MEDIA_DOWNLOAD.test(path)) return '/2/dm_conversations/media/:id/:id/:id';
   return endpoints.get(path, () =>
     path
       .split('/')
@@ -77,6 +84,12 @@ export class GatewayMetrics {
   readonly liveTicks = new Counter({
     name: 'gateway_live_ticks_total',
     help: 'Checks for news made by the live loops behind subscriptions (one loop per user with a subscriber).',
+    registers: [this.registry],
+  });
+  readonly mediaRequests = new Counter({
+    name: 'gateway_media_requests_total',
+    help: 'Requests for minted media URLs by HTTP status and where the bytes came from (memory, shared, x, none).',
+    labelNames: ['status', 'source'] as const,
     registers: [this.registry],
   });
   readonly storeUp = new Gauge({
