@@ -118,6 +118,8 @@ export interface Gateway {
   readonly metrics: GatewayMetrics;
   /** The live loops behind `dmEventAdded`: one per user with a subscriber. */
   readonly live: LiveHub;
+  /** DM media: mints the URLs `Media.downloadUrl` answers, and serves them at `/media/...`. */
+  readonly media: MediaService;
   /**
    * Serves subscriptions over WebSocket (graphql-ws, `graphql-transport-ws`) on `server`, at the GraphQL endpoint's
    * path; Server-Sent Events need nothing more than the yoga app. Returns how to stop it.
@@ -237,7 +239,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     transport,
     session: { dialect, budgets, deadlineMs: session.deadlineMs, onCall: session.onCall },
     linksKey: options.redis ? deriveKey(options.redis.storeKey, 'media links') : randomBytes(32),
-    ...(sharedMedia && { shared: { links: sharedMedia.linksTier(), bytes: sharedMedia.bytesTier() } }),
+    ...(sharedMedia && {
+      shared: { links: sharedMedia.linksTier(), bytes: sharedMedia.bytesTier(), ready: (ms?: number) => sharedMedia.ready(ms) },
+    }),
     onSharedError: (error) => logger.warn({ err: error.message }, 'media in Redis failed; going on without it'),
   });
   const leaseMs = Math.max(5_000, 3 * liveMemory.freshnessMs);
@@ -310,6 +314,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     fetch: yoga.fetch,
     metrics,
     live,
+    media,
     attachWebSocket: (server) => attachWebSocket(yoga, server),
     close: async () => {
       live.close();

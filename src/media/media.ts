@@ -31,6 +31,8 @@ export interface MediaOptions {
    * @default the origin of the request that asked for them
    */
   publicUrl?: string;
+  /** The clock links expire by (ms since the epoch). @default Date.now */
+  now?: () => number;
 }
 
 /** Where a request was answered from, for logs and metrics. */
@@ -50,8 +52,7 @@ interface MediaServiceOptions extends MediaOptions {
   /** Seals link ids: the same on every replica sharing a store. */
   linksKey: Buffer;
   /** Links and bytes shared by replicas (Redis). */
-  shared?: { links: LinkRecords; bytes: SharedBytes };
-  now?: () => number;
+  shared?: { links: LinkRecords; bytes: SharedBytes; ready(timeoutMs?: number): Promise<void> };
   /** Told of what the shared tier failed to do (the request goes on without it). */
   onSharedError?: (error: Error) => void;
 }
@@ -106,6 +107,11 @@ export class MediaService {
     this.minted.set(memoKey, { url, expiresAt });
     if (this.minted.size > 10_000) this.minted.delete(this.minted.keys().next().value!);
     return url;
+  }
+
+  /** Resolves once the shared tier (Redis) answers, or at once without one; after `timeoutMs` regardless. */
+  ready(timeoutMs?: number): Promise<void> {
+    return this.options.shared?.ready(timeoutMs) ?? Promise.resolve();
   }
 
   /** The answer to a request for `/media/<id>`. */
