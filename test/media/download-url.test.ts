@@ -98,10 +98,37 @@ describe('/media/...', () => {
     expect(Buffer.from(await tail.arrayBuffer())).toEqual(whole.subarray(whole.length - 10));
     const open = await load(url, { range: `bytes=${whole.length - 5}-` });
     expect(open.headers.get('content-range')).toBe(`bytes ${whole.length - 5}-${whole.length - 1}/${whole.length}`);
+    // A range of bytes that changed since (another ETag) is answered whole.
+    const stale = await load(url, { range: 'bytes=0-9', 'if-range': '"another"' });
+    expect(stale.status).toBe(200);
+    expect(stale.headers.get('content-length')).toBe(String(whole.length));
+    const fresh = await load(url, { range: 'bytes=0-9', 'if-range': part.headers.get('etag')! });
+    expect(fresh.status).toBe(206);
     const past = await load(url, { range: `bytes=${whole.length}-` });
     expect(past.status).toBe(416);
     expect(past.headers.get('content-range')).toBe(`bytes */${whole.length}`);
     expect(downloads(h.sandbox)).toHaveLength(1);
+  });
+
+  it('shares one call among loads of the same media that arrive while it is fetched', async () => {
+    const dm = dmMedia(h.sandbox, 'video', 1);
+    const url = await downloadUrlFor(h.gateway, dm.owner, dm.event.id);
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => load(url, i % 2 ? { range: 'bytes=0-99' } : {})));
+    expect(answers.map((a) => a.status)).toEqual([200, 206, 200, 206, 200]);
+    expect(downloads(h.sandbox)).toHaveLength(1);
+  });
+
+  it('logs each media request without its link, its token or any id', async () => {
+    const dm = dmMedia(h.sandbox, 'photo', 8);
+    const url = await downloadUrlFor(h.gateway, dm.owner, dm.event.id);
+    await load(url);
+    const lines = h.logLines().filter((line) => line.msg === 'media request');
+    expect(lines.length).toBeGreaterThan(0);
+    const text = JSON.stringify(lines);
+    for (const secret of [url.slice(url.lastIndexOf('/') + 1), dm.owner.token, dm.event.id, dm.ids.media_id, dm.ids.resource_id]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(lines.at(-1)).toMatchObject({ route: 'media', status: 200, source: 'x', upstream: [{ endpoint: '/2/dm_conversations/media/:id/:id/:id', status: 200 }] });
   });
 
   it('answers a tampered or unknown link 404 and an expired one 410, without any call to X', async () => {
