@@ -15,7 +15,8 @@ export function mediaRoute(options: { media: MediaService; logger: Logger; metri
   const { media, logger, metrics } = options;
   return {
     onRequest: ({ request, url, endResponse, fetchAPI }) => {
-      if (!url.pathname.startsWith(MEDIA_PATH)) return;
+      // A CORS preflight (a page's `fetch` with a `Range`) is yoga's to answer, as for every other path.
+      if (!url.pathname.startsWith(MEDIA_PATH) || request.method === 'OPTIONS') return;
       return (async () => {
         const startedAt = performance.now();
         const requestId = randomUUID();

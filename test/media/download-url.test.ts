@@ -250,4 +250,17 @@ describe('/media/...', () => {
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('GET, HEAD');
   });
+
+  it("answers a page's CORS preflight and lets it read the bytes (a canvas, a fetch with Range)", async () => {
+    const dm = dmMedia(h.sandbox, 'photo', 0);
+    // The other participant: the main user's download budget was spent above.
+    const url = await downloadUrlFor(h.gateway, dm.other, dm.event.id);
+    const origin = 'http://frontend.test';
+    const preflight = await load(url, { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'range' }, 'OPTIONS');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('range');
+    const response = await load(url, { origin, range: 'bytes=0-3' });
+    expect(response.status).toBe(206);
+    expect(response.headers.get('access-control-allow-origin')).toBe(origin);
+  });
 });
