@@ -4,27 +4,7 @@
  * holds a token, a user id or a message.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { BoundedMemo } from '../memo.js';
 import type { RateLimit } from '../upstream/rate-limit.js';
-
-const endpoints = new BoundedMemo<string, string>(1024);
-
-/** The DM media download's path: its three ids (a resource id is no number) are folded whole. */
-const MEDIA_DOWNLOAD = /^\/2\/dm_conversations\/media\//;
-
-/**
- * X's path with ids folded, so that labels stay few: `/2/dm_conversations/:id/dm_events`,
- * `/2/dm_conversations/media/:id/:id/:id`.
- */
-export function endpointOf(path: string): string {
-  if (MEDIA_DOWNLOAD.test(path)) return '/2/dm_conversations/media/:id/:id/:id';
-  return endpoints.get(path, () =>
-    path
-      .split('/')
-      .map((segment, index) => (index > 1 && /^[0-9][0-9-]*$/.test(segment) ? ':id' : segment))
-      .join('/'),
-  );
-}
 
 /** An operation name fit for a label: GraphQL's name syntax, at most 64 characters; `anonymous` otherwise. */
 export function operationLabel(name: string | null | undefined): string {

@@ -11,7 +11,7 @@ import {
   UpstreamError,
   WriteOutcomeUnknownError,
 } from '../errors.js';
-import { endpointOf } from '../observability/metrics.js';
+import { endpointOf } from '../x/endpoints.js';
 import { type Dialect, dialectOf } from '../x/dialect.js';
 import { type EndpointFamily, familyOf } from '../x/families.js';
 import { type XParams, mergeParams, paramsCover, rootKindOf } from '../x/params.js';
