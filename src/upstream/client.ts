@@ -67,8 +67,8 @@ export interface UpstreamRequest {
   /** A JSON body (POST). */
   body?: unknown;
   /**
-   * `bytes`: a 2xx answer's body is handed back as it came (a Buffer, with its content type), not parsed as JSON: the
-   * DM media download. @default 'json'
+   * `bytes`: a 2xx answer's body is handed back as it came (`Bytes`: a Buffer and X's content type), not parsed as
+   * JSON: the DM media download. @default 'json'
    */
   answer?: 'json' | 'bytes';
   /** The largest body read for this call, when it should be less than the client's own cap. */
@@ -112,8 +112,13 @@ export interface UpstreamResponse<T> {
   status: number;
   body: T;
   rateLimit: RateLimit | undefined;
-  /** X's `content-type`, for an answer read as bytes. */
-  contentType?: string;
+}
+
+/** The body of an answer read as bytes (`answer: 'bytes'`). */
+export interface Bytes {
+  readonly bytes: Buffer;
+  /** X's `content-type`, if it sent one. */
+  readonly contentType: string | undefined;
 }
 
 /** The shape of `UpstreamClient.get`, for layers (retries, budgets) that wrap it and offer the same call. */
@@ -227,8 +232,8 @@ export class UpstreamClient implements UpstreamTransport {
     }
     if (bytes.length === 0) throw new UpstreamError(`X's answer was empty (${status})`, { status });
     if (bytesAnswer) {
-      const contentType = firstHeader(answered, 'content-type');
-      return { status, body: bytes as T, rateLimit: state.rateLimit, ...(contentType !== undefined && { contentType }) };
+      const body: Bytes = { bytes, contentType: firstHeader(answered, 'content-type') };
+      return { status, body: body as T, rateLimit: state.rateLimit };
     }
     let body: unknown;
     try {

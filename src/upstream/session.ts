@@ -16,14 +16,7 @@ import { type Dialect, dialectOf } from '../x/dialect.js';
 import { type EndpointFamily, familyOf } from '../x/families.js';
 import { type XParams, mergeParams, paramsCover, rootKindOf } from '../x/params.js';
 import type { RateLimit } from './rate-limit.js';
-import {
-  type Deadline,
-  type UpstreamRequest,
-  type UpstreamResponse,
-  type UpstreamTransport,
-  timeLeft,
-  wasNeverSent,
-} from './client.js';
+import { type Bytes, type Deadline, type UpstreamRequest, type UpstreamTransport, timeLeft, wasNeverSent } from './client.js';
 import { RateLimitBook } from './rate-limit-book.js';
 
 export const BEARER = /^Bearer [\x21-\x7e]+$/;
@@ -162,7 +155,7 @@ export class XSession {
 
   private async call<T>(path: string, query: Readonly<Record<string, string | undefined>>): Promise<T> {
     const root = rootKindOf(path);
-    const { body } = await this.exchange<T>({ path, query: this.dialect.toWire(root, query) }, familyOf('GET', path));
+    const body = await this.exchange<T>({ path, query: this.dialect.toWire(root, query) }, familyOf('GET', path));
     return this.dialect.readAnswer(root, body);
   }
 
@@ -172,7 +165,7 @@ export class XSession {
    */
   async send<T>(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     try {
-      return (await this.exchange<T>({ method, path, ...(body !== undefined && { body }) }, familyOf(method, path))).body;
+      return await this.exchange<T>({ method, path, ...(body !== undefined && { body }) }, familyOf(method, path));
     } catch (error) {
       if (error instanceof UpstreamError && !wasNeverSent(error)) throw new WriteOutcomeUnknownError(error);
       throw error;
@@ -183,9 +176,8 @@ export class XSession {
    * One download of bytes from X (the DM media download): a GET whose answer is not JSON, at most `maxBytes` long,
    * counted, budgeted (its own family) and recorded like every other call.
    */
-  async download(path: string, maxBytes: number): Promise<{ bytes: Buffer; contentType: string | undefined }> {
-    const answer = await this.exchange<Buffer>({ path, answer: 'bytes', maxBodyBytes: maxBytes }, familyOf('GET', path));
-    return { bytes: answer.body, contentType: answer.contentType };
+  download(path: string, maxBytes: number): Promise<Bytes> {
+    return this.exchange<Bytes>({ path, answer: 'bytes', maxBodyBytes: maxBytes }, familyOf('GET', path));
   }
 
   /**
@@ -193,10 +185,7 @@ export class XSession {
    * has no token, the operation has made all its calls, or X said the token's budget for `family` is spent; recorded
    * for logs, metrics and the rate-limit book whatever its outcome.
    */
-  private async exchange<T>(
-    request: Omit<UpstreamRequest, 'authorization' | 'signal' | 'deadline'>,
-    family: EndpointFamily,
-  ): Promise<UpstreamResponse<T>> {
+  private async exchange<T>(request: Omit<UpstreamRequest, 'authorization' | 'signal' | 'deadline'>, family: EndpointFamily): Promise<T> {
     if (!BEARER.test(this.authorization)) {
       throw new UnauthenticatedError('This request needs `Authorization: Bearer <X user token>`.');
     }
@@ -219,7 +208,7 @@ export class XSession {
       });
       if (response.rateLimit) this.noteRateLimit(family, response.rateLimit);
       this.record(request.path, response.status, startedAt, response.rateLimit);
-      return response;
+      return response.body;
     } catch (error) {
       this.record(request.path, statusOf(error), startedAt, undefined);
       if (error instanceof RateLimitedError && error.resetAt) {
