@@ -74,6 +74,11 @@ export interface GatewayOptions {
    * least, the same on every replica) that encrypts what is kept and hides its key names.
    */
   redis?: { url: string; storeKey: string };
+  /**
+   * DM media served at `/media/...` (`Media.downloadUrl`): how long a minted URL works, size caps, the public origin.
+   * @default see `MediaOptions`
+   */
+  media?: MediaOptions;
   /** How old the head of a list served from memory may be before X is asked again. @default 30000 */
   freshnessMs?: number;
   /** How long a token stays tied to the X user X named for it. @default 300000 */
@@ -103,11 +108,6 @@ export interface GatewayOptions {
   metrics?: GatewayMetrics;
   /** The GraphQL endpoint's path. @default '/graphql' */
   graphqlEndpoint?: string;
-  /**
-   * DM media served at `/media/...` (`Media.downloadUrl`): how long a minted URL works, size caps, the public origin.
-   * @default see `MediaOptions`
-   */
-  media?: MediaOptions;
 }
 
 export interface Gateway {
