@@ -295,8 +295,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     // that nobody opens in a browser never pays for it.
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     plugins: [
-      mediaRoute({ media, logger, metrics }),
       requestBodyLimit(),
+      // `/media/...` is answered here, before anything GraphQL runs.
+      mediaRoute({ media, logger, metrics }),
       observability({ logger, metrics, transport, ...(kept.available && { storeAvailable: () => kept.available!() }) }),
       documentLimits(options.limits),
       operationChecks(maxUpstreamRequests, typeOfGlobalId, dialect),
