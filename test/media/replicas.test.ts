@@ -78,4 +78,14 @@ describe.skipIf(!redisAvailable)('media across replicas sharing Redis', () => {
       raw.disconnect();
     }
   });
+
+  it('with Redis gone, a link still works on the replica that minted it', async () => {
+    const a = replicas[0]!;
+    await redis.kill();
+    const dm = dmMedia(sandbox, 'photo', 1);
+    const url = await downloadUrlFor(a, dm.owner, dm.event.id);
+    const response = await a.fetch(url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/png');
+  });
 });
