@@ -29,6 +29,10 @@ export interface GatewayConfig {
   readonly rateLimitWaitMs: number;
   /** Bearer token of the sandbox's main demo user. @default 'sandbox-token' */
   readonly sandboxToken: string;
+  /** How long a minted `Media.downloadUrl` keeps working, in milliseconds. @default 900000 (15 minutes) */
+  readonly mediaUrlTtlMs: number;
+  /** The origin browsers reach the gateway at, for the media URLs it mints. @default the requests' own origin */
+  readonly publicUrl: string | undefined;
   /** Signs edge cursors; gateways behind one load balancer must share it. @default a random secret per process */
   readonly cursorSecret: string | undefined;
   /** Shows internal error messages to clients. Never in production. @default NODE_ENV === 'development' */
@@ -61,6 +65,21 @@ function storeOf(env: NodeJS.ProcessEnv): 'memory' | 'redis' | 'off' {
     throw new Error(`STORE must be memory, redis or off; it is ${JSON.stringify(raw)}.`);
   }
   return raw;
+}
+
+/** `PUBLIC_URL`: an http(s) origin, with a path prefix when the gateway sits under one. */
+function publicUrlOf(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`PUBLIC_URL must be a URL such as https://dm.example.com; it is ${JSON.stringify(raw)}.`);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash) {
+    throw new Error(`PUBLIC_URL must be an http or https URL without query or fragment; it is ${JSON.stringify(raw)}.`);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 /** REDIS_URL and STORE_KEY, checked: Redis keeps DMs, so nothing is written there unencrypted. */
@@ -106,6 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     operationTimeoutMs: integer(env, 'OPERATION_TIMEOUT_MS', 30_000, 1, 600_000),
     rateLimitWaitMs: integer(env, 'RATE_LIMIT_WAIT_MS', 0, 0, 600_000),
     sandboxToken: env.SANDBOX_TOKEN || 'sandbox-token',
+    mediaUrlTtlMs: integer(env, 'MEDIA_URL_TTL_MS', 900_000, 1_000, 7 * 86_400_000),
+    publicUrl: publicUrlOf(env.PUBLIC_URL),
     cursorSecret: env.CURSOR_SECRET || undefined,
     development: env.NODE_ENV === 'development',
   };

@@ -11,6 +11,8 @@ import type { LiveHub, SubscriptionFilter } from './sync/live.js';
 import type { UpstreamTransport } from './upstream/client.js';
 import { BEARER, XSession, type XSessionOptions } from './upstream/session.js';
 import type { DmEvent, UserAnswer } from './x/wire.js';
+import { parseTonUrl } from './media/ids.js';
+import type { MediaService } from './media/media.js';
 
 export interface GatewayContext {
   /** Calls X with this request's `Authorization` header. */
@@ -26,6 +28,11 @@ export interface GatewayContext {
   callerId(): Promise<string>;
   /** The caller's news from now on (`dmEventAdded`), from their user's one live loop. */
   subscribe(filter: SubscriptionFilter): Promise<AsyncIterableIterator<DmEvent>>;
+  /**
+   * A URL of this gateway that loads the DM media at X's `url` without any header, bound to this caller's credentials;
+   * null for media that is not a DM's (`Media.downloadUrl`).
+   */
+  downloadUrlOf(url: string | undefined): Promise<string | null>;
   /** Tells the caller's subscribers of what memory learned without X (a message just sent). */
   notifyLive(): Promise<void>;
   /** Lets the loaders answer from what the live memory knows (the users and media a subscription's events link to). */
@@ -47,6 +54,10 @@ interface ContextOptions {
   liveMemory: Memory;
   live: LiveHub;
   writes: DmStore;
+  /** Mints media URLs. */
+  media: MediaService;
+  /** The origin the request reached the gateway at: minted URLs are on it (unless a public URL is configured). */
+  origin: string;
 }
 
 /** The options a context was made with, under a key of its own (yoga copies a context's own properties, symbols too). */
@@ -69,7 +80,7 @@ function liveMemoryOf(context: OwnContext): RequestMemory {
 }
 
 /** The context's methods: the same functions for every request, each reading its own context. */
-const methods: Pick<GatewayContext, 'callerId' | 'subscribe' | 'notifyLive' | 'useLiveObjects' | 'renew'> = {
+const methods: Pick<GatewayContext, 'callerId' | 'subscribe' | 'downloadUrlOf' | 'notifyLive' | 'useLiveObjects' | 'renew'> = {
   async callerId(this: GatewayContext) {
     if (this.memory) return this.memory.userId();
     const { body } = await this.x.getShared<UserAnswer>('/2/users/me', {}, {});
@@ -82,6 +93,12 @@ const methods: Pick<GatewayContext, 'callerId' | 'subscribe' | 'notifyLive' | 'u
       throw new UnauthenticatedError('A subscription needs `Authorization: Bearer <X user token>`.');
     }
     return live.subscribe(liveMemoryOf(this), authorization, this.x.tokenHash(), filter);
+  },
+  async downloadUrlOf(this: OwnContext, url) {
+    const ids = parseTonUrl(url);
+    const { authorization, media, origin } = this[OPTIONS];
+    if (!ids || !BEARER.test(authorization)) return null;
+    return media.mint(authorization, this.x.tokenHash(), ids, origin);
   },
   notifyLive(this: OwnContext) {
     return this[OPTIONS].live.notify(liveMemoryOf(this));

@@ -2,7 +2,7 @@
  * `createGateway(options)`: the GraphQL gateway as a yoga app. It never listens: `server.ts` does, tests call
  * `gateway.fetch(...)` in process, and a larger API can stitch it.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { getOperationAST } from 'graphql';
@@ -37,6 +37,9 @@ import { ResilientStore } from './store/resilient.js';
 import { RateLimitBook } from './upstream/rate-limit-book.js';
 import { RetryingTransport } from './upstream/retry.js';
 import { type DialectName, dialectOf } from './x/dialect.js';
+import { type MediaOptions, MediaService } from './media/media.js';
+import { mediaRoute } from './media/route.js';
+import { SharedMedia } from './media/shared.js';
 
 export interface GatewayOptions {
   /** Where X is: its origin (`https://api.x.com`, or a sandbox's URL), or a transport of your own. */
@@ -71,6 +74,11 @@ export interface GatewayOptions {
    * least, the same on every replica) that encrypts what is kept and hides its key names.
    */
   redis?: { url: string; storeKey: string };
+  /**
+   * DM media served at `/media/...` (`Media.downloadUrl`): how long a minted URL works, size caps, the public origin.
+   * @default see `MediaOptions`
+   */
+  media?: MediaOptions;
   /** How old the head of a list served from memory may be before X is asked again. @default 30000 */
   freshnessMs?: number;
   /** How long a token stays tied to the X user X named for it. @default 300000 */
@@ -110,6 +118,8 @@ export interface Gateway {
   readonly metrics: GatewayMetrics;
   /** The live loops behind `dmEventAdded`: one per user with a subscriber. */
   readonly live: LiveHub;
+  /** DM media: mints the URLs `Media.downloadUrl` answers, and serves them at `/media/...`. */
+  readonly media: MediaService;
   /**
    * Serves subscriptions over WebSocket (graphql-ws, `graphql-transport-ws`) on `server`, at the GraphQL endpoint's
    * path; Server-Sent Events need nothing more than the yoga app. Returns how to stop it.
@@ -213,6 +223,27 @@ export function createGateway(options: GatewayOptions): Gateway {
     rateLimitWaitMs: options.rateLimitWaitMs ?? 0,
     onCall: (call, rateLimit) => metrics.recordCall(call, rateLimit),
   };
+  // Media links and bytes are shared through Redis when the store is; their links are sealed under a key every
+  // replica derives from STORE_KEY (random per process otherwise: one process, one set of links).
+  const sharedMedia =
+    store === 'redis' && options.redis
+      ? new SharedMedia({
+          url: options.redis.url,
+          storeKey: options.redis.storeKey,
+          ...(options.media?.sharedCacheBytes !== undefined && { maxBytes: options.media.sharedCacheBytes }),
+          onError: (error) => logger.debug({ err: error.message }, 'media in Redis'),
+        })
+      : undefined;
+  const media = new MediaService({
+    ...options.media,
+    transport,
+    session: { dialect, budgets, deadlineMs: session.deadlineMs, onCall: session.onCall },
+    linksKey: options.redis ? deriveKey(options.redis.storeKey, 'media links') : randomBytes(32),
+    ...(sharedMedia && {
+      shared: { links: sharedMedia.linksTier(), bytes: sharedMedia.bytesTier(), ready: (ms?: number) => sharedMedia.ready(ms) },
+    }),
+    onSharedError: (error) => logger.warn({ err: error.message }, 'media in Redis failed; going on without it'),
+  });
   const leaseMs = Math.max(5_000, 3 * liveMemory.freshnessMs);
   const live = new LiveHub({
     memory: liveMemory,
@@ -247,6 +278,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         liveMemory,
         live,
         writes: kept,
+        media,
+        origin: new URL(request.url).origin,
       }),
     maskedErrors: { isDev: development, maskError },
     graphiql: {
@@ -263,6 +296,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     plugins: [
       requestBodyLimit(),
+      // `/media/...` is answered here, before anything GraphQL runs.
+      mediaRoute({ media, logger, metrics }),
       observability({ logger, metrics, transport, ...(kept.available && { storeAvailable: () => kept.available!() }) }),
       documentLimits(options.limits),
       operationChecks(maxUpstreamRequests, typeOfGlobalId, dialect),
@@ -280,11 +315,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     fetch: yoga.fetch,
     metrics,
     live,
+    media,
     attachWebSocket: (server) => attachWebSocket(yoga, server),
     close: async () => {
       live.close();
       await client?.close();
       await kept.close?.();
+      await sharedMedia?.close();
     },
   };
 }

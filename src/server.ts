@@ -20,6 +20,7 @@ const gateway = createGateway({
   maxUpstreamRequests: config.maxUpstreamRequests,
   operationTimeoutMs: config.operationTimeoutMs,
   rateLimitWaitMs: config.rateLimitWaitMs,
+  media: { urlTtlMs: config.mediaUrlTtlMs, ...(config.publicUrl !== undefined && { publicUrl: config.publicUrl }) },
   ...(config.cursorSecret !== undefined && { cursorSecret: config.cursorSecret }),
   development: config.development,
   ...(sandbox && { graphiqlHeaders: { Authorization: `Bearer ${config.sandboxToken}` } }),

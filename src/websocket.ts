@@ -28,8 +28,11 @@ export function attachWebSocket(
       onSubscribe: async (ctx, _id, payload) => {
         const fromParams = ctx.connectionParams?.authorization;
         const authorization = typeof fromParams === 'string' ? fromParams : (ctx.extra.request.headers.authorization ?? '');
-        // The context factory reads a Fetch request, as over HTTP: only the caller's credentials are carried over.
-        const request = new Request(`http://localhost${yoga.graphqlEndpoint}`, { headers: { authorization } });
+        // The context factory reads a Fetch request, as over HTTP: only the caller's credentials are carried over, and
+        // the host the socket reached (media URLs minted for its events are on it, unless PUBLIC_URL says otherwise).
+        const host = ctx.extra.request.headers.host;
+        const origin = host && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? `http://${host}` : 'http://localhost';
+        const request = new Request(`${origin}${yoga.graphqlEndpoint}`, { headers: { authorization } });
         const enveloped = yoga.getEnveloped({ request, params: payload });
         const document = enveloped.parse(payload.query);
         const errors = enveloped.validate(enveloped.schema, document);

@@ -66,6 +66,12 @@ export class GatewayMetrics {
     help: 'Checks for news made by the live loops behind subscriptions (one loop per user with a subscriber).',
     registers: [this.registry],
   });
+  readonly mediaRequests = new Counter({
+    name: 'gateway_media_requests_total',
+    help: 'Requests for minted media URLs by HTTP status and where the bytes came from (memory, shared, x, none).',
+    labelNames: ['status', 'source'] as const,
+    registers: [this.registry],
+  });
   readonly storeUp = new Gauge({
     name: 'gateway_store_up',
     help: 'Whether the shared store (Redis) answers: 1 up, 0 down (answering from X without memory).',

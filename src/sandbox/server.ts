@@ -11,7 +11,9 @@ import { type EndpointFamily, familyOf } from '../x/families.js';
 import { rootKindOf } from '../x/params.js';
 import { answerRequest } from './answers.js';
 import { answerWithFault, FaultQueue } from './faults.js';
-import { statusProblem, TOO_MANY_REQUESTS, UNAUTHORIZED, unsupportedAuthentication } from './problems.js';
+import {
+  notAuthorizedForResource, resourceNotFound, statusProblem, TOO_MANY_REQUESTS, UNAUTHORIZED, unsupportedAuthentication,
+} from './problems.js';
 import { RateLimiter, type RateLimitState } from './rate-limit.js';
 import type { DemoStore } from './store.js';
 import type { EntityShape, Fault, RecordedRequest, StoredUser } from './types.js';
@@ -65,6 +67,9 @@ function matchRoute(path: string): Route | undefined {
     case 4:
       if (a === 'dm_conversations' && b === 'with' && d === 'dm_events') return get('participantEvents', [c!]);
       if (a === 'dm_conversations' && b === 'with' && d === 'messages') return { methods: { POST: 'sendToParticipant' }, values: [c!] };
+      return undefined;
+    case 5:
+      if (a === 'dm_conversations' && b === 'media') return get('mediaDownload', [c!, d!, parts[4]!]);
       return undefined;
     default:
       return undefined;
@@ -198,6 +203,8 @@ export class SandboxHttpServer {
       return;
     }
 
+    if (endpoint === 'mediaDownload') return this.download(route.values, [...url.searchParams], user, record, res, send, limitHeaders);
+
     const checked = validateRequest(dialect.specVersion, endpoint, route.values, [...url.searchParams]);
     if (!checked.ok) return send(400, invalidRequest(dialect, checked.errors), limitHeaders);
 
@@ -240,6 +247,33 @@ export class SandboxHttpServer {
     const fault = outcome.sent || outcome.deleted ? this.state.faults.takeAfterWrite() : undefined;
     if (fault) return this.fail(fault, req, res, record, token, familyOf(record.method, record.path));
     send(outcome.status, outcome.body, limitHeaders);
+  }
+
+  /**
+   * X's DM media download: the raw bytes (`application/octet-stream`, as X's spec says) to a participant of the
+   * event's conversation; X's 403 to anyone else, 404 when no event has that media.
+   */
+  private download(
+    values: string[],
+    query: [string, string][],
+    user: StoredUser,
+    record: RecordedRequest,
+    res: ServerResponse,
+    send: WriteCall['send'],
+    limitHeaders: Record<string, number>,
+  ): void {
+    const { dialect, store } = this.state;
+    const checked = validateRequest(MANAGE_SPEC, 'mediaDownload', values, query);
+    if (!checked.ok) return send(400, invalidRequest(dialect, checked.errors), limitHeaders);
+    const [dmId, mediaId, resourceId] = values as [string, string, string];
+    const found = store.download(user.id, dmId, mediaId, resourceId);
+    if (found.status === 403) {
+      return send(403, notAuthorizedForResource(dialect, 'view', 'dm_event', 'dm_id', dmId), limitHeaders);
+    }
+    if (found.status !== 200) return send(404, resourceNotFound(dialect, 'media', 'media_id', mediaId), limitHeaders);
+    record.status = 200;
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': found.bytes.length, ...limitHeaders });
+    res.end(found.bytes);
   }
 
   /** Answers with an injected fault. */

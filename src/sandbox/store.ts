@@ -4,6 +4,8 @@
  */
 import type { DmEvent, DmEventType, Media, Place, Poll } from '../x/wire.js';
 import { type GeneratedData, canonicalEvent } from './data/index.js';
+import { resourceIdOf, tonUrl } from './data/dm-media.js';
+import { demoMp4, demoPng } from './media-bytes.js';
 import type { DemoConversation, DemoData, StoredTweet, StoredUser } from './types.js';
 
 /** A message's content: its text (X requires text or an attachment) and the media keys of its attachments. */
@@ -119,6 +121,14 @@ export class DemoStore {
       created_at: new Date(Math.floor(createdAt.getTime() / 1000) * 1000).toISOString(),
       ...(mediaKeys.length > 0 && { attachments: { media_keys: [...mediaKeys] } }),
     });
+    // A photo uploaded for this message is this DM's media: its ton.twitter.com URL names the event.
+    for (const key of mediaKeys) {
+      const media = this.media.get(key)!;
+      if (media.url === undefined && media.type === 'photo') {
+        const mediaId = key.slice(key.indexOf('_') + 1);
+        media.url = tonUrl(event.id, mediaId, resourceIdOf(`${event.id}/${mediaId}`, 'photo'));
+      }
+    }
     this.events.set(event.id, event);
     this.data.events.unshift(event);
     this.viewers.set(event.id, new Set(conversation.participantIds));
@@ -132,7 +142,7 @@ export class DemoStore {
   /**
    * The media a DM attachment's `media_id` stands for: a demo media whose key ends in `_<media_id>` if there is one,
    * else a photo `3_<media_id>` (X's media key prefix for photos), made once and kept in `media` and `data.media` so
-   * expansions find it. Same id, same media.
+   * expansions find it. Same id, same media. Its ton.twitter.com `url` is given by the first message it is sent with.
    */
   mediaForUpload(mediaId: string): Media {
     const known = this.mediaById.get(mediaId);
@@ -140,8 +150,6 @@ export class DemoStore {
     const photo = {
       media_key: `3_${mediaId}`,
       type: 'photo',
-      // DM media live on ton.twitter.com and need the user's credentials, as X's do.
-      url: `https://ton.twitter.com/1.1/ton/data/dm/${mediaId}/${mediaId}/sandbox.jpg`,
       width: 1200,
       height: 800,
     } as Media;
@@ -150,6 +158,29 @@ export class DemoStore {
     this.mediaById.set(mediaId, photo);
     return photo;
   }
+
+  /**
+   * X's DM media download for `userId`: the bytes of the media at
+   * `https://ton.twitter.com/1.1/ton/data/dm/{dmId}/{mediaId}/{resourceId}`, for a participant who sees that event;
+   * 403 for anyone else when the event exists, 404 when no event has that media. Bytes are made once per resource.
+   */
+  download(userId: string, dmId: string, mediaId: string, resourceId: string): { status: 200; bytes: Buffer } | { status: 403 | 404 } {
+    const event = this.events.get(dmId);
+    if (!event) return { status: 404 };
+    const url = tonUrl(dmId, mediaId, resourceId);
+    const media = (event.attachments?.media_keys ?? []).map((key) => this.media.get(key)).find((m) => m?.url === url);
+    if (!media) return this.viewers.get(dmId)?.has(userId) ? { status: 404 } : { status: 403 };
+    if (!this.viewers.get(dmId)?.has(userId)) return { status: 403 };
+    let bytes = this.mediaBytes.get(url);
+    if (!bytes) {
+      bytes = media.type === 'photo' ? demoPng(url) : demoMp4(url);
+      this.mediaBytes.set(url, bytes);
+    }
+    return { status: 200, bytes };
+  }
+
+  /** Bytes of DM media made so far, by URL. */
+  private readonly mediaBytes = new Map<string, Buffer>();
 
   /** Deletes an event for everyone (X's delete; tests use it to delete "at X"). True when it existed. */
   deleteEvent(eventId: string): boolean {

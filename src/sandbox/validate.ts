@@ -34,13 +34,15 @@ export const OPERATIONS = {
   sendToConversation: 'POST /2/dm_conversations/{dm_conversation_id}/messages',
   createGroup: 'POST /2/dm_conversations',
   deleteEvent: 'DELETE /2/dm_events/{event_id}',
+  // The DM media download: only spec 2.167 has it; both dialects follow it (`MANAGE_SPEC`).
+  mediaDownload: 'GET /2/dm_conversations/media/{dm_id}/{media_id}/{resource_id}',
 } as const;
 
 export type EndpointName = keyof typeof OPERATIONS;
 
 /** The endpoints that write; the others read. */
 export type ManageEndpointName = 'sendToParticipant' | 'sendToConversation' | 'createGroup' | 'deleteEvent';
-export type ReadEndpointName = Exclude<EndpointName, ManageEndpointName>;
+export type ReadEndpointName = Exclude<EndpointName, ManageEndpointName | 'mediaDownload'>;
 
 export const isManageEndpoint = (endpoint: EndpointName): endpoint is ManageEndpointName =>
   endpoint === 'sendToParticipant' || endpoint === 'sendToConversation' || endpoint === 'createGroup' || endpoint === 'deleteEvent';

@@ -87,6 +87,14 @@ MediaRef.implement({
     }),
     type: t.field({ type: MediaTypeEnum, nullable: false, ...xField('type') }),
     url: t.string({ description: 'Where the photo is served.', ...xField('url') }),
+    downloadUrl: t.string({
+      description:
+        "DM media only: a URL of this gateway that loads the media without any header (in an `<img>` or `<video>` of " +
+        "any page) for `MEDIA_URL_TTL_MS`, fetched from X with the credentials of the caller it was made for. Null " +
+        "for media that is not a DM's.",
+      ...reads('url'),
+      resolve: (m, _args, context) => context.downloadUrlOf(m.x.url),
+    }),
     altText: t.string({
       description: 'The description of a photo for people who cannot see it.',
       ...xField('alt_text'),

@@ -66,6 +66,13 @@ export interface UpstreamRequest {
   path: string;
   /** A JSON body (POST). */
   body?: unknown;
+  /**
+   * `bytes`: a 2xx answer's body is handed back as it came (`Bytes`: a Buffer and X's content type), not parsed as
+   * JSON: the DM media download. @default 'json'
+   */
+  answer?: 'json' | 'bytes';
+  /** The largest body read for this call, when it should be less than the client's own cap. */
+  maxBodyBytes?: number;
   /** undefined values are left out; values are URL-encoded by the client */
   query?: Record<string, string | undefined>;
   /** the caller's Authorization header, forwarded unchanged (an empty one is left out, and X answers 401) */
@@ -105,6 +112,13 @@ export interface UpstreamResponse<T> {
   status: number;
   body: T;
   rateLimit: RateLimit | undefined;
+}
+
+/** The body of an answer read as bytes (`answer: 'bytes'`). */
+export interface Bytes {
+  readonly bytes: Buffer;
+  /** X's `content-type`, if it sent one. */
+  readonly contentType: string | undefined;
 }
 
 /** The shape of `UpstreamClient.get`, for layers (retries, budgets) that wrap it and offer the same call. */
@@ -192,13 +206,15 @@ export class UpstreamClient implements UpstreamTransport {
 
     // The client's limit, or what is left of the operation's deadline if that is less.
     const timeoutMs = Math.min(this.#timeoutMs, Math.ceil(timeLeft(request.deadline)));
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT };
+    const bytesAnswer = request.answer === 'bytes';
+    const headers: Record<string, string> = { accept: bytesAnswer ? '*/*' : 'application/json', 'user-agent': USER_AGENT };
+    const maxBytes = Math.min(this.#maxBodyBytes, request.maxBodyBytes ?? this.#maxBodyBytes);
     if (request.authorization) headers.authorization = request.authorization;
     const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
     if (payload !== undefined) headers['content-type'] = 'application/json';
 
     const { status, headers: answered, bytes } = await new Promise<Answer>((resolve, reject) => {
-      const reader = new AnswerReader(state, { maxBytes: this.#maxBodyBytes, timeoutMs }, signal, resolve, reject);
+      const reader = new AnswerReader(state, { maxBytes, timeoutMs }, signal, resolve, reject);
       this.#pool.dispatch(
         {
           method: request.method ?? 'GET',
@@ -215,6 +231,10 @@ export class UpstreamClient implements UpstreamTransport {
       throw statusError(status, answered, redactProblem(parseProblem(bytes), request.authorization));
     }
     if (bytes.length === 0) throw new UpstreamError(`X's answer was empty (${status})`, { status });
+    if (bytesAnswer) {
+      const body: Bytes = { bytes, contentType: firstHeader(answered, 'content-type') };
+      return { status, body: body as T, rateLimit: state.rateLimit };
+    }
     let body: unknown;
     try {
       body = JSON.parse(bytes.toString('utf8'));

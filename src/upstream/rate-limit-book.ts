@@ -23,6 +23,7 @@ const FAMILY_NAMES: Record<EndpointFamily, string> = {
   'dm-read': 'DM lookups',
   'dm-write': 'DM sends',
   'dm-delete': 'DM deletes',
+  'dm-media': 'DM media downloads',
   'users-me': 'own user lookups',
   users: 'user lookups',
   posts: 'post lookups',

@@ -16,7 +16,7 @@ import { type Dialect, dialectOf } from '../x/dialect.js';
 import { type EndpointFamily, familyOf } from '../x/families.js';
 import { type XParams, mergeParams, paramsCover, rootKindOf } from '../x/params.js';
 import type { RateLimit } from './rate-limit.js';
-import { type Deadline, type UpstreamRequest, type UpstreamTransport, timeLeft, wasNeverSent } from './client.js';
+import { type Bytes, type Deadline, type UpstreamRequest, type UpstreamTransport, timeLeft, wasNeverSent } from './client.js';
 import { RateLimitBook } from './rate-limit-book.js';
 
 export const BEARER = /^Bearer [\x21-\x7e]+$/;
@@ -170,6 +170,14 @@ export class XSession {
       if (error instanceof UpstreamError && !wasNeverSent(error)) throw new WriteOutcomeUnknownError(error);
       throw error;
     }
+  }
+
+  /**
+   * One download of bytes from X (the DM media download): a GET whose answer is not JSON, at most `maxBytes` long,
+   * counted, budgeted (its own family) and recorded like every other call.
+   */
+  download(path: string, maxBytes: number): Promise<Bytes> {
+    return this.exchange<Bytes>({ path, answer: 'bytes', maxBodyBytes: maxBytes }, familyOf('GET', path));
   }
 
   /**

@@ -6,6 +6,7 @@ import type { DmEvent, MediaType } from '../../x/wire.js';
 import type { DemoData } from '../types.js';
 import { WINDOW_MS, generateConversations } from './conversations.js';
 import { snowflakeAt } from './ids.js';
+import { giveDmMedia } from './dm-media.js';
 import { generateMedia } from './media.js';
 import { createRandom } from './prng.js';
 import { generatePlaces, generateTweets } from './tweets.js';
@@ -36,6 +37,7 @@ export function generateDemoData(seed: number, now: Date, userCount?: number): G
   );
   const missingTweetId = snowflakeAt(Date.UTC(2024, 2, 14, 9, 26, 53), random);
   const { conversations, events } = generateConversations({ users: skeletons, tweets, media, missingTweetId, random });
+  media.push(...giveDmMedia(events, media));
 
   const windowStart = now.getTime() - WINDOW_MS;
   const viewers = new Map<string, readonly string[]>();
