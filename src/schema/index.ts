@@ -1,5 +1,6 @@
 /** The gateway's schema: every type file, gathered. */
 import { builder } from './builder.js';
+import { withEntities } from './federation.js';
 import { withSyncNodeIds } from './node-id.js';
 import { withXFieldGetters } from './x-fields.js';
 import { withXValueGetters } from './x-values.js';
@@ -17,5 +18,13 @@ import './node.js';
 import './mutations.js';
 import './subscription.js';
 
-// After the X fields' getters, which know their fields by their `fromX` resolvers.
-export const schema = withXValueGetters(withXFieldGetters(withSyncNodeIds(builder.toSchema({ sortSchema: true }))));
+/** The Federation version the subgraph speaks (its `@link`). */
+const FEDERATION_SPEC = 'https://specs.apollo.dev/federation/v2.6';
+
+/**
+ * A Federation v2 subgraph (`_service`, `_entities`), sorted. The passes below work on the schema as built: after the
+ * X fields' getters, which know their fields by their `fromX` resolvers.
+ */
+export const schema = withXValueGetters(
+  withXFieldGetters(withSyncNodeIds(withEntities(builder.toSubGraphSchema({ linkUrl: FEDERATION_SPEC })))),
+);
