@@ -19,6 +19,7 @@ import { type DocumentLimits, documentLimits } from './plugins/document-limits.j
 import { sessionEnd } from './plugins/session-end.js';
 import { jsonByteAnswers } from './plugins/json-bytes.js';
 import { requestBodyLimit } from './plugins/body-limit.js';
+import { type PersistedDocumentsOptions, persistedDocuments } from './plugins/persisted-documents.js';
 import { schema } from './schema/index.js';
 import { typeOfGlobalId } from './schema/node.js';
 import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
@@ -100,6 +101,13 @@ export interface GatewayOptions {
   metrics?: GatewayMetrics;
   /** The GraphQL endpoint's path. @default '/graphql' */
   graphqlEndpoint?: string;
+  /**
+   * Persisted documents: clients may send a manifest document's `documentId` instead of its text; with `only`, every
+   * other document is refused (400, before it is parsed) and GraphiQL is not served, unless `development`, where they
+   * run (each with a warning in the log) so that GraphiQL works.
+   * @default none: documents are sent as text
+   */
+  persistedDocuments?: PersistedDocumentsOptions;
 }
 
 export interface Gateway {
@@ -172,6 +180,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     options.cursorSecret ?? (options.redis ? deriveKey(options.redis.storeKey, 'cursors').toString('base64url') : undefined),
   );
   const development = options.development ?? false;
+  // Only persisted documents: GraphiQL, which sends documents of its own, is served in development alone.
+  const onlyPersisted = options.persistedDocuments?.only === true;
   const maxUpstreamRequests = options.maxUpstreamRequests ?? 10;
   const logger = options.logger ?? defaultLogger();
   const metrics = options.metrics ?? new GatewayMetrics();
@@ -249,7 +259,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         writes: kept,
       }),
     maskedErrors: { isDev: development, maskError },
-    graphiql: {
+    graphiql: onlyPersisted && !development ? false : {
       title: 'X DM GraphQL gateway',
       defaultQuery: EXAMPLE_OPERATIONS[0],
       ...(options.graphiqlHeaders && { headers: JSON.stringify(options.graphiqlHeaders, null, 2) }),
@@ -263,6 +273,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     plugins: [
       requestBodyLimit(),
+      ...(options.persistedDocuments
+        ? [
+            persistedDocuments(
+              options.persistedDocuments,
+              development ? () => logger.warn('a document outside the persisted documents ran (development mode only)') : undefined,
+            ),
+          ]
+        : []),
       observability({ logger, metrics, transport, ...(kept.available && { storeAvailable: () => kept.available!() }) }),
       documentLimits(options.limits),
       operationChecks(maxUpstreamRequests, typeOfGlobalId, dialect),

@@ -22,6 +22,7 @@ const gateway = createGateway({
   rateLimitWaitMs: config.rateLimitWaitMs,
   ...(config.cursorSecret !== undefined && { cursorSecret: config.cursorSecret }),
   development: config.development,
+  ...(config.persistedDocuments && { persistedDocuments: config.persistedDocuments }),
   ...(sandbox && { graphiqlHeaders: { Authorization: `Bearer ${config.sandboxToken}` } }),
 });
 
