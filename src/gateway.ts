@@ -14,6 +14,8 @@ import { CursorCodec } from './paging/cursor.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { defaultLogger } from './observability/logger.js';
 import { observability } from './observability/plugin.js';
+import { TracedMemory } from './observability/traced-memory.js';
+import type { Tracing } from './observability/tracing.js';
 import { operationChecks } from './plugins/operation-checks.js';
 import { type DocumentLimits, documentLimits } from './plugins/document-limits.js';
 import { sessionEnd } from './plugins/session-end.js';
@@ -25,7 +27,7 @@ import { typeOfGlobalId } from './schema/node.js';
 import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
 import type { Server as HttpServer } from 'node:http';
 import { Loaders } from './loaders/loaders.js';
-import { Memory } from './memory/memory.js';
+import { Memory, type MemoryOptions } from './memory/memory.js';
 import { LiveHub } from './sync/live.js';
 import { attachWebSocket } from './websocket.js';
 import { XSession, type XSessionOptions } from './upstream/session.js';
@@ -108,6 +110,12 @@ export interface GatewayOptions {
    * @default none: documents are sent as text
    */
   persistedDocuments?: PersistedDocumentsOptions;
+  /**
+   * OpenTelemetry traces, from `startTracing({ endpoint })` (which loads the SDK): a span per operation, per call to X,
+   * per memory read and sync. The caller owns it: `tracing.shutdown()` at exit exports what is left.
+   * @default none: nothing of OpenTelemetry is loaded or runs
+   */
+  tracing?: Tracing;
 }
 
 export interface Gateway {
@@ -172,9 +180,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     typeof options.upstream === 'string'
       ? new UpstreamClient({ baseUrl: options.upstream, timeoutMs: options.upstreamTimeoutMs ?? 10_000 })
       : undefined;
-  const transport = new RetryingTransport(client ?? (options.upstream as UpstreamTransport), {
-    retries: options.retries ?? 2,
-  });
+  const tracing = options.tracing;
+  const retrying = (inner: UpstreamTransport) => new RetryingTransport(inner, { retries: options.retries ?? 2 });
+  const direct = client ?? (options.upstream as UpstreamTransport);
+  const untraced = retrying(direct);
+  // Traced, each call to X is a span around its retries, a child of the span of the operation or sync that made it.
+  const transport = tracing ? tracing.traceCalls(retrying, direct) : untraced;
   // Replicas sharing a store share cursors: without a secret of its own, the cursors' one comes from STORE_KEY.
   const cursors = new CursorCodec(
     options.cursorSecret ?? (options.redis ? deriveKey(options.redis.storeKey, 'cursors').toString('base64url') : undefined),
@@ -197,8 +208,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const budgets = new RateLimitBook(undefined, kept.setBudget ? kept : undefined);
   // Replicas sharing a store share each user's syncs and live loop: the replica holding the user's lease calls X.
   const replica = randomUUID();
-  const memoryOf = (kept: DmStore) =>
-    new Memory({
+  const memoryOf = (kept: DmStore) => {
+    const memoryOptions: MemoryOptions = {
       store: kept,
       budgets,
       ...(kept.available && {
@@ -211,7 +222,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(options.identityTtlMs !== undefined && { identityTtlMs: options.identityTtlMs }),
       ...(options.now !== undefined && { now: options.now }),
       onSync: (outcome) => metrics.syncs.inc({ outcome }),
-    });
+    };
+    return tracing ? new TracedMemory(memoryOptions, tracing) : new Memory(memoryOptions);
+  };
   const memory = store === 'off' ? undefined : memoryOf(kept);
   // Subscriptions need a memory to sync into: with STORE=off, one of their own.
   const liveMemory = memory ?? memoryOf(new InProcessStore());
@@ -272,6 +285,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     // that nobody opens in a browser never pays for it.
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     plugins: [
+      // First, so that its span holds everything that follows.
+      ...(tracing ? [tracing.plugin] : []),
       requestBodyLimit(),
       ...(options.persistedDocuments
         ? [
@@ -281,7 +296,8 @@ export function createGateway(options: GatewayOptions): Gateway {
             ),
           ]
         : []),
-      observability({ logger, metrics, transport, ...(kept.available && { storeAvailable: () => kept.available!() }) }),
+      // Readiness probes are no operation of anyone's: untraced.
+      observability({ logger, metrics, transport: untraced, ...(kept.available && { storeAvailable: () => kept.available!() }) }),
       documentLimits(options.limits),
       operationChecks(maxUpstreamRequests, typeOfGlobalId, dialect),
       // graphql-jit compiles queries only: anything else is left to graphql-js, which refuses it in its own words.

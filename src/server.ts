@@ -4,11 +4,15 @@
 import { createServer } from 'node:http';
 import { loadConfig } from './config.js';
 import { createGateway } from './gateway.js';
+import { startTracing } from './observability/tracing.js';
 import { createSandbox } from './sandbox/index.js';
 
 const config = loadConfig();
 const sandbox = config.xApiBaseUrl === undefined ? createSandbox({ mainToken: config.sandboxToken, dialect: config.sandboxDialect, alive: true }) : undefined;
 const upstream = config.xApiBaseUrl ?? (await sandbox!.listen());
+
+// OpenTelemetry is loaded only when traces are exported.
+const tracing = config.tracing ? await startTracing(config.tracing) : undefined;
 
 const gateway = createGateway({
   upstream,
@@ -23,6 +27,7 @@ const gateway = createGateway({
   ...(config.cursorSecret !== undefined && { cursorSecret: config.cursorSecret }),
   development: config.development,
   ...(config.persistedDocuments && { persistedDocuments: config.persistedDocuments }),
+  ...(tracing && { tracing }),
   ...(sandbox && { graphiqlHeaders: { Authorization: `Bearer ${config.sandboxToken}` } }),
 });
 
@@ -68,6 +73,7 @@ async function shutdown(): Promise<void> {
   await drained;
   clearTimeout(timeout);
   await gateway.close();
+  await tracing?.shutdown().catch(() => undefined);
   await sandbox?.close();
   process.exit(0);
 }
