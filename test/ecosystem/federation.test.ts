@@ -4,6 +4,7 @@
  * composed with `@theguild/federation-composition`, and Hive Gateway serves the supergraph in process, over HTTP to
  * both subgraphs, forwarding the caller's `Authorization`. The README's federation section shows the same set-up.
  */
+import { randomBytes } from 'node:crypto';
 import { type Server, createServer } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
@@ -12,10 +13,19 @@ import { assertCompositionSuccess, composeServices } from '@theguild/federation-
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayOptions } from '../../src/gateway.js';
+import { startTracing } from '../../src/observability/tracing.js';
 import { useGateway } from '../support/harness.js';
+import { OtlpReceiver } from '../support/otlp-receiver.js';
 import { listen } from './listen.js';
 
-const h = useGateway({ gateway: { store: 'memory' } });
+// The gateway traces, so that a request's trace can be followed from the router's caller to the calls to X.
+const receiver = new OtlpReceiver();
+const options: Partial<GatewayOptions> = { store: 'memory' };
+beforeAll(async () => {
+  options.tracing = await startTracing({ endpoint: await receiver.listen() });
+});
+const h = useGateway({ gateway: options });
 const xDm = listen(h);
 
 /** The accounts subgraph: the app's own accounts, each linked to an X user by X's id. */
@@ -90,15 +100,20 @@ beforeAll(async () => {
   router = createGatewayRuntime({
     supergraph: supergraphSdl,
     transports: { http: httpTransport },
-    // The caller's credentials go to the subgraphs with the caller's request, and nobody else's.
+    // The caller's credentials go to the subgraphs with the caller's request, and nobody else's; so does its trace.
     propagateHeaders: {
-      fromClientToSubgraphs: ({ request }) => ({ authorization: request.headers.get('authorization') }),
+      fromClientToSubgraphs: ({ request }) => ({
+        authorization: request.headers.get('authorization'),
+        traceparent: request.headers.get('traceparent'),
+      }),
     },
     logging: false,
   });
 });
 
 afterAll(async () => {
+  await options.tracing?.shutdown();
+  await receiver.close();
   await router?.dispose();
   if (accounts) {
     const closed = new Promise<void>((resolve) => accounts.close(() => resolve()));
@@ -107,13 +122,14 @@ afterAll(async () => {
   }
 });
 
-async function viaRouter(query: string, token: string | null) {
+async function viaRouter(query: string, token: string | null, headers: Record<string, string> = {}) {
   const response = await router.fetch('http://router.test/graphql', {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       accept: 'application/graphql-response+json',
       ...(token !== null && { authorization: `Bearer ${token}` }),
+      ...headers,
     },
     body: JSON.stringify({ query }),
   });
@@ -170,6 +186,22 @@ describe('the gateway as a federation subgraph', () => {
     expect(answer.data.accounts.map((account: { xUser: unknown }) => account.xUser)).toEqual([null, null, null]);
     expect(answer.errors?.filter((error) => error.extensions?.code !== 'UNAUTHENTICATED')).toEqual([]);
     expect(h.calls()).toEqual([]);
+  });
+
+  it("continues the caller's trace: the entities' operation and its users lookup are in it", async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const parentId = randomBytes(8).toString('hex');
+    const answer = await viaRouter(`{ accounts { xUser { username } } }`, h.sandbox.users[0]!.token, {
+      traceparent: `00-${traceId}-${parentId}-01`,
+    });
+    expect(answer.errors).toBeUndefined();
+    await options.tracing!.flush();
+    const spans = receiver.spans.filter((span) => span.traceId === traceId);
+    const operation = spans.find((span) => span.attributes['graphql.operation.type'] === 'query')!;
+    expect(operation.parentSpanId).toBe(parentId);
+    const lookup = spans.find((span) => span.name === 'GET /2/users')!;
+    expect(lookup.parentSpanId).toBe(operation.spanId);
+    expect(lookup.attributes['http.response.status_code']).toBe(200);
   });
 
   it('a failed non-null root field of the gateway nulls the whole answer, as GraphQL says', async () => {
