@@ -3,10 +3,12 @@
  * user by id (`xUser: User`) and a supergraph router asks this gateway for the rest through `_entities`.
  *
  * An entity is looked up like any other linked user: through the request's users loader, with the plan of what the
- * router selects of it, so the users of one `_entities` call are one `GET /2/users?ids=` per 100 ids (none for users
- * already known with those fields), with the caller's own credentials, which the router forwards.
+ * router selects of it, so the users of one `_entities` call are one `GET /2/users?ids=` per 100 ids, with the caller's
+ * own credentials, which the router forwards. Memory first: the users the caller's memory knows with the fields selected
+ * (the people of their DMs) cost nothing.
  */
 import { type GraphQLObjectType, type GraphQLSchema, isObjectType } from 'graphql';
+import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
 import { NEEDS_KEY, type XNeeds } from '../planner/needs.js';
 import type { Planned } from '../planner/plan.js';
@@ -18,9 +20,25 @@ import { UserRef } from './refs.js';
 /** The most representations one `_entities` call takes: ten lookups' worth. */
 export const MAX_REPRESENTATIONS = 1000;
 
+/** Per request, the loaders told once of the objects the caller's memory knows. */
+const memoryConsulted = new WeakMap<GatewayContext, Promise<void>>();
+
+/**
+ * Lets the request's loaders answer from the caller's memory. It costs no call once the token's user is known (any
+ * read of the memory in the last few minutes), else one `GET /2/users/me`; a memory that cannot be read is skipped,
+ * and the users are looked up.
+ */
+function consultMemory(context: GatewayContext): Promise<void> | undefined {
+  if (!context.memory) return undefined;
+  let consulted = memoryConsulted.get(context);
+  if (!consulted) memoryConsulted.set(context, (consulted = context.memory.useKnownObjects().catch(() => undefined)));
+  return consulted;
+}
+
 builder.asEntity(UserRef, {
   key: builder.selection<{ restId: string }>('restId'),
-  resolveReference: (reference, context, info) => {
+  resolveReference: async (reference, context, info) => {
+    await consultMemory(context);
     const plan = lookupPlanOf(context, info, 'user', info.schema.getType('User') as GraphQLObjectType);
     return context.loaders.load<User>(plan, reference.restId) as Planned<User> | null | Promise<Planned<User> | null>;
   },

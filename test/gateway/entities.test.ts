@@ -66,3 +66,30 @@ describe('_entities', () => {
     expect(h.calls()).toEqual([]);
   });
 });
+
+describe('_entities, memory first', () => {
+  const m = useGateway({ gateway: { store: 'memory' } });
+
+  it("answers the users the caller's memory knows with the fields selected without a lookup, and looks up the rest", async () => {
+    const me = m.sandbox.users[0]!;
+    const read = await m.query(`{ dmEvents(first: 30) { nodes { sender { restId username } } } }`);
+    const senders = [
+      ...new Set((read.data as any).dmEvents.nodes.map((node: any) => node.sender?.restId).filter((id: unknown) => id && id !== me.id)),
+    ] as string[];
+    expect(senders.length).toBeGreaterThan(1);
+    m.sandbox.clearRequests();
+
+    const known = await m.query(ENTITIES.replace(' publicMetrics { followersCount }', ''), { representations: senders.map(user) });
+    expect(known.errors).toBeUndefined();
+    const usernames = new Map(m.sandbox.users.map((u) => [u.id, u.username]));
+    expect((known.data as any)._entities.map((entity: any) => entity.username)).toEqual(senders.map((id) => usernames.get(id)));
+    expect(m.calls()).toEqual([]);
+
+    const stranger = m.sandbox.users.find((u) => u.id !== me.id && !senders.includes(u.id))!;
+    const mixed = await m.query(ENTITIES.replace(' publicMetrics { followersCount }', ''), {
+      representations: [user(senders[0]!), user(stranger.id)],
+    });
+    expect((mixed.data as any)._entities.map((entity: any) => entity.restId)).toEqual([senders[0], stranger.id]);
+    expect(m.calls().map((call) => [call.path, call.query.ids])).toEqual([['/2/users', stranger.id]]);
+  });
+});
