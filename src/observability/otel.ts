@@ -92,7 +92,9 @@ function statusOfError(error: unknown): number | undefined {
 }
 
 export function openTracing(options: TracingOptions): Tracing {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  // Registered once per process; a second gateway's tracing (or the application's own) finds one already there.
+  const manager = new AsyncLocalStorageContextManager();
+  if (context.setGlobalContextManager(manager)) manager.enable();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName ?? 'x-dm-graphql-gateway' }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces` }))],

@@ -117,7 +117,7 @@ describe('traces', () => {
     const call = only(traceOf(caller.traceId), 'GET /2/dm_events/:id');
     expect(call.attributes).toMatchObject({ 'url.template': '/2/dm_events/:id', 'http.response.status_code': 200, 'http.request.resend_count': 1 });
     expect(h.calls().map((c) => c.status)).toEqual([503, 200]);
-    expect(only(traceOf(caller.traceId), 'query anonymous').attributes['xdm.memory.result']).toBeUndefined();
+    expect(only(traceOf(caller.traceId), 'xdm.memory.event').attributes['xdm.memory.result']).toBe('miss');
   });
 
   it("mark an operation's errors with their codes, and start a trace of their own without a traceparent", async () => {
