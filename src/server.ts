@@ -47,7 +47,9 @@ server.listen(config.port, () => {
         '  ============================================================',
         '',
         `   Demo bearer token: ${config.sandboxToken}`,
-        `   GraphiQL:          ${url} (the token is already in its headers)`,
+        config.persistedDocuments?.only && !config.development
+          ? '   GraphiQL:          off (ONLY_PERSISTED_DOCUMENTS=true runs the manifest\'s documents only)'
+          : `   GraphiQL:          ${url} (the token is already in its headers)`,
         `   Try:  curl -s ${url} -H 'authorization: Bearer ${config.sandboxToken}' \\`,
         `           -H 'content-type: application/json' -d '{"query":"{ dmEvents(first: 3) { nodes { text } } }"}'`,
         '',
