@@ -191,8 +191,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     options.cursorSecret ?? (options.redis ? deriveKey(options.redis.storeKey, 'cursors').toString('base64url') : undefined),
   );
   const development = options.development ?? false;
-  // Only persisted documents: GraphiQL, which sends documents of its own, is served in development alone.
+  // Only persisted documents: GraphiQL, which sends documents of its own, is served in development alone, where the
+  // documents outside the manifest run, each said in the log.
   const onlyPersisted = options.persistedDocuments?.only === true;
+  const unpersisted = () => logger.warn('a document outside the persisted documents ran (development mode only)');
   const maxUpstreamRequests = options.maxUpstreamRequests ?? 10;
   const logger = options.logger ?? defaultLogger();
   const metrics = options.metrics ?? new GatewayMetrics();
@@ -289,15 +291,15 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(tracing ? [tracing.plugin] : []),
       requestBodyLimit(),
       ...(options.persistedDocuments
-        ? [
-            persistedDocuments(
-              options.persistedDocuments,
-              development ? () => logger.warn('a document outside the persisted documents ran (development mode only)') : undefined,
-            ),
-          ]
+        ? [persistedDocuments(options.persistedDocuments, development ? unpersisted : undefined)]
         : []),
       // Readiness probes are no operation of anyone's: untraced.
-      observability({ logger, metrics, transport: untraced, ...(kept.available && { storeAvailable: () => kept.available!() }) }),
+      observability({
+        logger,
+        metrics,
+        transport: untraced,
+        ...(kept.available && { storeAvailable: () => kept.available!() }),
+      }),
       documentLimits(options.limits),
       operationChecks(maxUpstreamRequests, typeOfGlobalId, dialect),
       // graphql-jit compiles queries only: anything else is left to graphql-js, which refuses it in its own words.

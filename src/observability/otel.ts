@@ -95,9 +95,10 @@ export function openTracing(options: TracingOptions): Tracing {
   // Registered once per process; a second gateway's tracing (or the application's own) finds one already there.
   const manager = new AsyncLocalStorageContextManager();
   if (context.setGlobalContextManager(manager)) manager.enable();
+  const exporter = new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces` });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName ?? 'x-dm-graphql-gateway' }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces` }))],
+    spanProcessors: [new BatchSpanProcessor(exporter)],
   });
   const tracer = provider.getTracer('x-dm-graphql-gateway');
   const propagator = new W3CTraceContextPropagator();
@@ -130,11 +131,9 @@ export function openTracing(options: TracingOptions): Tracing {
     instrumentation: {
       operation: ({ request }, wrapped) => {
         const parent = propagator.extract(ROOT_CONTEXT, request.headers, headerGetter);
-        const span = tracer.startSpan(
-          'graphql',
-          { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: request.method, [ATTR_URL_PATH]: new URL(request.url).pathname } },
-          parent,
-        );
+        const path = new URL(request.url).pathname;
+        const attributes: Attributes = { [ATTR_HTTP_REQUEST_METHOD]: request.method, [ATTR_URL_PATH]: path };
+        const span = tracer.startSpan('graphql', { kind: SpanKind.SERVER, attributes }, parent);
         const record: OperationRecord = { span };
         const { context: counted, count } = withCount(trace.setSpan(parent, span).setValue(OPERATION, record));
         return context.with(counted, async () => {

@@ -46,7 +46,11 @@ class TracedRequestMemory extends RequestMemory {
     return read(this.tracing, 'xdm.memory.inbox', () => super.inbox(first, afterEventId, params));
   }
 
-  override conversationEvents(conversationId: string, path: string, params: XParams): ReturnType<RequestMemory['conversationEvents']> {
+  override conversationEvents(
+    conversationId: string,
+    path: string,
+    params: XParams,
+  ): ReturnType<RequestMemory['conversationEvents']> {
     return read(this.tracing, 'xdm.memory.conversation', () => super.conversationEvents(conversationId, path, params));
   }
 }

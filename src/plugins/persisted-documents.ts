@@ -41,7 +41,8 @@ export function readManifest(manifest: PersistedDocumentsOptions['manifest']): R
   const documents = new Map<string, string>();
   for (const [id, document] of Object.entries(content)) {
     if (typeof document !== 'string' || id.length === 0 || id.length > MAX_DOCUMENT_ID) {
-      throw new Error(`PERSISTED_DOCUMENTS: the manifest's entry ${JSON.stringify(id.slice(0, 80))} is not a documentId and a document.`);
+      const entry = JSON.stringify(id.slice(0, 80));
+      throw new Error(`PERSISTED_DOCUMENTS: the manifest's entry ${entry} is not a documentId and a document.`);
     }
     documents.set(id, document);
   }
@@ -85,7 +86,8 @@ export function persistedDocuments(options: PersistedDocumentsOptions, developme
     ...persisted,
     // A request that names no document and sends none is yoga's to refuse, in its words, when other documents are allowed.
     onParams: (payload) => {
-      if (!only && !payload.params.query && documentIdOf(payload.params as { documentId?: unknown }, payload.request) === null) return;
+      const { params, request } = payload;
+      if (!only && !params.query && documentIdOf(params as { documentId?: unknown }, request) === null) return;
       return onParams(payload);
     },
   };

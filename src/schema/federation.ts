@@ -56,12 +56,14 @@ const KEYS: Readonly<Record<string, (representation: Record<string, unknown>) =>
 function checkRepresentations(representations: unknown): void {
   if (!Array.isArray(representations)) return; // validation has refused it
   if (representations.length > MAX_REPRESENTATIONS) {
-    throw new BadUserInputError(`\`representations\` takes at most ${MAX_REPRESENTATIONS} entities.`, { argument: 'representations' });
+    throw new BadUserInputError(`\`representations\` takes at most ${MAX_REPRESENTATIONS} entities.`, {
+      argument: 'representations',
+    });
   }
   for (const representation of representations) {
     const typename = (representation as { __typename?: unknown } | null)?.__typename;
-    const valid = typeof typename === 'string' && Object.hasOwn(KEYS, typename) && KEYS[typename]!(representation as Record<string, unknown>);
-    if (!valid) {
+    const key = typeof typename === 'string' && Object.hasOwn(KEYS, typename) ? KEYS[typename] : undefined;
+    if (!key?.(representation as Record<string, unknown>)) {
       throw new BadUserInputError('Each representation is `{ __typename: "User", restId: "<X user id>" }`.', {
         argument: 'representations',
       });

@@ -19,7 +19,6 @@ beforeAll(async () => {
 const h = useGateway({ gateway: options });
 afterAll(async () => {
   await options.tracing?.shutdown();
-  console.log(receiver.spans.map((s) => `${s.traceId.slice(0,6)} ${s.spanId.slice(0,6)}<${(s.parentSpanId??'').slice(0,6)} ${s.name} ${JSON.stringify(s.attributes)}`).join('\n'));
   await receiver.close();
 });
 
