@@ -123,6 +123,7 @@ describe('ONLY_PERSISTED_DOCUMENTS', () => {
 
   it('serves no GraphiQL', async () => {
     const response = await h.gateway.fetch('http://gateway.test/graphql', { headers: { accept: 'text/html' } });
+    expect(response.headers.get('content-type') ?? '').not.toContain('text/html');
     expect(await response.text()).not.toContain('GraphiQL');
   });
 });
@@ -132,6 +133,7 @@ describe('ONLY_PERSISTED_DOCUMENTS in development', () => {
 
   it('serves GraphiQL, and runs the documents it sends, each reported in the log', async () => {
     const page = await h.gateway.fetch('http://gateway.test/graphql', { headers: { accept: 'text/html' } });
+    expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toContain('GraphiQL');
     const answer = await post(h, { query: '{ dmEvents(first: 1) { nodes { restId } } }' });
     expect(answer.errors).toBeUndefined();
