@@ -5,7 +5,7 @@
  * An entity is looked up like any other linked user: through the request's users loader, with the plan of what the
  * router selects of it, so the users of one `_entities` call are one `GET /2/users?ids=` per 100 ids, with the caller's
  * own credentials, which the router forwards. Memory first: the users the caller's memory knows with the fields selected
- * (the people of their DMs) cost nothing.
+ * (the people of their DMs) cost nothing, once the memory knows whose token it is.
  */
 import { type GraphQLObjectType, type GraphQLSchema, isObjectType } from 'graphql';
 import type { GatewayContext } from '../context.js';
@@ -21,17 +21,20 @@ import { UserRef } from './refs.js';
 export const MAX_REPRESENTATIONS = 1000;
 
 /** Per request, the loaders told once of the objects the caller's memory knows. */
-const memoryConsulted = new WeakMap<GatewayContext, Promise<void>>();
+const memoryConsulted = new WeakMap<GatewayContext, Promise<unknown>>();
 
 /**
- * Lets the request's loaders answer from the caller's memory. It costs no call once the token's user is known (any
- * read of the memory in the last few minutes), else one `GET /2/users/me`; a memory that cannot be read is skipped,
- * and the users are looked up.
+ * Lets the request's loaders answer from the caller's memory, when the token's user is known already (any read of the
+ * memory in the last few minutes): finding out would cost a call, which is what the memory is there to save. A memory
+ * that cannot be read is skipped, and the users are looked up.
  */
-function consultMemory(context: GatewayContext): Promise<void> | undefined {
+function consultMemory(context: GatewayContext): Promise<unknown> | undefined {
   if (!context.memory) return undefined;
   let consulted = memoryConsulted.get(context);
-  if (!consulted) memoryConsulted.set(context, (consulted = context.memory.useKnownObjects().catch(() => undefined)));
+  if (!consulted) {
+    consulted = context.memory.useKnownObjectsIfIdentified().catch(() => undefined);
+    memoryConsulted.set(context, consulted);
+  }
   return consulted;
 }
 

@@ -92,4 +92,11 @@ describe('_entities, memory first', () => {
     expect((mixed.data as any)._entities.map((entity: any) => entity.restId)).toEqual([senders[0], stranger.id]);
     expect(m.calls().map((call) => [call.path, call.query.ids])).toEqual([['/2/users', stranger.id]]);
   });
+
+  it('costs no call to learn whose token it is: a caller the memory does not know yet gets the users looked up', async () => {
+    const newcomer = m.sandbox.users[7]!;
+    const answer = await m.query(ENTITIES, { representations: [user(m.sandbox.users[2]!.id)] }, newcomer.token);
+    expect((answer.data as any)._entities[0].restId).toBe(m.sandbox.users[2]!.id);
+    expect(m.calls().map((call) => call.path)).toEqual(['/2/users']);
+  });
 });
