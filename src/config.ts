@@ -37,6 +37,16 @@ export interface GatewayConfig {
   readonly cursorSecret: string | undefined;
   /** Shows internal error messages to clients. Never in production. @default NODE_ENV === 'development' */
   readonly development: boolean;
+  /**
+   * Persisted documents: the manifest's path (`PERSISTED_DOCUMENTS`), and whether every other document is refused
+   * (`ONLY_PERSISTED_DOCUMENTS=true`). @default undefined: documents are sent as text
+   */
+  readonly persistedDocuments: { readonly manifest: string; readonly only: boolean } | undefined;
+  /**
+   * Where OpenTelemetry traces are exported over OTLP/HTTP (`OTEL_EXPORTER_OTLP_ENDPOINT`; `/v1/traces` is appended),
+   * and the service name they carry (`OTEL_SERVICE_NAME`). @default undefined: no tracing, nothing of OpenTelemetry loaded
+   */
+  readonly tracing: { readonly endpoint: string; readonly serviceName: string } | undefined;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -99,6 +109,37 @@ function redisOf(env: NodeJS.ProcessEnv, store: 'memory' | 'redis' | 'off'): { u
   return { url, storeKey };
 }
 
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new Error(`${name} must be true or false; it is ${JSON.stringify(raw)}.`);
+}
+
+function persistedDocumentsOf(env: NodeJS.ProcessEnv): GatewayConfig['persistedDocuments'] {
+  const manifest = env.PERSISTED_DOCUMENTS || undefined;
+  const only = flag(env, 'ONLY_PERSISTED_DOCUMENTS');
+  if (only && manifest === undefined) {
+    throw new Error('ONLY_PERSISTED_DOCUMENTS=true needs PERSISTED_DOCUMENTS, the path of the manifest of the documents to run.');
+  }
+  return manifest === undefined ? undefined : { manifest, only };
+}
+
+function tracingOf(env: NodeJS.ProcessEnv): GatewayConfig['tracing'] {
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+  if (endpoint === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new Error(`OTEL_EXPORTER_OTLP_ENDPOINT must be a URL such as http://collector:4318; it is ${JSON.stringify(endpoint)}.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new Error(`OTEL_EXPORTER_OTLP_ENDPOINT must be http or https (OTLP/HTTP); it is ${JSON.stringify(endpoint)}.`);
+  }
+  return { endpoint, serviceName: env.OTEL_SERVICE_NAME || 'x-dm-graphql-gateway' };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const base = env.X_API_BASE_URL || undefined;
   if (base !== undefined) {
@@ -129,5 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     publicUrl: publicUrlOf(env.PUBLIC_URL),
     cursorSecret: env.CURSOR_SECRET || undefined,
     development: env.NODE_ENV === 'development',
+    persistedDocuments: persistedDocumentsOf(env),
+    tracing: tracingOf(env),
   };
 }

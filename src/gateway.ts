@@ -14,17 +14,20 @@ import { CursorCodec } from './paging/cursor.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { defaultLogger } from './observability/logger.js';
 import { observability } from './observability/plugin.js';
+import { TracedMemory } from './observability/traced-memory.js';
+import type { Tracing } from './observability/tracing.js';
 import { operationChecks } from './plugins/operation-checks.js';
 import { type DocumentLimits, documentLimits } from './plugins/document-limits.js';
 import { sessionEnd } from './plugins/session-end.js';
 import { jsonByteAnswers } from './plugins/json-bytes.js';
 import { requestBodyLimit } from './plugins/body-limit.js';
+import { type PersistedDocumentsOptions, persistedDocuments } from './plugins/persisted-documents.js';
 import { schema } from './schema/index.js';
 import { typeOfGlobalId } from './schema/node.js';
 import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
 import type { Server as HttpServer } from 'node:http';
 import { Loaders } from './loaders/loaders.js';
-import { Memory } from './memory/memory.js';
+import { Memory, type MemoryOptions } from './memory/memory.js';
 import { LiveHub } from './sync/live.js';
 import { attachWebSocket } from './websocket.js';
 import { XSession, type XSessionOptions } from './upstream/session.js';
@@ -108,6 +111,19 @@ export interface GatewayOptions {
   metrics?: GatewayMetrics;
   /** The GraphQL endpoint's path. @default '/graphql' */
   graphqlEndpoint?: string;
+  /**
+   * Persisted documents: clients may send a manifest document's `documentId` instead of its text; with `only`, every
+   * other document is refused (400, before it is parsed) and GraphiQL is not served, unless `development`, where they
+   * run (each with a warning in the log) so that GraphiQL works.
+   * @default none: documents are sent as text
+   */
+  persistedDocuments?: PersistedDocumentsOptions;
+  /**
+   * OpenTelemetry traces, from `startTracing({ endpoint })` (which loads the SDK): a span per operation, per call to X,
+   * per memory read and sync. The caller owns it: `tracing.shutdown()` at exit exports what is left.
+   * @default none: nothing of OpenTelemetry is loaded or runs
+   */
+  tracing?: Tracing;
 }
 
 export interface Gateway {
@@ -174,14 +190,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     typeof options.upstream === 'string'
       ? new UpstreamClient({ baseUrl: options.upstream, timeoutMs: options.upstreamTimeoutMs ?? 10_000 })
       : undefined;
-  const transport = new RetryingTransport(client ?? (options.upstream as UpstreamTransport), {
-    retries: options.retries ?? 2,
-  });
+  const tracing = options.tracing;
+  const retrying = (inner: UpstreamTransport) => new RetryingTransport(inner, { retries: options.retries ?? 2 });
+  const direct = client ?? (options.upstream as UpstreamTransport);
+  const untraced = retrying(direct);
+  // Traced, each call to X is a span around its retries, a child of the span of the operation or sync that made it.
+  const transport = tracing ? tracing.traceCalls(retrying, direct) : untraced;
   // Replicas sharing a store share cursors: without a secret of its own, the cursors' one comes from STORE_KEY.
   const cursors = new CursorCodec(
     options.cursorSecret ?? (options.redis ? deriveKey(options.redis.storeKey, 'cursors').toString('base64url') : undefined),
   );
   const development = options.development ?? false;
+  // Only persisted documents: GraphiQL, which sends documents of its own, is served in development alone, where the
+  // documents outside the manifest run, each said in the log.
+  const onlyPersisted = options.persistedDocuments?.only === true;
+  const unpersisted = () => logger.warn('a document outside the persisted documents ran (development mode only)');
   const maxUpstreamRequests = options.maxUpstreamRequests ?? 10;
   const logger = options.logger ?? defaultLogger();
   const metrics = options.metrics ?? new GatewayMetrics();
@@ -197,8 +220,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const budgets = new RateLimitBook(undefined, kept.setBudget ? kept : undefined);
   // Replicas sharing a store share each user's syncs and live loop: the replica holding the user's lease calls X.
   const replica = randomUUID();
-  const memoryOf = (kept: DmStore) =>
-    new Memory({
+  const memoryOf = (kept: DmStore) => {
+    const memoryOptions: MemoryOptions = {
       store: kept,
       budgets,
       ...(kept.available && {
@@ -211,7 +234,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(options.identityTtlMs !== undefined && { identityTtlMs: options.identityTtlMs }),
       ...(options.now !== undefined && { now: options.now }),
       onSync: (outcome) => metrics.syncs.inc({ outcome }),
-    });
+    };
+    return tracing ? new TracedMemory(memoryOptions, tracing) : new Memory(memoryOptions);
+  };
   const memory = store === 'off' ? undefined : memoryOf(kept);
   // Subscriptions need a memory to sync into: with STORE=off, one of their own.
   const liveMemory = memory ?? memoryOf(new InProcessStore());
@@ -282,7 +307,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         origin: new URL(request.url).origin,
       }),
     maskedErrors: { isDev: development, maskError },
-    graphiql: {
+    graphiql: onlyPersisted && !development ? false : {
       title: 'X DM GraphQL gateway',
       defaultQuery: EXAMPLE_OPERATIONS[0],
       ...(options.graphiqlHeaders && { headers: JSON.stringify(options.graphiqlHeaders, null, 2) }),
@@ -295,10 +320,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     // that nobody opens in a browser never pays for it.
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     plugins: [
+      // First, so that its span holds everything that follows.
+      ...(tracing ? [tracing.plugin] : []),
       requestBodyLimit(),
       // `/media/...` is answered here, before anything GraphQL runs.
       mediaRoute({ media, logger, metrics }),
-      observability({ logger, metrics, transport, ...(kept.available && { storeAvailable: () => kept.available!() }) }),
+      ...(options.persistedDocuments
+        ? [persistedDocuments(options.persistedDocuments, development ? unpersisted : undefined)]
+        : []),
+      // Readiness probes are no operation of anyone's: untraced.
+      observability({
+        logger,
+        metrics,
+        transport: untraced,
+        ...(kept.available && { storeAvailable: () => kept.available!() }),
+      }),
       documentLimits(options.limits),
       operationChecks(maxUpstreamRequests, typeOfGlobalId, dialect),
       // graphql-jit compiles queries only: anything else is left to graphql-js, which refuses it in its own words.

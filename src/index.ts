@@ -17,6 +17,9 @@ export {
   type ErrorCode,
 } from './errors.js';
 export { GatewayMetrics } from './observability/metrics.js';
+// startTracing loads OpenTelemetry when called, not when this module is imported.
+export { type SpanNote, type Tracing, type TracingOptions, startTracing } from './observability/tracing.js';
+export type { PersistedDocumentsOptions } from './plugins/persisted-documents.js';
 export type { DocumentLimits } from './plugins/document-limits.js';
 export { type Sandbox, type SandboxOptions, createSandbox } from './sandbox/index.js';
 export type { UpstreamRequest, UpstreamResponse, UpstreamTransport } from './upstream/client.js';

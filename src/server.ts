@@ -4,11 +4,15 @@
 import { createServer } from 'node:http';
 import { loadConfig } from './config.js';
 import { createGateway } from './gateway.js';
+import { startTracing } from './observability/tracing.js';
 import { createSandbox } from './sandbox/index.js';
 
 const config = loadConfig();
 const sandbox = config.xApiBaseUrl === undefined ? createSandbox({ mainToken: config.sandboxToken, dialect: config.sandboxDialect, alive: true }) : undefined;
 const upstream = config.xApiBaseUrl ?? (await sandbox!.listen());
+
+// OpenTelemetry is loaded only when traces are exported.
+const tracing = config.tracing ? await startTracing(config.tracing) : undefined;
 
 const gateway = createGateway({
   upstream,
@@ -23,6 +27,8 @@ const gateway = createGateway({
   media: { urlTtlMs: config.mediaUrlTtlMs, ...(config.publicUrl !== undefined && { publicUrl: config.publicUrl }) },
   ...(config.cursorSecret !== undefined && { cursorSecret: config.cursorSecret }),
   development: config.development,
+  ...(config.persistedDocuments && { persistedDocuments: config.persistedDocuments }),
+  ...(tracing && { tracing }),
   ...(sandbox && { graphiqlHeaders: { Authorization: `Bearer ${config.sandboxToken}` } }),
 });
 
@@ -42,7 +48,9 @@ server.listen(config.port, () => {
         '  ============================================================',
         '',
         `   Demo bearer token: ${config.sandboxToken}`,
-        `   GraphiQL:          ${url} (the token is already in its headers)`,
+        config.persistedDocuments?.only && !config.development
+          ? '   GraphiQL:          off (ONLY_PERSISTED_DOCUMENTS=true runs the manifest\'s documents only)'
+          : `   GraphiQL:          ${url} (the token is already in its headers)`,
         `   Try:  curl -s ${url} -H 'authorization: Bearer ${config.sandboxToken}' \\`,
         `           -H 'content-type: application/json' -d '{"query":"{ dmEvents(first: 3) { nodes { text } } }"}'`,
         '',
@@ -68,6 +76,7 @@ async function shutdown(): Promise<void> {
   await drained;
   clearTimeout(timeout);
   await gateway.close();
+  await tracing?.shutdown().catch(() => undefined);
   await sandbox?.close();
   process.exit(0);
 }

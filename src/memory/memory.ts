@@ -503,6 +503,17 @@ export class RequestMemory {
     this.useObjects(await this.readMemory(await this.userId()));
   }
 
+  /**
+   * The same, without a call to X: only when the token's user is known already (a read of the memory within the
+   * identity's time). Whether it was.
+   */
+  async useKnownObjectsIfIdentified(): Promise<boolean> {
+    const userId = await this.memory.store.identity(this.x.tokenHash());
+    if (userId === undefined) return false;
+    this.useObjects(await this.readMemory(userId));
+    return true;
+  }
+
   /** A message the caller just sent: in memory at once, on top of its conversation and the feed. */
   async sent(event: DmEvent): Promise<void> {
     await this.memory.store.update(await this.userId(), (m) => rememberSent(m, event));

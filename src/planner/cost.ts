@@ -75,6 +75,25 @@ function nodesCost(walk: Walk, nodes: readonly FieldNode[], ids: readonly unknow
     const typename = typeof id === 'string' ? walk.typeOf(id) : undefined;
     if (typename) byType.set(typename, (byType.get(typename) ?? 0) + 1);
   }
+  return objectsCost(walk, nodes, byType, instances);
+}
+
+/**
+ * How many of a federation router's `_entities` representations name each type that is looked up by id (the
+ * resolver refuses any other before a call).
+ */
+function entityCounts(representations: unknown): Map<string, number> {
+  const byType = new Map<string, number>();
+  for (const representation of Array.isArray(representations) ? representations : []) {
+    const typename = (representation as { __typename?: unknown } | null)?.__typename;
+    if (typeof typename !== 'string' || !Object.hasOwn(NODE_CALLS, typename)) continue;
+    if (NODE_CALLS[typename] !== 'dm_event') byType.set(typename, (byType.get(typename) ?? 0) + 1);
+  }
+  return byType;
+}
+
+/** The calls that objects looked up by id (`count` of each type) cost, and what is selected below them. */
+function objectsCost(walk: Walk, nodes: readonly FieldNode[], byType: ReadonlyMap<string, number>, instances: number): number {
   let calls = 0;
   for (const [typename, count] of byType) {
     const type = walk.schema.getType(typename);
@@ -125,6 +144,9 @@ function selectionCost(walk: Walk, type: GraphQLObjectType, fieldNodes: readonly
         calls += nodesCost(walk, nodes, Array.isArray(ids) ? ids : [], instances);
         continue;
       }
+      case 'entities':
+        calls += objectsCost(walk, nodes, entityCounts(argumentsOf(walk, field, nodes[0]!).representations), instances);
+        continue;
     }
     if (!isObjectType(named)) continue;
     const count = isListType(getNullableType(field.type)) ? instances * listSize : instances;

@@ -19,7 +19,7 @@ export interface XLink {
 }
 
 /** The kinds of X call a field can make. */
-export type XCall = 'dm_page' | 'dm_event' | 'node' | 'nodes' | 'me';
+export type XCall = 'dm_page' | 'dm_event' | 'node' | 'nodes' | 'me' | 'entities';
 
 export interface XNeeds {
   /** X fields of the surrounding X object that this GraphQL field reads (`public_metrics`, `sender_id`). */
@@ -27,7 +27,7 @@ export interface XNeeds {
   readonly link?: XLink;
   /**
    * The field makes X calls of its own, planned when it runs: a page of DM events, one event by id, a node or nodes
-   * by global id, or the caller's own user. The cost estimate reads it.
+   * by global id, the caller's own user, or a federation router's entities. The cost estimate reads it.
    */
   readonly call?: XCall;
 }

@@ -2,6 +2,8 @@
  * The Pothos schema builder: configuration only. Types live in their own files and `index.ts` gathers them.
  */
 import SchemaBuilder from '@pothos/core';
+import DirectivesPlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { GatewayContext } from '../context.js';
 
@@ -15,7 +17,8 @@ export const builder = new SchemaBuilder<{
     ID: { Input: string; Output: string | number };
   };
 }>({
-  plugins: [RelayPlugin],
+  // Federation (with the directives it prints) last: it must see every field as the other plugins leave it.
+  plugins: [RelayPlugin, DirectivesPlugin, FederationPlugin],
   relay: {
     cursorType: 'String',
     nodesOnConnection: true,

@@ -1,0 +1,8 @@
+/**
+ * A preload (`node --import ./test/support/record-imports.mjs`) that writes the URL of every module the process
+ * imports, one a line, to the file named by IMPORTS_FILE: a test reads which packages a process loaded.
+ */
+import { register } from 'node:module';
+
+const file = process.env.IMPORTS_FILE;
+if (file) register(new URL('./record-imports-hooks.mjs', import.meta.url), { data: { file } });
