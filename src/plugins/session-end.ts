@@ -24,7 +24,7 @@ export function sessionEnd(): Plugin<GatewayContext> {
         }
         if (called) {
           const { dmEvents, users, posts } = x.returned;
-          extensions.xCost = { calls: x.calls, dmEvents, users, posts };
+          extensions.xCost = { calls: x.calls + x.retries, dmEvents, users, posts };
         }
         if (freshness) extensions.freshness = { syncedAt: toRfc3339(new Date(freshness.syncedAt)), stale: freshness.stale };
         const errors = partialErrors.length > 0 ? [...(result.errors ?? []), ...partialErrors] : result.errors;

@@ -85,6 +85,11 @@ export class XSession {
    * call (the inbox) leaves the others to the rest of the selection. @default 1
    */
   plannedCalls = 1;
+  /** Requests X received for this request's calls beyond one each (the transport's retries). */
+  retries = 0;
+  private readonly countRetry = (): void => {
+    this.retries += 1;
+  };
   /** What X returned to this request, counted per object as X bills them. */
   readonly returned = { dmEvents: 0, users: 0, posts: 0 };
   /** The calls this request made to X, for its log line. */
@@ -221,6 +226,7 @@ export class XSession {
         ...request,
         ...(signal && { signal }),
         ...(this.deadline && { deadline: this.deadline }),
+        onRetry: this.countRetry,
       });
       if (response.rateLimit) this.noteRateLimit(family, response.rateLimit);
       this.record(request.path, response.status, startedAt, response.rateLimit);
