@@ -34,7 +34,7 @@ import {
   rememberEvents,
   rememberSent,
 } from './user-memory.js';
-import { OBJECT_TTL_MS, type ObjectAnswer, rememberObjects } from './objects.js';
+import { OBJECT_TTL_MS, type ObjectAnswer, isFresh, rememberObjects } from './objects.js';
 
 export interface MemoryOptions {
   readonly store: DmStore;
@@ -255,6 +255,37 @@ export class RequestMemory {
       if (error instanceof UnauthenticatedError || error instanceof ForbiddenError) await this.memory.store.forgetIdentity(hash);
       throw error;
     }
+  }
+
+  /**
+   * The caller's own user (`viewer`) as memory knows it, when it knows it with every one of `fields` and freshly, and
+   * the token is tied to it without a call; undefined otherwise (then `GET /2/users/me` answers, and `rememberSelf`
+   * keeps its answer).
+   */
+  async knownSelf(fields: readonly string[]): Promise<Record<string, unknown> | undefined> {
+    const userId = this.userIdPromise ? await this.userIdPromise : await this.memory.store.identity(this.x.tokenHash());
+    if (userId === undefined) return undefined;
+    const memory = await this.readMemory(userId);
+    const self = memory.objects.user[userId];
+    if (!self || !isFresh(self.at, this.memory.now(), this.memory.objectTtlMs)) return undefined;
+    const known = new Set(self.fields);
+    if (!fields.every((field) => known.has(field))) return undefined;
+    this.useObjects(memory);
+    return self.value;
+  }
+
+  /** Keeps what `GET /2/users/me` answered (asked with `params`) as the caller's own user. */
+  async rememberSelf(params: XParams, answer: UserAnswer): Promise<void> {
+    const userId = answer.data?.id;
+    if (userId === undefined || !this.memory.available()) return;
+    const hash = this.x.tokenHash();
+    const known = this.userIdPromise ? await this.userIdPromise.catch(() => undefined) : await this.memory.store.identity(hash);
+    // X has just said whose token this is: the tie `userId()` would make, made now.
+    if (known === undefined) await this.memory.store.setIdentity(hash, userId, this.memory.identityTtlMs);
+    else if (known !== userId) return;
+    await this.memory.store.update(userId, (m) => {
+      rememberObjects(m, this.x.dialect, params, answer, this.memory.now(), this.memory.objectTtlMs, 'user');
+    });
   }
 
   /** A page of a list, from memory where it can, from X for what it lacks. */

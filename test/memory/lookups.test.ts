@@ -78,6 +78,22 @@ describe('users and posts looked up', () => {
     expect(endpoints()).toEqual([]);
   });
 
+  it('keep the caller (viewer) as GET /2/users/me answered, with the posts it expanded', async () => {
+    const me = h.sandbox.users[4]!;
+    const VIEWER = '{ viewer { restId username pinnedTweet { text } } }';
+    h.sandbox.clearRequests();
+    const first = await h.query(VIEWER, undefined, me.token);
+    expect(first.data.viewer.restId).toBe(me.id);
+    expect(endpoints()).toContain('/2/users/me');
+    h.sandbox.clearRequests();
+    expect((await h.query(VIEWER, undefined, me.token)).data).toEqual(first.data);
+    expect(endpoints()).toEqual([]);
+    // A selection reading more of the caller asks X again.
+    const wider = await h.query('{ viewer { restId description } }', undefined, me.token);
+    expect(wider.data.viewer.restId).toBe(me.id);
+    expect(endpoints()).toEqual(['/2/users/me']);
+  });
+
   it('are looked up again past their time to live (and missing ones asked about again), the DM events not', async () => {
     const before = await h.query(LINKED, { first: 100 });
     clock += OBJECT_TTL_MS + 1_000;
