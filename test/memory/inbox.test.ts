@@ -119,6 +119,33 @@ describe('an inbox read the call cap stops', () => {
   });
 });
 
+describe('the inbox without memory (STORE=off)', () => {
+  const h = useGateway();
+
+  it('is full or truly at the end too, read within the one request', async () => {
+    const me = deepFeed(h, 7);
+    const conversations = truth(h, me.id);
+    const answer = await h.query(INBOX, { first: 50 }, me.token);
+    expect(lastEvents(answer)).toEqual(conversations);
+    expect(answer.data.dmConversations.pageInfo.hasNextPage).toBe(false);
+    expect(answer.errors).toBeUndefined();
+    expect(h.calls().filter(isDmCall).length).toBeGreaterThan(1);
+  });
+});
+
+describe('an inbox read the call cap stops after a full page', () => {
+  const h = useGateway({ gateway: { store: 'memory', freshnessMs: 60_000, maxUpstreamRequests: 2 } });
+
+  it('is whole: no error, and hasNextPage true since more may follow', async () => {
+    const me = deepFeed(h, 6);
+    const answer = await h.query(INBOX, { first: 1 }, me.token);
+    expect(lastEvents(answer)).toEqual(truth(h, me.id).slice(0, 1));
+    expect(answer.data.dmConversations.pageInfo.hasNextPage).toBe(true);
+    expect(answer.errors).toBeUndefined();
+    expect(h.calls().filter(isDmCall)).toHaveLength(1);
+  });
+});
+
 describe('an inbox read X’s budget stops', () => {
   // One DM lookup per window: the first page of the feed spends it.
   const h = useGateway({ sandbox: { rateLimit: { limit: 1, windowMs: 900_000 } }, gateway: { store: 'memory', freshnessMs: 60_000 } });
