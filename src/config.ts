@@ -19,6 +19,11 @@ export interface GatewayConfig {
   readonly redis: { url: string; storeKey: string } | undefined;
   /** How old the head of a list served from memory may be before X is asked again, in milliseconds. @default 30000 */
   readonly freshnessMs: number;
+  /**
+   * How long users and posts X returned are served from memory before they are looked up again (and ids X answered as
+   * missing stay missing), in milliseconds. @default 900000 (15 minutes)
+   */
+  readonly objectTtlMs: number;
   /** Limit for one upstream call, in milliseconds. @default 10000 */
   readonly upstreamTimeoutMs: number;
   /** Most upstream calls one GraphQL operation may cost. @default 10 */
@@ -161,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     store: storeOf(env),
     redis: redisOf(env, storeOf(env)),
     freshnessMs: integer(env, 'FRESHNESS_MS', 30_000, 0, 86_400_000),
+    objectTtlMs: integer(env, 'OBJECT_TTL_MS', 900_000, 0, 86_400_000),
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 300_000),
     maxUpstreamRequests: integer(env, 'MAX_UPSTREAM_REQUESTS', 10, 1, 10_000),
     operationTimeoutMs: integer(env, 'OPERATION_TIMEOUT_MS', 30_000, 1, 600_000),

@@ -2,6 +2,7 @@
  * The per-request context: the caller's credentials, the upstream session that calls X with them, and the loaders
  * that share X objects within this request (and never beyond it).
  */
+import type { GraphQLError } from 'graphql';
 import { UnauthenticatedError, UpstreamError } from './errors.js';
 import { Loaders } from './loaders/loaders.js';
 import type { Memory, RequestMemory } from './memory/memory.js';
@@ -24,6 +25,11 @@ export interface GatewayContext {
   readonly memory?: RequestMemory;
   /** Where idempotency keys of writes are kept (the memory's store, or one of their own with `STORE=off`). */
   readonly writes: DmStore;
+  /**
+   * Errors of fields that still answered (a page cut short, with its data): added to the answer's `errors` once the
+   * operation is done.
+   */
+  readonly partialErrors: GraphQLError[];
   /** The caller's X user id, as X names it (`GET /2/users/me`, at most once a request; remembered by the memory). */
   callerId(): Promise<string>;
   /** The caller's news from now on (`dmEventAdded`), from their user's one live loop. */
@@ -120,6 +126,7 @@ export function createContext(options: ContextOptions): GatewayContext {
   const context: OwnContext = {
     cursors: options.cursors.forCaller(() => opened.x.tokenHash()),
     writes: options.writes,
+    partialErrors: [],
     [OPTIONS]: options,
     ...opened,
     ...methods,

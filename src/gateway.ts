@@ -87,6 +87,11 @@ export interface GatewayOptions {
   /** How long a token stays tied to the X user X named for it. @default 300000 */
   identityTtlMs?: number;
   /**
+   * How long users and posts X returned (lookups, and DM answers' `includes`) are served from memory before they are
+   * looked up again; ids X answered as missing are answered as missing as long. @default 900000 (15 minutes)
+   */
+  objectTtlMs?: number;
+  /**
    * The clock the memory reads (milliseconds since the epoch): when a list was synced, whether it is still fresh, what
    * X's 30-day window lets go. For tests and benchmarks that replay a session in fake time. @default Date.now
    */
@@ -232,6 +237,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       }),
       ...(options.freshnessMs !== undefined && { freshnessMs: options.freshnessMs }),
       ...(options.identityTtlMs !== undefined && { identityTtlMs: options.identityTtlMs }),
+      ...(options.objectTtlMs !== undefined && { objectTtlMs: options.objectTtlMs }),
       ...(options.now !== undefined && { now: options.now }),
       onSync: (outcome) => metrics.syncs.inc({ outcome }),
     };

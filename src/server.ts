@@ -20,6 +20,7 @@ const gateway = createGateway({
   store: config.store,
   ...(config.redis && { redis: config.redis }),
   freshnessMs: config.freshnessMs,
+  objectTtlMs: config.objectTtlMs,
   upstreamTimeoutMs: config.upstreamTimeoutMs,
   maxUpstreamRequests: config.maxUpstreamRequests,
   operationTimeoutMs: config.operationTimeoutMs,

@@ -67,12 +67,13 @@ export function buildPages(sizes: readonly number[] = PAGE_SIZES): Map<number, B
   const ordered: DmEvent[] = [rich, ...(firstParticipants ? [firstParticipants] : [])];
   for (const e of visible) if (e !== rich && e !== firstParticipants) ordered.push(e);
 
-  const maxSize = Math.max(...sizes);
+  // Every page set is built from the same 100 events at least, so a page's bytes do not depend on which sizes are built.
+  const maxSize = Math.max(...PAGE_SIZES, ...sizes);
   if (maxSize > ordered.length) throw new Error(`The demo data holds ${ordered.length} events; a page of ${maxSize} was asked for`);
 
   const mediaList = [...media.values()];
   const enriched = ordered.slice(0, maxSize).map((event, i) => {
-    if (event.event_type !== 'MessageCreate') return event;
+    if (event.event_type !== 'MessageCreate') return { ...event };
     const out: DmEvent = { ...event };
     if (!hasEntities(out)) {
       const donor = donors[i % donors.length]!;
@@ -88,12 +89,23 @@ export function buildPages(sizes: readonly number[] = PAGE_SIZES): Map<number, B
     return canonical(out);
   });
 
+  // X's page of n events is the first n of its page of 100 (the memory reads 100 first and serves the first n): the
+  // events keep their places above (the rich one first, a ParticipantsJoin in the page of 10), and take the ids and
+  // dates of the same events sorted newest first, so every page is a prefix of the larger ones.
+  const byAge = enriched
+    .map((event) => ({ id: event.id, created_at: event.created_at }))
+    .sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : BigInt(b.id) < BigInt(a.id) ? -1 : 0));
+  enriched.forEach((event, i) => {
+    event.id = byAge[i]!.id;
+    if (byAge[i]!.created_at !== undefined) event.created_at = byAge[i]!.created_at;
+  });
+
   const me = sandbox.users[0]!;
   const viewer = { id: me.id, name: users.get(me.id)?.name ?? 'viewer', username: users.get(me.id)?.username ?? 'viewer' };
   const pages = new Map<number, BenchPage>();
   for (const size of sizes) {
     // Newest first, as X answers.
-    const events = enriched.slice(0, size).sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : BigInt(b.id) < BigInt(a.id) ? -1 : 0));
+    const events = enriched.slice(0, size);
     const includes = includesOf(events, users, media, tweets);
     const body: DmEventsPage = { data: events, includes, meta: { result_count: events.length, next_token: NEXT_TOKEN } };
     pages.set(size, { size, body, bytes: Buffer.from(JSON.stringify(body)), eventIds: events.map((e) => e.id), viewer });

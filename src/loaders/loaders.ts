@@ -61,10 +61,26 @@ function knowsAll(known: { readonly fields: ReadonlySet<string> | readonly strin
   return all;
 }
 
-/** An object known beyond the request (the memory's), with the fields it is known with. */
+/** An object known beyond the request (the memory's), with the fields it is known with and when X returned it. */
 export interface KnownElsewhere {
   readonly value: Record<string, unknown>;
   readonly fields: readonly string[];
+  readonly at?: number;
+}
+
+/** An id known beyond the request as one X has no object for. */
+export interface MissingElsewhere {
+  readonly problem: Problem;
+  readonly at?: number;
+}
+
+/** What a lookup answered, for whoever keeps it beyond the request (the caller's memory). */
+export type LookupKeeper = (kind: 'user' | 'tweet', params: XParams, answer: LookupAnswer) => Promise<void>;
+
+export interface LookupAnswer {
+  readonly data?: object[];
+  readonly includes?: Includes;
+  readonly errors?: Problem[];
 }
 
 /** The fields an answer to a call made with `params` carries of its `kind` objects (see `Dialect.knownFields`). */
@@ -85,20 +101,35 @@ export class Loaders {
   private readonly lookups: Partial<Record<LinkKind, DataLoader<Key, object | null>>> = {};
   /** Objects known beyond this request (the caller's memory), asked when this request's answers lack one. */
   private elsewhere: Record<LinkKind, Readonly<Record<string, KnownElsewhere>>> | undefined;
-  private missingElsewhere: Record<LinkKind, Readonly<Record<string, Problem>>> | undefined;
+  private missingElsewhere: Record<LinkKind, Readonly<Record<string, MissingElsewhere>>> | undefined;
+  /** Users and posts known beyond this request from before this time (ms since the epoch) are looked up again. */
+  private freshSince = -Infinity;
+  private keeper: LookupKeeper | undefined;
 
   constructor(private readonly x: XSession) {}
 
   /**
    * Lets loads fall back on objects known beyond this request, each with the fields it is known with, and on what X
-   * reported missing.
+   * reported missing; users and posts X returned before `freshSince` are not used (they are looked up again).
    */
   useKnown(
     objects: Record<LinkKind, Readonly<Record<string, KnownElsewhere>>>,
-    missing: Record<LinkKind, Readonly<Record<string, Problem>>>,
+    missing: Record<LinkKind, Readonly<Record<string, MissingElsewhere>>>,
+    freshSince = -Infinity,
   ): void {
     this.elsewhere = objects;
     this.missingElsewhere = missing;
+    this.freshSince = freshSince;
+  }
+
+  /** Tells `keeper` of every lookup's answer (awaited before the lookup's objects are used), so it can keep them. */
+  keepLookups(keeper: LookupKeeper): void {
+    this.keeper = keeper;
+  }
+
+  /** Whether something known beyond the request may be used: media, polls and places always; users and posts while fresh. */
+  private fresh(kind: LinkKind, at: number | undefined): boolean {
+    return !isLookupKind(kind) || this.freshSince === -Infinity || (at !== undefined && at >= this.freshSince);
   }
 
   /**
@@ -111,13 +142,17 @@ export class Loaders {
     if (!load) throw new TypeError('loadLinked() on a field that declares no link');
     const known = this.known[load.kind]?.get(id);
     if (known && knowsAll(known, load.fields)) return new Planned(known.value as T, plan);
-    const remembered = this.elsewhere?.[load.kind][id];
+    const found = this.elsewhere?.[load.kind][id];
+    const remembered = found && this.fresh(load.kind, found.at) ? found : undefined;
     if (remembered && knowsAll(remembered, load.fields)) return new Planned(remembered.value as T, plan);
-    const problem = this.missing[load.kind]?.get(id) ?? this.missingElsewhere?.[load.kind][id];
+    const gone = this.missingElsewhere?.[load.kind][id];
+    const problem = this.missing[load.kind]?.get(id) ?? (gone && this.fresh(load.kind, gone.at) ? gone.problem : undefined);
     if (problem) return Promise.reject(notFound(problem));
-    // An object this request's own call expanded is known as that call asked for it; one remembered with fewer
-    // fields than this selection reads is looked up with them.
-    const batch = load.batch ?? (remembered && isLookupKind(load.kind) ? { [FIELDS_PARAM[load.kind]]: load.fields.join(',') } : undefined);
+    // An object this request's own call expanded is known as that call asked for it. Below an answer served from
+    // memory, a user or post memory lacks, knows with fewer fields than this selection reads, or knows from too long
+    // ago is looked up with them.
+    const lookUp = isLookupKind(load.kind) && (remembered !== undefined || (this.elsewhere !== undefined && !known));
+    const batch = load.batch ?? (lookUp ? { [FIELDS_PARAM[load.kind]]: load.fields.join(',') } : undefined);
     if (!batch) return known ? new Planned(known.value as T, plan) : remembered ? new Planned(remembered.value as T, plan) : null;
     return this.lookup(load.kind)
       .load({ id, load: Object.assign({}, load, { batch }) })
@@ -186,11 +221,9 @@ export class Loaders {
     for (let i = 0; i < ids.length; i += LOOKUP_BATCH_SIZE) chunks.push(ids.slice(i, i + LOOKUP_BATCH_SIZE));
     await Promise.all(
       chunks.map(async (chunk) => {
-        const answer = await this.x.get<{ data?: object[]; includes?: Includes; errors?: Problem[] }>(path, {
-          ...params,
-          ids: chunk.join(','),
-        });
+        const answer = await this.x.get<LookupAnswer>(path, { ...params, ids: chunk.join(',') });
         this.prime(kind, params, answer);
+        if (this.keeper && isLookupKind(kind)) await this.keeper(kind, params, answer);
       }),
     );
     return keys.map((key) => {

@@ -2,12 +2,19 @@
  * The memory at work: who the caller is, syncing their feed, and serving pages, events and the inbox from what is
  * known, calling X only for what is missing. `docs/memory.md` is the design; `user-memory.ts` the data.
  */
-import { ForbiddenError, RateLimitedError, UnauthenticatedError, UpstreamError } from '../errors.js';
-import { knownFieldsOf, type Loaders, missingKindOf } from '../loaders/loaders.js';
+import {
+  CostLimitExceededError,
+  ForbiddenError,
+  type GatewayError,
+  RateLimitedError,
+  UnauthenticatedError,
+  UpstreamError,
+} from '../errors.js';
+import type { Loaders, LookupAnswer } from '../loaders/loaders.js';
 import type { RateLimitBook } from '../upstream/rate-limit-book.js';
 import type { XSession } from '../upstream/session.js';
 import { type LinkKind, type XParams, mergeParams } from '../x/params.js';
-import { DM_EVENT_FIELDS, MEDIA_FIELDS, type DmEvent, type DmEventAnswer, type DmEventsPage, type DmEventType, type Includes, type Problem, type UserAnswer } from '../x/wire.js';
+import { DM_EVENT_FIELDS, MEDIA_FIELDS, type DmEvent, type DmEventAnswer, type DmEventsPage, type DmEventType, type Problem, type UserAnswer } from '../x/wire.js';
 import type { DmStore } from '../store/store.js';
 import {
   type Run,
@@ -27,6 +34,7 @@ import {
   rememberEvents,
   rememberSent,
 } from './user-memory.js';
+import { OBJECT_TTL_MS, type ObjectAnswer, isFresh, rememberObjects } from './objects.js';
 
 export interface MemoryOptions {
   readonly store: DmStore;
@@ -34,6 +42,11 @@ export interface MemoryOptions {
   readonly freshnessMs?: number;
   /** How long a token stays tied to the user X named for it. @default 300000 */
   readonly identityTtlMs?: number;
+  /**
+   * How long a user or a post X returned (a lookup, or a DM answer's `includes`) is served from memory before it is
+   * looked up again; ids X answered as missing are kept as missing as long. @default 900000 (15 minutes)
+   */
+  readonly objectTtlMs?: number;
   /** What X said of each token's budgets: a low DM budget stretches freshness. */
   readonly budgets?: RateLimitBook;
   /** Told of every sync and of the events read from X. */
@@ -63,8 +76,6 @@ const EVENT_PARAMS: XParams = {
 
 /** The first page of a check for news: a handful of events. Each further page doubles, up to X's 100. */
 const SYNC_FIRST_PAGE = 5;
-/** How many events the inbox reads per conversation it is asked for. */
-const EVENTS_PER_CONVERSATION = 2;
 const MAX_PAGE = 100;
 
 /** Which list a connection reads. */
@@ -83,6 +94,13 @@ export interface MemoryPageRequest {
   readonly params: XParams;
 }
 
+/** A page of the inbox: conversations with their newest event, and what cut its read short, if anything did. */
+export interface Inbox {
+  readonly conversations: { conversationId: string; lastEvent: DmEvent }[];
+  readonly hasNextPage: boolean;
+  readonly stopped?: GatewayError;
+}
+
 export interface MemoryPage {
   readonly events: readonly DmEvent[];
   readonly hasNextPage: boolean;
@@ -94,6 +112,7 @@ export class Memory {
   readonly store: DmStore;
   readonly freshnessMs: number;
   readonly identityTtlMs: number;
+  readonly objectTtlMs: number;
   private readonly budgets: RateLimitBook | undefined;
   private readonly syncs = new Map<string, Promise<void>>();
   readonly now: () => number;
@@ -102,6 +121,7 @@ export class Memory {
     this.store = options.store;
     this.freshnessMs = options.freshnessMs ?? 30_000;
     this.identityTtlMs = options.identityTtlMs ?? 300_000;
+    this.objectTtlMs = options.objectTtlMs ?? OBJECT_TTL_MS;
     this.budgets = options.budgets;
     this.now = options.now ?? Date.now;
   }
@@ -214,6 +234,7 @@ export class RequestMemory {
     private readonly loaders: Loaders,
   ) {
     this.startedAt = memory.now();
+    loaders.keepLookups((kind, params, answer) => this.rememberLookup(kind, params, answer));
   }
 
   /** The caller's X user id, as X named it for this token (remembered for `identityTtlMs`). */
@@ -234,6 +255,37 @@ export class RequestMemory {
       if (error instanceof UnauthenticatedError || error instanceof ForbiddenError) await this.memory.store.forgetIdentity(hash);
       throw error;
     }
+  }
+
+  /**
+   * The caller's own user (`viewer`) as memory knows it, when it knows it with every one of `fields` and freshly, and
+   * the token is tied to it without a call; undefined otherwise (then `GET /2/users/me` answers, and `rememberSelf`
+   * keeps its answer).
+   */
+  async knownSelf(fields: readonly string[]): Promise<Record<string, unknown> | undefined> {
+    const userId = this.userIdPromise ? await this.userIdPromise : await this.memory.store.identity(this.x.tokenHash());
+    if (userId === undefined) return undefined;
+    const memory = await this.readMemory(userId);
+    const self = memory.objects.user[userId];
+    if (!self || !isFresh(self.at, this.memory.now(), this.memory.objectTtlMs)) return undefined;
+    const known = new Set(self.fields);
+    if (!fields.every((field) => known.has(field))) return undefined;
+    this.useObjects(memory);
+    return self.value;
+  }
+
+  /** Keeps what `GET /2/users/me` answered (asked with `params`) as the caller's own user. */
+  async rememberSelf(params: XParams, answer: UserAnswer): Promise<void> {
+    const userId = answer.data?.id;
+    if (userId === undefined || !this.memory.available()) return;
+    const hash = this.x.tokenHash();
+    const known = this.userIdPromise ? await this.userIdPromise.catch(() => undefined) : await this.memory.store.identity(hash);
+    // X has just said whose token this is: the tie `userId()` would make, made now.
+    if (known === undefined) await this.memory.store.setIdentity(hash, userId, this.memory.identityTtlMs);
+    else if (known !== userId) return;
+    await this.memory.store.update(userId, (m) => {
+      rememberObjects(m, this.x.dialect, params, answer, this.memory.now(), this.memory.objectTtlMs, 'user');
+    });
   }
 
   /** A page of a list, from memory where it can, from X for what it lacks. */
@@ -292,38 +344,58 @@ export class RequestMemory {
 
   /**
    * The conversations of the feed, newest activity first, with their newest event: `first` after the conversation
-   * whose newest event is `afterEventId`. Walks the feed until it holds enough conversations, or to its end.
+   * whose newest event is `afterEventId`. Reads the feed, whole pages, until memory holds one conversation more than
+   * asked for (so `hasNextPage` is exact) or X's end; `stopped` is what cut the read short when the request may not
+   * call X again (its call cap, X's budget, X failing), and then the page holds what memory had.
    */
-  async inbox(first: number, afterEventId: string | undefined, params: XParams): Promise<{ conversations: { conversationId: string; lastEvent: DmEvent }[]; hasNextPage: boolean }> {
+  async inbox(first: number, afterEventId: string | undefined, params: XParams): Promise<Inbox> {
     const userId = await this.userId();
     let memory = await this.readMemory(userId);
     let view = feedView(memory);
-    // Conversations hold a few events each: twice as many events as conversations asked for is the read's size.
-    const size = Math.min(MAX_PAGE, first * EVENTS_PER_CONVERSATION);
-    const request: MemoryPageRequest = { list: { kind: 'feed' }, backward: false, size, params };
-    // At most one page of the feed is read per request (a sync counts): proving that no other conversation exists
-    // means reading to the end of X's 30-day window, so a page may hold fewer conversations than asked while the feed
-    // goes on (`hasNextPage` then says so, and the next page reads further).
-    let read = false;
-    if (this.isStale(view)) {
-      ({ memory, view } = await this.refresh(userId, request, size));
-      read = true;
-    }
-    // A read that finds no conversation for the page reads on, each read twice the last (as a sync's pages grow): the
-    // next conversation, or the feed's end, in a few calls. Above the cursor nothing is on the page: whole pages.
-    let want = size;
-    for (let extended = read; ; extended = true) {
+    const request: MemoryPageRequest = { list: { kind: 'feed' }, backward: false, size: MAX_PAGE, params };
+    if (this.isStale(view)) ({ memory, view } = await this.refresh(userId, request, MAX_PAGE));
+    for (;;) {
       const newest = newestPerConversation(memory, view.ids);
       const after = afterEventId === undefined ? newest : newest.filter((c) => compareIds(c.lastEvent.id, afterEventId) < 0);
-      if (after.length >= first || view.complete || (extended && after.length > 0)) {
+      const answer = (stopped?: GatewayError): Inbox => {
         this.noteServed(view);
         this.useObjects(memory);
-        return { conversations: after.slice(0, first), hasNextPage: after.length > first || !view.complete };
+        return {
+          conversations: after.slice(0, first),
+          hasNextPage: after.length > first || !view.complete,
+          // A full page whose look-ahead was cut is whole: only a short one says why it is short.
+          ...(stopped && after.length < first && { stopped }),
+        };
+      };
+      if (after.length > first || view.complete) return answer();
+      const refused = this.mayNotCall();
+      if (refused) return answer(refused);
+      try {
+        ({ memory, view } = await this.extend(userId, request, memory, view, MAX_PAGE));
+      } catch (error) {
+        if (!(error instanceof CostLimitExceededError || isOutage(error)) || view.syncedAt === undefined) throw error;
+        memory = await this.readMemory(userId);
+        view = feedView(memory);
+        return answer(error as GatewayError);
       }
-      const reached = afterEventId === undefined || (view.ids.length > 0 && compareIds(view.ids[view.ids.length - 1]!, afterEventId) <= 0);
-      ({ memory, view } = await this.extend(userId, request, memory, view, reached ? want : MAX_PAGE));
-      if (reached) want = Math.min(MAX_PAGE, want * 2);
     }
+  }
+
+  /**
+   * Why this request may not read more than it must: the operation's calls are all spent or held for the rest of its
+   * selection (the cost estimate's other calls). Undefined when it may.
+   */
+  private mayNotCall(): GatewayError | undefined {
+    const { limit, planned, made } = this.x.callBudget();
+    if (limit !== undefined && made + Math.max(0, planned - 1) >= limit) {
+      return new CostLimitExceededError(
+        { estimate: made + Math.max(1, planned), limit },
+        `The inbox stopped reading X after ${made} upstream requests (MAX_UPSTREAM_REQUESTS is ${limit}, and the ` +
+          'rest of the operation may need the others): ask again, or with a smaller page, for the rest.',
+      );
+    }
+    // X's budget spent is found by the call itself, refused before it leaves (the rate-limit book) or by X's 429.
+    return undefined;
   }
 
   /** The events memory knows of a conversation, newest first (for its `lastEvent` and `participants`). */
@@ -360,9 +432,9 @@ export class RequestMemory {
     this.freshness = { syncedAt, stale: this.startedAt - syncedAt > this.memory.freshnessMs };
   }
 
-  /** Lets the request's loaders answer from the objects memory knows. */
+  /** Lets the request's loaders answer from the objects memory knows (users and posts while fresh). */
   private useObjects(memory: UserMemory): void {
-    this.loaders.useKnown(memory.objects, memory.missing);
+    this.loaders.useKnown(memory.objects, memory.missing, this.memory.now() - this.memory.objectTtlMs);
   }
 
   /**
@@ -371,7 +443,8 @@ export class RequestMemory {
    */
   private async refresh(userId: string, request: MemoryPageRequest, want: number): Promise<{ memory: UserMemory; view: View }> {
     try {
-      await this.memory.shareSync(userId, () => this.sync(userId, Math.min(MAX_PAGE, want), request.params));
+      // A feed memory knows nothing of is read a whole page first: the first screens' events, in one call.
+      await this.memory.shareSync(userId, () => this.sync(userId, MAX_PAGE, request.params));
     } catch (error) {
       const memory = await this.readMemory(userId);
       const view = this.viewOf(memory, request.list);
@@ -395,6 +468,7 @@ export class RequestMemory {
     const startedAt = this.memory.now();
     const before = await this.readMemory(userId);
     let token = before?.pending?.next;
+    // A feed memory knows starts small (a check for news); one it knows nothing of starts at `firstPage`.
     let size = token !== undefined ? MAX_PAGE : before?.feed ? SYNC_FIRST_PAGE : firstPage;
     const params = mergeParams([EVENT_PARAMS, selection]);
     for (;;) {
@@ -427,8 +501,8 @@ export class RequestMemory {
     }
     const feed = memory.feed;
     if (!feed || feed.next === undefined) {
-      // Nothing to continue from (the feed was never read): a sync reads its head.
-      await this.memory.shareSync(userId, () => this.sync(userId, size, request.params));
+      // Nothing to continue from (the feed was never read): a sync reads its head, a whole page.
+      await this.memory.shareSync(userId, () => this.sync(userId, MAX_PAGE, request.params));
     } else {
       const params = mergeParams([EVENT_PARAMS, request.params]);
       const body = await this.x.get<DmEventsPage>('/2/dm_events', { max_results: String(size), pagination_token: feed.next, ...params });
@@ -525,31 +599,23 @@ export class RequestMemory {
   }
 
   /** Keeps the objects an answer included, each with the fields it is known with, and those X said are missing. */
-  private rememberIncludes(memory: UserMemory, params: XParams, answer: { includes?: Includes; errors?: Problem[] }): void {
-    for (const problem of answer.errors ?? []) {
-      const kind = missingKindOf(problem);
-      if (kind) memory.missing[kind][problem.resource_id!] = problem;
-    }
-    const includes = answer.includes;
-    if (!includes) return;
-    const dialect = this.x.dialect;
-    const sources: [LinkKind, object[] | undefined][] = [
-      ['user', includes.users],
-      ['tweet', includes.tweets],
-      ['media', includes.media],
-      ['poll', includes.polls],
-      ['place', includes.places],
-    ];
-    for (const [kind, objects] of sources) {
-      if (!objects) continue;
-      const fields = knownFieldsOf(dialect, kind, params, false);
-      const store = memory.objects[kind];
-      for (const object of objects) {
-        const id = String((object as Record<string, unknown>)[kind === 'media' ? 'media_key' : 'id']);
-        const before = store[id];
-        const union = new Set([...(before?.fields ?? []), ...fields]);
-        store[id] = { value: { ...before?.value, ...(object as Record<string, unknown>) }, fields: [...union] };
-      }
+  private rememberIncludes(memory: UserMemory, params: XParams, answer: ObjectAnswer): void {
+    rememberObjects(memory, this.x.dialect, params, answer, this.memory.now(), this.memory.objectTtlMs);
+  }
+
+  /**
+   * Keeps what a users or posts lookup of this request returned, in the caller's memory. Only when the caller's user
+   * is known without a call (this request, or the store, tied the token to it); a store that fails keeps nothing.
+   */
+  private async rememberLookup(kind: LinkKind, params: XParams, answer: LookupAnswer): Promise<void> {
+    try {
+      const userId = this.userIdPromise ? await this.userIdPromise : await this.memory.store.identity(this.x.tokenHash());
+      if (userId === undefined || !this.memory.available()) return;
+      await this.memory.store.update(userId, (m) => {
+        rememberObjects(m, this.x.dialect, params, answer, this.memory.now(), this.memory.objectTtlMs, kind);
+      });
+    } catch {
+      // Not kept: the next request looks the objects up again.
     }
   }
 }

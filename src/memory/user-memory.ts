@@ -33,6 +33,14 @@ export interface PendingRun {
 export interface KnownObject {
   value: Record<string, unknown>;
   fields: string[];
+  /** When X returned it (ms since the epoch); users and posts are served for `objectTtlMs` after. */
+  at?: number;
+}
+
+/** An id X answered as not found, with X's problem, and when. */
+export interface MissingObject {
+  problem: Problem;
+  at?: number;
 }
 
 export interface UserMemory {
@@ -42,8 +50,8 @@ export interface UserMemory {
   pending?: PendingRun;
   conversations: Record<string, Run>;
   objects: Record<LinkKind, Record<string, KnownObject>>;
-  /** Objects X reported missing (a deleted post an event refers to), with X's problem, by kind and id. */
-  missing: Record<LinkKind, Record<string, Problem>>;
+  /** Objects X reported missing (a deleted post an event refers to, a user a lookup did not find), by kind and id. */
+  missing: Record<LinkKind, Record<string, MissingObject>>;
   /**
    * Messages this user sent through the gateway that no sync has read back yet, newest first: shown on top of their
    * lists at once (read your writes), and replaced by X's own copy when a sync reaches them.

@@ -58,7 +58,17 @@ export class GatewayMetrics {
   });
   readonly eventsRead = new Counter({
     name: 'gateway_dm_events_read_total',
-    help: 'DM events X returned (what X bills for).',
+    help: 'DM events X returned to requests (X bills each).',
+    registers: [this.registry],
+  });
+  readonly usersRead = new Counter({
+    name: 'gateway_users_read_total',
+    help: "Users X returned to requests, in lookups and in answers' includes (X bills each).",
+    registers: [this.registry],
+  });
+  readonly postsRead = new Counter({
+    name: 'gateway_posts_read_total',
+    help: "Posts X returned to requests, in lookups and in answers' includes (X bills each).",
     registers: [this.registry],
   });
   readonly liveTicks = new Counter({

@@ -1,8 +1,8 @@
 /**
  * Observability as a yoga plugin: one structured log line per GraphQL request (request id, operation name,
- * duration, outcome, error codes, the calls made to X with endpoint, status and time), Prometheus metrics, and the
- * `/ready` (X reachable) and `/metrics` endpoints; `/health` (alive) is yoga's own. Log lines hold no token and no
- * message text.
+ * duration, outcome, error codes, the calls made to X with endpoint, status and time, and the DM events, users and
+ * posts X returned), Prometheus metrics, and the `/ready` (X reachable) and `/metrics` endpoints; `/health` (alive)
+ * is yoga's own. Log lines hold no token and no message text.
  */
 import { randomUUID } from 'node:crypto';
 import { type ExecutionResult, getOperationAST } from 'graphql';
@@ -92,9 +92,12 @@ export function observability(options: {
       metrics.operations.inc({ operation, outcome: codes.length > 0 ? 'error' : 'ok' });
       for (const code of codes) metrics.errors.inc({ code });
       const memory = record.context?.memory;
-      if (memory) {
-        metrics.eventsRead.inc(memory.eventsRead);
-        if (memory.freshness) metrics.memoryReads.inc({ result: memory.dmCalls > 0 ? 'miss' : 'hit' });
+      if (memory?.freshness) metrics.memoryReads.inc({ result: memory.dmCalls > 0 ? 'miss' : 'hit' });
+      const returned = record.context?.x.returned;
+      if (returned) {
+        metrics.eventsRead.inc(returned.dmEvents);
+        metrics.usersRead.inc(returned.users);
+        metrics.postsRead.inc(returned.posts);
       }
       logger.info(
         {
@@ -104,7 +107,7 @@ export function observability(options: {
           outcome: codes.length > 0 ? 'error' : 'ok',
           ...(codes.length > 0 && { errors: codes }),
           upstream: record.context?.x.log ?? [],
-          ...(memory && { dmEventsRead: memory.eventsRead }),
+          ...(returned && { dmEventsRead: returned.dmEvents, usersRead: returned.users, postsRead: returned.posts }),
         },
         'graphql request',
       );

@@ -53,6 +53,8 @@ export function operationChecks(limit: number, typeOf: TypeOfGlobalId, dialect: 
         });
         return;
       }
+      // Fields that may read further than their own call (the inbox) leave the estimate's other calls to the rest.
+      args.contextValue.x.plannedCalls = checked;
       if (checked > limit) {
         // Refused before it ran, for what the client asked: a client error, not a failure of the server.
         const { message, extensions } = toGraphQLError(new CostLimitExceededError({ estimate: checked, limit }));

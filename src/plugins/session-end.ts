@@ -1,6 +1,8 @@
 /**
- * Puts `extensions.rateLimit { limit, remaining, resetAt }` on every result whose execution called X, and
- * `extensions.freshness { syncedAt, stale }` on every result the memory served.
+ * Puts `extensions.rateLimit { limit, remaining, resetAt }` and `extensions.xCost { calls, dmEvents, users, posts }`
+ * (the calls made, the resources X returned) on every result whose execution called X,
+ * `extensions.freshness { syncedAt, stale }` on every result the memory served, and the errors of fields that still
+ * answered (`context.partialErrors`) into `errors`.
  */
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../context.js';
@@ -10,17 +12,23 @@ export function sessionEnd(): Plugin<GatewayContext> {
   return {
     onExecute: ({ args }) => ({
       onExecuteDone: ({ result, setResult }) => {
-        const { x, memory } = args.contextValue;
+        const { x, memory, partialErrors } = args.contextValue;
         const rateLimit = x.rateLimit;
         const freshness = memory?.freshness;
-        if ((!rateLimit && !freshness) || Symbol.asyncIterator in result) return;
+        const called = x.calls > 0;
+        if ((!called && !rateLimit && !freshness && partialErrors.length === 0) || Symbol.asyncIterator in result) return;
         // Copies built with Object.assign: an object literal that starts with a spread costs a map of its own.
         const extensions: Record<string, unknown> = Object.assign({}, result.extensions);
         if (rateLimit) {
           extensions.rateLimit = { limit: rateLimit.limit, remaining: rateLimit.remaining, resetAt: toRfc3339(rateLimit.resetAt) };
         }
+        if (called) {
+          const { dmEvents, users, posts } = x.returned;
+          extensions.xCost = { calls: x.calls + x.retries, dmEvents, users, posts };
+        }
         if (freshness) extensions.freshness = { syncedAt: toRfc3339(new Date(freshness.syncedAt)), stale: freshness.stale };
-        setResult(Object.assign({}, result, { extensions }));
+        const errors = partialErrors.length > 0 ? [...(result.errors ?? []), ...partialErrors] : result.errors;
+        setResult(Object.assign({}, result, { extensions }, errors && { errors }));
       },
     }),
   };

@@ -2,7 +2,9 @@
  * `DmConversation`: a conversation, by X's id or by the other participant of a one-to-one conversation, and the
  * root fields that open one. Opening a conversation costs nothing; its `events` make the call.
  */
-import { type GraphQLObjectType, getNamedType } from 'graphql';
+import { GraphQLError, type GraphQLObjectType, getNamedType } from 'graphql';
+import { pathToArray } from 'graphql/jsutils/Path.js';
+import { toGraphQLError } from '../errors.js';
 import type { GatewayContext } from '../context.js';
 import { compareIds, isOneToOne } from '../memory/user-memory.js';
 import { callsX } from '../planner/needs.js';
@@ -206,7 +208,7 @@ builder.queryField('dmConversations', (t) =>
       after: t.arg.string({ description: 'A cursor of this connection: the conversations right after it.' }),
     },
     ...callsX('dm_page'),
-    resolve: async (_root, args, context) => {
+    resolve: async (_root, args, context, info) => {
       const { size } = readPageArgs({ first: args.first });
       const after = args.after == null ? undefined : context.cursors.decodeEvent(args.after, INBOX, 'after');
       // Without a memory to keep, the inbox is still built from the feed: this request's own, forgotten after it.
@@ -214,6 +216,11 @@ builder.queryField('dmConversations', (t) =>
       const inbox =
         (context.memory && (await context.memory.inbox(size, after, {}).catch(unlessMemoryUnavailable))) ??
         (await transient().inbox(size, after, {}));
+      // A page cut short says why, at the connection's path, beside its data.
+      if (inbox.stopped) {
+        const { message, extensions } = toGraphQLError(inbox.stopped);
+        context.partialErrors.push(new GraphQLError(message, { nodes: info.fieldNodes, path: pathToArray(info.path), extensions }));
+      }
       return {
         hasNextPage: inbox.hasNextPage,
         edges: inbox.conversations.map(({ conversationId, lastEvent }) => ({

@@ -84,6 +84,8 @@ export interface UpstreamRequest {
    * 'The operation did not finish within `ms` ms'. `at` is on `performance.now()`'s clock.
    */
   deadline?: Deadline;
+  /** Told before each attempt after the first (a retry is one more request X receives and counts). */
+  onRetry?: () => void;
 }
 
 /** When an operation's time is up (`performance.now()` clock), and how long it was given. */

@@ -76,6 +76,7 @@ export class RetryingTransport implements UpstreamTransport {
       // A wait that ends past the operation's deadline leaves no time for the attempt.
       timeLeft(request.deadline, delay);
       await wait(delay, request.signal);
+      request.onRetry?.();
       try {
         return await this.#inner.get<T>(request);
       } catch (error) {

@@ -14,7 +14,7 @@ import {
 import { endpointOf } from '../x/endpoints.js';
 import { type Dialect, dialectOf } from '../x/dialect.js';
 import { type EndpointFamily, familyOf } from '../x/families.js';
-import { type XParams, mergeParams, paramsCover, rootKindOf } from '../x/params.js';
+import { type RootKind, type XParams, mergeParams, paramsCover, rootKindOf } from '../x/params.js';
 import type { RateLimit } from './rate-limit.js';
 import { type Bytes, type Deadline, type UpstreamRequest, type UpstreamTransport, timeLeft, wasNeverSent } from './client.js';
 import { RateLimitBook } from './rate-limit-book.js';
@@ -80,6 +80,18 @@ export interface XSessionOptions {
 export class XSession {
   /** How many calls this request made to X. */
   calls = 0;
+  /**
+   * The calls the operation's cost estimate counts (set before it runs): a field that may read further than its own
+   * call (the inbox) leaves the others to the rest of the selection. @default 1
+   */
+  plannedCalls = 1;
+  /** Requests X received for this request's calls beyond one each (the transport's retries). */
+  retries = 0;
+  private readonly countRetry = (): void => {
+    this.retries += 1;
+  };
+  /** What X returned to this request, counted per object as X bills them. */
+  readonly returned = { dmEvents: 0, users: 0, posts: 0 };
   /** The calls this request made to X, for its log line. */
   readonly log: CallRecord[] = [];
   /** The rate-limit headers of X's latest answer to this request. */
@@ -156,7 +168,24 @@ export class XSession {
   private async call<T>(path: string, query: Readonly<Record<string, string | undefined>>): Promise<T> {
     const root = rootKindOf(path);
     const body = await this.exchange<T>({ path, query: this.dialect.toWire(root, query) }, familyOf('GET', path));
-    return this.dialect.readAnswer(root, body);
+    const answer = this.dialect.readAnswer(root, body);
+    this.count(root, answer);
+    return answer;
+  }
+
+  /** Counts the resources an answer returned: the objects it asked for (`data`), and those it included. */
+  private count(root: RootKind, answer: unknown): void {
+    if (answer === null || typeof answer !== 'object') return;
+    const { data, includes } = answer as { data?: unknown; includes?: { users?: unknown[]; tweets?: unknown[] } };
+    const asked = Array.isArray(data) ? data.length : data !== undefined && data !== null ? 1 : 0;
+    const returned = this.returned;
+    if (root === 'dm_event') returned.dmEvents += asked;
+    else if (root === 'user') returned.users += asked;
+    else returned.posts += asked;
+    if (includes) {
+      returned.users += includes.users?.length ?? 0;
+      returned.posts += includes.tweets?.length ?? 0;
+    }
   }
 
   /**
@@ -205,6 +234,7 @@ export class XSession {
         ...request,
         ...(signal && { signal }),
         ...(this.deadline && { deadline: this.deadline }),
+        onRetry: this.countRetry,
       });
       if (response.rateLimit) this.noteRateLimit(family, response.rateLimit);
       this.record(request.path, response.status, startedAt, response.rateLimit);
@@ -216,6 +246,11 @@ export class XSession {
       }
       throw error;
     }
+  }
+
+  /** The most calls this request may make (undefined: no cap), those its estimate planned, and those it made. */
+  callBudget(): { limit: number | undefined; planned: number; made: number } {
+    return { limit: this.options.maxCalls, planned: this.plannedCalls, made: this.calls };
   }
 
   /** Throws COST_LIMIT_EXCEEDED when this request has made all the calls it may. */
