@@ -16,7 +16,7 @@ export function totalsTable(naive: Bill, gateway: Bill): string[] {
   const row = (name: string, bill: Bill) =>
     `| ${name} | ${bill.calls} | ${bill.dmLookups} | ${bill.overLimit} | ${bill.dmEvents} | ${bill.users} | ${bill.posts} | ${money(bill.dollars)} |`;
   return [
-    `| client | calls to X | DM lookups | refused at ${DM_LOOKUP_LIMIT.limit} per 15 min | DM events billed | users billed | posts billed | dollars |`,
+    `| client | calls to X | DM lookups | X would refuse (${DM_LOOKUP_LIMIT.limit} per 15 min) | DM events billed | users billed | posts billed | dollars |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     row('naive client', naive),
     row('gateway', gateway),
@@ -109,7 +109,7 @@ export function budgetMarkdown(sessions: SessionsResult, week: WeekResult, date 
       '`GET /2/users/me`, then makes one X call per screen: the inbox `GET /2/dm_events?max_results=100`, a conversation ' +
       '`GET /2/dm_conversations/{id}/dm_events?max_results=20` (a scroll: 10 more with `pagination_token`), an event ' +
       '`GET /2/dm_events/{id}`, a poll the conversation again; each with `expansions=sender_id`. The sandbox lets every ' +
-      "call through; \"refused\" counts the DM lookups X's own limit would have refused.",
+      "call through; \"X would refuse\" counts the DM lookups X's own limit would have refused.",
     '',
     ...sessionSection('Cold: a gateway that has never seen the user', sessions.cold),
     ...sessionSection('Warm: the same session 15 minutes later, the same UTC day (its bill: what was not billed yet today)', sessions.warm),
