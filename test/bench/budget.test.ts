@@ -114,12 +114,13 @@ describe('the two replays', () => {
   it('runs the week: every morning the naive client is billed again, and the memory keeps the bill below it', () => {
     expect(week.days).toHaveLength(DAYS);
     expect(new Set(week.days.map((day) => day.day)).size).toBe(DAYS);
-    for (const day of week.days) {
+    for (const [i, day] of week.days.entries()) {
       for (const step of day.steps) expect(step.checks.length, `${day.day} step ${step.n} checks something`).toBeGreaterThan(0);
       // /2/users/me, the inbox of 100 events, the conversation: each day anew, and X bills the inbox's events anew.
       expect(day.naive).toMatchObject({ calls: 3, dmLookups: 2 });
       expect(day.naive.dmEvents).toBeGreaterThanOrEqual(100);
-      expect(day.gateway.dmEvents).toBeLessThan(day.naive.dmEvents);
+      // From the second morning on the memory reads X's news, not the inbox again.
+      if (i > 0) expect(day.gateway.dmEvents, day.day).toBeLessThan(day.naive.dmEvents);
     }
     expect(week.gateway.dollars).toBeLessThan(week.naive.dollars);
   });
