@@ -98,6 +98,14 @@ describe('the two replays', () => {
     week = await runWeek();
   });
 
+  it("answers every step of both replays with X's truth at that moment", () => {
+    const steps = [...sessions.cold.steps, ...sessions.warm.steps, ...week.days.flatMap((day) => day.steps)];
+    for (const step of steps) {
+      for (const check of step.checks) expect(check, `step ${step.n} at ${new Date(step.at).toISOString()}`).toMatchObject({ ok: true });
+    }
+    expect([sessions.cold.truthOk, sessions.warm.truthOk, week.truthOk]).toEqual([true, true, true]);
+  });
+
   it("runs the session: the naive client's screens one call each, over X's DM limit; the gateway's within it", () => {
     for (const session of [sessions.cold, sessions.warm]) {
       for (const step of session.steps) expect(step.checks.length, `step ${step.n} checks something`).toBeGreaterThan(0);
