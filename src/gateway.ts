@@ -93,7 +93,8 @@ export interface GatewayOptions {
   objectTtlMs?: number;
   /**
    * The clock the memory reads (milliseconds since the epoch): when a list was synced, whether it is still fresh, what
-   * X's 30-day window lets go. For tests and benchmarks that replay a session in fake time. @default Date.now
+   * X's 30-day window lets go, and, in the in-process store, how long a token stays tied to its user. For tests and
+   * benchmarks that replay sessions in fake time (with the sandbox's `clock`, the same function). @default Date.now
    */
   now?: () => number;
   /** Bounds of `dmEventAdded`. @default 10 per token, 10,000 in all; a user's loop stops 2 s after the last one left */
@@ -217,7 +218,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const store = options.store ?? 'memory';
   const kept: DmStore =
     store === 'memory' || store === 'off'
-      ? new InProcessStore()
+      ? new InProcessStore({ ...(options.now !== undefined && { now: options.now }) })
       : store === 'redis'
         ? sharedStore(options.redis, logger, metrics)
         : store;
@@ -245,7 +246,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
   const memory = store === 'off' ? undefined : memoryOf(kept);
   // Subscriptions need a memory to sync into: with STORE=off, one of their own.
-  const liveMemory = memory ?? memoryOf(new InProcessStore());
+  const liveMemory = memory ?? memoryOf(new InProcessStore({ ...(options.now !== undefined && { now: options.now }) }));
   const session: XSessionOptions = {
     dialect,
     budgets,

@@ -155,9 +155,11 @@ export function expire(memory: UserMemory, now: number): void {
     if (event.created_at !== undefined && now - Date.parse(event.created_at) > RETENTION_MS) gone.add(id);
   }
   if (gone.size === 0) return;
+  // A run that held dropped events reached beyond the window, and what lay below them is beyond it too: that run now
+  // ends where the window does. A run that lost nothing still has X's events below it, its token to read them.
+  const reached = [memory.feed, ...Object.values(memory.conversations)].filter((run) => run?.ids.some((id) => gone.has(id)));
   dropEvents(memory, gone);
-  // What lay below the dropped events is beyond X's window too: a run now ends where the window does.
-  for (const run of [memory.feed, ...Object.values(memory.conversations)]) {
+  for (const run of reached) {
     if (run && run.next !== undefined) {
       delete run.next;
       run.end = true;

@@ -24,10 +24,27 @@ const CHATTER = [
 ];
 const REPLIES = ['Got it, thanks!', 'On it 👍', 'Sounds good', 'Ha! Will do.', 'Let me check and get back to you'];
 
-const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
+const pick = <T>(items: readonly T[], random: () => number = Math.random): T => items[Math.floor(random() * items.length)]!;
+
+/**
+ * A friend of the main user writes to it at `createdAt`: a line of chatter from another member of one of the main
+ * user's conversations, each picked with `random`. Undefined when the main user has no conversation with anyone.
+ */
+export function friendWrites(store: DemoStore, mainUserId: string, createdAt: Date, random: () => number = Math.random): DmEvent | undefined {
+  const mine = store.data.conversations.filter((c) => c.participantIds.includes(mainUserId) && c.participantIds.length > 1);
+  if (mine.length === 0) return undefined;
+  const conversation = pick(mine, random);
+  const friend = pick(conversation.participantIds.filter((id) => id !== mainUserId), random);
+  return store.addMessage(conversation.id, friend, pick(CHATTER, random), createdAt);
+}
 
 /** Starts the chatter; the returned function stops it (and any reply still to come). */
-export function comeAlive(store: DemoStore, mainUserId: string, options: AliveOptions = {}): { onSent(event: DmEvent): void; stop(): void } {
+export function comeAlive(
+  store: DemoStore,
+  mainUserId: string,
+  options: AliveOptions = {},
+  clock: () => number = Date.now,
+): { onSent(event: DmEvent): void; stop(): void } {
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, run: () => void) => {
     const timer = setTimeout(() => {
@@ -43,10 +60,7 @@ export function comeAlive(store: DemoStore, mainUserId: string, options: AliveOp
     return others.length > 0 ? pick(others) : undefined;
   };
   const chatter = () => {
-    const mine = store.data.conversations.filter((c) => c.participantIds.includes(mainUserId));
-    const conversation = mine.length > 0 ? pick(mine) : undefined;
-    const friend = conversation && friendIn(conversation.id);
-    if (conversation && friend) store.addMessage(conversation.id, friend, pick(CHATTER), new Date());
+    friendWrites(store, mainUserId, new Date(clock()));
     later(options.everyMs ?? 15_000, chatter);
   };
   later(options.everyMs ?? 15_000, chatter);
@@ -56,7 +70,7 @@ export function comeAlive(store: DemoStore, mainUserId: string, options: AliveOp
       const conversationId = event.dm_conversation_id;
       later(options.replyAfterMs ?? 3_000, () => {
         const friend = friendIn(conversationId);
-        if (friend) store.addMessage(conversationId, friend, pick(REPLIES), new Date());
+        if (friend) store.addMessage(conversationId, friend, pick(REPLIES), new Date(clock()));
       });
     },
     stop() {

@@ -18,7 +18,7 @@ import { FaultQueue } from './faults.js';
 import { RateLimiter } from './rate-limit.js';
 import { SandboxHttpServer, type ServerState } from './server.js';
 import { DemoStore } from './store.js';
-import { comeAlive } from './alive.js';
+import { comeAlive, friendWrites } from './alive.js';
 import type { DemoUser, EntityShape, Sandbox, SandboxOptions } from './types.js';
 
 export type {
@@ -53,7 +53,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
 
   const userCount = options.users ?? USER_COUNT;
   if (!Number.isInteger(userCount) || userCount < 12 || userCount > 200) throw new Error(`users must be 12 to 200; it is ${userCount}.`);
-  const store = new DemoStore(generateDemoData(seed, now, userCount));
+  const clock = options.clock ?? Date.now;
+  const store = new DemoStore(generateDemoData(seed, now, userCount), options.clock);
   const users: DemoUser[] = store.data.users.map((u, i) => ({ id: u.id, username: u.username, name: u.name, token: demoToken(i, mainToken) }));
   const tokens = new Map(users.map((u, i) => [u.token, store.data.users[i]!]));
   const state: ServerState = {
@@ -62,14 +63,16 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     tokens,
     appOnlyToken: APP_ONLY_TOKEN,
     entityShape: options.entityShape ?? SPEC_ENTITY_SHAPE[dialectName],
-    limiter: new RateLimiter(rate, options.rateLimits),
+    limiter: new RateLimiter(rate, options.rateLimits, clock),
     faults: new FaultQueue(),
     requests: [],
     sent: [],
     deleted: [],
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    clock,
+    logAnswers: options.logAnswers ?? false,
   };
-  const life = options.alive ? comeAlive(store, users[0]!.id, options.alive === true ? {} : options.alive) : undefined;
+  const life = options.alive ? comeAlive(store, users[0]!.id, options.alive === true ? {} : options.alive, clock) : undefined;
   if (life) state.onSent = life.onSent;
   const http = new SandboxHttpServer(state);
   let baseUrl: string | undefined;
@@ -121,7 +124,12 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     appOnlyToken: APP_ONLY_TOKEN,
     data: store.data,
     visibleEvents: (userId, conversationId) => store.visibleEvents(userId, conversationId),
-    addMessage: (conversationId, senderId, text) => store.addMessage(conversationId, senderId, text, new Date()),
+    addMessage: (conversationId, senderId, text) => store.addMessage(conversationId, senderId, text, new Date(clock())),
+    friendWrites(random) {
+      const event = friendWrites(store, users[0]!.id, new Date(clock()), random);
+      if (!event) throw new Error('The main demo user has no conversation with anyone.');
+      return event;
+    },
     deleteEvent: (eventId) => store.deleteEvent(eventId),
     get sent() {
       return state.sent;

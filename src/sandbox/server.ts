@@ -127,6 +127,10 @@ export interface ServerState {
   maxBodyBytes: number;
   /** Told of every message a write created (the sandbox's replies when it is alive). */
   onSent?: (event: DmEvent) => void;
+  /** The sandbox's time (`SandboxOptions.clock`). */
+  clock: () => number;
+  /** Whether the log keeps each answer's text and time (`SandboxOptions.logAnswers`). */
+  logAnswers: boolean;
 }
 
 /** The node:http server, with what `close()` needs to end everything it started. */
@@ -168,6 +172,10 @@ export class SandboxHttpServer {
     const send = (status: number, body: unknown, headers: Record<string, string | number> = {}): void => {
       const text = JSON.stringify(body);
       record.status = status;
+      if (this.state.logAnswers) {
+        record.answer = text;
+        record.at = this.state.clock();
+      }
       res.writeHead(status, {
         'content-type': status >= 400 ? PROBLEM_TYPE : JSON_TYPE,
         'content-length': Buffer.byteLength(text),
@@ -238,7 +246,7 @@ export class SandboxHttpServer {
     const errors = [...(path.ok ? [] : path.errors), ...(body.ok ? [] : body.errors)];
     if (errors.length > 0 || !body.ok) return send(400, invalidRequest(dialect, errors), limitHeaders);
 
-    const outcome = performWrite({ store, dialect, user, now: new Date() }, body.input, values);
+    const outcome = performWrite({ store, dialect, user, now: new Date(this.state.clock()) }, body.input, values);
     if (outcome.sent) {
       this.state.sent.push(outcome.sent);
       this.state.onSent?.(outcome.sent);

@@ -3,6 +3,7 @@
  * visible events (all, and per conversation), and per event-type filter a cached sub-list.
  */
 import type { DmEvent, DmEventType, Media, Place, Poll } from '../x/wire.js';
+import { WINDOW_MS } from './data/conversations.js';
 import { type GeneratedData, canonicalEvent } from './data/index.js';
 import { resourceIdOf, tonUrl } from './data/dm-media.js';
 import { demoMp4, demoPng } from './media-bytes.js';
@@ -35,7 +36,14 @@ export class DemoStore {
   /** The largest event id ever given: new events go above it, even when the newest was deleted. */
   private newestId = 0n;
 
-  constructor({ data, viewers }: GeneratedData) {
+  /**
+   * `clock` moves X's 30-day window: events created before `clock() - 30 days` leave every lookup. Without it nothing
+   * ages out (the demo data lies within the window of its own `now`).
+   */
+  constructor(
+    { data, viewers }: GeneratedData,
+    private readonly clock?: () => number,
+  ) {
     this.data = data;
     for (const user of data.users) {
       this.users.set(user.id, user);
@@ -212,15 +220,20 @@ export class DemoStore {
     this.filtered.delete(list);
   }
 
-  /** The event, if `userId` may see it; otherwise undefined, exactly as if it did not exist. */
+  /** The event, if `userId` may see it within X's window; otherwise undefined, exactly as if it did not exist. */
   eventFor(userId: string, eventId: string): DmEvent | undefined {
-    return this.viewers.get(eventId)?.has(userId) ? this.events.get(eventId) : undefined;
+    const event = this.viewers.get(eventId)?.has(userId) ? this.events.get(eventId) : undefined;
+    return event && this.clock && createdAt(event) < this.clock() - WINDOW_MS ? undefined : event;
   }
 
-  /** What `userId` sees (in one conversation, or everywhere), newest first, keeping only `types` when given. */
+  /**
+   * What `userId` sees (in one conversation, or everywhere) within X's window, newest first, keeping only `types` when
+   * given.
+   */
   visibleEvents(userId: string, conversationId?: string, types?: readonly DmEventType[]): readonly DmEvent[] {
-    const list = this.lists.get(conversationId === undefined ? userId : `${userId}|${conversationId}`);
-    if (!list) return EMPTY;
+    const all = this.lists.get(conversationId === undefined ? userId : `${userId}|${conversationId}`);
+    if (!all) return EMPTY;
+    const list = this.clock ? withinWindow(all, this.clock() - WINDOW_MS) : all;
     const wanted = new Set(types);
     if (!types || wanted.size === 3) return list;
     const key = [...wanted].sort().join(',');
@@ -230,4 +243,19 @@ export class DemoStore {
     if (!hit) cache.set(key, (hit = list.filter((e) => wanted.has(e.event_type as DmEventType))));
     return hit;
   }
+}
+
+const createdAt = (event: DmEvent): number => Date.parse(event.created_at ?? '');
+
+/** The head of `list` (newest first, so oldest last) created at `start` or later: the list itself when all of it is. */
+function withinWindow(list: DmEvent[], start: number): DmEvent[] {
+  if (list.length === 0 || createdAt(list[list.length - 1]!) >= start) return list;
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (createdAt(list[mid]!) < start) high = mid;
+    else low = mid + 1;
+  }
+  return list.slice(0, low);
 }

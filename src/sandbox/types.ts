@@ -41,6 +41,20 @@ export interface SandboxOptions {
   entityShape?: EntityShape;
   /** The largest request body the manage endpoints read; a larger one is X's bare 413. @default 1 MiB */
   maxBodyBytes?: number;
+  /**
+   * The sandbox's clock (milliseconds since the epoch): rate-limit windows, the `created_at` of new messages, and X's
+   * 30-day window, out of which events leave every lookup. Replays in fake time pass the clock the gateway reads
+   * (`createGateway({ now })`), so both cross UTC midnights together. Without it, rate limits and new messages follow
+   * the real time and the window stays the one ending at `now` (the demo data never ages).
+   * @default Date.now, the window fixed at `now`
+   */
+  clock?: () => number;
+  /**
+   * Keeps each answer's JSON text and the sandbox's time it was sent at in the request log (`answer`, `at`): what a
+   * bill is made from. Off by default: a load test's log would hold every page.
+   * @default false
+   */
+  logAnswers?: boolean;
 }
 
 export type EntityShape = 'top-level' | 'nested';
@@ -76,6 +90,10 @@ export interface RecordedRequest {
   status: number;
   /** The raw body, for requests whose body the sandbox read (the POSTs that got past auth and rate limit). */
   body?: string;
+  /** The answer's JSON text as sent (`logAnswers`); absent when the sandbox answered with a fault. */
+  answer?: string;
+  /** The sandbox's clock when the answer was sent, in milliseconds (`logAnswers`). */
+  at?: number;
 }
 
 export interface DemoUser {
@@ -162,6 +180,12 @@ export interface Sandbox {
    * a write through the API: not in `sent`).
    */
   addMessage(conversationId: string, senderId: string, text: string): DmEvent;
+  /**
+   * One of the main user's demo friends writes to it now, as they do every few seconds in an alive sandbox: a line of
+   * chatter from another member of one of the main user's conversations. `random` (0 to 1, like `Math.random`) picks
+   * the conversation, the friend and the line; the same sequence gives the same messages.
+   */
+  friendWrites(random?: () => number): DmEvent;
   /** Deletes an event at X, for everyone who saw it. True when it existed. (Not in `deleted`.) */
   deleteEvent(eventId: string): boolean;
   /**

@@ -66,4 +66,18 @@ describe('X’s 30-day window', () => {
     expect(memory.feed).toMatchObject({ ids: ['90'], end: true });
     expect(memory.feed.next).toBeUndefined();
   });
+
+  it('leaves the runs that lost nothing going on below: their older events are still within the window', () => {
+    const now = Date.now();
+    const memory = emptyMemory('u');
+    const old = new Date(now - RETENTION_MS - 60_000).toISOString();
+    for (const e of [event('90', 'c'), event('80', 'd'), event('20', 'd', old), event('10', 'd', old)]) memory.events[e.id] = e;
+    memory.feed = { ids: ['90', '80'], headId: '90', next: 'feed-token', end: false, syncedAt: now };
+    memory.conversations.d = { ids: ['80', '20', '10'], headId: '80', next: 'd-token', end: false, syncedAt: now };
+    expire(memory, now);
+    expect(Object.keys(memory.events).sort()).toEqual(['80', '90']);
+    expect(memory.conversations.d).toMatchObject({ ids: ['80'], end: true });
+    expect(memory.conversations.d!.next).toBeUndefined();
+    expect(memory.feed).toMatchObject({ ids: ['90', '80'], next: 'feed-token', end: false });
+  });
 });
