@@ -126,9 +126,13 @@ describe('GraphiQL in chromium', () => {
     await tab.waitFor({ state: 'visible', timeout: 20_000 });
     await tab.click();
     await expect.poll(() => editorText('.graphiql-query-editor'), { timeout: 20_000 }).toContain('subscription DmEventAdded');
+    h.sandbox.clearRequests();
     await page.locator('.graphiql-execute-button').click();
-    // The subscription is open once its stream has started (its first ping); then a message arrives at X.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The subscription is open once its user's live loop has checked X: the loop runs only for a subscriber, so its
+    // first call at the sandbox means the subscription is registered. Then a message arrives at X.
+    await expect
+      .poll(() => h.sandbox.requests.some((call) => call.path === '/2/dm_events' && call.status === 200), { timeout: 20_000 })
+      .toBe(true);
     const me = h.sandbox.users[0]!.id;
     const conversation = h.sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(me))!;
     const other = conversation.participantIds.find((id) => id !== me)!;
