@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { type Server, createServer } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { until } from '../support/until.js';
 
 /**
  * An X stand-in that answers every call after `delayMs`, and says when a call arrived: a page with one message that
@@ -70,14 +71,14 @@ describe('SIGTERM', () => {
     });
     await upstream.firstCall;
     child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 200));
 
-    const refused = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve(false)));
-      socket.once('error', () => resolve(true));
-    });
-    expect(refused).toBe(true);
+    const refuses = () =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.once('connect', () => (socket.destroy(), resolve(false)));
+        socket.once('error', () => resolve(true));
+      });
+    await until('the gateway refusing new connections', refuses, { timeoutMs: 5_000, everyMs: 20 });
 
     const answer = (await (await inFlight).json()) as { data: unknown; errors?: unknown };
     expect(answer.errors).toBeUndefined();
