@@ -59,10 +59,10 @@ describe('SIGTERM', () => {
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    for (let i = 0; !output.includes('gateway on'); i++) {
-      if (i > 300 || child.exitCode !== null) throw new Error(`the gateway did not start:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until('the gateway to start', () => {
+      if (child.exitCode !== null) throw new Error(`the gateway exited:\n${output}`);
+      return output.includes('gateway on');
+    }, { timeoutMs: 30_000, everyMs: 20 });
 
     const inFlight = fetch(`http://127.0.0.1:${port}/graphql`, {
       method: 'POST',

@@ -144,9 +144,7 @@ describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
     await redis.start();
     // It finds Redis back by itself (reconnects, then checks it at most every second), within a few seconds.
     const storeOf = async (gateway: Gateway) => ((await (await gateway.fetch('http://gateway.test/ready')).json()) as { store: string }).store;
-    const backBy = Date.now() + 15_000;
-    while ((await storeOf(a)) !== 'up' && Date.now() < backBy) await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await storeOf(a)).toBe('up');
+    await until('replica A using Redis again', async () => (await storeOf(a)) === 'up', { timeoutMs: 15_000, everyMs: 50 });
     await query(a, PAGE, token);
     sandbox.clearRequests();
     const shared = await query(b, PAGE, token);
