@@ -142,16 +142,45 @@ describe('GraphiQL in chromium', () => {
     await expect
       .poll(() => editorText('.graphiql-query-editor'), { timeout: STEP_MS, message: 'the subscription in the editor' })
       .toContain('subscription DmEventAdded');
+    // The editor shows the tab's text before GraphiQL has taken in its operation: executing then runs the previous
+    // tab's operation name against this document ("Cannot infer operation Inbox"). GraphiQL keeps its tabs' state,
+    // the active one's operation name among it, in localStorage: wait until it names this tab's operation.
+    await expect
+      .poll(
+        () =>
+          page.evaluate(() => {
+            const state = JSON.parse(localStorage.getItem('graphiql:tabState') ?? 'null') as {
+              activeTabIndex: number;
+              tabs: { operationName: string | null }[];
+            } | null;
+            return state?.tabs[state.activeTabIndex]?.operationName ?? null;
+          }),
+        { timeout: STEP_MS, message: "GraphiQL's active tab on the subscription" },
+      )
+      .toBe('DmEventAdded');
     h.sandbox.clearRequests();
+    const askedBefore = requested.length;
     await page.locator('.graphiql-execute-button').click();
     // The subscription is open once its user's live loop has checked X: the loop runs only for a subscriber, so its
     // first call at the sandbox means the subscription is registered. Then a message arrives at X.
-    await expect
-      .poll(() => h.sandbox.requests.some((call) => call.path === '/2/dm_events' && call.status === 200), {
-        timeout: STEP_MS,
-        message: "the subscription's live loop calling X",
-      })
-      .toBe(true);
+    try {
+      await expect
+        .poll(() => h.sandbox.requests.some((call) => call.path === '/2/dm_events' && call.status === 200), {
+          timeout: STEP_MS,
+          message: "the subscription's live loop calling X",
+        })
+        .toBe(true);
+    } catch (error) {
+      // What each side saw, to tell a request the page never made from a subscription the gateway did not start.
+      const asked = requested.slice(askedBefore).map((url) => url.slice(0, 100));
+      const calls = h.sandbox.requests.map((call) => `${call.path} ${call.status}`);
+      const pane = (await editorText('.graphiql-response')).slice(0, 300);
+      throw new Error(
+        `${(error as Error).message}\nthe page asked: ${JSON.stringify(asked)}\nX saw: ${JSON.stringify(calls)}\n` +
+          `live loops: ${h.gateway.live.running}\nresult pane: ${pane}`,
+        { cause: error },
+      );
+    }
     const me = h.sandbox.users[0]!.id;
     const conversation = h.sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(me))!;
     const other = conversation.participantIds.find((id) => id !== me)!;
