@@ -1,9 +1,10 @@
 /**
  * `npm run bench:gc`: what each server's garbage collector does under the benchmark's load, read from V8's own trace
  * (`--trace-gc-nvp`): the bytes each request leaves to be promoted to the old space, the young-generation
- * collections (scavenges) and their pause, and the full collections. The servers run with the node flags
- * `npm run bench` gives them (the gateway's children with `npm start`'s heap policy, the reference with node's own),
- * logging at `warn` so that their standard output is the trace alone.
+ * collections (scavenges) and their pause, the full collections, and the server's peak RSS while traced. The servers
+ * run with the node flags `npm run bench` gives them (the gateway's children with `npm start`'s heap policy, or
+ * `BENCH_GATEWAY_NODE_FLAGS`; the reference with node's own), logging at `warn` so that their standard output is the
+ * trace alone.
  *
  *   npm run bench:gc
  *   ARMS=CE SIZE=100 CONNECTIONS=1 npm run bench:gc
@@ -46,7 +47,9 @@ try {
       const request = requestFor(arm, size);
       await load(server.url, request, connections, 3);
       const start = trace.length;
+      await server.stats(true);
       const { ok } = await load(server.url, request, connections, seconds);
+      const { peakRss } = await server.stats();
       const lines = trace.slice(start).split('\n');
       const scavenges = lines.filter((line) => /\bgc=s\b/.test(line));
       const full = lines.filter((line) => /\bgc=(mc|ms)\b/.test(line));
@@ -55,7 +58,7 @@ try {
       rows.push(
         `| ${arm} | ${size} | ${connections} | ${ok} | ${perRequest(sum(scavenges, 'promoted') / 1024, 1)} | ` +
           `${perRequest(scavenges.length * 1000, 1)} | ${perRequest(sum(scavenges, 'pause') * 1000, 0)} | ` +
-          `${perRequest(full.length * 1000, 1)} | ${perRequest(sum(full, 'pause') * 1000, 0)} |`,
+          `${perRequest(full.length * 1000, 1)} | ${perRequest(sum(full, 'pause') * 1000, 0)} | ${(peakRss / 2 ** 20).toFixed(0)} |`,
       );
     } finally {
       await server.stop();
@@ -66,8 +69,10 @@ try {
 }
 console.log(
   [
-    '| arm | events | c | requests | promoted KB/req | scavenges per 1000 req | scavenge pause µs/req | full GCs per 1000 req | full GC pause µs/req |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `node ${process.version}, gateway flags: ${process.env.BENCH_GATEWAY_NODE_FLAGS ?? "npm start's"}`,
+    '',
+    '| arm | events | c | requests | promoted KB/req | scavenges per 1000 req | scavenge pause µs/req | full GCs per 1000 req | full GC pause µs/req | peak RSS MB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n'),
 );

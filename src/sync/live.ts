@@ -199,6 +199,16 @@ export class LiveHub {
     return this.loops.size;
   }
 
+  /** How many subscriptions of `userId` this replica holds now (0 when it runs no loop for them). */
+  subscribersOf(userId: string): number {
+    return this.loops.get(userId)?.subscribers.size ?? 0;
+  }
+
+  /** Whether this replica runs a loop for `userId` (it does from their first subscription until it stops). */
+  runs(userId: string): boolean {
+    return this.loops.has(userId);
+  }
+
   /**
    * The events that reach the caller of `memory` from now on, as an async iterator that ends when the client leaves,
    * when the hub closes (SIGTERM), or when X stops taking the token.

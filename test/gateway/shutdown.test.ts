@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { type Server, createServer } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { until } from '../support/until.js';
 
 /**
  * An X stand-in that answers every call after `delayMs`, and says when a call arrived: a page with one message that
@@ -58,10 +59,10 @@ describe('SIGTERM', () => {
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    for (let i = 0; !output.includes('gateway on'); i++) {
-      if (i > 300 || child.exitCode !== null) throw new Error(`the gateway did not start:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until('the gateway to start', () => {
+      if (child.exitCode !== null) throw new Error(`the gateway exited:\n${output}`);
+      return output.includes('gateway on');
+    }, { timeoutMs: 30_000, everyMs: 20 });
 
     const inFlight = fetch(`http://127.0.0.1:${port}/graphql`, {
       method: 'POST',
@@ -70,14 +71,14 @@ describe('SIGTERM', () => {
     });
     await upstream.firstCall;
     child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 200));
 
-    const refused = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve(false)));
-      socket.once('error', () => resolve(true));
-    });
-    expect(refused).toBe(true);
+    const refuses = () =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.once('connect', () => (socket.destroy(), resolve(false)));
+        socket.once('error', () => resolve(true));
+      });
+    await until('the gateway refusing new connections', refuses, { timeoutMs: 5_000, everyMs: 20 });
 
     const answer = (await (await inFlight).json()) as { data: unknown; errors?: unknown };
     expect(answer.errors).toBeUndefined();

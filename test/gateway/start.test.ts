@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodeFlags } from '../../scripts/start-command.js';
+import { until } from '../support/until.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -30,11 +31,12 @@ beforeAll(async () => {
   child = spawn(process.execPath, [...startNodeFlags(), '--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
-  const deadline = Date.now() + 30_000;
-  while (!output.includes('GraphiQL')) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the gateway did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await until('the gateway to start', () => {
+    if (child.exitCode !== null) throw new Error(`the gateway exited:\n${output}`);
+    return output.includes('GraphiQL');
+  }, { timeoutMs: 30_000, everyMs: 20 }).catch((error: Error) => {
+    throw new Error(`${error.message}:\n${output}`);
+  });
 }, 40_000);
 
 afterAll(() => {

@@ -8,11 +8,17 @@ import type { RecordedRequest } from '../../src/sandbox/index.js';
 import { useGateway } from '../support/harness.js';
 
 const FRESHNESS_MS = 200;
-const h = useGateway({ gateway: { store: 'memory', freshnessMs: FRESHNESS_MS } });
+const h = useGateway({ gateway: { store: 'memory', freshnessMs: FRESHNESS_MS, now: () => now() } });
 
 const isDmCall = (call: RecordedRequest) => call.path.startsWith('/2/dm_');
 const dmCalls = () => h.calls().filter(isDmCall);
-const pastFreshness = () => new Promise((resolve) => setTimeout(resolve, FRESHNESS_MS + 50));
+/** The memory's clock: real time, plus what the tests skip. */
+let skipped = 0;
+const now = () => Date.now() + skipped;
+/** Moves the memory's clock past FRESHNESS_MS: what it holds is no longer fresh. */
+const pastFreshness = () => {
+  skipped += FRESHNESS_MS + 50;
+};
 
 const PAGE = 'query($first: Int, $after: String) { dmEvents(first: $first, after: $after) { nodes { restId text } pageInfo { endCursor hasNextPage } } }';
 const ids = (answer: { data?: any }) => (answer.data.dmEvents.nodes as { restId: string }[]).map((node) => node.restId);
@@ -37,7 +43,7 @@ describe('what the memory has read', () => {
     expect(h.calls()).toHaveLength(0);
     const freshness = again.extensions!.freshness as { syncedAt: string; stale: boolean };
     expect(freshness.stale).toBe(false);
-    expect(Date.now() - Date.parse(freshness.syncedAt)).toBeLessThan(FRESHNESS_MS + 1_000);
+    expect(now() - Date.parse(freshness.syncedAt)).toBeLessThan(FRESHNESS_MS + 1_000);
   });
 
   it('serves a shorter page, an event by id and a node from what it read', async () => {
@@ -108,7 +114,7 @@ describe('news', () => {
     expect(ids(before)).not.toContain(arrived.id); // fresh enough: memory, no call
     expect(h.calls()).toHaveLength(0);
 
-    await pastFreshness();
+    pastFreshness();
     const after = await h.query(PAGE, { first: 10 }, token);
     expect(ids(after)).toEqual(truth(id).slice(0, 10));
     expect(ids(after)[0]).toBe(arrived.id);
@@ -119,7 +125,7 @@ describe('news', () => {
   it('is one sync for every request of the user at once', async () => {
     const { token } = user(5);
     await h.query(PAGE, { first: 5 }, token);
-    await pastFreshness();
+    pastFreshness();
     h.sandbox.clearRequests();
     const answers = await Promise.all(Array.from({ length: 6 }, () => h.query(PAGE, { first: 5 }, token)));
     for (const answer of answers) expect(answer.errors).toBeUndefined();
@@ -132,7 +138,7 @@ describe('news', () => {
     const other = conversation.participantIds.find((p) => p !== id)!;
     await h.query(PAGE, { first: 3 }, token);
     for (let i = 0; i < 12; i++) h.sandbox.addMessage(conversation.id, other, `message ${i}`);
-    await pastFreshness();
+    pastFreshness();
     h.sandbox.clearRequests();
     const answer = await h.query(PAGE, { first: 15 }, token);
     expect(ids(answer)).toEqual(truth(id).slice(0, 15));
@@ -145,7 +151,7 @@ describe('news', () => {
     const first = await h.query(PAGE, { first: 6 }, token);
     const victim = ids(first)[1]!;
     expect(h.sandbox.deleteEvent(victim)).toBe(true);
-    await pastFreshness();
+    pastFreshness();
     const after = await h.query(PAGE, { first: 6 }, token);
     expect(ids(after)).not.toContain(victim);
     expect(ids(after)).toEqual(truth(id).slice(0, 6));
@@ -158,7 +164,7 @@ describe('when X cannot be asked', () => {
   it('serves the last known state when X fails, and says it is stale', async () => {
     const { token } = user(8);
     const first = await h.query(PAGE, { first: 5 }, token);
-    await pastFreshness();
+    pastFreshness();
     h.sandbox.injectFaults({ type: 'status', status: 500 }, 3);
     const answer = await h.query(PAGE, { first: 5 }, token);
     h.sandbox.clearFaults();
@@ -172,9 +178,9 @@ describe('when X cannot be asked', () => {
     h.sandbox.setRateLimit(3, 900_000, 'dm-read');
     try {
       await h.query(PAGE, { first: 5 }, token); // 2 left
-      await pastFreshness();
+      pastFreshness();
       await h.query(PAGE, { first: 5 }, token); // a sync: 1 left
-      await pastFreshness();
+      pastFreshness();
       h.sandbox.clearRequests();
       const answer = await h.query(PAGE, { first: 5 }, token);
       // One call left for 15 minutes: its fair share is far longer than FRESHNESS_MS, so memory answers.
@@ -192,7 +198,7 @@ describe('when X cannot be asked', () => {
     const other = conversation.participantIds.find((p) => p !== id)!;
     await h.query(PAGE, { first: 3 }, token);
     for (let i = 0; i < 12; i++) h.sandbox.addMessage(conversation.id, other, `burst ${i}`);
-    await pastFreshness();
+    pastFreshness();
     h.sandbox.clearRequests();
     // The walk's first page (5 new events) is answered; its second fails on every attempt (the first and 2 retries).
     h.sandbox.injectFaults({ type: 'status', status: 503 }, 3, 1);

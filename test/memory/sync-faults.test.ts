@@ -9,12 +9,18 @@ import { useGateway } from '../support/harness.js';
 
 const FRESHNESS_MS = 100;
 const h = useGateway({
-  gateway: { store: 'memory', freshnessMs: FRESHNESS_MS, upstreamTimeoutMs: 300, operationTimeoutMs: 3_000, retries: 1 },
+  gateway: { store: 'memory', freshnessMs: FRESHNESS_MS, now: () => now(), upstreamTimeoutMs: 300, operationTimeoutMs: 3_000, retries: 1 },
 });
 /** What memory holds before the news: a page it can serve however X fails. */
 const KNOWN_PAGE = '{ dmEvents(first: 3) { nodes { restId } } }';
 const PAGE = '{ dmEvents(first: 25) { nodes { restId } } }';
-const pastFreshness = () => new Promise((resolve) => setTimeout(resolve, FRESHNESS_MS + 50));
+/** The memory's clock: real time, plus what the tests skip. */
+let skipped = 0;
+const now = () => Date.now() + skipped;
+/** Moves the memory's clock past FRESHNESS_MS: what it holds is no longer fresh. */
+const pastFreshness = () => {
+  skipped += FRESHNESS_MS + 50;
+};
 
 const FAULTS: Fault[] = [
   { type: 'status', status: 500 },
@@ -39,7 +45,7 @@ describe.each(FAULTS.map((fault, index) => ({ fault, index, name: fault.type + (
       const other = conversation.participantIds.find((id) => id !== user.id)!;
       const before = await h.query(KNOWN_PAGE, undefined, user.token);
       for (let i = 0; i < 9; i++) h.sandbox.addMessage(conversation.id, other, `news ${i}`);
-      await pastFreshness();
+      pastFreshness();
       h.sandbox.clearRequests();
       // The walk's first page (5 events, all new) is answered; every attempt at its second fails.
       h.sandbox.injectFaults(fault, 2, 1);
@@ -50,7 +56,7 @@ describe.each(FAULTS.map((fault, index) => ({ fault, index, name: fault.type + (
       expect(cut.data).toEqual(before.data);
       expect(cut.extensions!.freshness).toMatchObject({ stale: true });
       h.sandbox.clearRequests();
-      await pastFreshness();
+      pastFreshness();
       const whole = await h.query(PAGE, undefined, user.token);
       expect(whole.errors).toBeUndefined();
       const ids = whole.data.dmEvents.nodes.map((node: { restId: string }) => node.restId);
@@ -70,12 +76,12 @@ describe('a sync cut by X’s 429 on its second page', () => {
     const other = conversation.participantIds.find((id) => id !== user.id)!;
     const before = await h.query(KNOWN_PAGE, undefined, user.token);
     for (let i = 0; i < 9; i++) h.sandbox.addMessage(conversation.id, other, `news ${i}`);
-    await pastFreshness();
+    pastFreshness();
     h.sandbox.injectFaults({ type: 'status', status: 429 }, 1, 1);
     const cut = await h.query(KNOWN_PAGE, undefined, user.token);
     expect(cut.errors).toBeUndefined();
     expect(cut.data).toEqual(before.data);
-    await pastFreshness();
+    pastFreshness();
     h.sandbox.clearRequests();
     const later = await h.query(KNOWN_PAGE, undefined, user.token);
     expect(later.data).toEqual(before.data);

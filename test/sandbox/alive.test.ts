@@ -1,5 +1,6 @@
 /** The sandbox alive (`npm start`): friends write now and then, and reply to what the main user sends. */
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../support/until.js';
 import { type Sandbox, createSandbox } from '../../src/sandbox/index.js';
 
 let sandbox: Sandbox | undefined;
@@ -7,17 +8,24 @@ afterEach(async () => {
   await sandbox?.close();
   sandbox = undefined;
 });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+let alive: Sandbox | undefined;
+afterEach(async () => {
+  await alive?.close();
+  alive = undefined;
+});
+const newerThan = (s: Sandbox, before: number) => {
+  const events = s.visibleEvents(s.users[0]!.id);
+  return events.slice(0, events.length - before);
+};
 
 describe('the sandbox alive', () => {
   it('has the main user’s friends write now and then', async () => {
     sandbox = createSandbox({ alive: { everyMs: 60, replyAfterMs: 1_000_000 } });
     const me = sandbox.users[0]!.id;
     const before = sandbox.visibleEvents(me).length;
-    await sleep(400);
-    const newer = sandbox.visibleEvents(me).slice(0, sandbox.visibleEvents(me).length - before);
-    expect(newer.length).toBeGreaterThanOrEqual(3);
-    for (const event of newer) expect(event.sender_id).not.toBe(me);
+    const s = sandbox;
+    await until('three messages from friends', () => newerThan(s, before).length >= 3);
+    for (const event of newerThan(s, before)) expect(event.sender_id).not.toBe(me);
   });
 
   it('replies to what the main user sends, in that conversation', async () => {
@@ -32,7 +40,8 @@ describe('the sandbox alive', () => {
     });
     expect(response.status).toBe(201);
     const { data } = (await response.json()) as { data: { dm_conversation_id: string } };
-    await sleep(300);
+    const s = sandbox;
+    await until('the reply', () => s.visibleEvents(me.id, data.dm_conversation_id).length >= 2 && s.visibleEvents(me.id, data.dm_conversation_id)[0]!.sender_id === other.id);
     const [reply, mine] = sandbox.visibleEvents(me.id, data.dm_conversation_id);
     expect(mine!.text).toBe('ping');
     expect(reply!.sender_id).toBe(other.id);
@@ -42,7 +51,11 @@ describe('the sandbox alive', () => {
     sandbox = createSandbox();
     const me = sandbox.users[0]!.id;
     const before = sandbox.visibleEvents(me).length;
-    await sleep(200);
+    // Meanwhile an alive sandbox's friends write three times: time enough for any arrival.
+    alive = createSandbox({ alive: { everyMs: 60, replyAfterMs: 1_000_000 } });
+    const s = alive;
+    const aliveBefore = s.visibleEvents(s.users[0]!.id).length;
+    await until('three messages in an alive sandbox', () => newerThan(s, aliveBefore).length >= 3);
     expect(sandbox.visibleEvents(me).length).toBe(before);
   });
 });

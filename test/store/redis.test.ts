@@ -471,8 +471,11 @@ describeRedis('RedisStore when Redis fails', () => {
   it('behind ResilientStore: no memory while Redis is down, the shared memory again once it is back', async () => {
     const states: string[] = [];
     const redis = await makeStore(server, { commandTimeoutMs: 300, maxReconnectDelayMs: 200 });
+    // The store's clock: the retry time passes when the test says so.
+    let clock = Date.now();
     const store = new ResilientStore(redis, (state: StoreState, error?: Error) => states.push(error ? `${state}: ${error.message}` : state), {
       retryAfterMs: 100,
+      now: () => clock,
     });
     await store.update('1', (memory) => {
       memory.events['1'] = event('1', '1-2', '1', 'kept');
@@ -490,7 +493,7 @@ describeRedis('RedisStore when Redis fails', () => {
 
     await server.start();
     await redis.ready(5_000);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    clock += 100;
     await store.update('1', (memory) => {
       memory.events['3'] = event('3', '1-2', '1', 'kept again');
     });

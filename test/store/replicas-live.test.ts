@@ -5,10 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { type Sandbox, createSandbox } from '../../src/sandbox/index.js';
-import { type RedisServer, createReplica, redisAvailable, startRedis } from '../support/redis.js';
+import { type RedisServer, createReplica, redisAvailable, startRedis, untilConnected } from '../support/redis.js';
+import { until } from '../support/until.js';
 import { readSseResults } from '../support/sse.js';
 
 const FRESHNESS_MS = 200;
+/** How long the test watches the loops' pace. */
+const WINDOW_MS = 2_000;
 
 describe.skipIf(!redisAvailable)('live news on two replicas', () => {
   let redis: RedisServer;
@@ -22,7 +25,7 @@ describe.skipIf(!redisAvailable)('live news on two replicas', () => {
     for (let i = 0; i < 2; i++) {
       replicas.push(createReplica(upstream, redis, { freshnessMs: FRESHNESS_MS }));
     }
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await untilConnected(redis, replicas.length);
   }, 30_000);
 
   afterAll(async () => {
@@ -51,20 +54,18 @@ describe.skipIf(!redisAvailable)('live news on two replicas', () => {
     const other = conversation.participantIds.find((id) => id !== me.id)!;
     const onA = await subscribe(replicas[0]!, me.token);
     const onB = await subscribe(replicas[1]!, me.token);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await until('a subscription on each replica', () => replicas.every((replica) => replica.live.subscribersOf(me.id) === 1));
     sandbox.clearRequests();
-    const window = 2_000;
-    await new Promise((resolve) => setTimeout(resolve, window));
+    // One loop: about one check per FRESHNESS_MS over the time watched, where two loops would make twice as many.
+    const began = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
+    const watched = performance.now() - began;
     const checks = sandbox.requests.filter((call) => call.path === '/2/dm_events').length;
-    // One loop: about one check per FRESHNESS_MS, where two loops would make twice as many.
-    expect(checks).toBeLessThanOrEqual(Math.ceil(window / FRESHNESS_MS) + 2);
+    expect(checks).toBeLessThanOrEqual(Math.ceil(watched / FRESHNESS_MS) + 2);
     expect(checks).toBeGreaterThan(0);
 
     sandbox.addMessage(conversation.id, other, 'to both replicas');
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline && (onA.texts.length === 0 || onB.texts.length === 0)) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await until('the message on both replicas', () => onA.texts.length > 0 && onB.texts.length > 0);
     expect(onA.texts).toEqual(['to both replicas']);
     expect(onB.texts).toEqual(['to both replicas']);
     onA.close();

@@ -24,7 +24,7 @@ import type { DmEvent } from '../../src/x/wire.js';
 import { recordLog } from '../support/log-capture.js';
 import { generator } from '../support/random.js';
 import { readSseResults } from '../support/sse.js';
-import { type RedisServer, createReplica, redisAvailable, startRedis } from '../support/redis.js';
+import { type RedisServer, createReplica, redisAvailable, startRedis, untilConnected } from '../support/redis.js';
 
 const SEED = 4_242;
 const USERS = 40;
@@ -210,7 +210,7 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
         }),
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 300)); // both connected
+    await untilConnected(redis, replicas.length);
   }, 30_000);
 
   afterAll(async () => {

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { type Sandbox, createSandbox } from '../../src/sandbox/index.js';
 import { RateLimitBook } from '../../src/upstream/rate-limit-book.js';
-import { type RedisServer, createReplica, redisAvailable, startRedis } from '../support/redis.js';
+import { type RedisServer, countKeys, createReplica, redisAvailable, startRedis, untilConnected } from '../support/redis.js';
+import { until } from '../support/until.js';
 
 
 describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
@@ -25,7 +26,7 @@ describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
     const replica = () => createReplica(upstream, redis, { freshnessMs: 60_000 });
     a = replica();
     b = replica();
-    await new Promise((resolve) => setTimeout(resolve, 300)); // both connected
+    await untilConnected(redis, 2);
   }, 30_000);
 
   afterAll(async () => {
@@ -79,10 +80,12 @@ describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
     sandbox.clearRequests();
     // A asks X whose token it is, then reads the DMs: X refuses the read.
     sandbox.injectFaults({ type: 'status', status: 429 }, 1, 1);
+    const budgetsBefore = await countKeys(redis, 'xdm:b:*');
     const limited = await query(a, PAGE, me.token);
     expect(limited.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
     expect(sandbox.requests.map((call) => `${call.path} ${call.status}`)).toEqual(['/2/users/me 200', '/2/dm_events 429']);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // A's write to Redis does not hold its answer back
+    // A's answer does not wait for its write to Redis: B asks once the spent budget is there.
+    await until('the spent budget in Redis', async () => (await countKeys(redis, 'xdm:b:*')) > budgetsBefore);
 
     sandbox.clearRequests();
     const refused = await query(b, PAGE, me.token);
@@ -141,9 +144,7 @@ describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
     await redis.start();
     // It finds Redis back by itself (reconnects, then checks it at most every second), within a few seconds.
     const storeOf = async (gateway: Gateway) => ((await (await gateway.fetch('http://gateway.test/ready')).json()) as { store: string }).store;
-    const backBy = Date.now() + 15_000;
-    while ((await storeOf(a)) !== 'up' && Date.now() < backBy) await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await storeOf(a)).toBe('up');
+    await until('replica A using Redis again', async () => (await storeOf(a)) === 'up', { timeoutMs: 15_000, everyMs: 50 });
     await query(a, PAGE, token);
     sandbox.clearRequests();
     const shared = await query(b, PAGE, token);

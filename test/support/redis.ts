@@ -10,9 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { type Gateway, type GatewayOptions, createGateway } from '../../src/gateway.js';
 import { recordLog } from './log-capture.js';
+import { until } from './until.js';
 
 function findRedisServer(): string | undefined {
   try {
@@ -164,4 +166,36 @@ export function createReplica(upstream: string, redis: RedisServer, options: Par
     logger: pino({ level: 'info' }, { write: (line: string) => recordLog(line) }),
     ...options,
   });
+}
+
+/** Runs `use` with a connection of the test's own to `redis`, closed after. */
+async function withClient<T>(redis: RedisServer, use: (client: Redis) => Promise<T>): Promise<T> {
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await client.connect();
+    return await use(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Resolves once Redis has seen `count` clients besides this check connect and send their first command (ioredis's
+ * ready check): replicas made before this call are then ready to use it. A last round trip after that lets their
+ * clients read the ready check's answer, which Redis wrote first.
+ */
+export function untilConnected(redis: RedisServer, count: number): Promise<void> {
+  return withClient(redis, async (client) => {
+    const own = await client.client('ID');
+    await until(`${count} clients of Redis`, async () => {
+      const clients = String(await client.client('LIST')).split('\n').filter((line) => line.startsWith('id='));
+      return clients.filter((line) => !line.startsWith(`id=${own} `) && !/ cmd=NULL /.test(line)).length >= count;
+    });
+    await client.ping();
+  });
+}
+
+/** How many keys of `redis` match `pattern` (e.g. `xdm:b:*`, the shared rate-limit budgets). */
+export function countKeys(redis: RedisServer, pattern: string): Promise<number> {
+  return withClient(redis, async (client) => (await client.keys(pattern)).length);
 }

@@ -3,6 +3,7 @@ import { createSandbox } from '../../src/sandbox/index.js';
 import type { Fault } from '../../src/sandbox/types.js';
 import { GatewayError, RateLimitedError, UpstreamError } from '../../src/errors.js';
 import { UpstreamClient, type UpstreamCall } from '../../src/upstream/client.js';
+import { until } from '../support/until.js';
 import { expectNoSecret } from './secrets.js';
 
 const TIMEOUT_MS = 300;
@@ -30,6 +31,12 @@ afterAll(async () => {
   await client.close();
   await sandbox.close();
 });
+
+/** Aborts `controller` once the sandbox has received `count` calls: the call is under way, not still being made. */
+async function abortOnceArrived(controller: AbortController, count = 1, reason?: unknown): Promise<void> {
+  await until(`call ${count} at the sandbox`, () => sandbox.requests.length >= count);
+  controller.abort(reason);
+}
 
 beforeEach(() => {
   calls = [];
@@ -132,7 +139,7 @@ describe('aborting', () => {
   it('a signal aborted mid-call ends it with an UPSTREAM_ERROR', async () => {
     sandbox.injectFaults({ type: 'hang' });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 30);
+    void abortOnceArrived(controller);
 
     const started = performance.now();
     const error = await failure(meCall(controller.signal));
@@ -147,7 +154,7 @@ describe('aborting', () => {
   it('a signal aborted while the body streams ends the call too', async () => {
     sandbox.injectFaults({ type: 'slow-body', delayMs: 5_000 });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
+    void abortOnceArrived(controller);
 
     const error = await failure(meCall(controller.signal));
 
@@ -162,7 +169,8 @@ describe('aborting', () => {
     const holding = failure(single.get({ path: '/2/users/me', authorization }));
     const controller = new AbortController();
     const waiting = failure(single.get({ path: '/2/users/me', authorization, signal: controller.signal }));
-    setTimeout(() => controller.abort(), 30);
+    // The first call holds the one connection once it reached the sandbox: the second waits behind it.
+    void abortOnceArrived(controller);
 
     const started = performance.now();
     const error = await waiting;
@@ -176,7 +184,7 @@ describe('aborting', () => {
     sandbox.injectFaults({ type: 'hang' });
     const controller = new AbortController();
     const reason = new RateLimitedError('budget spent', { resetAt: new Date() });
-    setTimeout(() => controller.abort(reason), 30);
+    void abortOnceArrived(controller, 1, reason);
 
     expect(await failure(meCall(controller.signal))).toBe(reason);
     await expectNextCallSucceeds();
