@@ -14,7 +14,7 @@
 import { RateLimitedError, UnauthenticatedError } from '../errors.js';
 import type { Memory, RequestMemory } from '../memory/memory.js';
 import { compareIds } from '../memory/user-memory.js';
-import type { RateLimitBook } from '../upstream/rate-limit-book.js';
+import { RateLimitBook } from '../upstream/rate-limit-book.js';
 import type { DmEvent, DmEventType } from '../x/wire.js';
 
 export interface LiveOptions {
@@ -194,6 +194,14 @@ export class LiveHub {
     this.now = options.now ?? Date.now;
   }
 
+  /** How many subscriptions of `authorization` (`Bearer ...`) receive news on this replica. */
+  subscriptions(authorization: string): number {
+    const tokenHash = RateLimitBook.keyOf(authorization);
+    let count = 0;
+    for (const loop of this.loops.values()) for (const subscriber of loop.subscribers) if (subscriber.tokenHash === tokenHash) count += 1;
+    return count;
+  }
+
   /** How many loops run: one per user with a subscriber. */
   get running(): number {
     return this.loops.size;
@@ -210,22 +218,32 @@ export class LiveHub {
     const mine = this.perToken.get(tokenHash) ?? 0;
     if (mine >= maxPerToken) throw new RateLimitedError(`A token may hold ${maxPerToken} subscriptions at once; close one first.`);
     if (this.total >= maxTotal) throw new RateLimitedError('The gateway holds as many subscriptions as it can; try again later.');
-    const userId = await memory.userId();
+    // The slot is taken before anything is awaited: subscribes that arrive together cannot all see the same free one.
+    this.total += 1;
+    this.perToken.set(tokenHash, mine + 1);
+    const release = () => {
+      this.total -= 1;
+      const left = (this.perToken.get(tokenHash) ?? 1) - 1;
+      if (left > 0) this.perToken.set(tokenHash, left);
+      else this.perToken.delete(tokenHash);
+    };
+    let userId: string;
+    try {
+      userId = await memory.userId();
+    } catch (error) {
+      release();
+      throw error;
+    }
     // X's timestamps have whole seconds: an event of this very second may be news.
     const since = Math.floor(this.now() / 1000) * 1000;
     let loop = this.loops.get(userId);
     if (!loop) this.loops.set(userId, (loop = new UserLoop(this, userId)));
     const userLoop = loop;
     const queue = new EventQueue(() => {
-      this.total -= 1;
-      const left = (this.perToken.get(tokenHash) ?? 1) - 1;
-      if (left > 0) this.perToken.set(tokenHash, left);
-      else this.perToken.delete(tokenHash);
+      release();
       userLoop.remove(subscriber);
     });
     const subscriber: Subscriber = { authorization, tokenHash, since, filter, push: (e) => queue.push(e), end: () => queue.end() };
-    this.total += 1;
-    this.perToken.set(tokenHash, mine + 1);
     userLoop.add(subscriber);
     return queue;
   }
