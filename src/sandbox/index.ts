@@ -19,6 +19,7 @@ import { RateLimiter } from './rate-limit.js';
 import { SandboxHttpServer, type ServerState } from './server.js';
 import { DemoStore } from './store.js';
 import { comeAlive } from './alive.js';
+import { SandboxActivity } from './activity.js';
 import type { DemoUser, EntityShape, Sandbox, SandboxOptions } from './types.js';
 
 export type {
@@ -69,7 +70,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     deleted: [],
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   };
-  const life = options.alive ? comeAlive(store, users[0]!.id, options.alive === true ? {} : options.alive) : undefined;
+  const activity = new SandboxActivity(store, options.activity);
+  state.activity = activity;
+  store.onAdded = (event) => activity.message(event);
+  const life = options.alive ? comeAlive(store, activity, users[0]!.id, options.alive === true ? {} : options.alive) : undefined;
   if (life) state.onSent = life.onSent;
   const http = new SandboxHttpServer(state);
   let baseUrl: string | undefined;
@@ -117,6 +121,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       state.limiter.reset(family);
     },
     dialect: dialectName,
+    activity,
     users,
     appOnlyToken: APP_ONLY_TOKEN,
     data: store.data,
