@@ -25,7 +25,12 @@ import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
 import type { Server as HttpServer } from 'node:http';
 import { Loaders } from './loaders/loaders.js';
 import { Memory } from './memory/memory.js';
-import { LiveHub } from './sync/live.js';
+import { LiveHub, type LiveKind } from './sync/live.js';
+import { ActivityFeed } from './sync/activity.js';
+import { ActivityStream } from './sync/activity-stream.js';
+import { ActivitySubscriptions } from './sync/activity-subscriptions.js';
+import { UserForgetting } from './sync/forget-user.js';
+import { forgetAll } from './memory/pushed.js';
 import { attachWebSocket } from './websocket.js';
 import { XSession, type XSessionOptions } from './upstream/session.js';
 import type { DmStore } from './store/store.js';
@@ -100,6 +105,28 @@ export interface GatewayOptions {
   metrics?: GatewayMetrics;
   /** The GraphQL endpoint's path. @default '/graphql' */
   graphqlEndpoint?: string;
+  /**
+   * News pushed by X's Activity API: `stream` (one connection per deployment, with `appBearerToken`), `webhook` (X
+   * posts to `/x/webhooks`, checked with `consumerSecret`), or `off` (polling). @default off
+   */
+  activity?: ActivityOptions;
+}
+
+export interface ActivityOptions {
+  /** Where news comes from. @default 'off' */
+  mode: 'stream' | 'webhook' | 'off';
+  /** The X app's bearer token (app-only): the stream and the deletion of subscriptions only. */
+  appBearerToken?: string;
+  /** The X app's consumer secret: webhook CRC answers and signatures. */
+  consumerSecret?: string;
+  /** The webhook X knows for this deployment; subscriptions point their deliveries at it. */
+  webhookId?: string;
+  /** Most Activity API subscriptions the app holds. @default 1000 */
+  maxSubscriptions?: number;
+  /** How long a user with no subscriber keeps their Activity API subscriptions. @default 3600000 (an hour) */
+  idleMs?: number;
+  /** How often the stream's lease is renewed, or checked by replicas waiting to take over. @default 3000 */
+  leaseCheckMs?: number;
 }
 
 export interface Gateway {
@@ -115,6 +142,13 @@ export interface Gateway {
    * path; Server-Sent Events need nothing more than the yoga app. Returns how to stop it.
    */
   attachWebSocket(server: HttpServer): { close(): Promise<void> };
+  /** X's Activity API behind the subscriptions: the stream (when this deployment uses it) and the deliveries. */
+  readonly activity: { stream?: ActivityStream; feed?: ActivityFeed; subscriptions?: ActivitySubscriptions };
+  /**
+   * Forgets a user everywhere at once (as X's `oauth.revoke` asks); other parts of an application that keep
+   * something of a user (a media cache) join it with `forgetting.join(step)`.
+   */
+  readonly forgetting: UserForgetting;
   /** Ends every subscription and closes the connections to X (when the gateway made them). */
   close(): Promise<void>;
 }
@@ -154,6 +188,15 @@ function sharedStore(redis: GatewayOptions['redis'], logger: Logger, metrics: Ga
     if (state === 'down') logger.warn({ err: error?.message }, 'Redis is down: answering from X without memory');
     else logger.info('Redis is back: memory is shared again');
   });
+}
+
+/** How long the Activity API stream's lease lasts unrenewed: another replica takes over within 10 s of a death. */
+const STREAM_LEASE_MS = 6_000;
+
+/** Deletes a user's memory from `store`: what the store offers for it, else an emptied memory. */
+async function forgetUserIn(store: DmStore, userId: string): Promise<void> {
+  if (store.forgetUser) await store.forgetUser(userId);
+  else await store.update(userId, forgetAll);
 }
 
 /** How long a replica may hold a user's sync lease: a walk of a few pages, retries included. */
@@ -214,6 +257,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     onCall: (call, rateLimit) => metrics.recordCall(call, rateLimit),
   };
   const leaseMs = Math.max(5_000, 3 * liveMemory.freshnessMs);
+  const activity = options.activity?.mode === 'off' ? undefined : options.activity;
+  const appAuthorization = activity?.appBearerToken ? `Bearer ${activity.appBearerToken}` : undefined;
+  const subscriptions = activity
+    ? new ActivitySubscriptions({
+        transport,
+        store: kept,
+        ...(appAuthorization && { appAuthorization }),
+        ...(activity.webhookId && { webhookId: activity.webhookId }),
+        ...(activity.maxSubscriptions !== undefined && { maxSubscriptions: activity.maxSubscriptions }),
+        ...(activity.idleMs !== undefined && { idleMs: activity.idleMs }),
+        onRefused: (eventType) => metrics.activityRefusals.inc({ event_type: eventType }),
+      })
+    : undefined;
   const live = new LiveHub({
     memory: liveMemory,
     budgets,
@@ -228,7 +284,47 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.subscriptions?.stopAfterMs !== undefined && { stopAfterMs: options.subscriptions.stopAfterMs }),
     ...(options.now !== undefined && { now: options.now }),
     onTick: () => metrics.liveTicks.inc(),
+    ...(subscriptions && {
+      push: (userId: string, authorization: string, kinds: ReadonlySet<LiveKind>) => subscriptions.ensure(userId, authorization, kinds),
+      onIdle: (userId: string) => subscriptions.idle(userId),
+    }),
   });
+
+  const forgetting = new UserForgetting();
+  forgetting.join((userId) => live.end(userId));
+  forgetting.join((userId) => subscriptions?.forget(userId));
+  for (const memoryOfUser of new Set([memory, liveMemory])) {
+    if (memoryOfUser) forgetting.join((userId) => forgetUserIn(memoryOfUser.store, userId));
+  }
+  const feed = subscriptions
+    ? new ActivityFeed({
+        live,
+        memory: liveMemory,
+        store: kept,
+        serves: (userId) => subscriptions.serves(userId),
+        forgetUser: (userId) => forgetting.forget(userId),
+        onNews: (kind, outcome) => metrics.activityNews.inc({ kind, outcome }),
+      })
+    : undefined;
+  const stream =
+    feed && activity?.mode === 'stream' && appAuthorization && typeof options.upstream === 'string'
+      ? new ActivityStream({
+          baseUrl: options.upstream,
+          appAuthorization,
+          onLine: (line) => void feed.take(line).catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'activity delivery failed')),
+          onGap: () => void live.resync(),
+          ...(kept.available && {
+            lease: () => holdLease(kept, 'activity-stream', replica, STREAM_LEASE_MS),
+            release: () => releaseLease(kept, 'activity-stream', replica),
+          }),
+          ...(activity.leaseCheckMs !== undefined && { leaseCheckMs: activity.leaseCheckMs }),
+          onState: (state, detail) => {
+            metrics.activityStream.set(state === 'connected' ? 1 : 0);
+            logger.info({ detail }, `activity stream ${state}`);
+          },
+        })
+      : undefined;
+  stream?.start();
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -280,9 +376,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     fetch: yoga.fetch,
     metrics,
     live,
+    activity: { ...(stream && { stream }), ...(feed && { feed }), ...(subscriptions && { subscriptions }) },
+    forgetting,
     attachWebSocket: (server) => attachWebSocket(yoga, server),
     close: async () => {
       live.close();
+      subscriptions?.close();
+      await stream?.close();
       await client?.close();
       await kept.close?.();
     },

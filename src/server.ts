@@ -22,6 +22,14 @@ const gateway = createGateway({
   rateLimitWaitMs: config.rateLimitWaitMs,
   ...(config.cursorSecret !== undefined && { cursorSecret: config.cursorSecret }),
   development: config.development,
+  activity: {
+    mode: config.activity,
+    // Against the sandbox, its app-only token plays the X app's.
+    ...((config.appBearerToken ?? sandbox?.appOnlyToken) && { appBearerToken: config.appBearerToken ?? sandbox!.appOnlyToken }),
+    ...(config.consumerSecret !== undefined && { consumerSecret: config.consumerSecret }),
+    ...(config.webhookId !== undefined && { webhookId: config.webhookId }),
+    maxSubscriptions: config.activityMaxSubscriptions,
+  },
   ...(sandbox && { graphiqlHeaders: { Authorization: `Bearer ${config.sandboxToken}` } }),
 });
 

@@ -59,6 +59,8 @@ export interface DmStore {
    * without memory. @default always true
    */
   available?(): boolean;
+  /** Deletes everything kept of `userId`'s memory (the user revoked the app). @default an emptied memory is kept */
+  forgetUser?(userId: string): Promise<void>;
   /** Lets go of connections (a shared store). */
   close?(): Promise<void>;
   /** How much is kept, for metrics. */
