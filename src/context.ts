@@ -7,7 +7,7 @@ import { Loaders } from './loaders/loaders.js';
 import type { Memory, RequestMemory } from './memory/memory.js';
 import type { CallerCursors, CursorCodec } from './paging/cursor.js';
 import type { DmStore } from './store/store.js';
-import type { LiveHub, SubscriptionFilter } from './sync/live.js';
+import type { LiveHub, LiveSignal, SubscriptionFilter } from './sync/live.js';
 import type { UpstreamTransport } from './upstream/client.js';
 import { BEARER, XSession, type XSessionOptions } from './upstream/session.js';
 import type { DmEvent, UserAnswer } from './x/wire.js';
@@ -26,6 +26,8 @@ export interface GatewayContext {
   callerId(): Promise<string>;
   /** The caller's news from now on (`dmEventAdded`), from their user's one live loop. */
   subscribe(filter: SubscriptionFilter): Promise<AsyncIterableIterator<DmEvent>>;
+  /** Typing or read receipts that reach the caller from now on (`dmTyping`, `dmReadReceipt`), from X's pushes. */
+  subscribeSignals(kind: 'typing' | 'read', conversationId: string | undefined): Promise<AsyncIterableIterator<LiveSignal>>;
   /** Tells the caller's subscribers of what memory learned without X (a message just sent). */
   notifyLive(): Promise<void>;
   /** Lets the loaders answer from what the live memory knows (the users and media a subscription's events link to). */
@@ -69,7 +71,7 @@ function liveMemoryOf(context: OwnContext): RequestMemory {
 }
 
 /** The context's methods: the same functions for every request, each reading its own context. */
-const methods: Pick<GatewayContext, 'callerId' | 'subscribe' | 'notifyLive' | 'useLiveObjects' | 'renew'> = {
+const methods: Pick<GatewayContext, 'callerId' | 'subscribe' | 'subscribeSignals' | 'notifyLive' | 'useLiveObjects' | 'renew'> = {
   async callerId(this: GatewayContext) {
     if (this.memory) return this.memory.userId();
     const { body } = await this.x.getShared<UserAnswer>('/2/users/me', {}, {});
@@ -82,6 +84,13 @@ const methods: Pick<GatewayContext, 'callerId' | 'subscribe' | 'notifyLive' | 'u
       throw new UnauthenticatedError('A subscription needs `Authorization: Bearer <X user token>`.');
     }
     return live.subscribe(liveMemoryOf(this), authorization, this.x.tokenHash(), filter);
+  },
+  subscribeSignals(this: OwnContext, kind, conversationId) {
+    const { authorization, live } = this[OPTIONS];
+    if (!BEARER.test(authorization)) {
+      throw new UnauthenticatedError('A subscription needs `Authorization: Bearer <X user token>`.');
+    }
+    return live.subscribeSignals(kind, liveMemoryOf(this), authorization, this.x.tokenHash(), conversationId);
   },
   notifyLive(this: OwnContext) {
     return this[OPTIONS].live.notify(liveMemoryOf(this));

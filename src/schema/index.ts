@@ -16,6 +16,7 @@ import './dm-conversation.js';
 import './node.js';
 import './mutations.js';
 import './subscription.js';
+import './dm-signals.js';
 
 // After the X fields' getters, which know their fields by their `fromX` resolvers.
 export const schema = withXValueGetters(withXFieldGetters(withSyncNodeIds(builder.toSchema({ sortSchema: true }))));
