@@ -26,10 +26,11 @@ import type { Server as HttpServer } from 'node:http';
 import { Loaders } from './loaders/loaders.js';
 import { Memory } from './memory/memory.js';
 import { LiveHub, type LiveKind } from './sync/live.js';
-import { ActivityFeed } from './sync/activity.js';
+import { ActivityFeed, type ActivityNotice, applyNotice } from './sync/activity.js';
 import { ActivityStream } from './sync/activity-stream.js';
 import { ActivitySubscriptions } from './sync/activity-subscriptions.js';
 import { UserForgetting } from './sync/forget-user.js';
+import { activityWebhooks } from './sync/webhooks.js';
 import { forgetAll } from './memory/pushed.js';
 import { attachWebSocket } from './websocket.js';
 import { XSession, type XSessionOptions } from './upstream/session.js';
@@ -190,6 +191,9 @@ function sharedStore(redis: GatewayOptions['redis'], logger: Logger, metrics: Ga
   });
 }
 
+/** The store's publish/subscribe channel of Activity API news between replicas. */
+const ACTIVITY_CHANNEL = 'activity-news';
+
 /** How long the Activity API stream's lease lasts unrenewed: another replica takes over within 10 s of a death. */
 const STREAM_LEASE_MS = 6_000;
 
@@ -301,7 +305,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         live,
         memory: liveMemory,
         store: kept,
-        serves: (userId) => subscriptions.serves(userId),
+        serves: (userId) => subscriptions.servesAnywhere(userId),
+        ...(kept.publish && kept.subscribe && { announce: (notice: ActivityNotice) => kept.publish!(ACTIVITY_CHANNEL, notice) }),
         forgetUser: (userId) => forgetting.forget(userId),
         onNews: (kind, outcome) => metrics.activityNews.inc({ kind, outcome }),
       })
@@ -325,6 +330,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         })
       : undefined;
   stream?.start();
+  // Replicas sharing a store hear each other's news: every replica's subscribers get what any replica took.
+  const stopHearing = feed && kept.subscribe ? kept.subscribe(ACTIVITY_CHANNEL, (notice) => void applyNotice(live, notice as ActivityNotice).catch(() => undefined)) : undefined;
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -358,6 +365,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     // that nobody opens in a browser never pays for it.
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     plugins: [
+      ...(feed && activity?.mode === 'webhook' && activity.consumerSecret
+        ? [activityWebhooks({ consumerSecret: activity.consumerSecret, take: (envelope) => feed.take(envelope) })]
+        : []),
       requestBodyLimit(),
       observability({ logger, metrics, transport, ...(kept.available && { storeAvailable: () => kept.available!() }) }),
       documentLimits(options.limits),
@@ -382,6 +392,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     close: async () => {
       live.close();
       subscriptions?.close();
+      stopHearing?.();
       await stream?.close();
       await client?.close();
       await kept.close?.();

@@ -45,12 +45,15 @@ export class ActivitySubscriptions {
   private readonly sweeper: NodeJS.Timeout;
   readonly maxSubscriptions: number;
   readonly idleMs: number;
+  /** Where new subscriptions send their deliveries (a webhook registered after the gateway started may be set here). */
+  webhookId: string | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: ActivitySubscriptionsOptions) {
     this.maxSubscriptions = options.maxSubscriptions ?? 1000;
     this.idleMs = options.idleMs ?? 3_600_000;
     this.now = options.now ?? Date.now;
+    this.webhookId = options.webhookId;
     this.sweeper = setInterval(() => void this.sweep(), Math.min(60_000, Math.max(1_000, this.idleMs / 4)));
     this.sweeper.unref();
   }
@@ -58,6 +61,13 @@ export class ActivitySubscriptions {
   /** Whether this deployment holds subscriptions for `userId` (a delivery for anyone else is dropped). */
   serves(userId: string): boolean {
     return this.held.has(userId);
+  }
+
+  /** Whether any replica sharing the store holds subscriptions for `userId`. */
+  async servesAnywhere(userId: string): Promise<boolean> {
+    if (this.held.has(userId)) return true;
+    const kept = await this.options.store.idempotency(recordKey(userId)).catch(() => undefined);
+    return kept !== undefined && Object.keys(kept.answer ?? {}).length > 0;
   }
 
   /** How many subscriptions the app holds through this deployment. */
@@ -100,7 +110,7 @@ export class ActivitySubscriptions {
           method: 'POST',
           path: '/2/activity/subscriptions',
           authorization,
-          body: { event_type: eventType, filter: { user_id: userId }, ...(this.options.webhookId && { webhook_id: this.options.webhookId }) },
+          body: { event_type: eventType, filter: { user_id: userId }, ...(this.webhookId && { webhook_id: this.webhookId }) },
         });
         // X's docs show the subscription under `data.subscription` and flat under `data`: read both.
         const data = body.data;
