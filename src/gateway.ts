@@ -295,7 +295,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
 
   const forgetting = new UserForgetting();
-  forgetting.join((userId) => live.end(userId));
+  // Open subscriptions end, and the tokens they came with are no longer tied to the user.
+  const endLocally = async (userId: string) => {
+    await Promise.all(live.end(userId).map((tokenHash) => kept.forgetIdentity(tokenHash)));
+  };
+  forgetting.join(endLocally);
   forgetting.join((userId) => subscriptions?.forget(userId));
   for (const memoryOfUser of new Set([memory, liveMemory])) {
     if (memoryOfUser) forgetting.join((userId) => forgetUserIn(memoryOfUser.store, userId));
@@ -331,7 +335,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       : undefined;
   stream?.start();
   // Replicas sharing a store hear each other's news: every replica's subscribers get what any replica took.
-  const stopHearing = feed && kept.subscribe ? kept.subscribe(ACTIVITY_CHANNEL, (notice) => void applyNotice(live, notice as ActivityNotice).catch(() => undefined)) : undefined;
+  const stopHearing = feed && kept.subscribe ? kept.subscribe(ACTIVITY_CHANNEL, (message) => {
+          const notice = message as ActivityNotice;
+          void (notice.kind === 'revoke' ? endLocally(notice.userId) : applyNotice(live, notice)).catch(() => undefined);
+        }) : undefined;
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,

@@ -42,7 +42,7 @@ export async function applyNotice(live: LiveHub, notice: ActivityNotice): Promis
     case 'unplaced':
       return live.resync([notice.userId]);
     case 'revoke':
-      return live.end(notice.userId);
+      return void live.end(notice.userId);
     case 'signal':
       return live.signal(notice.userId, notice.signal);
   }

@@ -361,9 +361,12 @@ export class LiveHub {
     return this.loops.has(userId);
   }
 
-  /** Ends every subscription of `userId` at once (the user revoked the app). */
-  end(userId: string): void {
-    this.loops.get(userId)?.stop();
+  /** Ends every subscription of `userId` at once (the user revoked the app); the hashes of the tokens they used. */
+  end(userId: string): string[] {
+    const loop = this.loops.get(userId);
+    const tokenHashes = new Set([...(loop?.subscribers ?? [])].map((subscriber) => subscriber.tokenHash));
+    loop?.stop();
+    return [...tokenHashes];
   }
 
   /** Tells a user's subscribers what memory now knows without asking X (a message sent through the gateway). */
