@@ -63,7 +63,7 @@ export class SandboxActivity {
   private readonly emitted: Emitted[] = [];
   private readonly streams = new Set<ServerResponse>();
   private nextId = 1_900_000_000_000_000_000n;
-  readonly maxSubscriptions: number;
+  maxSubscriptions: number;
   readonly keepAliveMs: number;
   readonly consumerSecret: string;
   readonly appId: string;
