@@ -32,6 +32,7 @@ import { ActivitySubscriptions } from './sync/activity-subscriptions.js';
 import { UserForgetting } from './sync/forget-user.js';
 import { activityWebhooks } from './sync/webhooks.js';
 import { forgetAll } from './memory/pushed.js';
+import { forgetSlots } from './writes/user-slots.js';
 import { attachWebSocket } from './websocket.js';
 import { XSession, type XSessionOptions } from './upstream/session.js';
 import type { DmStore } from './store/store.js';
@@ -301,6 +302,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
   forgetting.join(endLocally);
   forgetting.join((userId) => subscriptions?.forget(userId));
+  forgetting.join((userId) => forgetSlots(kept, userId));
   for (const memoryOfUser of new Set([memory, liveMemory])) {
     if (memoryOfUser) forgetting.join((userId) => forgetUserIn(memoryOfUser.store, userId));
   }

@@ -3,7 +3,9 @@
  * Redis, and the other takes the stream over when the holder goes; a user who revokes the app is forgotten in Redis
  * too (the keyspace is dumped before and after).
  */
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { RateLimitBook } from '../../src/upstream/rate-limit-book.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { APP_ONLY_TOKEN, type Sandbox, createSandbox } from '../../src/sandbox/index.js';
@@ -88,15 +90,29 @@ describe.skipIf(!redisAvailable)('the Activity API on two replicas', () => {
     const recordKey = `xdm:k:${hashName(keys, 'k', `activity\u0000subscriptions\u0000${user.id}`)}`;
     const subscription = await subscribe(gateway, user.token);
     await until(async () => (await keyspace.exists(memoryKey)) === 1 && (await keyspace.exists(recordKey)) === 1);
+    // A write with an idempotency key: its key is the user's too.
+    const conversation = sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(user.id))!;
+    const sent = await gateway.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+      body: JSON.stringify({
+        query: 'mutation($input: SendDmInput!) { sendDm(input: $input) { event { restId } } }',
+        variables: { input: { conversationId: conversation.id, text: 'before I go', idempotencyKey: 'k-1' } },
+      }),
+    });
+    expect(((await sent.json()) as { errors?: unknown }).errors).toBeUndefined();
+    const slot = createHash('sha256').update(RateLimitBook.keyOf(`Bearer ${user.token}`)).update('\u0000').update('k-1').digest('base64url');
+    const slotKey = `xdm:k:${hashName(keys, 'k', slot)}`;
     const before = await keyspace.keys('*');
-    expect(before).toEqual(expect.arrayContaining([memoryKey, recordKey]));
+    expect(before).toEqual(expect.arrayContaining([memoryKey, recordKey, slotKey]));
 
     sandbox.activity.revoke(user.id);
     await subscription.ended;
-    await until(async () => (await keyspace.exists(memoryKey)) === 0 && (await keyspace.exists(recordKey)) === 0);
+    await until(async () => (await keyspace.exists(memoryKey, recordKey, slotKey)) === 0);
     const after = await keyspace.keys('*');
     expect(after).not.toContain(memoryKey);
     expect(after).not.toContain(recordKey);
+    expect(after).not.toContain(slotKey);
     // The user's identity (their token tied to them) is gone too: fewer identity keys than before.
     expect(after.filter((k) => k.startsWith('xdm:i:')).length).toBeLessThan(before.filter((k) => k.startsWith('xdm:i:')).length);
   }, 30_000);
