@@ -52,6 +52,28 @@ export interface GatewayConfig {
    * and the service name they carry (`OTEL_SERVICE_NAME`). @default undefined: no tracing, nothing of OpenTelemetry loaded
    */
   readonly tracing: { readonly endpoint: string; readonly serviceName: string } | undefined;
+  /**
+   * Where news comes from: `stream` (X's Activity API stream), `webhook` (X posts to `/x/webhooks`) or `off` (polling).
+   * @default 'stream' with X_APP_BEARER_TOKEN or the embedded sandbox, else 'off'
+   */
+  readonly activity: 'stream' | 'webhook' | 'off';
+  /** The X app's bearer token (app-only): the Activity API stream and subscription deletions, never a user's call. */
+  readonly appBearerToken: string | undefined;
+  /** The X app's consumer secret: webhook CRC answers and signature checks. Required with X_ACTIVITY=webhook. */
+  readonly consumerSecret: string | undefined;
+  /** The webhook X knows for this deployment. */
+  readonly webhookId: string | undefined;
+  /** Most Activity API subscriptions the app holds at once. @default 1000 */
+  readonly activityMaxSubscriptions: number;
+}
+
+function activityOf(env: NodeJS.ProcessEnv, sandbox: boolean): 'stream' | 'webhook' | 'off' {
+  const raw = env.X_ACTIVITY;
+  if (raw === undefined || raw === '') return env.X_APP_BEARER_TOKEN || sandbox ? 'stream' : 'off';
+  if (raw !== 'stream' && raw !== 'webhook' && raw !== 'off') throw new Error(`X_ACTIVITY must be stream, webhook or off; it is ${JSON.stringify(raw)}.`);
+  if (raw === 'stream' && !env.X_APP_BEARER_TOKEN && !sandbox) throw new Error('X_ACTIVITY=stream needs X_APP_BEARER_TOKEN (the X app\'s bearer token).');
+  if (raw === 'webhook' && !env.X_CONSUMER_SECRET) throw new Error('X_ACTIVITY=webhook needs X_CONSUMER_SECRET (to answer CRC checks and verify signatures).');
+  return raw;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -178,5 +200,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     development: env.NODE_ENV === 'development',
     persistedDocuments: persistedDocumentsOf(env),
     tracing: tracingOf(env),
+    activity: activityOf(env, base === undefined),
+    appBearerToken: env.X_APP_BEARER_TOKEN || undefined,
+    consumerSecret: env.X_CONSUMER_SECRET || undefined,
+    webhookId: env.X_WEBHOOK_ID || undefined,
+    activityMaxSubscriptions: integer(env, 'X_ACTIVITY_MAX_SUBSCRIPTIONS', 1000, 1, 1_000_000),
   };
 }

@@ -8,7 +8,7 @@ import { Loaders } from './loaders/loaders.js';
 import type { Memory, RequestMemory } from './memory/memory.js';
 import type { CallerCursors, CursorCodec } from './paging/cursor.js';
 import type { DmStore } from './store/store.js';
-import type { LiveHub, SubscriptionFilter } from './sync/live.js';
+import type { LiveHub, LiveSignal, SubscriptionFilter } from './sync/live.js';
 import type { UpstreamTransport } from './upstream/client.js';
 import { BEARER, XSession, type XSessionOptions } from './upstream/session.js';
 import type { DmEvent, UserAnswer } from './x/wire.js';
@@ -39,6 +39,8 @@ export interface GatewayContext {
    * null for media that is not a DM's (`Media.downloadUrl`).
    */
   downloadUrlOf(url: string | undefined): Promise<string | null>;
+  /** Typing or read receipts that reach the caller from now on (`dmTyping`, `dmReadReceipt`), from X's pushes. */
+  subscribeSignals(kind: 'typing' | 'read', conversationId: string | undefined): Promise<AsyncIterableIterator<LiveSignal>>;
   /** Tells the caller's subscribers of what memory learned without X (a message just sent). */
   notifyLive(): Promise<void>;
   /** Lets the loaders answer from what the live memory knows (the users and media a subscription's events link to). */
@@ -86,7 +88,10 @@ function liveMemoryOf(context: OwnContext): RequestMemory {
 }
 
 /** The context's methods: the same functions for every request, each reading its own context. */
-const methods: Pick<GatewayContext, 'callerId' | 'subscribe' | 'downloadUrlOf' | 'notifyLive' | 'useLiveObjects' | 'renew'> = {
+const methods: Pick<
+  GatewayContext,
+  'callerId' | 'subscribe' | 'subscribeSignals' | 'downloadUrlOf' | 'notifyLive' | 'useLiveObjects' | 'renew'
+> = {
   async callerId(this: GatewayContext) {
     if (this.memory) return this.memory.userId();
     const { body } = await this.x.getShared<UserAnswer>('/2/users/me', {}, {});
@@ -105,6 +110,13 @@ const methods: Pick<GatewayContext, 'callerId' | 'subscribe' | 'downloadUrlOf' |
     const { authorization, media, origin } = this[OPTIONS];
     if (!ids || !BEARER.test(authorization)) return null;
     return media.mint(authorization, this.x.tokenHash(), ids, origin);
+  },
+  subscribeSignals(this: OwnContext, kind, conversationId) {
+    const { authorization, live } = this[OPTIONS];
+    if (!BEARER.test(authorization)) {
+      throw new UnauthenticatedError('A subscription needs `Authorization: Bearer <X user token>`.');
+    }
+    return live.subscribeSignals(kind, liveMemoryOf(this), authorization, this.x.tokenHash(), conversationId);
   },
   notifyLive(this: OwnContext) {
     return this[OPTIONS].live.notify(liveMemoryOf(this));

@@ -27,6 +27,8 @@ export abstract class GatewayError extends Error {
   abstract readonly code: ErrorCode;
   /** Set when the failure came from an X answer that carried a problem body. */
   readonly problem: XProblem | undefined;
+  /** The HTTP status of an answer that is this error alone (a refused subscription); unset: yoga's own choice. */
+  httpStatus: number | undefined;
 
   constructor(message: string, options: { problem?: XProblem; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -146,7 +148,11 @@ export function toGraphQLError(error: GatewayError, located?: GraphQLError): Gra
       path: located.path,
     }),
     originalError: error,
-    extensions: { code: error.code, ...error.extensions() },
+    extensions: {
+      code: error.code,
+      ...error.extensions(),
+      ...(error.httpStatus !== undefined && { http: { status: error.httpStatus } }),
+    },
   });
 }
 
@@ -201,4 +207,26 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Gra
     ...(located && { nodes: located.nodes, source: located.source, positions: located.positions, path: located.path }),
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   });
+}
+
+/** The HTTP status a refused subscription answers with over Server-Sent Events, by code. */
+const REFUSAL_STATUS: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  RATE_LIMITED: 429,
+  BAD_USER_INPUT: 400,
+  COST_LIMIT_EXCEEDED: 400,
+  UPSTREAM_ERROR: 502,
+};
+
+/**
+ * Marks a subscription refused before its stream starts (a limit, a bad token, bad input) so that its client sees its
+ * code and, over Server-Sent Events, an HTTP status that fits it (yoga reads `extensions.http.status`; without it, a
+ * result with no data whose error wraps another is answered with 500). Returns the error to throw.
+ */
+export function subscriptionRefusal(error: unknown): unknown {
+  const gatewayError = gatewayErrorIn(error);
+  if (gatewayError) gatewayError.httpStatus = REFUSAL_STATUS[gatewayError.code];
+  return error;
 }

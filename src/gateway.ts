@@ -28,7 +28,14 @@ import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
 import type { Server as HttpServer } from 'node:http';
 import { Loaders } from './loaders/loaders.js';
 import { Memory, type MemoryOptions } from './memory/memory.js';
-import { LiveHub } from './sync/live.js';
+import { LiveHub, type LiveKind } from './sync/live.js';
+import { ActivityFeed, type ActivityNotice, applyNotice } from './sync/activity.js';
+import { ActivityStream } from './sync/activity-stream.js';
+import { ActivitySubscriptions } from './sync/activity-subscriptions.js';
+import { UserForgetting } from './sync/forget-user.js';
+import { activityWebhooks } from './sync/webhooks.js';
+import { forgetAll } from './memory/pushed.js';
+import { forgetSlots } from './writes/user-slots.js';
 import { attachWebSocket } from './websocket.js';
 import { XSession, type XSessionOptions } from './upstream/session.js';
 import type { DmStore } from './store/store.js';
@@ -130,6 +137,28 @@ export interface GatewayOptions {
    * @default none: nothing of OpenTelemetry is loaded or runs
    */
   tracing?: Tracing;
+  /**
+   * News pushed by X's Activity API: `stream` (one connection per deployment, with `appBearerToken`), `webhook` (X
+   * posts to `/x/webhooks`, checked with `consumerSecret`), or `off` (polling). @default off
+   */
+  activity?: ActivityOptions;
+}
+
+export interface ActivityOptions {
+  /** Where news comes from. @default 'off' */
+  mode: 'stream' | 'webhook' | 'off';
+  /** The X app's bearer token (app-only): the stream and the deletion of subscriptions only. */
+  appBearerToken?: string;
+  /** The X app's consumer secret: webhook CRC answers and signatures. */
+  consumerSecret?: string;
+  /** The webhook X knows for this deployment; subscriptions point their deliveries at it. */
+  webhookId?: string;
+  /** Most Activity API subscriptions the app holds. @default 1000 */
+  maxSubscriptions?: number;
+  /** How long a user with no subscriber keeps their Activity API subscriptions. @default 3600000 (an hour) */
+  idleMs?: number;
+  /** How often the stream's lease is renewed, or checked by replicas waiting to take over. @default 3000 */
+  leaseCheckMs?: number;
 }
 
 export interface Gateway {
@@ -147,6 +176,13 @@ export interface Gateway {
    * path; Server-Sent Events need nothing more than the yoga app. Returns how to stop it.
    */
   attachWebSocket(server: HttpServer): { close(): Promise<void> };
+  /** X's Activity API behind the subscriptions: the stream (when this deployment uses it) and the deliveries. */
+  readonly activity: { stream?: ActivityStream; feed?: ActivityFeed; subscriptions?: ActivitySubscriptions };
+  /**
+   * Forgets a user everywhere at once (as X's `oauth.revoke` asks); other parts of an application that keep
+   * something of a user (a media cache) join it with `forgetting.join(step)`.
+   */
+  readonly forgetting: UserForgetting;
   /** Ends every subscription and closes the connections to X (when the gateway made them). */
   close(): Promise<void>;
 }
@@ -186,6 +222,18 @@ function sharedStore(redis: GatewayOptions['redis'], logger: Logger, metrics: Ga
     if (state === 'down') logger.warn({ err: error?.message }, 'Redis is down: answering from X without memory');
     else logger.info('Redis is back: memory is shared again');
   });
+}
+
+/** The store's publish/subscribe channel of Activity API news between replicas. */
+const ACTIVITY_CHANNEL = 'activity-news';
+
+/** How long the Activity API stream's lease lasts unrenewed: another replica takes over within 10 s of a death. */
+const STREAM_LEASE_MS = 6_000;
+
+/** Deletes a user's memory from `store`: what the store offers for it, else an emptied memory. */
+async function forgetUserIn(store: DmStore, userId: string): Promise<void> {
+  if (store.forgetUser) await store.forgetUser(userId);
+  else await store.update(userId, forgetAll);
 }
 
 /** How long a replica may hold a user's sync lease: a walk of a few pages, retries included. */
@@ -277,6 +325,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     onSharedError: (error) => logger.warn({ err: error.message }, 'media in Redis failed; going on without it'),
   });
   const leaseMs = Math.max(5_000, 3 * liveMemory.freshnessMs);
+  const activity = options.activity?.mode === 'off' ? undefined : options.activity;
+  const appAuthorization = activity?.appBearerToken ? `Bearer ${activity.appBearerToken}` : undefined;
+  const subscriptions = activity
+    ? new ActivitySubscriptions({
+        transport,
+        store: kept,
+        ...(appAuthorization && { appAuthorization }),
+        ...(activity.webhookId && { webhookId: activity.webhookId }),
+        ...(activity.maxSubscriptions !== undefined && { maxSubscriptions: activity.maxSubscriptions }),
+        ...(activity.idleMs !== undefined && { idleMs: activity.idleMs }),
+        onRefused: (eventType) => metrics.activityRefusals.inc({ event_type: eventType }),
+      })
+    : undefined;
   const live = new LiveHub({
     memory: liveMemory,
     budgets,
@@ -291,7 +352,58 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.subscriptions?.stopAfterMs !== undefined && { stopAfterMs: options.subscriptions.stopAfterMs }),
     ...(options.now !== undefined && { now: options.now }),
     onTick: () => metrics.liveTicks.inc(),
+    ...(subscriptions && {
+      push: (userId: string, authorization: string, kinds: ReadonlySet<LiveKind>) => subscriptions.ensure(userId, authorization, kinds),
+      onIdle: (userId: string) => subscriptions.idle(userId),
+    }),
   });
+
+  const forgetting = new UserForgetting();
+  // Open subscriptions end, and the tokens they came with are no longer tied to the user.
+  const endLocally = async (userId: string) => {
+    await Promise.all(live.end(userId).map((tokenHash) => kept.forgetIdentity(tokenHash)));
+  };
+  forgetting.join(endLocally);
+  forgetting.join((userId) => subscriptions?.forget(userId));
+  forgetting.join((userId) => forgetSlots(kept, userId));
+  for (const memoryOfUser of new Set([memory, liveMemory])) {
+    if (memoryOfUser) forgetting.join((userId) => forgetUserIn(memoryOfUser.store, userId));
+  }
+  const feed = subscriptions
+    ? new ActivityFeed({
+        live,
+        memory: liveMemory,
+        store: kept,
+        serves: (userId) => subscriptions.servesAnywhere(userId),
+        ...(kept.publish && kept.subscribe && { announce: (notice: ActivityNotice) => kept.publish!(ACTIVITY_CHANNEL, notice) }),
+        forgetUser: (userId) => forgetting.forget(userId),
+        onNews: (kind, outcome) => metrics.activityNews.inc({ kind, outcome }),
+      })
+    : undefined;
+  const stream =
+    feed && activity?.mode === 'stream' && appAuthorization && typeof options.upstream === 'string'
+      ? new ActivityStream({
+          baseUrl: options.upstream,
+          appAuthorization,
+          onLine: (line) => void feed.take(line).catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'activity delivery failed')),
+          onGap: () => void live.resync(),
+          ...(kept.available && {
+            lease: () => holdLease(kept, 'activity-stream', replica, STREAM_LEASE_MS),
+            release: () => releaseLease(kept, 'activity-stream', replica),
+          }),
+          ...(activity.leaseCheckMs !== undefined && { leaseCheckMs: activity.leaseCheckMs }),
+          onState: (state, detail) => {
+            metrics.activityStream.set(state === 'connected' ? 1 : 0);
+            logger.info({ detail }, `activity stream ${state}`);
+          },
+        })
+      : undefined;
+  stream?.start();
+  // Replicas sharing a store hear each other's news: every replica's subscribers get what any replica took.
+  const stopHearing = feed && kept.subscribe ? kept.subscribe(ACTIVITY_CHANNEL, (message) => {
+          const notice = message as ActivityNotice;
+          void (notice.kind === 'revoke' ? endLocally(notice.userId) : applyNotice(live, notice)).catch(() => undefined);
+        }) : undefined;
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -329,6 +441,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     plugins: [
       // First, so that its span holds everything that follows.
       ...(tracing ? [tracing.plugin] : []),
+      ...(feed && activity?.mode === 'webhook' && activity.consumerSecret
+        ? [activityWebhooks({ consumerSecret: activity.consumerSecret, take: (envelope) => feed.take(envelope) })]
+        : []),
       requestBodyLimit(),
       // `/media/...` is answered here, before anything GraphQL runs.
       mediaRoute({ media, logger, metrics }),
@@ -359,9 +474,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     metrics,
     live,
     media,
+    activity: { ...(stream && { stream }), ...(feed && { feed }), ...(subscriptions && { subscriptions }) },
+    forgetting,
     attachWebSocket: (server) => attachWebSocket(yoga, server),
     close: async () => {
       live.close();
+      subscriptions?.close();
+      stopHearing?.();
+      await stream?.close();
       await client?.close();
       await kept.close?.();
       await sharedMedia?.close();

@@ -30,6 +30,14 @@ const gateway = createGateway({
   development: config.development,
   ...(config.persistedDocuments && { persistedDocuments: config.persistedDocuments }),
   ...(tracing && { tracing }),
+  activity: {
+    mode: config.activity,
+    // Against the sandbox, its app-only token plays the X app's.
+    ...((config.appBearerToken ?? sandbox?.appOnlyToken) && { appBearerToken: config.appBearerToken ?? sandbox!.appOnlyToken }),
+    ...(config.consumerSecret !== undefined && { consumerSecret: config.consumerSecret }),
+    ...(config.webhookId !== undefined && { webhookId: config.webhookId }),
+    maxSubscriptions: config.activityMaxSubscriptions,
+  },
   ...(sandbox && { graphiqlHeaders: { Authorization: `Bearer ${config.sandboxToken}` } }),
 });
 

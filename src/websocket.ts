@@ -5,7 +5,7 @@
  * upgrade request's `Authorization` header.
  */
 import type { Server as HttpServer } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult, GraphQLError } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -16,6 +16,17 @@ const KEEP_ALIVE_MS = 12_000;
 
 type Enveloped = ReturnType<YogaServerInstance<Record<string, unknown>, GatewayContext>['getEnveloped']>;
 
+function withoutHttpExtension<T extends { extensions?: Record<string, unknown> }>(error: T): T {
+  if (!error.extensions || !('http' in error.extensions)) return error;
+  const { http: _http, ...extensions } = error.extensions;
+  return { ...error, extensions };
+}
+
+function withoutHttp(result: ExecutionResult): FormattedExecutionResult | undefined {
+  if (!result.errors?.some((error) => error.extensions && 'http' in error.extensions)) return undefined;
+  return { ...result, errors: result.errors.map((error) => withoutHttpExtension(error.toJSON())) } as FormattedExecutionResult;
+}
+
 export function attachWebSocket(
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>,
   server: HttpServer,
@@ -25,6 +36,9 @@ export function attachWebSocket(
     {
       execute: (args) => (args.rootValue as Enveloped).execute(args as ExecutionArgs),
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args as ExecutionArgs),
+      // `extensions.http` tells yoga an HTTP status; over WebSocket it means nothing, so it is not sent.
+      onNext: (_ctx, _id, _payload, _args, result) => withoutHttp(result),
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => withoutHttpExtension(error.toJSON())),
       onSubscribe: async (ctx, _id, payload) => {
         const fromParams = ctx.connectionParams?.authorization;
         const authorization = typeof fromParams === 'string' ? fromParams : (ctx.extra.request.headers.authorization ?? '');
@@ -34,7 +48,15 @@ export function attachWebSocket(
         const origin = host && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? `http://${host}` : 'http://localhost';
         const request = new Request(`${origin}${yoga.graphqlEndpoint}`, { headers: { authorization } });
         const enveloped = yoga.getEnveloped({ request, params: payload });
-        const document = enveloped.parse(payload.query);
+        // A document that does not parse is answered for its own id (graphql-ws's `error` message), like one that
+        // does not validate: thrown, graphql-ws would close the socket with 4500 and end every other operation on it.
+        let document: DocumentNode;
+        try {
+          document = enveloped.parse(payload.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return errors;
         return {

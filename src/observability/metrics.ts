@@ -71,6 +71,23 @@ export class GatewayMetrics {
     help: "Posts X returned to requests, in lookups and in answers' includes (X bills each).",
     registers: [this.registry],
   });
+  readonly activityRefusals = new Counter({
+    name: 'gateway_activity_subscriptions_refused_total',
+    help: "Activity API subscriptions X refused (any 4xx): that user's news is polled instead, by event type.",
+    labelNames: ['event_type'] as const,
+    registers: [this.registry],
+  });
+  readonly activityNews = new Counter({
+    name: 'gateway_activity_deliveries_total',
+    help: 'Activity API deliveries, by kind (message, unplaced, typing, read, revoke) and outcome (taken, duplicate, dropped).',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly activityStream = new Gauge({
+    name: 'gateway_activity_stream_connected',
+    help: "1 while this replica holds X's Activity API stream open.",
+    registers: [this.registry],
+  });
   readonly liveTicks = new Counter({
     name: 'gateway_live_ticks_total',
     help: 'Checks for news made by the live loops behind subscriptions (one loop per user with a subscriber).',

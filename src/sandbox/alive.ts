@@ -4,6 +4,7 @@
  * and drive arrivals themselves (`addMessage`).
  */
 import type { DmEvent } from '../x/wire.js';
+import type { SandboxActivity } from './activity.js';
 import type { DemoStore } from './store.js';
 
 export interface AliveOptions {
@@ -11,6 +12,8 @@ export interface AliveOptions {
   everyMs?: number;
   /** Delay of a reply to the main user's message. @default 3000 */
   replyAfterMs?: number;
+  /** How long a friend types before the message arrives. @default 1500, or a quarter of the shorter pause above */
+  typingMs?: number;
 }
 
 const CHATTER = [
@@ -23,6 +26,10 @@ const CHATTER = [
   'Works on my machine 🤷',
 ];
 const REPLIES = ['Got it, thanks!', 'On it 👍', 'Sounds good', 'Ha! Will do.', 'Let me check and get back to you'];
+
+/** How long a friend types before the message arrives, and how soon a friend reads what the main user sent. */
+const TYPING_MS = 1_500;
+const READ_AFTER_MS = 1_000;
 
 const pick = <T>(items: readonly T[], random: () => number = Math.random): T => items[Math.floor(random() * items.length)]!;
 
@@ -41,6 +48,7 @@ export function friendWrites(store: DemoStore, mainUserId: string, createdAt: Da
 /** Starts the chatter; the returned function stops it (and any reply still to come). */
 export function comeAlive(
   store: DemoStore,
+  activity: SandboxActivity,
   mainUserId: string,
   options: AliveOptions = {},
   clock: () => number = Date.now,
@@ -59,8 +67,17 @@ export function comeAlive(
     const others = conversation?.participantIds.filter((id) => id !== mainUserId) ?? [];
     return others.length > 0 ? pick(others) : undefined;
   };
+  // A friend types for a moment before the message arrives (X's dm.indicate_typing, then dm.received).
+  const write = (conversationId: string, friend: string, text: string) => {
+    activity.typing(conversationId, friend);
+    later(typingMs, () => store.addMessage(conversationId, friend, text, new Date(clock())));
+  };
+  const typingMs = options.typingMs ?? Math.min(TYPING_MS, Math.floor(Math.min(options.everyMs ?? 15_000, options.replyAfterMs ?? 3_000) / 4));
   const chatter = () => {
-    friendWrites(store, mainUserId, new Date(clock()));
+    const mine = store.data.conversations.filter((c) => c.participantIds.includes(mainUserId));
+    const conversation = mine.length > 0 ? pick(mine) : undefined;
+    const friend = conversation && friendIn(conversation.id);
+    if (conversation && friend) write(conversation.id, friend, pick(CHATTER));
     later(options.everyMs ?? 15_000, chatter);
   };
   later(options.everyMs ?? 15_000, chatter);
@@ -68,10 +85,11 @@ export function comeAlive(
     onSent(event) {
       if (event.sender_id !== mainUserId || !event.dm_conversation_id) return;
       const conversationId = event.dm_conversation_id;
-      later(options.replyAfterMs ?? 3_000, () => {
-        const friend = friendIn(conversationId);
-        if (friend) store.addMessage(conversationId, friend, pick(REPLIES), new Date(clock()));
-      });
+      const friend = friendIn(conversationId);
+      if (!friend) return;
+      // The friend reads it (X's dm.read), then answers.
+      later(Math.min(READ_AFTER_MS, typingMs), () => activity.read(conversationId, friend, event.id));
+      later(options.replyAfterMs ?? 3_000, () => write(conversationId, friend, pick(REPLIES)));
     },
     stop() {
       for (const timer of timers) clearTimeout(timer);

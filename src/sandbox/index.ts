@@ -19,6 +19,7 @@ import { RateLimiter } from './rate-limit.js';
 import { SandboxHttpServer, type ServerState } from './server.js';
 import { DemoStore } from './store.js';
 import { comeAlive, friendWrites } from './alive.js';
+import { SandboxActivity } from './activity.js';
 import type { DemoUser, EntityShape, Sandbox, SandboxOptions } from './types.js';
 
 export type {
@@ -72,7 +73,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     clock,
     logAnswers: options.logAnswers ?? false,
   };
-  const life = options.alive ? comeAlive(store, users[0]!.id, options.alive === true ? {} : options.alive, clock) : undefined;
+  const activity = new SandboxActivity(store, options.activity);
+  state.activity = activity;
+  store.onAdded = (event) => activity.message(event);
+  const life = options.alive ? comeAlive(store, activity, users[0]!.id, options.alive === true ? {} : options.alive, clock) : undefined;
   if (life) state.onSent = life.onSent;
   const http = new SandboxHttpServer(state);
   let baseUrl: string | undefined;
@@ -120,6 +124,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       state.limiter.reset(family);
     },
     dialect: dialectName,
+    activity,
     users,
     appOnlyToken: APP_ONLY_TOKEN,
     data: store.data,

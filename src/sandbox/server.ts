@@ -21,6 +21,7 @@ import {
   type EndpointName, invalidRequest, isManageEndpoint, MANAGE_SPEC, type ManageEndpointName, validateRequest,
 } from './validate.js';
 import { checkBody, performWrite } from './manage.js';
+import type { SandboxActivity } from './activity.js';
 import type { DmEvent } from '../x/wire.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -125,6 +126,8 @@ export interface ServerState {
   sent: DmEvent[];
   deleted: DmEvent[];
   maxBodyBytes: number;
+  /** X's Activity API: subscriptions, the stream and webhooks. */
+  activity?: SandboxActivity;
   /** Told of every message a write created (the sandbox's replies when it is alive). */
   onSent?: (event: DmEvent) => void;
   /** The sandbox's time (`SandboxOptions.clock`). */
@@ -148,6 +151,7 @@ export class SandboxHttpServer {
   }
 
   async close(): Promise<void> {
+    this.state.activity?.close();
     for (const cleanup of [...this.cleanups]) cleanup();
     this.cleanups.clear();
     if (!this.server.listening) return;
@@ -189,6 +193,19 @@ export class SandboxHttpServer {
     const family = familyOf(record.method, url.pathname);
     const fault = this.state.faults.take();
     if (fault) return this.fail(fault, req, res, record, token, family);
+
+    const app = token !== undefined && token === this.state.appOnlyToken;
+    const caller = { app, user: token === undefined ? undefined : this.state.tokens.get(token) };
+    const readText = async () => {
+      const read = await readBody(req, this.state.maxBodyBytes);
+      const text = typeof read === 'object' ? read.text : '';
+      record.body = text;
+      return text;
+    };
+    if (this.state.activity?.handle(req, res, url, caller, readText)) {
+      res.on('finish', () => (record.status = res.statusCode));
+      return;
+    }
 
     const route = matchRoute(url.pathname);
     if (!route) return send(404, statusProblem(404));

@@ -33,6 +33,8 @@ export class DemoStore {
   private readonly conversations = new Map<string, DemoConversation>();
   /** Numeric part of a media key (`7_123` -> `123`) -> the media: what an attachment's `media_id` names. */
   private readonly mediaById = new Map<string, Media>();
+  /** Told of every message added (X's Activity API pushes it). */
+  onAdded?: (event: DmEvent) => void;
   /** The largest event id ever given: new events go above it, even when the newest was deleted. */
   private newestId = 0n;
 
@@ -144,6 +146,7 @@ export class DemoStore {
       this.prepend(userId, event);
       this.prepend(`${userId}|${conversationId}`, event);
     }
+    this.onAdded?.(event);
     return event;
   }
 

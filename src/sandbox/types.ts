@@ -1,6 +1,7 @@
 /** The sandbox's public types. `index.ts` re-exports them; see there for the overview. */
 import type { DialectName } from './speech.js';
 import type { AliveOptions } from './alive.js';
+import type { SandboxActivity, SandboxActivityOptions } from './activity.js';
 import type { EndpointFamily } from '../x/families.js';
 import type { components as Spec2167 } from '../x/generated/x-api-2.167.js';
 import type { DmEvent, Media, Place, Poll, Tweet, User } from '../x/wire.js';
@@ -12,6 +13,8 @@ export interface RateLimit {
 }
 
 export interface SandboxOptions {
+  /** X's Activity API: its caps, keep-alive pace and consumer secret. @default see `SandboxActivityOptions` */
+  activity?: SandboxActivityOptions;
   /** Same seed, same data (ids, texts, everything but the timestamps' anchor). @default 42 */
   seed?: number;
   /** How many demo users (12 to 200); other counts give other data for the same seed. @default 24 */
@@ -166,6 +169,8 @@ export interface Sandbox {
   setRateLimit(limit: number, windowMs: number, family?: EndpointFamily): void;
   /** Empties the buckets of `family`, or every bucket. */
   resetRateLimits(family?: EndpointFamily): void;
+  /** X's Activity API: its subscriptions, streams and webhooks, and events to emit (typing, read receipts, revokes). */
+  readonly activity: SandboxActivity;
   /** The dialect it speaks (`createSandbox({ dialect })`, `SANDBOX_DIALECT`). */
   readonly dialect: DialectName;
   /** users[0] is the main user. */

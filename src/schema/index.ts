@@ -15,6 +15,7 @@ import './dm-conversation.js';
 import './node.js';
 import './mutations.js';
 import './subscription.js';
+import './dm-signals.js';
 
 /** The Federation version the subgraph speaks (its `@link`). */
 const FEDERATION_SPEC = 'https://specs.apollo.dev/federation/v2.6';

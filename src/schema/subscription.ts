@@ -3,6 +3,7 @@
  * loop (see `src/sync/live.ts`). Served over Server-Sent Events by yoga and over WebSocket by graphql-ws.
  */
 import { type GraphQLObjectType, getNamedType } from 'graphql';
+import { subscriptionRefusal } from '../errors.js';
 import { Planned } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
 import { type DmEvent, type DmEventType, ID_PATTERNS } from '../x/wire.js';
@@ -10,6 +11,13 @@ import { builder } from './builder.js';
 import { DmEventTypeEnum } from './dm-event-type.js';
 import { checkId } from './ids.js';
 import { DmEventRef } from './refs.js';
+
+/** A subscription's `conversationId` argument, checked against X's id patterns. */
+export function conversationIdOf(value: string | number | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  return checkId(String(value), ID_PATTERNS.dmConversationId, 'conversationId',
+    'a one-to-one id like `123-456` or a group id of 15 to 19 digits');
+}
 
 builder.subscriptionType({ description: 'News, pushed as it reaches the caller.' });
 
@@ -24,14 +32,14 @@ builder.subscriptionField('dmEventAdded', (t) =>
       conversationId: t.arg.id({ description: 'Only events of this conversation.' }),
       eventTypes: t.arg({ type: [DmEventTypeEnum], description: 'Only events of these types (all types when left out).' }),
     },
-    subscribe: (_root, args, context) => {
-      const conversationId =
-        args.conversationId === null || args.conversationId === undefined
-          ? undefined
-          : checkId(String(args.conversationId), ID_PATTERNS.dmConversationId, 'conversationId',
-              'a one-to-one id like `123-456` or a group id of 15 to 19 digits');
-      const eventTypes = args.eventTypes ? new Set(args.eventTypes as DmEventType[]) : undefined;
-      return context.subscribe({ ...(conversationId !== undefined && { conversationId }), ...(eventTypes && { eventTypes }) });
+    subscribe: async (_root, args, context) => {
+      try {
+        const conversationId = conversationIdOf(args.conversationId);
+        const eventTypes = args.eventTypes ? new Set(args.eventTypes as DmEventType[]) : undefined;
+        return await context.subscribe({ ...(conversationId !== undefined && { conversationId }), ...(eventTypes && { eventTypes }) });
+      } catch (error) {
+        throw subscriptionRefusal(error);
+      }
     },
     resolve: async (event: DmEvent, _args, context, info): Promise<Planned<DmEvent>> => {
       // Each event is resolved like a request of its own: a fresh session (deadline, call budget) and loaders that

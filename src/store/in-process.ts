@@ -97,6 +97,10 @@ export class InProcessStore implements DmStore {
     this.writes.delete(key);
   }
 
+  async forgetUser(userId: string): Promise<void> {
+    await this.queues.run(userId, () => void this.memories.delete(userId));
+  }
+
   async size(): Promise<{ users: number; events: number }> {
     let events = 0;
     for (const memory of this.memories.values()) events += Object.keys(memory.events).length;

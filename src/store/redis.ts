@@ -150,6 +150,12 @@ if redis.call('EXISTS', users) == 1 then trim(clock(), tonumber(ARGV[2]), tonumb
 return { redis.call('ZCARD', users), tonumber(redis.call('GET', total) or '0') }
 `);
 
+/** Deletes one user's memory and index entries. KEYS: users, counts, events. ARGV: member, memory prefix. */
+const FORGET = new Script(`${INDEX}
+drop(ARGV[1], ARGV[2])
+return 1
+`);
+
 interface SealedIdentity {
   userId: string;
   expiresAt: number;
@@ -363,7 +369,34 @@ export class RedisStore implements DmStore {
     }
   }
 
-  private name(kind: 'i' | 'k', id: string): string {
+  async publish(channel: string, message: unknown): Promise<void> {
+    const name = this.name('p', channel);
+    await this.command('publish', () => this.client.publish(name, this.sealJson(name, message)));
+  }
+
+  subscribe(channel: string, onMessage: (message: unknown) => void): () => void {
+    const name = this.name('p', channel);
+    // A connection in subscriber mode serves nothing else: one of its own.
+    const listener = this.client.duplicate({ enableOfflineQueue: true, commandTimeout: undefined as unknown as number });
+    listener.on('error', (error: Error) => this.onError(new Error(`Redis store: ${error.message}`)));
+    listener.on('messageBuffer', (from: Buffer, sealed: Buffer) => {
+      if (from.toString() !== name) return;
+      const message = this.openJson<unknown>(name, sealed);
+      if (message !== undefined) onMessage(message);
+    });
+    void listener.subscribe(name).catch((error: Error) => this.onError(error));
+    return () => listener.disconnect();
+  }
+
+  /** Deletes a user's memory and takes them out of the index. */
+  async forgetUser(userId: string): Promise<void> {
+    const member = hashName(this.keys, 'm', userId);
+    await this.queues.run(userId, () =>
+      this.command('forgetUser', () => this.run(FORGET, this.indexKeys, [member, this.memoryName('')])),
+    );
+  }
+
+  private name(kind: 'i' | 'k' | 'p', id: string): string {
     return `${this.prefix}${kind}:${hashName(this.keys, kind, id)}`;
   }
 

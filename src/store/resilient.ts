@@ -155,6 +155,20 @@ export class ResilientStore implements DmStore {
     await this.attempt(() => this.primary.forgetIdempotency(key), () => undefined);
   }
 
+  async forgetUser(userId: string): Promise<void> {
+    const { primary } = this;
+    if (primary.forgetUser) await primary.forgetUser(userId);
+  }
+
+  async publish(channel: string, message: unknown): Promise<void> {
+    const { primary } = this;
+    if (primary.publish) await this.attempt(() => primary.publish!(channel, message), () => undefined);
+  }
+
+  subscribe(channel: string, onMessage: (message: unknown) => void): () => void {
+    return this.primary.subscribe?.(channel, onMessage) ?? (() => {});
+  }
+
   async budget(tokenHash: string, family: string): Promise<StoredBudget | undefined> {
     const primary = this.primary;
     if (!primary.budget) return undefined;

@@ -59,6 +59,15 @@ export interface DmStore {
    * without memory. @default always true
    */
   available?(): boolean;
+  /** Deletes everything kept of `userId`'s memory (the user revoked the app). @default an emptied memory is kept */
+  forgetUser?(userId: string): Promise<void>;
+  /**
+   * Sends `message` to every process sharing the store (replicas), this one included, on `channel`; sealed like any
+   * value in the store. A store of one process has none: its own process is everyone.
+   */
+  publish?(channel: string, message: unknown): Promise<void>;
+  /** Hears what `publish` sends on `channel`; returns how to stop. */
+  subscribe?(channel: string, onMessage: (message: unknown) => void): () => void;
   /** Lets go of connections (a shared store). */
   close?(): Promise<void>;
   /** How much is kept, for metrics. */

@@ -14,7 +14,7 @@
 import { RateLimitedError, UnauthenticatedError } from '../errors.js';
 import type { Memory, RequestMemory } from '../memory/memory.js';
 import { compareIds } from '../memory/user-memory.js';
-import type { RateLimitBook } from '../upstream/rate-limit-book.js';
+import { RateLimitBook } from '../upstream/rate-limit-book.js';
 import type { DmEvent, DmEventType } from '../x/wire.js';
 
 export interface LiveOptions {
@@ -36,6 +36,14 @@ export interface LiveOptions {
    * X, the others deliver what it wrote into the shared memory). @default always
    */
   readonly lease?: (userId: string) => Promise<boolean>;
+  /**
+   * Whether X pushes this user's news (X's Activity API), asked when a subscription starts with its credentials and
+   * what it receives: true when the user's Activity API subscriptions are in place, so the loop syncs once and then
+   * waits for pushes instead of polling. @default never: polling
+   */
+  readonly push?: (userId: string, authorization: string, kinds: ReadonlySet<LiveKind>) => Promise<boolean>;
+  /** Told when a user's last subscriber has left (the user goes idle). */
+  readonly onIdle?: (userId: string) => void;
   /** Told of every tick: whether it synced, for tests and metrics. */
   readonly onTick?: (userId: string, outcome: 'ok' | 'failed') => void;
 }
@@ -45,13 +53,28 @@ export interface SubscriptionFilter {
   readonly eventTypes?: ReadonlySet<DmEventType>;
 }
 
+/** A typing or read-receipt signal, as `dmTyping` / `dmReadReceipt` deliver it. */
+export interface LiveSignal {
+  readonly kind: 'typing' | 'read';
+  readonly conversationId: string;
+  /** Who types, or who read. */
+  readonly userId: string;
+  readonly lastReadEventId?: string;
+  /** When X says it happened (ms). */
+  readonly at: number;
+}
+
+/** What a subscription receives: DM events (`dmEventAdded`), or typing or read receipts. */
+export type LiveKind = 'events' | 'typing' | 'read';
+
 interface Subscriber {
+  readonly kind: LiveKind;
   readonly authorization: string;
   readonly tokenHash: string;
   /** Events created before this (ms, to X's second) are not news to this subscriber. */
   readonly since: number;
   readonly filter: SubscriptionFilter;
-  push(event: DmEvent): void;
+  push(item: DmEvent | LiveSignal): void;
   end(): void;
 }
 
@@ -74,6 +97,9 @@ class UserLoop {
   private stopTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private ticking: Promise<void> | undefined;
+  /** X pushes this user's news: after the first sync the loop waits for pushes instead of checking X. */
+  pushed = false;
+  private synced = false;
   stopped = false;
 
   constructor(
@@ -93,6 +119,7 @@ class UserLoop {
 
   remove(subscriber: Subscriber): void {
     this.subscribers.delete(subscriber);
+    if (this.subscribers.size === 0) this.hub.options.onIdle?.(this.userId);
     if (this.subscribers.size === 0 && !this.stopTimer) {
       this.stopTimer = setTimeout(() => this.stop(), this.hub.stopAfterMs);
       this.stopTimer.unref();
@@ -126,10 +153,12 @@ class UserLoop {
         // Without the lease another replica checks X for this user: what it finds is in the shared memory.
         const mine = this.hub.options.lease ? await this.hub.options.lease(this.userId) : true;
         if (mine) await memory.syncNow();
+        this.synced = true;
         this.failures = 0;
         this.hub.options.onTick?.(this.userId, 'ok');
         await this.deliver(memory);
-        this.schedule(this.hub.interval(subscriber.tokenHash));
+        // Pushed news needs no polling: the next sync is one a gap in the pushes asks for (`resync`).
+        if (!this.pushed) this.schedule(this.hub.interval(subscriber.tokenHash));
       } catch (error) {
         this.failures += 1;
         this.hub.options.onTick?.(this.userId, 'failed');
@@ -144,6 +173,21 @@ class UserLoop {
       }
     })();
     return this.ticking;
+  }
+
+  /** Pushes are in place (or not any more): polling stops, or starts again. */
+  setPushed(pushed: boolean): void {
+    if (this.pushed === pushed) return;
+    this.pushed = pushed;
+    // Once synced, a pushed user's next check waits for a gap in the pushes; an unpushed one polls from now on.
+    if (pushed && this.synced && this.failures === 0) clearTimeout(this.timer);
+    if (!pushed && this.synced && !this.ticking) this.schedule(0);
+  }
+
+  /** The memory as the newest subscriber's credentials see it (for deliveries that call no X). */
+  newestMemory(): RequestMemory | undefined {
+    const subscriber = [...this.subscribers].at(-1);
+    return subscriber && this.hub.options.openMemory(subscriber.authorization);
   }
 
   /**
@@ -165,12 +209,15 @@ class UserLoop {
       if (this.early.has(event.id)) continue;
       const confirmed = head !== undefined && compareIds(event.id, head) <= 0;
       if (!confirmed) this.early.add(event.id);
-      for (const subscriber of this.subscribers) if (concerns(subscriber, event)) subscriber.push(event);
+      for (const subscriber of this.subscribers) if (subscriber.kind === 'events' && concerns(subscriber, event)) subscriber.push(event);
     }
     if (head !== undefined && (this.delivered === undefined || compareIds(head, this.delivered) > 0)) this.delivered = head;
     for (const id of this.early) if (this.delivered !== undefined && compareIds(id, this.delivered) <= 0) this.early.delete(id);
   }
 }
+
+/** Typing is coalesced: one signal per conversation and person in this time at most. */
+const TYPING_COALESCE_MS = 2_000;
 
 function concerns(subscriber: Subscriber, event: DmEvent): boolean {
   const { conversationId, eventTypes } = subscriber.filter;
@@ -184,6 +231,8 @@ function concerns(subscriber: Subscriber, event: DmEvent): boolean {
 export class LiveHub {
   private readonly loops = new Map<string, UserLoop>();
   private readonly perToken = new Map<string, number>();
+  /** When a typing signal of a conversation and person was last delivered, per user. */
+  private readonly typingSeen = new Map<string, number>();
   private total = 0;
   private closed = false;
   readonly stopAfterMs: number;
@@ -192,6 +241,14 @@ export class LiveHub {
   constructor(readonly options: LiveOptions) {
     this.stopAfterMs = options.stopAfterMs ?? 2_000;
     this.now = options.now ?? Date.now;
+  }
+
+  /** How many subscriptions of `authorization` (`Bearer ...`) receive news on this replica. */
+  subscriptions(authorization: string): number {
+    const tokenHash = RateLimitBook.keyOf(authorization);
+    let count = 0;
+    for (const loop of this.loops.values()) for (const subscriber of loop.subscribers) if (subscriber.tokenHash === tokenHash) count += 1;
+    return count;
   }
 
   /** How many loops run: one per user with a subscriber. */
@@ -214,30 +271,112 @@ export class LiveHub {
    * when the hub closes (SIGTERM), or when X stops taking the token.
    */
   async subscribe(memory: RequestMemory, authorization: string, tokenHash: string, filter: SubscriptionFilter): Promise<AsyncIterableIterator<DmEvent>> {
+    return this.open<DmEvent>('events', memory, authorization, tokenHash, filter);
+  }
+
+  /**
+   * Typing (`typing`) or read receipts (`read`) that reach the caller of `memory` from now on, in one conversation
+   * or all: pushed by X's Activity API only (X has no endpoint to poll them). Never stored.
+   */
+  async subscribeSignals(kind: 'typing' | 'read', memory: RequestMemory, authorization: string, tokenHash: string, conversationId: string | undefined): Promise<AsyncIterableIterator<LiveSignal>> {
+    return this.open<LiveSignal>(kind, memory, authorization, tokenHash, conversationId === undefined ? {} : { conversationId });
+  }
+
+  private async open<T>(kind: LiveKind, memory: RequestMemory, authorization: string, tokenHash: string, filter: SubscriptionFilter): Promise<AsyncIterableIterator<T>> {
     if (this.closed) throw new RateLimitedError('The gateway is shutting down: subscribe again in a moment.');
     const maxPerToken = this.options.maxPerToken ?? 10;
     const maxTotal = this.options.maxTotal ?? 10_000;
     const mine = this.perToken.get(tokenHash) ?? 0;
     if (mine >= maxPerToken) throw new RateLimitedError(`A token may hold ${maxPerToken} subscriptions at once; close one first.`);
     if (this.total >= maxTotal) throw new RateLimitedError('The gateway holds as many subscriptions as it can; try again later.');
-    const userId = await memory.userId();
+    // The slot is taken before anything is awaited: subscribes that arrive together cannot all see the same free one.
+    this.total += 1;
+    this.perToken.set(tokenHash, mine + 1);
+    const release = () => {
+      this.total -= 1;
+      const left = (this.perToken.get(tokenHash) ?? 1) - 1;
+      if (left > 0) this.perToken.set(tokenHash, left);
+      else this.perToken.delete(tokenHash);
+    };
+    let userId: string;
+    try {
+      userId = await memory.userId();
+    } catch (error) {
+      release();
+      throw error;
+    }
     // X's timestamps have whole seconds: an event of this very second may be news.
     const since = Math.floor(this.now() / 1000) * 1000;
     let loop = this.loops.get(userId);
     if (!loop) this.loops.set(userId, (loop = new UserLoop(this, userId)));
     const userLoop = loop;
-    const queue = new EventQueue(() => {
-      this.total -= 1;
-      const left = (this.perToken.get(tokenHash) ?? 1) - 1;
-      if (left > 0) this.perToken.set(tokenHash, left);
-      else this.perToken.delete(tokenHash);
+    const queue = new EventQueue<T>(() => {
+      release();
       userLoop.remove(subscriber);
     });
-    const subscriber: Subscriber = { authorization, tokenHash, since, filter, push: (e) => queue.push(e), end: () => queue.end() };
-    this.total += 1;
-    this.perToken.set(tokenHash, mine + 1);
+    const subscriber: Subscriber = { kind, authorization, tokenHash, since, filter, push: (e) => queue.push(e as T), end: () => queue.end() };
     userLoop.add(subscriber);
+    if (this.options.push) {
+      const kinds = new Set<LiveKind>([...userLoop.subscribers].map((s) => s.kind));
+      // Until X confirms the pushes, the loop polls; a refusal (any 4xx) leaves it polling.
+      const pushed = await this.options.push(userId, authorization, kinds).catch(() => false);
+      if (!userLoop.stopped) userLoop.setPushed(pushed);
+    }
     return queue;
+  }
+
+  /** X pushed news of `userId` into the memory: that user's subscribers get it now, from memory. */
+  async pushedNews(userId: string): Promise<void> {
+    const loop = this.loops.get(userId);
+    const memory = loop?.newestMemory();
+    if (loop && memory) await loop.deliver(memory);
+  }
+
+  /** X pushed a typing or read signal for `userId`: to that user's subscribers of its kind (typing coalesced). */
+  signal(userId: string, signal: LiveSignal): void {
+    const loop = this.loops.get(userId);
+    if (!loop) return;
+    if (signal.kind === 'typing') {
+      const key = `${userId}|${signal.conversationId}|${signal.userId}`;
+      const last = this.typingSeen.get(key);
+      if (last !== undefined && this.now() - last < TYPING_COALESCE_MS) return;
+      this.typingSeen.set(key, this.now());
+      if (this.typingSeen.size > 10_000) this.typingSeen.delete(this.typingSeen.keys().next().value!);
+    }
+    for (const subscriber of loop.subscribers) {
+      if (subscriber.kind !== signal.kind) continue;
+      if (subscriber.filter.conversationId !== undefined && subscriber.filter.conversationId !== signal.conversationId) continue;
+      subscriber.push(signal);
+    }
+  }
+
+  /** X's pushes had a gap too long to replay (or named no conversation): these users' loops sync once now. */
+  async resync(userIds?: Iterable<string>): Promise<void> {
+    const ticks = [...(userIds ?? this.loops.keys())].map((userId) => this.loops.get(userId)?.tick());
+    await Promise.all(ticks);
+  }
+
+  /** Pushes for `userId` stopped (X refused or dropped the subscriptions): its loop polls again. */
+  unpush(userId: string): void {
+    this.loops.get(userId)?.setPushed(false);
+  }
+
+  /** The users with a subscriber on this replica. */
+  users(): string[] {
+    return [...this.loops.keys()];
+  }
+
+  /** Whether `userId` has a subscriber on this replica. */
+  serves(userId: string): boolean {
+    return this.loops.has(userId);
+  }
+
+  /** Ends every subscription of `userId` at once (the user revoked the app); the hashes of the tokens they used. */
+  end(userId: string): string[] {
+    const loop = this.loops.get(userId);
+    const tokenHashes = new Set([...(loop?.subscribers ?? [])].map((subscriber) => subscriber.tokenHash));
+    loop?.stop();
+    return [...tokenHashes];
   }
 
   /** Tells a user's subscribers what memory now knows without asking X (a message sent through the gateway). */
@@ -273,14 +412,14 @@ export class LiveHub {
 }
 
 /** A subscriber's events, as the async iterator GraphQL subscriptions read; `return()` (the client leaving) ends it. */
-class EventQueue implements AsyncIterableIterator<DmEvent> {
-  private readonly items: DmEvent[] = [];
-  private waiting: ((result: IteratorResult<DmEvent>) => void) | undefined;
+class EventQueue<T> implements AsyncIterableIterator<T> {
+  private readonly items: T[] = [];
+  private waiting: ((result: IteratorResult<T>) => void) | undefined;
   private done = false;
 
   constructor(private readonly onEnd: () => void) {}
 
-  push(event: DmEvent): void {
+  push(event: T): void {
     if (this.done) return;
     if (this.waiting) {
       const resolve = this.waiting;
@@ -297,19 +436,19 @@ class EventQueue implements AsyncIterableIterator<DmEvent> {
     this.waiting = undefined;
   }
 
-  next(): Promise<IteratorResult<DmEvent>> {
+  next(): Promise<IteratorResult<T>> {
     const item = this.items.shift();
     if (item) return Promise.resolve({ value: item, done: false });
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => (this.waiting = resolve));
   }
 
-  return(): Promise<IteratorResult<DmEvent>> {
+  return(): Promise<IteratorResult<T>> {
     this.end();
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<DmEvent> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return this;
   }
 }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError, UpstreamError, WriteOutcomeUnknownError } from '../errors.js';
 import type { IdempotencyRecord } from '../store/store.js';
+import { noteSlot } from './user-slots.js';
 import type { DmEvent, DmEventsPage } from '../x/wire.js';
 
 /** How long an idempotency key holds its answer. */
@@ -124,7 +125,12 @@ async function once(
   const claim: IdempotencyRecord = { fingerprint, state: 'pending', at: Date.now() };
   const deadline = Date.now() + PENDING_WAIT_MS;
   for (;;) {
-    if (await store.putIdempotency(slot, claim, IDEMPOTENCY_TTL_MS, true)) break;
+    if (await store.putIdempotency(slot, claim, IDEMPOTENCY_TTL_MS, true)) {
+      // Listed under the user (known to the memory, at no call), so that a user who revokes the app is forgotten
+      // with their keys.
+      if (context.memory) await noteSlot(store, await context.memory.userId(), slot, IDEMPOTENCY_TTL_MS);
+      break;
+    }
     const record = await store.idempotency(slot);
     if (!record) continue;
     if (record.fingerprint !== fingerprint) {
