@@ -6,8 +6,8 @@
  * (each user one subscriber). DM lookups spent during the messages are counted at the sandbox. Prints a markdown
  * table and writes it to `bench/results/live-latest.md`.
  *
- * Environment: BENCH_LIVE_MESSAGES (messages per cell, default 100), BENCH_LIVE_USERS (the large count; the sandbox
- * has at most 200 demo users, default 200), BENCH_LIVE_POLL_MS (FRESHNESS_MS of the polling arm, default 2000).
+ * Environment: BENCH_LIVE_MESSAGES (messages per cell, default 100), BENCH_LIVE_USERS (the large count, default
+ * 1000), BENCH_LIVE_POLL_MS (FRESHNESS_MS of the polling arm, default 2000).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,7 +19,7 @@ import { APP_ONLY_TOKEN, createSandbox } from '../src/sandbox/index.js';
 type Mode = 'stream' | 'webhook' | 'poll';
 
 const MESSAGES = Number(process.env.BENCH_LIVE_MESSAGES ?? 100);
-const MANY = Number(process.env.BENCH_LIVE_USERS ?? 200);
+const MANY = Number(process.env.BENCH_LIVE_USERS ?? 1000);
 const POLL_MS = Number(process.env.BENCH_LIVE_POLL_MS ?? 2000);
 const SECRET = 'sandbox-consumer-secret';
 
@@ -64,7 +64,7 @@ async function subscribe(url: string, token: string) {
 }
 
 async function cell(mode: Mode, users: number) {
-  const sandbox = createSandbox({ seed: 42, users: Math.max(24, Math.min(200, users + 1)), rateLimit: { limit: 1_000_000, windowMs: 900_000 } });
+  const sandbox = createSandbox({ seed: 42, users: Math.max(24, Math.min(1001, users + 1)), rateLimit: { limit: 1_000_000, windowMs: 900_000 } });
   const upstream = await sandbox.listen();
   const gateway = createGateway({
     upstream,

@@ -53,7 +53,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const dialect = sandboxDialect(dialectName);
 
   const userCount = options.users ?? USER_COUNT;
-  if (!Number.isInteger(userCount) || userCount < 12 || userCount > 200) throw new Error(`users must be 12 to 200; it is ${userCount}.`);
+  if (!Number.isInteger(userCount) || userCount < 12 || userCount > 1_001) throw new Error(`users must be 12 to 1001; it is ${userCount}.`);
   const clock = options.clock ?? Date.now;
   const store = new DemoStore(generateDemoData(seed, now, userCount), options.clock);
   const users: DemoUser[] = store.data.users.map((u, i) => ({ id: u.id, username: u.username, name: u.name, token: demoToken(i, mainToken) }));

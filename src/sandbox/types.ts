@@ -17,7 +17,7 @@ export interface SandboxOptions {
   activity?: SandboxActivityOptions;
   /** Same seed, same data (ids, texts, everything but the timestamps' anchor). @default 42 */
   seed?: number;
-  /** How many demo users (12 to 200); other counts give other data for the same seed. @default 24 */
+  /** How many demo users (12 to 1001); other counts give other data for the same seed. @default 24 */
   users?: number;
   /** The demo data's "now": events fall in the 30 days before it. @default the current time floored to the minute */
   now?: Date;

@@ -237,6 +237,6 @@ describe('the number of demo users', () => {
     expect(larger.users).toHaveLength(40);
     expect(new Set(larger.users.map((user) => user.token)).size).toBe(40);
     for (const user of larger.users) expect(larger.visibleEvents(user.id).length).toBeGreaterThan(0);
-    expect(() => createSandbox({ users: 3 })).toThrow(/users must be 12 to 200/);
+    expect(() => createSandbox({ users: 3 })).toThrow(/users must be 12 to 1001/);
   });
 });
