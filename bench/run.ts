@@ -4,7 +4,7 @@
  * Writes `bench/results/latest.json` and `latest.md` and prints the table. See `bench/README.md`.
  *
  * Environment: BENCH_DURATION_S (5), BENCH_RUNS (3), BENCH_WARMUP_S (2), BENCH_ARMS (ABCDEF), BENCH_SIZES (1,10,100),
- * BENCH_MICRO_MS (1000; 0 skips the micro-benchmark).
+ * BENCH_MICRO_MS (1000; 0 skips the micro-benchmark), BENCH_NODE (the servers' node binary; the bench's own by default).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -60,7 +60,8 @@ const results = await runBench({ ...config, log });
 const meta = {
   date: startedAt.toISOString(),
   commit: commit(),
-  node: process.version,
+  // The servers' node (BENCH_NODE), which is what the figures measure; the planner micro-benchmark runs on the bench's.
+  node: process.env.BENCH_NODE ? execFileSync(process.env.BENCH_NODE, ['--version'], { encoding: 'utf8' }).trim() : process.version,
   cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
 };
 const report = buildReport(results, micro, meta);

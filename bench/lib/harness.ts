@@ -204,32 +204,6 @@ export async function timedRun(server: ServerChild, upstream: ServerChild, req: 
 }
 
 /**
- * CPU ms per request of each of `servers`, loaded in turn with `req` at c=32 for `rounds` rounds of `durationS`; the
- * order reverses every round, so that neither side always runs first. A run with a failed request stops the bench.
- * `onRun` sees each run whole.
- */
-export async function alternatingRuns<K extends string>(
-  servers: Readonly<Record<K, ServerChild>>,
-  upstream: ServerChild,
-  req: LoadRequest,
-  rounds: number,
-  durationS: number,
-  onRun?: (name: K, run: RunResult) => void,
-): Promise<Record<K, number[]>> {
-  const names = Object.keys(servers) as K[];
-  const cpu = Object.fromEntries(names.map((name) => [name, []])) as unknown as Record<K, number[]>;
-  for (let round = 0; round < rounds; round++) {
-    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
-      const run = await timedRun(servers[name], upstream, req, 32, durationS);
-      if (run.failed > 0) throw new Error(`${name} failed ${run.failed} requests`);
-      cpu[name].push(run.cpuMsPerRequest);
-      onRun?.(name, run);
-    }
-  }
-  return cpu;
-}
-
-/**
  * The order the arms run in within a page size. The three that answer the same data come one after the other (C
  * first: E and F are checked against its answers), so the ratios between them compare runs made within a minute of
  * each other; this shared machine drifts by 20 to 50% over a few minutes.

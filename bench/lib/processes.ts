@@ -69,6 +69,8 @@ export async function startChild(name: ChildName, args: string[] = [], options: 
   await buildChildren();
   const child: ChildProcess = fork(`${BUILD_DIR}/${name}.js`, args, {
     cwd: ROOT,
+    // BENCH_NODE=/path/to/node runs every child on that node binary (another Node version); the bench's own node by default.
+    execPath: process.env.BENCH_NODE || process.execPath,
     execArgv: [
       // The gateway's children run with the node flags `npm start` uses (its heap policy), or BENCH_GATEWAY_NODE_FLAGS
       // to try others; the other servers with node's own.
