@@ -159,7 +159,7 @@ const inverseMapOf = (record: Readonly<Record<string, string>> | undefined) =>
 
 /**
  * A copy of `object` renamed by `renames`, its keys in their order. Never renamed in place: V8 turns an object that
- * loses a key into a slow dictionary, and every later read of it pays (`npm run bench:pieces`).
+ * loses a key into a slow dictionary, and every later read of it pays (`docs/performance.md`).
  */
 function renamedObject(object: Record<string, unknown>, renames: Renames): Record<string, unknown> {
   if (!touches(object, renames)) return object;
