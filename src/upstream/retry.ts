@@ -11,14 +11,9 @@
  * begun, so retries stay inside it.
  */
 import { GatewayError, UpstreamError } from '../errors.js';
-import {
-  CONNECTION_FAILURE,
-  timeLeft,
-  type UpstreamRequest,
-  type UpstreamResponse,
-  type UpstreamTransport,
-  wasNeverSent,
-} from './client.js';
+import type { UpstreamRequest, UpstreamResponse, UpstreamTransport } from './client.js';
+import { timeLeft } from './deadline.js';
+import { CONNECTION_FAILURE, wasNeverSent } from './failures.js';
 
 const DEFAULT_RETRIES = 2;
 const DEFAULT_BASE_DELAY_MS = 100;

@@ -12,13 +12,13 @@ import {
   UpstreamError,
 } from '../../src/errors.js';
 import {
-  CONNECTION_FAILURE,
   UpstreamClient,
   type UpstreamCall,
   type UpstreamRequest,
   type UpstreamResponse,
   type UpstreamTransport,
 } from '../../src/upstream/client.js';
+import { CONNECTION_FAILURE } from '../../src/upstream/failures.js';
 import { isRetryable, RetryingTransport } from '../../src/upstream/retry.js';
 
 type Body = { data: { id: string } };
