@@ -93,7 +93,7 @@ export class RetryingTransport implements UpstreamTransport {
 }
 
 /** Whether a failed GET may be tried again: a broken/reset/refused connection, or X's 502, 503, 504. */
-export function isRetryable(error: unknown): boolean {
+function isRetryable(error: unknown): boolean {
   if (!(error instanceof UpstreamError)) return false;
   if (error.status !== undefined) return error.status === 502 || error.status === 503 || error.status === 504;
   return (error as { kind?: unknown }).kind === CONNECTION_FAILURE;
