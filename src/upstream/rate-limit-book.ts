@@ -81,7 +81,7 @@ export class RateLimitBook {
   }
 
   /** Throws RATE_LIMITED when X said this token's budget for `family` is spent until a reset still to come. */
-  assertBudget(key: string, family: EndpointFamily, now = Date.now()): void {
+  private assertBudget(key: string, family: EndpointFamily, now = Date.now()): void {
     const budget = this.get(key, family, now);
     if (budget && budget.remaining <= 0) {
       throw new RateLimitedError(
@@ -92,9 +92,10 @@ export class RateLimitBook {
   }
 
   /**
-   * `assertBudget`, and when this process knows nothing of the token's budget for `family`, what another replica
-   * learned: a budget spent there fails here too (and is remembered here until its reset). Never rejects for the
-   * shared book's sake: slow or failing, it counts as knowing nothing.
+   * Throws RATE_LIMITED when the token's budget for `family` is spent until a reset still to come: as X told this
+   * process, or, when this process knows nothing of that budget, as another replica learned (a budget spent there fails
+   * here too, and is remembered here until its reset). Never rejects for the shared book's sake: slow or failing, it
+   * counts as knowing nothing.
    */
   async check(key: string, family: EndpointFamily, now?: number): Promise<void> {
     if (this.shared?.budget && !this.get(key, family, now ?? Date.now())) {

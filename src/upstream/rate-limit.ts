@@ -5,6 +5,7 @@
  * The numbers differ by plan and change over time, so they are always read, never assumed.
  * @see https://docs.x.com/x-api/fundamentals/rate-limits
  */
+import { firstHeader, type ResponseHeaders } from './headers.js';
 
 /** One rate-limit bucket as X last described it. */
 export interface RateLimit {
@@ -16,17 +17,14 @@ export interface RateLimit {
   resetAt: Date;
 }
 
-/** Response headers as undici and node:http give them: lower-case names, repeated headers as arrays. */
-export type ResponseHeaders = Record<string, string | string[] | undefined>;
-
 /**
  * Reads X's rate-limit headers.
  *
  * @returns the bucket, or `undefined` unless all three headers are present and hold non-negative numbers
  */
 export function parseRateLimit(headers: ResponseHeaders): RateLimit | undefined {
-  const limit = readNumber(headers['x-rate-limit-limit']);
-  const remaining = readNumber(headers['x-rate-limit-remaining']);
+  const limit = readNumber(firstHeader(headers, 'x-rate-limit-limit'));
+  const remaining = readNumber(firstHeader(headers, 'x-rate-limit-remaining'));
   const resetAt = parseResetAt(headers);
   if (limit === undefined || remaining === undefined || resetAt === undefined) return undefined;
   return { limit, remaining, resetAt };
@@ -38,15 +36,14 @@ export function parseRateLimit(headers: ResponseHeaders): RateLimit | undefined 
  * Kept apart from `parseRateLimit` because a 429 is worth a `resetAt` even when X leaves out the other two headers.
  */
 export function parseResetAt(headers: ResponseHeaders): Date | undefined {
-  const reset = readNumber(headers['x-rate-limit-reset']);
+  const reset = readNumber(firstHeader(headers, 'x-rate-limit-reset'));
   if (reset === undefined) return undefined;
   const date = new Date(reset * 1000);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-function readNumber(value: string | string[] | undefined): number | undefined {
-  // A repeated header is unexpected; the first value is as good a guess as any.
-  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+function readNumber(value: string | undefined): number | undefined {
+  const text = value?.trim();
   // `Number('')` is 0, and an empty header must not read as "no requests left".
   if (!text || !/^\d+(\.\d+)?$/.test(text)) return undefined;
   const number = Number(text);

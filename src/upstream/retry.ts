@@ -11,14 +11,9 @@
  * begun, so retries stay inside it.
  */
 import { GatewayError, UpstreamError } from '../errors.js';
-import {
-  CONNECTION_FAILURE,
-  timeLeft,
-  type UpstreamRequest,
-  type UpstreamResponse,
-  type UpstreamTransport,
-  wasNeverSent,
-} from './client.js';
+import type { UpstreamRequest, UpstreamResponse, UpstreamTransport } from './client.js';
+import { timeLeft } from './deadline.js';
+import { CONNECTION_FAILURE, wasNeverSent } from './failures.js';
 
 const DEFAULT_RETRIES = 2;
 const DEFAULT_BASE_DELAY_MS = 100;
@@ -98,7 +93,7 @@ export class RetryingTransport implements UpstreamTransport {
 }
 
 /** Whether a failed GET may be tried again: a broken/reset/refused connection, or X's 502, 503, 504. */
-export function isRetryable(error: unknown): boolean {
+function isRetryable(error: unknown): boolean {
   if (!(error instanceof UpstreamError)) return false;
   if (error.status !== undefined) return error.status === 502 || error.status === 503 || error.status === 504;
   return (error as { kind?: unknown }).kind === CONNECTION_FAILURE;

@@ -16,7 +16,9 @@ import { type Dialect, dialectOf } from '../x/dialect.js';
 import { type EndpointFamily, familyOf } from '../x/families.js';
 import { type RootKind, type XParams, mergeParams, paramsCover, rootKindOf } from '../x/params.js';
 import type { RateLimit } from './rate-limit.js';
-import { type Bytes, type Deadline, type UpstreamRequest, type UpstreamTransport, timeLeft, wasNeverSent } from './client.js';
+import type { Bytes, UpstreamRequest, UpstreamTransport } from './client.js';
+import { type Deadline, timeLeft } from './deadline.js';
+import { wasNeverSent } from './failures.js';
 import { RateLimitBook } from './rate-limit-book.js';
 
 export const BEARER = /^Bearer [\x21-\x7e]+$/;

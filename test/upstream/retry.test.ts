@@ -12,14 +12,14 @@ import {
   UpstreamError,
 } from '../../src/errors.js';
 import {
-  CONNECTION_FAILURE,
   UpstreamClient,
   type UpstreamCall,
   type UpstreamRequest,
   type UpstreamResponse,
   type UpstreamTransport,
 } from '../../src/upstream/client.js';
-import { isRetryable, RetryingTransport } from '../../src/upstream/retry.js';
+import { CONNECTION_FAILURE } from '../../src/upstream/failures.js';
+import { RetryingTransport } from '../../src/upstream/retry.js';
 
 type Body = { data: { id: string } };
 
@@ -81,11 +81,6 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
     (error: unknown) => error,
   );
 }
-
-describe('isRetryable', () => {
-  it.each(Object.entries(retryable))('%s: yes', (_, make) => expect(isRetryable(make())).toBe(true));
-  it.each(Object.entries(notRetryable))('%s: no', (_, make) => expect(isRetryable(make())).toBe(false));
-});
 
 describe('RetryingTransport over a fake transport', () => {
   const fast = { baseDelayMs: 1, maxDelayMs: 2, random: () => 0.5 };

@@ -1,0 +1,137 @@
+/**
+ * Reads one answer of X as undici's dispatcher hands it over: its status, headers and body (the chunks in one Buffer),
+ * the status and rate limit into the call's state as well, for `onCall`. No stream and no async iteration: a handler
+ * is all a whole body needs.
+ */
+import { errors, type Dispatcher } from 'undici';
+import { BodyDeadlineError, BodyTooLargeError } from './failures.js';
+import { firstHeader, type ResponseHeaders } from './headers.js';
+import { parseRateLimit, type RateLimit } from './rate-limit.js';
+
+/** A problem body is a few hundred bytes; a larger error answer (an HTML page) is only read this far for it. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+const NO_BYTES = Buffer.alloc(0);
+
+/** What one call has learned so far; `onCall` reports it whether the call succeeds or fails. */
+export interface CallState {
+  status: number | undefined;
+  rateLimit: RateLimit | undefined;
+}
+
+/** X's answer as `AnswerReader` gives it: an error answer's body is empty when it could not be read whole. */
+export interface Answer {
+  status: number;
+  headers: ResponseHeaders;
+  bytes: Buffer;
+}
+
+/**
+ * The dispatch handler of one call. The body is read under a size cap and within `timeoutMs` in all (undici's body
+ * timeout only bounds each pause), and the request is aborted, freeing its socket, as soon as either is exceeded. A
+ * success's body fails the call then; an error answer's body only loses its problem (the status decides the error), so
+ * it resolves with no bytes. The caller's signal aborting ends the call at once with its reason, whether or not the
+ * request has left.
+ */
+export class AnswerReader implements Dispatcher.DispatchHandler {
+  readonly #state: CallState;
+  readonly #maxBytes: number;
+  readonly #timeoutMs: number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #resolve: (answer: Answer) => void;
+  readonly #reject: (error: unknown) => void;
+  #controller: Dispatcher.DispatchController | undefined;
+  #headers: ResponseHeaders = {};
+  #abortReason: Error | undefined;
+  #settled = false;
+  #limit = 0;
+  #chunks: Buffer[] = [];
+  #size = 0;
+  #deadline: NodeJS.Timeout | undefined;
+
+  constructor(
+    state: CallState,
+    limits: { maxBytes: number; timeoutMs: number },
+    signal: AbortSignal | undefined,
+    resolve: (answer: Answer) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#state = state;
+    this.#maxBytes = limits.maxBytes;
+    this.#timeoutMs = limits.timeoutMs;
+    this.#signal = signal;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    signal?.addEventListener('abort', this.#onAbort);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#abortReason) controller.abort(this.#abortReason);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: ResponseHeaders): void {
+    if (this.#settled || statusCode < 200) return;
+    this.#state.status = statusCode;
+    this.#headers = headers;
+    this.#state.rateLimit = parseRateLimit(headers);
+    this.#limit = statusCode < 300 ? this.#maxBytes : Math.min(this.#maxBytes, MAX_ERROR_BODY_BYTES);
+    if (Number(firstHeader(headers, 'content-length')) > this.#limit) {
+      this.#stop(new BodyTooLargeError(this.#limit, statusCode));
+      return;
+    }
+    this.#deadline = setTimeout(() => this.#stop(new BodyDeadlineError(statusCode)), this.#timeoutMs);
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return;
+    this.#size += chunk.length;
+    if (this.#size > this.#limit) this.#stop(new BodyTooLargeError(this.#limit, this.#state.status!));
+    else this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.#settled) return;
+    const chunks = this.#chunks;
+    this.#settle();
+    this.#answer(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size));
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (!this.#settled) this.#fail(error);
+  }
+
+  readonly #onAbort = (): void => {
+    const reason = (this.#signal!.reason as Error | undefined) ?? new errors.RequestAbortedError();
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
+    if (!this.#settled) {
+      this.#settle();
+      this.#reject(reason);
+    }
+  };
+
+  /** Gives up on the body (the call fails, or an error answer goes on without its problem) and frees the socket. */
+  #stop(error: Error): void {
+    this.#fail(error);
+    this.#controller?.abort(error);
+  }
+
+  #fail(error: unknown): void {
+    const status = this.#state.status;
+    this.#settle();
+    if (status !== undefined && (status < 200 || status >= 300)) this.#answer(NO_BYTES);
+    else this.#reject(error);
+  }
+
+  #answer(bytes: Buffer): void {
+    this.#resolve({ status: this.#state.status!, headers: this.#headers, bytes });
+  }
+
+  #settle(): void {
+    this.#settled = true;
+    this.#chunks = [];
+    clearTimeout(this.#deadline);
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+  }
+}
