@@ -107,9 +107,13 @@ const methods: Pick<
   },
   async downloadUrlOf(this: OwnContext, url) {
     const ids = parseTonUrl(url);
-    const { authorization, media, origin } = this[OPTIONS];
+    const { authorization, media, origin, liveMemory } = this[OPTIONS];
     if (!ids || !BEARER.test(authorization)) return null;
-    return media.mint(authorization, this.x.tokenHash(), ids, origin);
+    // Whose link it is, when known without a call: the link is then forgotten with the user (`oauth.revoke`). With
+    // STORE=off only the live loops' memory knows callers, those with a subscription open.
+    const tokenHash = this.x.tokenHash();
+    const userId = this.memory ? await this.memory.knownUserId() : await liveMemory.knownUserId(tokenHash);
+    return media.mint(authorization, tokenHash, ids, origin, userId);
   },
   subscribeSignals(this: OwnContext, kind, conversationId) {
     const { authorization, live } = this[OPTIONS];

@@ -320,7 +320,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     session: { dialect, budgets, deadlineMs: session.deadlineMs, onCall: session.onCall },
     linksKey: options.redis ? deriveKey(options.redis.storeKey, 'media links') : randomBytes(32),
     ...(sharedMedia && {
-      shared: { links: sharedMedia.linksTier(), bytes: sharedMedia.bytesTier(), ready: (ms?: number) => sharedMedia.ready(ms) },
+      shared: {
+        links: sharedMedia.linksTier(),
+        bytes: sharedMedia.bytesTier(),
+        ready: (ms?: number) => sharedMedia.ready(ms),
+        forget: (userId: string) => sharedMedia.forget(userId),
+      },
     }),
     onSharedError: (error) => logger.warn({ err: error.message }, 'media in Redis failed; going on without it'),
   });
@@ -366,6 +371,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   forgetting.join(endLocally);
   forgetting.join((userId) => subscriptions?.forget(userId));
   forgetting.join((userId) => forgetSlots(kept, userId));
+  forgetting.join((userId) => media.forget(userId));
   for (const memoryOfUser of new Set([memory, liveMemory])) {
     if (memoryOfUser) forgetting.join((userId) => forgetUserIn(memoryOfUser.store, userId));
   }
@@ -402,6 +408,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   // Replicas sharing a store hear each other's news: every replica's subscribers get what any replica took.
   const stopHearing = feed && kept.subscribe ? kept.subscribe(ACTIVITY_CHANNEL, (message) => {
           const notice = message as ActivityNotice;
+          // A revoke was forgotten in Redis by the replica that took it: each replica forgets what it holds itself.
+          if (notice.kind === 'revoke') media.forgetLocally(notice.userId);
           void (notice.kind === 'revoke' ? endLocally(notice.userId) : applyNotice(live, notice)).catch(() => undefined);
         }) : undefined;
 

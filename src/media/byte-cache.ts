@@ -18,7 +18,11 @@ export interface CachedMedia {
 /** Where bytes are shared between replicas (Redis). */
 export interface SharedBytes {
   get(key: string): Promise<CachedMedia | undefined>;
-  put(key: string, media: CachedMedia, ttlMs: number): Promise<void>;
+  /**
+   * Keeps `media` for `ttlMs`. With `owner`, under that user too, and only while the link `owner.linkKey` is still
+   * theirs: bytes of a user forgotten meanwhile are not kept.
+   */
+  put(key: string, media: CachedMedia, ttlMs: number, owner?: { userId: string; linkKey: string }): Promise<void>;
 }
 
 interface Entry {
@@ -52,6 +56,13 @@ export class LocalByteCache {
     // Most recently used last.
     this.entries.set(key, entry);
     return entry.media;
+  }
+
+  delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.size -= entry.media.bytes.length;
   }
 
   /** Keeps `media` unless it alone is larger than the cache; the least recently used go to make room. */

@@ -25,6 +25,11 @@ export interface MediaLinkRecord {
   /** A hash of that header: the bytes cache is the caller's own. */
   readonly tokenHash: string;
   readonly ids: DmMediaIds;
+  /**
+   * The X user id of that caller, when it was known as the link was minted: the link and its bytes are then kept under
+   * that user too, and forgotten with them (`MediaService.forget`).
+   */
+  readonly userId?: string;
   /** When the link stops working (ms since the epoch). */
   readonly expiresAt: number;
 }
@@ -93,6 +98,10 @@ export class LocalLinkRecords implements LinkRecords {
       return undefined;
     }
     return record;
+  }
+
+  delete(key: string): void {
+    this.records.delete(key);
   }
 
   async put(key: string, record: MediaLinkRecord): Promise<void> {

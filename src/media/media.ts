@@ -6,6 +6,10 @@
  * The order of checks costs nothing before it must: the link's own seal (tampered: 404; expired: 410; no lookup), its
  * record (unknown: 404), the byte cache (in process, then Redis), and only then one call to X, shared by every
  * request for the same caller and media that arrives meanwhile.
+ *
+ * A link minted for a caller whose X user id is known is kept under that user as well, with the bytes it brings:
+ * `forget(userId)` (the user revoked the app) deletes them all, here and in Redis, so the user's URLs answer 404
+ * without a call to X. Links minted while the caller's id is not known are not indexed: they expire with the URL TTL.
  */
 import { createHash } from 'node:crypto';
 import { GatewayError, UpstreamError } from '../errors.js';
@@ -52,7 +56,13 @@ interface MediaServiceOptions extends MediaOptions {
   /** Seals link ids: the same on every replica sharing a store. */
   linksKey: Buffer;
   /** Links and bytes shared by replicas (Redis). */
-  shared?: { links: LinkRecords; bytes: SharedBytes; ready(timeoutMs?: number): Promise<void> };
+  shared?: {
+    links: LinkRecords;
+    bytes: SharedBytes;
+    ready(timeoutMs?: number): Promise<void>;
+    /** Deletes every link record and byte entry kept under the user. */
+    forget(userId: string): Promise<void>;
+  };
   /** Told of what the shared tier failed to do (the request goes on without it). */
   onSharedError?: (error: Error) => void;
 }
@@ -68,7 +78,9 @@ export class MediaService {
   private readonly links: LocalLinkRecords;
   private readonly cache: LocalByteCache;
   /** Links minted lately, by caller and media: asked again, the same URL is given while it has half its life left. */
-  private readonly minted = new Map<string, { url: string; expiresAt: number }>();
+  private readonly minted = new Map<string, { url: string; expiresAt: number; userId?: string }>();
+  /** What this process keeps of each user whose links were minted or served here: record keys and byte keys. */
+  private readonly owned = new Map<string, { links: Set<string>; bytes: Set<string>; expiresAt: number }>();
   /** Downloads in flight, by caller and media. */
   private readonly fetching = new Map<string, Promise<CachedMedia>>();
   private readonly now: () => number;
@@ -84,11 +96,12 @@ export class MediaService {
 
   /**
    * A URL of this gateway (`<origin>/media/<link>`) for the DM media `ids`, bound to the caller whose `authorization`
-   * header it is: the bytes are fetched with it, and with no one else's.
+   * header it is: the bytes are fetched with it, and with no one else's. With `userId` (the caller's X user id, when
+   * known), the link is kept under that user, to be forgotten with them.
    */
-  async mint(authorization: string, tokenHash: string, ids: DmMediaIds, requestOrigin: string): Promise<string> {
+  async mint(authorization: string, tokenHash: string, ids: DmMediaIds, requestOrigin: string, userId?: string): Promise<string> {
     const origin = (this.options.publicUrl ?? requestOrigin).replace(/\/+$/, '');
-    const memoKey = `${tokenHash}\0${downloadPath(ids)}\0${origin}`;
+    const memoKey = `${userId ?? ''}\0${tokenHash}\0${downloadPath(ids)}\0${origin}`;
     const now = this.now();
     const known = this.minted.get(memoKey);
     if (known && known.expiresAt - now >= this.urlTtlMs / 2) return known.url;
@@ -97,16 +110,50 @@ export class MediaService {
     const id = this.codec.mint(expiresAt);
     const state = this.codec.check(id, now);
     if (state.state !== 'valid') throw new Error('A freshly minted media link did not open.');
-    const record: MediaLinkRecord = { authorization, tokenHash, ids: { ...ids }, expiresAt };
+    const record: MediaLinkRecord = { authorization, tokenHash, ids: { ...ids }, ...(userId !== undefined && { userId }), expiresAt };
     await this.links.put(state.key, record);
+    if (userId !== undefined) this.own(userId, expiresAt).links.add(state.key);
     const { shared } = this.options;
     // Without Redis answering, the link works on this replica only: better than no image.
     if (shared) await shared.links.put(state.key, record, this.urlTtlMs).catch((error: unknown) => this.report(error));
     const url = `${origin}/media/${id}`;
     this.minted.delete(memoKey);
-    this.minted.set(memoKey, { url, expiresAt });
+    this.minted.set(memoKey, { url, expiresAt, ...(userId !== undefined && { userId }) });
     if (this.minted.size > 10_000) this.minted.delete(this.minted.keys().next().value!);
     return url;
+  }
+
+  /**
+   * Forgets `userId`'s links and cached bytes everywhere: in this process, and in Redis for every replica. Their URLs
+   * answer 404 from then on, without a call to X.
+   */
+  async forget(userId: string): Promise<void> {
+    this.forgetLocally(userId);
+    await this.options.shared?.forget(userId);
+  }
+
+  /** Forgets `userId`'s links and bytes in this process only (another replica forgot them in Redis). */
+  forgetLocally(userId: string): void {
+    const owned = this.owned.get(userId);
+    this.owned.delete(userId);
+    for (const key of owned?.links ?? []) this.links.delete(key);
+    for (const key of owned?.bytes ?? []) this.cache.delete(key);
+    for (const [memoKey, known] of this.minted) if (known.userId === userId) this.minted.delete(memoKey);
+  }
+
+  /** What this process keeps of `userId`, kept until `expiresAt` at least; the users longest expired go first. */
+  private own(userId: string, expiresAt: number): { links: Set<string>; bytes: Set<string>; expiresAt: number } {
+    let owned = this.owned.get(userId);
+    if (owned) this.owned.delete(userId);
+    owned ??= { links: new Set(), bytes: new Set(), expiresAt };
+    owned.expiresAt = Math.max(owned.expiresAt, expiresAt);
+    this.owned.set(userId, owned);
+    const now = this.now();
+    for (const [oldId, old] of this.owned) {
+      if (old.expiresAt > now && this.owned.size <= 100_000) break;
+      this.owned.delete(oldId);
+    }
+    return owned;
   }
 
   /** Resolves once the shared tier (Redis) answers, or at once without one; after `timeoutMs` regardless. */
@@ -130,18 +177,20 @@ export class MediaService {
     }
     const maxAge = (state.expiresAt - now) / 1000;
     const cacheKey = `${record.tokenHash}\0${downloadPath(record.ids)}`;
+    // A record read from Redis (minted on another replica) is this process's to forget too, with the bytes it keeps.
+    if (record.userId !== undefined) this.own(record.userId, record.expiresAt).links.add(state.key);
 
     const local = this.cache.get(cacheKey);
     if (local) return { response: respond(R, request, local, maxAge), source: 'memory' };
     const shared = await this.sharedBytes(cacheKey);
     if (shared) {
-      this.cache.put(cacheKey, shared);
+      if (this.stillOwned(record, state.key)) this.keep(cacheKey, record, shared);
       return { response: respond(R, request, shared, maxAge), source: 'shared' };
     }
 
     const x = new XSession(this.options.transport, record.authorization, { ...this.options.session, maxCalls: 1 });
     try {
-      const media = await this.download(cacheKey, record, x);
+      const media = await this.download(cacheKey, state.key, record, x);
       return { response: respond(R, request, media, maxAge), source: 'x', x };
     } catch (error) {
       return { response: failure(R, error), source: 'x', x };
@@ -149,7 +198,7 @@ export class MediaService {
   }
 
   /** One download per caller and media at a time; what it brings is kept in both tiers. */
-  private download(cacheKey: string, record: MediaLinkRecord, x: XSession): Promise<CachedMedia> {
+  private download(cacheKey: string, linkKey: string, record: MediaLinkRecord, x: XSession): Promise<CachedMedia> {
     let pending = this.fetching.get(cacheKey);
     if (!pending) {
       pending = (async () => {
@@ -159,13 +208,27 @@ export class MediaService {
           contentType: contentTypeOf(record.ids.resource_id, contentType),
           etag: `"${createHash('sha256').update(bytes).digest('base64url')}"`,
         };
-        this.cache.put(cacheKey, media);
-        this.options.shared?.bytes.put(cacheKey, media, this.urlTtlMs).catch((error: unknown) => this.report(error));
+        // The user may have been forgotten while X answered: their bytes are then served once and kept nowhere.
+        if (!this.stillOwned(record, linkKey)) return media;
+        this.keep(cacheKey, record, media);
+        const owner = record.userId === undefined ? undefined : { userId: record.userId, linkKey };
+        this.options.shared?.bytes.put(cacheKey, media, this.urlTtlMs, owner).catch((error: unknown) => this.report(error));
         return media;
       })().finally(() => this.fetching.delete(cacheKey));
       this.fetching.set(cacheKey, pending);
     }
     return pending;
+  }
+
+  /** Whether the link's user (if it has one) has not been forgotten here since the link was read. */
+  private stillOwned(record: MediaLinkRecord, linkKey: string): boolean {
+    return record.userId === undefined || this.owned.get(record.userId)?.links.has(linkKey) === true;
+  }
+
+  /** Keeps bytes in this process, under the link's user when it has one. */
+  private keep(cacheKey: string, record: MediaLinkRecord, media: CachedMedia): void {
+    this.cache.put(cacheKey, media);
+    if (record.userId !== undefined) this.own(record.userId, this.now() + this.urlTtlMs).bytes.add(cacheKey);
   }
 
   private async sharedLink(key: string): Promise<MediaLinkRecord | undefined> {

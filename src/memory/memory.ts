@@ -148,6 +148,12 @@ export class Memory {
     return Math.max(this.freshnessMs, untilReset / budget.remaining);
   }
 
+  /** The X user id the token (by its hash) is tied to in the store, if any; never a call, and undefined on failure. */
+  async knownUserId(tokenHash: string): Promise<string | undefined> {
+    if (!this.available()) return undefined;
+    return this.store.identity(tokenHash).catch(() => undefined);
+  }
+
   /** Runs `walk` as the user's one sync in flight, or joins the one already running. */
   shareSync(userId: string, walk: () => Promise<void>): Promise<void> {
     let sync = this.syncs.get(userId);
@@ -225,6 +231,7 @@ export class RequestMemory {
   eventsRead = 0;
   dmCalls = 0;
   private userIdPromise: Promise<string> | undefined;
+  private knownUserIdPromise: Promise<string | undefined> | undefined;
   /** When the request came: what it is served is stale when synced longer than `FRESHNESS_MS` before that. */
   private readonly startedAt: number;
 
@@ -240,6 +247,12 @@ export class RequestMemory {
   /** The caller's X user id, as X named it for this token (remembered for `identityTtlMs`). */
   userId(): Promise<string> {
     return (this.userIdPromise ??= this.resolveUserId());
+  }
+
+  /** The caller's X user id when it is known without a call (resolved by this request, or tied to the token in the store). */
+  async knownUserId(): Promise<string | undefined> {
+    if (this.userIdPromise) return this.userIdPromise.catch(() => undefined);
+    return (this.knownUserIdPromise ??= this.memory.knownUserId(this.x.tokenHash()));
   }
 
   private async resolveUserId(): Promise<string> {

@@ -1,7 +1,7 @@
 /**
  * Forgetting a user everywhere at once (X's `oauth.revoke`: the user revoked the app). Each part of the gateway that
  * keeps something of a user joins with a step of its own (`join`): the memory, the Activity API subscriptions, open
- * subscriptions; a media byte cache joins the same way. Every step runs, even when another fails.
+ * subscriptions, media links and their bytes. Every step runs, even when another fails.
  */
 export type ForgetStep = (userId: string) => Promise<void> | void;
 
