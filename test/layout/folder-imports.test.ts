@@ -1,7 +1,7 @@
 /**
  * The layout of `src/`: no folder imports from a folder that imports it, directly or through others. Each folder of
  * `src/` is one node, each top-level file (`src/errors.ts`, `src/memo.ts`, ...) one of its own; every relative import
- * specifier of every `src/**\/*.ts` (imports, re-exports, dynamic `import()`, type-only ones too) is an edge.
+ * specifier of every `.ts` file under `src/` (imports, re-exports, dynamic `import()`, type-only ones too) is an edge.
  *
  * The composition root (`src/gateway.ts`, `src/server.ts`, `src/index.ts`) builds the gateway from the folders and may
  * import anything; no folder imports it. One exception, to the cycle rule only:
