@@ -177,7 +177,7 @@ export class RequestMemory {
     return syncNow(this.state);
   }
 
-  /** The feed's events newer than `afterId` (or its newest `limit`), newest first, and the feed's head (`events.ts`). */
+  /** The feed's events newer than `afterId` (or its newest `limit`), newest first, and the feed's head. */
   news(afterId: string | undefined, limit: number): Promise<{ events: DmEvent[]; head: string | undefined }> {
     return news(this.state, afterId, limit);
   }

@@ -64,7 +64,9 @@ export class RequestState {
     this.startedAt = memory.now();
   }
 
-  /** The caller's user id when known without a call: asked already by this request, or tied to the token in the store. */
+  /**
+   * The caller's user id when known without a call: asked by this request already, or tied to the token in the store.
+   */
   async knownUserId(): Promise<string | undefined> {
     return this.askedUserId ? await this.askedUserId : await this.memory.store.identity(this.x.tokenHash());
   }

@@ -35,7 +35,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** The node a file of `src/` belongs to: its top folder (`memory/`), or itself when it lies at the top (`errors.ts`). */
+/** The node of a file of `src/`: its top folder (`memory/`), or itself when it lies at the top (`errors.ts`). */
 function nodeOf(file: string): string {
   const [first, ...rest] = path.relative(SRC, file).split(path.sep);
   return rest.length > 0 ? `${first}/` : first!;
@@ -157,7 +157,9 @@ describe('the folders of src/', () => {
   it('do not import the composition root, and take the context as a type only', () => {
     const intoRoot = all.filter((edge) => edge.from.endsWith('/') && COMPOSITION_ROOT.has(edge.to));
     expect(intoRoot.map((edge) => `${edge.file} -> ${edge.specifier}`)).toEqual([]);
-    const contextValues = all.filter((edge) => edge.from.endsWith('/') && TYPE_ONLY_ALLOWED.has(edge.to) && !edge.typeOnly);
+    const contextValues = all.filter(
+      (edge) => edge.from.endsWith('/') && TYPE_ONLY_ALLOWED.has(edge.to) && !edge.typeOnly,
+    );
     expect(contextValues.map((edge) => `${edge.file} -> ${edge.specifier}`)).toEqual([]);
   });
 
