@@ -2,7 +2,7 @@
  * The default store: everything in this process, bounded. The least recently used users go first when more than
  * `maxUsers` are kept; identities expire on their own.
  */
-import { type UserMemory, emptyMemory } from '../memory/user-memory.js';
+import { type UserMemory, emptyMemory } from '../memory-model.js';
 import { SerialQueues } from './serial.js';
 import type { DmStore, IdempotencyRecord } from './store.js';
 

@@ -34,7 +34,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import { RETENTION_MS, type UserMemory, emptyMemory } from '../memory/user-memory.js';
+import { RETENTION_MS, type UserMemory, emptyMemory } from '../memory-model.js';
 import { type StoreKeys, deriveStoreKeys, hashName, open, seal } from './crypto.js';
 import { SerialQueues } from './serial.js';
 import type { DmStore, IdempotencyRecord, StoredBudget } from './store.js';

@@ -14,7 +14,7 @@
  * when it is back. `onState` hears each transition (`down` with the error, `up`), once per transition, not per call.
  * An error thrown by an `update`'s own change function is the caller's, not the store's: it is passed on as is.
  */
-import { type UserMemory, emptyMemory } from '../memory/user-memory.js';
+import { type UserMemory, emptyMemory } from '../memory-model.js';
 import { InProcessStore } from './in-process.js';
 import type { DmStore, IdempotencyRecord, StoredBudget } from './store.js';
 

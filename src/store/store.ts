@@ -3,7 +3,7 @@
  * asynchronous interface, so the in-process store and a shared one (Redis) are interchangeable; nothing above it
  * holds per-user state of its own.
  */
-import type { UserMemory } from '../memory/user-memory.js';
+import type { UserMemory } from '../memory-model.js';
 
 /** What the gateway keeps of a write made with an idempotency key. */
 export interface IdempotencyRecord {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RETENTION_MS, type UserMemory } from '../../src/memory/user-memory.js';
+import { RETENTION_MS, type UserMemory } from '../../src/memory-model.js';
 import { deriveStoreKeys, hashName } from '../../src/store/crypto.js';
 import { RedisStore, type RedisStoreOptions, type RedisStoreStatus } from '../../src/store/redis.js';
 import { ResilientStore, type StoreState } from '../../src/store/resilient.js';
