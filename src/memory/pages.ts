@@ -63,8 +63,9 @@ export async function knownConversationEvents(state: RequestState, conversationI
 }
 
 /**
- * Brings a stale list's head up to date: a sync of the feed, and for a conversation that the feed does not reach,
- * a read of its first page. When X fails, the list is served as last known (stale).
+ * Brings a stale list's head up to date, once per request and list (`RequestState.once`): a sync of the feed, and for a
+ * conversation that the feed does not reach, a read of its first page. When X fails, the list is served as last known
+ * (stale).
  */
 export async function refresh(
   state: RequestState,
@@ -72,22 +73,27 @@ export async function refresh(
   request: MemoryPageRequest,
   want: number,
 ): Promise<{ memory: UserMemory; view: View }> {
-  try {
-    // A feed memory knows nothing of is read a whole page first: the first screens' events, in one call.
-    await state.memory.shareSync(userId, () => sync(state, userId, MAX_PAGE, request.params));
-  } catch (error) {
-    const memory = await state.readMemory(userId);
-    const view = state.viewOf(memory, request.list);
-    if (!isOutage(error) || view.syncedAt === undefined) throw error;
-    return { memory, view };
-  }
-  let memory = await state.readMemory(userId);
-  let view = state.viewOf(memory, request.list);
-  if (request.list.kind === 'conversation' && state.isStale(view)) {
-    memory = await readConversation(state, userId, request, undefined, Math.min(MAX_PAGE, want));
-    view = state.viewOf(memory, request.list);
-  }
-  return { memory, view };
+  const list = request.list;
+  await state.once(list.kind === 'feed' ? 'feed' : `conversation:${list.conversationId}`, async () => {
+    try {
+      await syncFeed(state, userId, request.params);
+    } catch (error) {
+      const { syncedAt } = state.viewOf(await state.readMemory(userId), list);
+      if (!isOutage(error) || syncedAt === undefined) throw error;
+      return;
+    }
+    if (list.kind === 'conversation' && state.isStale(state.viewOf(await state.readMemory(userId), list))) {
+      await readConversation(state, userId, request, undefined, Math.min(MAX_PAGE, want));
+    }
+  });
+  const memory = await state.readMemory(userId);
+  return { memory, view: state.viewOf(memory, list) };
+}
+
+/** The feed's sync for this request: the user's sync in flight (`shareSync`), walked at most once per request. */
+function syncFeed(state: RequestState, userId: string, selection: XParams): Promise<void> {
+  // A feed memory knows nothing of is read a whole page first: the first screens' events, in one call.
+  return state.once('feed:sync', () => state.memory.shareSync(userId, () => sync(state, userId, MAX_PAGE, selection)));
 }
 
 /** Reads more of a list below what memory holds, `missing` events at least. */

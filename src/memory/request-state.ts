@@ -55,6 +55,12 @@ export class RequestState {
   askedUserId: Promise<string> | undefined;
   /** When the request came: what it is served is stale when synced longer than `FRESHNESS_MS` before that. */
   private readonly startedAt: number;
+  /**
+   * The heads this request brought up to date, by list (`feed`, or `conversation:<id>`): each is checked for news at
+   * most once per request, and every field that reads the list shares that check, so the request's calls are the
+   * ones its cost estimate counts however long X takes to answer.
+   */
+  private readonly heads = new Map<string, Promise<void>>();
 
   constructor(
     readonly memory: SharedMemory,
@@ -84,9 +90,23 @@ export class RequestState {
     return list.kind === 'feed' ? feedView(memory) : conversationView(memory, list.conversationId);
   }
 
+  /**
+   * Whether a list's head is older than its freshness allows, counted from the request's start: a list synced since
+   * the request came (however long that sync took) is fresh for all of it.
+   */
   isStale(view: View): boolean {
     if (view.syncedAt === undefined) return true;
-    return this.memory.now() - view.syncedAt > this.memory.effectiveFreshness(this.x.tokenHash());
+    return this.startedAt - view.syncedAt > this.memory.effectiveFreshness(this.x.tokenHash());
+  }
+
+  /** `work`'s promise under `key`, started by the request's first caller and shared by the others. */
+  once(key: string, work: () => Promise<void>): Promise<void> {
+    let head = this.heads.get(key);
+    if (!head) {
+      head = work();
+      this.heads.set(key, head);
+    }
+    return head;
   }
 
   /** Records what a served answer's data rests on: the oldest sync among the lists it read. */
