@@ -37,6 +37,8 @@ describe('typing and read receipts', () => {
     h.sandbox.activity.read(conversation.id, other, event.id);
     await typing.waitFor(1);
     await receipts.waitFor(1);
+    // Typing is coalesced: a second signal would have been pushed before the receipt, which came after it at X; the
+    // window covers the two connections' different paths to this client, not a readiness wait.
     await sleep(300);
     expect(typing.received).toEqual([
       { data: { dmTyping: { conversation: { conversationId: conversation.id }, user: { restId: other, username: expect.any(String) }, at: expect.any(String) } } },

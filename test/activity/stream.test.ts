@@ -48,9 +48,10 @@ describe('news by the Activity API stream', () => {
     h.sandbox.activity.repeatLast();
     await until(() => h.sandbox.activity.openStreams === 1);
     h.sandbox.addMessage(conversation.id, other, 'and again');
-    await stream.waitFor(2);
-    await sleep(500);
-    expect(texts(stream)).toEqual(['pushed to you', 'and again']);
+    // A last message: a user's news is delivered in order, so a duplicate of the others would come before it.
+    h.sandbox.addMessage(conversation.id, other, 'last');
+    await stream.waitFor(3);
+    expect(texts(stream)).toEqual(['pushed to you', 'and again', 'last']);
     // Pushed news costs no DM lookup, and the user is not polled (FRESHNESS_MS is 150 ms here).
     expect(dmCalls()).toBe(before);
     const metrics = await h.gateway.metrics.registry.metrics();
@@ -72,9 +73,11 @@ describe('news by the Activity API stream', () => {
     h.sandbox.activity.dropStreams();
     h.sandbox.addMessage(conversation.id, other, 'two');
     h.sandbox.addMessage(conversation.id, other, 'three');
+    // A last message once the stream is back: in order, so a replayed one would come before it.
     await stream.waitFor(3);
-    await sleep(300);
-    expect(texts(stream)).toEqual(['one', 'two', 'three']);
+    h.sandbox.addMessage(conversation.id, other, 'four');
+    await stream.waitFor(4);
+    expect(texts(stream)).toEqual(['one', 'two', 'three', 'four']);
     expect(h.sandbox.requests.some((r) => r.path === '/2/activity/stream' && r.query.backfill_minutes === '1')).toBe(true);
     expect(dmCalls()).toBe(before);
     await stream.close();
