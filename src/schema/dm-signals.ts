@@ -16,21 +16,30 @@ import { conversationIdOf } from './subscription.js';
 const DmTypingRef = builder.objectRef<LiveSignal>('DmTyping');
 const DmReadReceiptRef = builder.objectRef<LiveSignal>('DmReadReceipt');
 
-const conversationField = (t: Parameters<Parameters<typeof DmTypingRef.implement>[0]['fields'] & object>[0]) =>
+type SignalFields = Parameters<Parameters<typeof DmTypingRef.implement>[0]['fields'] & object>[0];
+
+const conversationField = (t: SignalFields) =>
   t.field({ type: DmConversationRef, nullable: false, description: 'The conversation.', resolve: (s) => ({ conversationId: s.conversationId }) });
+
+/** The person the signal is about, looked up (memory first) with the fields selected. */
+const personField = (t: SignalFields, description: string) =>
+  t.field({
+    type: UserRef,
+    nullable: false,
+    description,
+    resolve: async (s, _args, context, info) =>
+      (await context.loaders.load<User>(lookupPlanOf(context, info, 'user', getNamedType(info.returnType) as GraphQLObjectType), s.userId))!,
+  });
+
+const atField = (t: SignalFields) =>
+  t.field({ type: 'DateTime', nullable: false, description: 'When X says it happened.', resolve: (s) => new Date(s.at).toISOString() });
 
 builder.objectType(DmTypingRef, {
   description: 'Someone is typing to the caller (X: dm.indicate_typing).',
   fields: (t) => ({
     conversation: conversationField(t),
-    user: t.field({
-      type: UserRef,
-      nullable: false,
-      description: 'Who is typing.',
-      resolve: async (s, _args, context, info) =>
-        (await context.loaders.load<User>(lookupPlanOf(context, info, 'user', getNamedType(info.returnType) as GraphQLObjectType), s.userId))!,
-    }),
-    at: t.field({ type: 'DateTime', nullable: false, description: 'When X says it happened.', resolve: (s) => new Date(s.at).toISOString() }),
+    user: personField(t, 'Who is typing.'),
+    at: atField(t),
   }),
 });
 
@@ -38,19 +47,13 @@ builder.objectType(DmReadReceiptRef, {
   description: "Someone read the caller's messages (X: dm.read).",
   fields: (t) => ({
     conversation: conversationField(t),
-    reader: t.field({
-      type: UserRef,
-      nullable: false,
-      description: 'Who read.',
-      resolve: async (s, _args, context, info) =>
-        (await context.loaders.load<User>(lookupPlanOf(context, info, 'user', getNamedType(info.returnType) as GraphQLObjectType), s.userId))!,
-    }),
+    reader: personField(t, 'Who read.'),
     lastReadEvent: t.field({
       type: DmEventRef,
       description: 'The newest message read, when X names it.',
       resolve: (s, _args, context, info) => (s.lastReadEventId === undefined ? null : loadDmEvent(s.lastReadEventId, context, info)),
     }),
-    at: t.field({ type: 'DateTime', nullable: false, description: 'When X says it happened.', resolve: (s) => new Date(s.at).toISOString() }),
+    at: atField(t),
   }),
 });
 
