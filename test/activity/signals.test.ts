@@ -35,13 +35,18 @@ describe('typing and read receipts', () => {
     h.sandbox.activity.typing(conversation.id, other);
     const event = h.sandbox.addMessage(conversation.id, me.id, 'did you read this?');
     h.sandbox.activity.read(conversation.id, other, event.id);
-    await typing.waitFor(1);
     await receipts.waitFor(1);
-    // Typing is coalesced: a second signal would have been pushed before the receipt, which came after it at X; the
-    // window covers the two connections' different paths to this client, not a readiness wait.
-    await sleep(300);
+    // A last typing signal, in another of the caller's conversations (coalescing is per conversation and person): a
+    // user's signals arrive in order, so a second one of the first conversation would come before it.
+    const elsewhere = h.sandbox.data.conversations.find(
+      (c) => !c.group && c.id !== conversation.id && c.participantIds.includes(me.id) && !c.participantIds.includes(stranger.id),
+    )!;
+    const someoneElse = elsewhere.participantIds.find((p) => p !== me.id)!;
+    h.sandbox.activity.typing(elsewhere.id, someoneElse);
+    await typing.waitFor(2);
     expect(typing.received).toEqual([
       { data: { dmTyping: { conversation: { conversationId: conversation.id }, user: { restId: other, username: expect.any(String) }, at: expect.any(String) } } },
+      { data: { dmTyping: { conversation: { conversationId: elsewhere.id }, user: { restId: someoneElse, username: expect.any(String) }, at: expect.any(String) } } },
     ]);
     expect(receipts.received).toEqual([
       {
