@@ -15,7 +15,7 @@ import { deriveStoreKeys, hashName } from '../../src/store/crypto.js';
 import { RateLimitBook } from '../../src/upstream/rate-limit-book.js';
 import { type RedisServer, TEST_STORE_KEY, createReplica, redisAvailable, startRedis } from '../support/redis.js';
 import { until } from '../support/until.js';
-import { dmMedia, downloadUrlFor, downloads } from './helpers.js';
+import { dmMedia, downloadUrlFor, downloads, firstRead as read } from './helpers.js';
 
 describe.skipIf(!redisAvailable)('media of a user who revokes the app, on two replicas', () => {
   let redis: RedisServer;
@@ -44,16 +44,6 @@ describe.skipIf(!redisAvailable)('media of a user who revokes the app, on two re
     await sandbox?.close();
     await redis?.stop();
   });
-
-  /** A first read of the user's DMs: memory ties the token to the user's id (in Redis, for both replicas). */
-  async function read(gateway: Gateway, user: DemoUser): Promise<void> {
-    const response = await gateway.fetch('http://gateway.test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
-      body: JSON.stringify({ query: '{ dmEvents(first: 5) { nodes { restId } } }' }),
-    });
-    expect(((await response.json()) as { errors?: unknown }).errors).toBeUndefined();
-  }
 
   /** The Redis key of a minted URL's link record. */
   const linkKeyOf = (url: string) => `xdm:ml:${hashName(keys, 'ml', recordKey(url.slice(url.lastIndexOf('/') + 1)))}`;

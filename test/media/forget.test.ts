@@ -4,23 +4,12 @@
  * same DM keep working. With STORE=off, the live loops know the id of a caller with a subscription open.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/gateway.js';
 import { APP_ONLY_TOKEN, type DemoUser } from '../../src/sandbox/index.js';
 import { type LiveHarness, subscribeSse, useLiveGateway } from '../live/helpers.js';
 import { until } from '../support/until.js';
-import { dmMedia, downloadUrlFor, downloads } from './helpers.js';
+import { dmMedia, downloadUrlFor, downloads, firstRead as read } from './helpers.js';
 
 const activity = { mode: 'stream', appBearerToken: APP_ONLY_TOKEN } as const;
-
-/** A first read of the user's DMs, as any client's list makes it: memory ties the token to the user's id. */
-async function read(gateway: Gateway, user: DemoUser): Promise<void> {
-  const response = await gateway.fetch('http://gateway.test/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
-    body: JSON.stringify({ query: '{ dmEvents(first: 5) { nodes { restId } } }' }),
-  });
-  expect(((await response.json()) as { errors?: unknown }).errors).toBeUndefined();
-}
 
 /**
  * Mints the owner's and another participant's URLs of one DM photo (`know` first makes each caller's id known), loads

@@ -48,3 +48,17 @@ export async function downloadUrlFor(gateway: Gateway, user: DemoUser, eventId: 
 
 /** The sandbox's calls to X's download endpoint so far. */
 export const downloads = (sandbox: Sandbox) => sandbox.requests.filter((r) => r.path.startsWith('/2/dm_conversations/media/'));
+
+/**
+ * A first read of the user's DMs, as any client's list makes it: the memory ties the token to the user's id (in Redis,
+ * for every replica that shares it), so media minted afterwards are known to be theirs.
+ */
+export async function firstRead(gateway: Gateway, user: DemoUser): Promise<void> {
+  const response = await gateway.fetch('http://gateway.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+    body: JSON.stringify({ query: '{ dmEvents(first: 5) { nodes { restId } } }' }),
+  });
+  const body = (await response.json()) as { errors?: unknown };
+  if (body.errors) throw new Error(`the first read failed: ${JSON.stringify(body.errors)}`);
+}
