@@ -41,8 +41,14 @@ import { startChild } from './lib/processes.js';
 import { REFERENCE_QUERY } from './lib/reference.js';
 
 const calls = Number(process.env.CALLS ?? 20_000);
-const answer = { status: 200, body: { data: [] }, rateLimit: { limit: 300, remaining: 299, resetAt: new Date(Date.now() + 900_000) } };
-const bare: UpstreamTransport = { get: async <T>() => answer as { status: number; body: T; rateLimit: typeof answer.rateLimit } };
+const answer = {
+  status: 200,
+  body: { data: [] },
+  rateLimit: { limit: 300, remaining: 299, resetAt: new Date(Date.now() + 900_000) },
+};
+const bare: UpstreamTransport = {
+  get: async <T>() => answer as { status: number; body: T; rateLimit: typeof answer.rateLimit },
+};
 const metrics = new GatewayMetrics({ processMetrics: false });
 const options: XSessionOptions = {
   dialect: dialectOf('tweets'),
@@ -57,9 +63,13 @@ const transport = new RetryingTransport(bare, {});
 
 const perCall = (call: () => unknown) => cpuMicrosPerCall(call, calls);
 
-const session = await perCall(() => new XSession(transport, BENCH_AUTHORIZATION, options).getShared('/2/dm_events', { max_results: '1' }, params));
+const session = await perCall(() =>
+  new XSession(transport, BENCH_AUTHORIZATION, options).getShared('/2/dm_events', { max_results: '1' }, params),
+);
 const alone = await perCall(() => bare.get({ path: '/2/dm_events', authorization: BENCH_AUTHORIZATION }));
-const translation = await perCall(() => options.dialect!.toWire('dm_event', Object.assign({ max_results: '1' }, params)));
+const translation = await perCall(() =>
+  options.dialect!.toWire('dm_event', Object.assign({ max_results: '1' }, params)),
+);
 console.log(`one call through a new X session: ${session.toFixed(2)} µs; the transport alone: ${alone.toFixed(2)} µs`);
 console.log(`toWire of the call's parameters: ${translation.toFixed(2)} µs`);
 
@@ -106,7 +116,11 @@ const queryParams = Object.fromEntries(new URLSearchParams(query));
 const httpWays = {
   client: () => client.get({ path, query: queryParams, authorization: BENCH_AUTHORIZATION }),
   request: async () => {
-    const response = await pool.request({ method: 'GET', path: `${path}?${query}`, headers: { accept: 'application/json', authorization: BENCH_AUTHORIZATION } });
+    const response = await pool.request({
+      method: 'GET',
+      path: `${path}?${query}`,
+      headers: { accept: 'application/json', authorization: BENCH_AUTHORIZATION },
+    });
     return response.body.json();
   },
 };
@@ -115,9 +129,11 @@ async function inFlight(call: () => Promise<unknown>, ms: number): Promise<numbe
   let done = 0;
   const until = performance.now() + ms;
   const before = process.cpuUsage();
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    while (performance.now() < until) (await call(), done++);
-  }));
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (performance.now() < until) (await call(), done++);
+    }),
+  );
   const used = process.cpuUsage(before);
   return (used.user + used.system) / done;
 }
@@ -125,7 +141,8 @@ const httpMs = Number(process.env.HTTP_MS ?? 1_500);
 for (const call of Object.values(httpWays)) await inFlight(call, httpMs);
 const rounds: Record<keyof typeof httpWays, number[]> = { client: [], request: [] };
 for (let round = 0; round < 7; round++) {
-  for (const [way, call] of Object.entries(httpWays)) rounds[way as keyof typeof httpWays].push(await inFlight(call, httpMs));
+  for (const [way, call] of Object.entries(httpWays))
+    rounds[way as keyof typeof httpWays].push(await inFlight(call, httpMs));
 }
 console.log(
   `one call over HTTP (the 1-event page, 32 in flight): ${median(rounds.client).toFixed(1)} µs through UpstreamClient, ${median(rounds.request).toFixed(1)} µs with undici's request and body.json()`,

@@ -33,7 +33,13 @@ import { BENCH_AUTHORIZATION, BENCH_NOW, buildPages } from './lib/pages.js';
 import { createReference } from './lib/reference.js';
 
 type Arm = 'C' | 'E' | 'F';
-interface Measured { arm: string; size: number; ms: number; requests: number; peakRssMb: number }
+interface Measured {
+  arm: string;
+  size: number;
+  ms: number;
+  requests: number;
+  peakRssMb: number;
+}
 
 const OPERATION = readFileSync(new URL('operations/everything.graphql', import.meta.url), 'utf8');
 /** How every answer without errors begins. */
@@ -70,20 +76,34 @@ if (process.argv[2] === 'child') {
   const at = (label: string, size: number) => results.filter((r) => r.arm === label && r.size === size);
   const cpu = (label: string, size: number) => median(at(label, size).map((r) => r.ms));
   const ratios = [
-    ...(arms.includes('E') ? labels.filter((l) => l !== 'E' && l !== 'E0').map((l) => [`${l}/E`, l, 'E'] as const) : []),
+    ...(arms.includes('E')
+      ? labels.filter((l) => l !== 'E' && l !== 'E0').map((l) => [`${l}/E`, l, 'E'] as const)
+      : []),
     ...(baseline ? arms.map((a) => [`${a}/${a}0`, a, `${a}0`] as const) : []),
   ];
   const counted = sizes.map((size) => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'resolvers', String(size)], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), 'resolvers', String(size)],
+      { encoding: 'utf8' },
+    );
     return JSON.parse(out.trim().split('\n').at(-1)!) as number;
   });
-  console.log(`resolver calls per answer (the gateway, arm C): ${sizes.map((size, i) => `${counted[i]} at ${size} events`).join(', ')}`);
-  console.log(`concurrency ${process.env.CONCURRENCY ?? 32}, median of ${rounds} processes per cell, CPU ms per request`);
-  console.log(`| events | ${labels.map((l) => `${l} ms`).join(' | ')} | ${ratios.map(([name]) => name).join(' | ')} | peak RSS MB ${labels.join(' / ')} |`);
+  console.log(
+    `resolver calls per answer (the gateway, arm C): ${sizes.map((size, i) => `${counted[i]} at ${size} events`).join(', ')}`,
+  );
+  console.log(
+    `concurrency ${process.env.CONCURRENCY ?? 32}, median of ${rounds} processes per cell, CPU ms per request`,
+  );
+  console.log(
+    `| events | ${labels.map((l) => `${l} ms`).join(' | ')} | ${ratios.map(([name]) => name).join(' | ')} | peak RSS MB ${labels.join(' / ')} |`,
+  );
   for (const size of sizes) {
     const values = ratios.map(([, a, b]) => (cpu(a, size) / cpu(b, size)).toFixed(2));
     const rss = labels.map((l) => Math.max(...at(l, size).map((r) => r.peakRssMb)).toFixed(0));
-    console.log(`| ${size} | ${labels.map((l) => cpu(l, size).toFixed(3)).join(' | ')} | ${values.join(' | ')} | ${rss.join(' / ')} |`);
+    console.log(
+      `| ${size} | ${labels.map((l) => cpu(l, size).toFixed(3)).join(' | ')} | ${values.join(' | ')} | ${rss.join(' / ')} |`,
+    );
   }
 }
 
@@ -178,7 +198,7 @@ function gateway(arm: Arm, bytes: Buffer, viewer: { id: string; name: string; us
   const me = JSON.stringify({ data: viewer });
   const resetAt = new Date(Date.now() + 900_000);
   const transport: UpstreamTransport = {
-    get: async <T,>(request: UpstreamRequest) => ({
+    get: async <T>(request: UpstreamRequest) => ({
       status: 200,
       body: JSON.parse(request.path === '/2/users/me' ? me : bytes.toString()) as T,
       rateLimit: { limit: 1_000_000, remaining: 999_999, resetAt },

@@ -24,7 +24,8 @@ const POLL_MS = Number(process.env.BENCH_LIVE_POLL_MS ?? 2000);
 const SECRET = 'sandbox-consumer-secret';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 /** One SSE subscription; `next(text)` resolves when a result with that text arrives. */
 async function subscribe(url: string, token: string) {
@@ -46,10 +47,14 @@ async function subscribe(url: string, token: string) {
         if (done) return;
         buffer += decoder.decode(value, { stream: true });
         for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-          const data = buffer.slice(0, end).split('\n').find((line) => line.startsWith('data:'));
+          const data = buffer
+            .slice(0, end)
+            .split('\n')
+            .find((line) => line.startsWith('data:'));
           buffer = buffer.slice(end + 2);
           if (!data) continue;
-          const text = (JSON.parse(data.slice(5)) as { data?: { dmEventAdded?: { text?: string } } }).data?.dmEventAdded?.text;
+          const text = (JSON.parse(data.slice(5)) as { data?: { dmEventAdded?: { text?: string } } }).data?.dmEventAdded
+            ?.text;
           if (text !== undefined) waiting.get(text)?.();
         }
       }
@@ -77,7 +82,10 @@ async function cell(mode: Mode, users: number) {
     freshnessMs: mode === 'poll' ? POLL_MS : 30_000,
     logger: pino({ level: 'silent' }),
     subscriptions: { maxTotal: 100_000 },
-    activity: mode === 'poll' ? { mode: 'off' } : { mode, appBearerToken: APP_ONLY_TOKEN, consumerSecret: SECRET, maxSubscriptions: 100_000 },
+    activity:
+      mode === 'poll'
+        ? { mode: 'off' }
+        : { mode, appBearerToken: APP_ONLY_TOKEN, consumerSecret: SECRET, maxSubscriptions: 100_000 },
   });
   const server = createServer(gateway.yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -125,7 +133,15 @@ async function cell(mode: Mode, users: number) {
   await new Promise((resolve) => server.close(resolve));
   await sandbox.close();
   latencies.sort((a, b) => a - b);
-  return { mode, users, messages: count, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), lookups };
+  return {
+    mode,
+    users,
+    messages: count,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    lookups,
+  };
 }
 
 const rows = [];

@@ -46,7 +46,9 @@ function commit(): string {
 }
 
 const log = (line: string) => console.log(line);
-log(`bench: arms ${arms.join('')}, sizes ${sizes.join('/')}, ${config.runs} run(s) x ${config.durationS} s, warm-up ${config.warmupS} s`);
+log(
+  `bench: arms ${arms.join('')}, sizes ${sizes.join('/')}, ${config.runs} run(s) x ${config.durationS} s, warm-up ${config.warmupS} s`,
+);
 
 let micro: MicroTask[] | undefined;
 if (microMs > 0) {
@@ -61,7 +63,9 @@ const meta = {
   date: startedAt.toISOString(),
   commit: commit(),
   // The servers' node (BENCH_NODE), which is what the figures measure; the planner micro-benchmark runs on the bench's.
-  node: process.env.BENCH_NODE ? execFileSync(process.env.BENCH_NODE, ['--version'], { encoding: 'utf8' }).trim() : process.version,
+  node: process.env.BENCH_NODE
+    ? execFileSync(process.env.BENCH_NODE, ['--version'], { encoding: 'utf8' }).trim()
+    : process.version,
   cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
 };
 const report = buildReport(results, micro, meta);

@@ -14,7 +14,8 @@ import openapiTS, { COMMENT_HEADER, astToString } from 'openapi-typescript';
 export const SPEC_VERSIONS = ['2.159', '2.167'] as const;
 
 export const specUrl = (version: string): URL => new URL(`../spec/x-openapi-${version}-dm.json`, import.meta.url);
-export const wireTypesUrl = (version: string): URL => new URL(`../src/x/generated/x-api-${version}.ts`, import.meta.url);
+export const wireTypesUrl = (version: string): URL =>
+  new URL(`../src/x/generated/x-api-${version}.ts`, import.meta.url);
 export const VOCABULARY_URL = new URL('../src/x/generated/vocabulary.ts', import.meta.url);
 
 interface JsonSchema {

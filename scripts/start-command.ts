@@ -8,8 +8,11 @@ const START = /^node((?: --[\w-]+(?:=\S+)?)*) --import tsx src\/server\.ts$/;
 
 /** `node`'s own flags in the start script, e.g. `['--heap-growing-percent=50']`. */
 export function startNodeFlags(): string[] {
-  const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  };
   const match = START.exec(scripts.start);
-  if (!match) throw new Error(`package.json's start script is not \`node [flags] --import tsx src/server.ts\`: ${scripts.start}`);
+  if (!match)
+    throw new Error(`package.json's start script is not \`node [flags] --import tsx src/server.ts\`: ${scripts.start}`);
   return match[1]!.split(' ').filter(Boolean);
 }

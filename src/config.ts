@@ -70,9 +70,12 @@ export interface GatewayConfig {
 function activityOf(env: NodeJS.ProcessEnv, sandbox: boolean): 'stream' | 'webhook' | 'off' {
   const raw = env.X_ACTIVITY;
   if (raw === undefined || raw === '') return env.X_APP_BEARER_TOKEN || sandbox ? 'stream' : 'off';
-  if (raw !== 'stream' && raw !== 'webhook' && raw !== 'off') throw new Error(`X_ACTIVITY must be stream, webhook or off; it is ${JSON.stringify(raw)}.`);
-  if (raw === 'stream' && !env.X_APP_BEARER_TOKEN && !sandbox) throw new Error('X_ACTIVITY=stream needs X_APP_BEARER_TOKEN (the X app\'s bearer token).');
-  if (raw === 'webhook' && !env.X_CONSUMER_SECRET) throw new Error('X_ACTIVITY=webhook needs X_CONSUMER_SECRET (to answer CRC checks and verify signatures).');
+  if (raw !== 'stream' && raw !== 'webhook' && raw !== 'off')
+    throw new Error(`X_ACTIVITY must be stream, webhook or off; it is ${JSON.stringify(raw)}.`);
+  if (raw === 'stream' && !env.X_APP_BEARER_TOKEN && !sandbox)
+    throw new Error("X_ACTIVITY=stream needs X_APP_BEARER_TOKEN (the X app's bearer token).");
+  if (raw === 'webhook' && !env.X_CONSUMER_SECRET)
+    throw new Error('X_ACTIVITY=webhook needs X_CONSUMER_SECRET (to answer CRC checks and verify signatures).');
   return raw;
 }
 
@@ -120,7 +123,10 @@ function publicUrlOf(raw: string | undefined): string | undefined {
 }
 
 /** REDIS_URL and STORE_KEY, checked: Redis keeps DMs, so nothing is written there unencrypted. */
-function redisOf(env: NodeJS.ProcessEnv, store: 'memory' | 'redis' | 'off'): { url: string; storeKey: string } | undefined {
+function redisOf(
+  env: NodeJS.ProcessEnv,
+  store: 'memory' | 'redis' | 'off',
+): { url: string; storeKey: string } | undefined {
   if (store !== 'redis') return undefined;
   const url = env.REDIS_URL;
   if (!url) throw new Error('STORE=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379).');
@@ -147,7 +153,9 @@ function persistedDocumentsOf(env: NodeJS.ProcessEnv): GatewayConfig['persistedD
   const manifest = env.PERSISTED_DOCUMENTS || undefined;
   const only = flag(env, 'ONLY_PERSISTED_DOCUMENTS');
   if (only && manifest === undefined) {
-    throw new Error('ONLY_PERSISTED_DOCUMENTS=true needs PERSISTED_DOCUMENTS, the path of the manifest of the documents to run.');
+    throw new Error(
+      'ONLY_PERSISTED_DOCUMENTS=true needs PERSISTED_DOCUMENTS, the path of the manifest of the documents to run.',
+    );
   }
   return manifest === undefined ? undefined : { manifest, only };
 }
@@ -159,10 +167,14 @@ function tracingOf(env: NodeJS.ProcessEnv): GatewayConfig['tracing'] {
   try {
     url = new URL(endpoint);
   } catch {
-    throw new Error(`OTEL_EXPORTER_OTLP_ENDPOINT must be a URL such as http://collector:4318; it is ${JSON.stringify(endpoint)}.`);
+    throw new Error(
+      `OTEL_EXPORTER_OTLP_ENDPOINT must be a URL such as http://collector:4318; it is ${JSON.stringify(endpoint)}.`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new Error(`OTEL_EXPORTER_OTLP_ENDPOINT must be http or https (OTLP/HTTP); it is ${JSON.stringify(endpoint)}.`);
+    throw new Error(
+      `OTEL_EXPORTER_OTLP_ENDPOINT must be http or https (OTLP/HTTP); it is ${JSON.stringify(endpoint)}.`,
+    );
   }
   return { endpoint, serviceName: env.OTEL_SERVICE_NAME || 'x-dm-graphql-gateway' };
 }

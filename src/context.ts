@@ -40,7 +40,10 @@ export interface GatewayContext {
    */
   downloadUrlOf(url: string | undefined): Promise<string | null>;
   /** Typing or read receipts that reach the caller from now on (`dmTyping`, `dmReadReceipt`), from X's pushes. */
-  subscribeSignals(kind: 'typing' | 'read', conversationId: string | undefined): Promise<AsyncIterableIterator<LiveSignal>>;
+  subscribeSignals(
+    kind: 'typing' | 'read',
+    conversationId: string | undefined,
+  ): Promise<AsyncIterableIterator<LiveSignal>>;
   /** Tells the caller's subscribers of what memory learned without X (a message just sent). */
   notifyLive(): Promise<void>;
   /** Lets the loaders answer from what the live memory knows (the users and media a subscription's events link to). */

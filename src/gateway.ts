@@ -252,7 +252,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const transport = tracing ? tracing.traceCalls(retrying, direct) : untraced;
   // Replicas sharing a store share cursors: without a secret of its own, the cursors' one comes from STORE_KEY.
   const cursors = new CursorCodec(
-    options.cursorSecret ?? (options.redis ? deriveKey(options.redis.storeKey, 'cursors').toString('base64url') : undefined),
+    options.cursorSecret ??
+      (options.redis ? deriveKey(options.redis.storeKey, 'cursors').toString('base64url') : undefined),
   );
   const development = options.development ?? false;
   // Only persisted documents: GraphiQL, which sends documents of its own, is served in development alone, where the
@@ -358,7 +359,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.now !== undefined && { now: options.now }),
     onTick: () => metrics.liveTicks.inc(),
     ...(subscriptions && {
-      push: (userId: string, authorization: string, kinds: ReadonlySet<LiveKind>) => subscriptions.ensure(userId, authorization, kinds),
+      push: (userId: string, authorization: string, kinds: ReadonlySet<LiveKind>) =>
+        subscriptions.ensure(userId, authorization, kinds),
       onIdle: (userId: string) => subscriptions.idle(userId),
     }),
   });
@@ -381,7 +383,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         memory: liveMemory,
         store: kept,
         serves: (userId) => subscriptions.servesAnywhere(userId),
-        ...(kept.publish && kept.subscribe && { announce: (notice: ActivityNotice) => kept.publish!(ACTIVITY_CHANNEL, notice) }),
+        ...(kept.publish &&
+          kept.subscribe && { announce: (notice: ActivityNotice) => kept.publish!(ACTIVITY_CHANNEL, notice) }),
         forgetUser: (userId) => forgetting.forget(userId),
         onNews: (kind, outcome) => metrics.activityNews.inc({ kind, outcome }),
       })
@@ -391,7 +394,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       ? new ActivityStream({
           baseUrl: options.upstream,
           appAuthorization,
-          onLine: (line) => void feed.take(line).catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'activity delivery failed')),
+          onLine: (line) =>
+            void feed
+              .take(line)
+              .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'activity delivery failed')),
           onGap: () => void live.resync(),
           ...(kept.available && {
             lease: () => holdLease(kept, 'activity-stream', replica, STREAM_LEASE_MS),
@@ -406,12 +412,17 @@ export function createGateway(options: GatewayOptions): Gateway {
       : undefined;
   stream?.start();
   // Replicas sharing a store hear each other's news: every replica's subscribers get what any replica took.
-  const stopHearing = feed && kept.subscribe ? kept.subscribe(ACTIVITY_CHANNEL, (message) => {
+  const stopHearing =
+    feed && kept.subscribe
+      ? kept.subscribe(ACTIVITY_CHANNEL, (message) => {
           const notice = message as ActivityNotice;
           // A revoke was forgotten in Redis by the replica that took it: each replica forgets what it holds itself.
           if (notice.kind === 'revoke') media.forgetLocally(notice.userId);
-          void (notice.kind === 'revoke' ? endLocally(notice.userId) : applyNotice(live, notice)).catch(() => undefined);
-        }) : undefined;
+          void (notice.kind === 'revoke' ? endLocally(notice.userId) : applyNotice(live, notice)).catch(
+            () => undefined,
+          );
+        })
+      : undefined;
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -434,18 +445,22 @@ export function createGateway(options: GatewayOptions): Gateway {
         origin: new URL(request.url).origin,
       }),
     maskedErrors: { isDev: development, maskError },
-    graphiql: onlyPersisted && !development ? false : {
-      title: 'X DM GraphQL gateway',
-      defaultQuery: EXAMPLE_OPERATIONS[0],
-      ...(options.graphiqlHeaders && { headers: JSON.stringify(options.graphiqlHeaders, null, 2) }),
-      defaultTabs: EXAMPLE_OPERATIONS.map((query) => ({
-        query,
-        ...(options.graphiqlHeaders && { headers: JSON.stringify(options.graphiqlHeaders, null, 2) }),
-      })),
-    },
+    graphiql:
+      onlyPersisted && !development
+        ? false
+        : {
+            title: 'X DM GraphQL gateway',
+            defaultQuery: EXAMPLE_OPERATIONS[0],
+            ...(options.graphiqlHeaders && { headers: JSON.stringify(options.graphiqlHeaders, null, 2) }),
+            defaultTabs: EXAMPLE_OPERATIONS.map((query) => ({
+              query,
+              ...(options.graphiqlHeaders && { headers: JSON.stringify(options.graphiqlHeaders, null, 2) }),
+            })),
+          },
     // GraphiQL's page comes from the package itself (no CDN), loaded on the first visit: it is large, and an API
     // that nobody opens in a browser never pays for it.
-    renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
+    renderGraphiQL: async (graphiqlOptions) =>
+      (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     plugins: [
       // First, so that its span holds everything that follows.
       ...(tracing ? [tracing.plugin] : []),
@@ -470,7 +485,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       // graphql-jit compiles queries only: anything else is left to graphql-js, which refuses it in its own words.
       ...(options.jit === false
         ? []
-        : [useGraphQlJit({}, { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' })]),
+        : [
+            useGraphQlJit(
+              {},
+              { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' },
+            ),
+          ]),
       sessionEnd(),
       jsonByteAnswers(),
     ],

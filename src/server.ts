@@ -8,7 +8,10 @@ import { startTracing } from './observability/tracing.js';
 import { createSandbox } from './sandbox/index.js';
 
 const config = loadConfig();
-const sandbox = config.xApiBaseUrl === undefined ? createSandbox({ mainToken: config.sandboxToken, dialect: config.sandboxDialect, alive: true }) : undefined;
+const sandbox =
+  config.xApiBaseUrl === undefined
+    ? createSandbox({ mainToken: config.sandboxToken, dialect: config.sandboxDialect, alive: true })
+    : undefined;
 const upstream = config.xApiBaseUrl ?? (await sandbox!.listen());
 
 // OpenTelemetry is loaded only when traces are exported.
@@ -33,7 +36,9 @@ const gateway = createGateway({
   activity: {
     mode: config.activity,
     // Against the sandbox, its app-only token plays the X app's.
-    ...((config.appBearerToken ?? sandbox?.appOnlyToken) && { appBearerToken: config.appBearerToken ?? sandbox!.appOnlyToken }),
+    ...((config.appBearerToken ?? sandbox?.appOnlyToken) && {
+      appBearerToken: config.appBearerToken ?? sandbox!.appOnlyToken,
+    }),
     ...(config.consumerSecret !== undefined && { consumerSecret: config.consumerSecret }),
     ...(config.webhookId !== undefined && { webhookId: config.webhookId }),
     maxSubscriptions: config.activityMaxSubscriptions,
@@ -58,7 +63,7 @@ server.listen(config.port, () => {
         '',
         `   Demo bearer token: ${config.sandboxToken}`,
         config.persistedDocuments?.only && !config.development
-          ? '   GraphiQL:          off (ONLY_PERSISTED_DOCUMENTS=true runs the manifest\'s documents only)'
+          ? "   GraphiQL:          off (ONLY_PERSISTED_DOCUMENTS=true runs the manifest's documents only)"
           : `   GraphiQL:          ${url} (the token is already in its headers)`,
         `   Try:  curl -s ${url} -H 'authorization: Bearer ${config.sandboxToken}' \\`,
         `           -H 'content-type: application/json' -d '{"query":"{ dmEvents(first: 3) { nodes { text } } }"}'`,

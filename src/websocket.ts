@@ -5,7 +5,7 @@
  * upgrade request's `Authorization` header.
  */
 import type { Server as HttpServer } from 'node:http';
-import { type DocumentNode, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult, GraphQLError } from 'graphql';
+import { type DocumentNode, type ExecutionResult, type FormattedExecutionResult, GraphQLError } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -24,7 +24,10 @@ function withoutHttpExtension<T extends { extensions?: Record<string, unknown> }
 
 function withoutHttp(result: ExecutionResult): FormattedExecutionResult | undefined {
   if (!result.errors?.some((error) => error.extensions && 'http' in error.extensions)) return undefined;
-  return { ...result, errors: result.errors.map((error) => withoutHttpExtension(error.toJSON())) } as FormattedExecutionResult;
+  return {
+    ...result,
+    errors: result.errors.map((error) => withoutHttpExtension(error.toJSON())),
+  };
 }
 
 export function attachWebSocket(
@@ -34,14 +37,15 @@ export function attachWebSocket(
   const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const disposable = useServer(
     {
-      execute: (args) => (args.rootValue as Enveloped).execute(args as ExecutionArgs),
-      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args as ExecutionArgs),
+      execute: (args) => (args.rootValue as Enveloped).execute(args),
+      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
       // `extensions.http` tells yoga an HTTP status; over WebSocket it means nothing, so it is not sent.
       onNext: (_ctx, _id, _payload, _args, result) => withoutHttp(result),
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => withoutHttpExtension(error.toJSON())),
       onSubscribe: async (ctx, _id, payload) => {
         const fromParams = ctx.connectionParams?.authorization;
-        const authorization = typeof fromParams === 'string' ? fromParams : (ctx.extra.request.headers.authorization ?? '');
+        const authorization =
+          typeof fromParams === 'string' ? fromParams : (ctx.extra.request.headers.authorization ?? '');
         // The context factory reads a Fetch request, as over HTTP: only the caller's credentials are carried over, and
         // the host the socket reached (media URLs minted for its events are on it, unless PUBLIC_URL says otherwise).
         const host = ctx.extra.request.headers.host;

@@ -146,7 +146,8 @@ export class XAccount {
   }
 
   #one(record: RecordedRequest, bill: Bill): void {
-    if (record.at === undefined) throw new Error(`No time logged for ${record.method} ${record.path}: create the sandbox with logAnswers.`);
+    if (record.at === undefined)
+      throw new Error(`No time logged for ${record.method} ${record.path}: create the sandbox with logAnswers.`);
     bill.calls += 1;
     if (isDmLookup(record.path, record.method)) {
       bill.dmLookups += 1;

@@ -45,12 +45,18 @@ export class NaiveClient {
 
   /** One event by id (a refetch, or opening it). */
   async event(eventId: string): Promise<{ event: DmEvent | undefined; users: Map<string, User> }> {
-    const body = await this.#get<{ data?: DmEvent; includes?: { users?: User[] } }>(`/2/dm_events/${eventId}`, EVENT_QUERY);
+    const body = await this.#get<{ data?: DmEvent; includes?: { users?: User[] } }>(
+      `/2/dm_events/${eventId}`,
+      EVENT_QUERY,
+    );
     return { event: body.data, users: usersOf(body.includes?.users) };
   }
 
   async #page(path: string, query: Record<string, string>): Promise<NaivePage> {
-    const body = await this.#get<{ data?: DmEvent[]; includes?: { users?: User[] }; meta?: { next_token?: string } }>(path, query);
+    const body = await this.#get<{ data?: DmEvent[]; includes?: { users?: User[] }; meta?: { next_token?: string } }>(
+      path,
+      query,
+    );
     return { events: body.data ?? [], users: usersOf(body.includes?.users), nextToken: body.meta?.next_token };
   }
 
@@ -59,7 +65,8 @@ export class NaiveClient {
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
     const response = await fetch(url, { headers: { authorization: `Bearer ${this.token}` } });
     const body = (await response.json()) as T;
-    if (!response.ok) throw new Error(`X answered ${response.status} to the naive client's ${path}: ${JSON.stringify(body)}`);
+    if (!response.ok)
+      throw new Error(`X answered ${response.status} to the naive client's ${path}: ${JSON.stringify(body)}`);
     return body;
   }
 }

@@ -27,16 +27,22 @@ export function totalsTable(naive: Bill, gateway: Bill): string[] {
 }
 
 function truthLine(steps: readonly StepResult[], ok: boolean): string[] {
-  const naiveWrong = steps.flatMap((step) => step.naiveChecks.filter((check) => !check.ok).map((check) => `step ${step.n} ${check.what}: ${check.detail}`));
+  const naiveWrong = steps.flatMap((step) =>
+    step.naiveChecks.filter((check) => !check.ok).map((check) => `step ${step.n} ${check.what}: ${check.detail}`),
+  );
   return [
     `Every gateway answer equal to X's truth at its moment: ${ok ? 'yes' : '**no**'}.`,
-    naiveWrong.length === 0 ? "The naive client's answers matched X's truth at every step." : `The naive client's answers differed from X's truth: ${naiveWrong.join('; ')}.`,
+    naiveWrong.length === 0
+      ? "The naive client's answers matched X's truth at every step."
+      : `The naive client's answers differed from X's truth: ${naiveWrong.join('; ')}.`,
   ];
 }
 
 function truthCell(step: StepResult): string {
   const failed = step.checks.filter((check) => !check.ok);
-  return failed.length === 0 ? `yes (${step.checks.length})` : `**no**: ${failed.map((check) => `${check.what}: ${check.detail}`).join('; ')}`;
+  return failed.length === 0
+    ? `yes (${step.checks.length})`
+    : `**no**: ${failed.map((check) => `${check.what}: ${check.detail}`).join('; ')}`;
 }
 
 /** Returned against billed: what X's deduplication took off each client's bill. */
@@ -75,14 +81,20 @@ function weekSection(week: WeekResult): string[] {
     '',
     dedupLine(week.naive, week.gateway),
     '',
-    ...truthLine(week.days.flatMap((day) => day.steps), week.truthOk),
+    ...truthLine(
+      week.days.flatMap((day) => day.steps),
+      week.truthOk,
+    ),
     '',
     '| day (UTC) | messages arrived | gateway calls | gateway billed (events / users / posts) | gateway $ | naive calls | naive billed | naive $ | gateway = X | the gateway asked X |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
   ];
   for (const day of week.days) {
     const truth = day.steps.map((step) => `${step.n}: ${truthCell(step)}`).join(', ');
-    const asked = day.steps.flatMap((step) => step.asked).map((call) => `\`${call}\``).join(', ');
+    const asked = day.steps
+      .flatMap((step) => step.asked)
+      .map((call) => `\`${call}\``)
+      .join(', ');
     lines.push(
       `| ${day.day} | ${day.arrived} | ${day.gateway.calls} | ${billed(day.gateway)} | ${money(day.gateway.dollars)} | ` +
         `${day.naive.calls} | ${billed(day.naive)} | ${money(day.naive.dollars)} | ${truth} | ${asked} |`,
@@ -105,14 +117,19 @@ export function budgetMarkdown(sessions: SessionsResult, week: WeekResult, date 
     '## One session: the rate limit binds',
     '',
     `A DM app session from ${SESSION_START.toISOString()} on a fake clock: ` +
-      `${Object.entries(TIMELINE).map(([name, at]) => `${name} ${at} s`).join(', ')}. The naive client starts with ` +
+      `${Object.entries(TIMELINE)
+        .map(([name, at]) => `${name} ${at} s`)
+        .join(', ')}. The naive client starts with ` +
       '`GET /2/users/me`, then makes one X call per screen: the inbox `GET /2/dm_events?max_results=100`, a conversation ' +
       '`GET /2/dm_conversations/{id}/dm_events?max_results=20` (a scroll: 10 more with `pagination_token`), an event ' +
       '`GET /2/dm_events/{id}`, a poll the conversation again; each with `expansions=sender_id`. The sandbox lets every ' +
-      "call through; \"X would refuse\" counts the DM lookups X's own limit would have refused.",
+      'call through; "X would refuse" counts the DM lookups X\'s own limit would have refused.',
     '',
     ...sessionSection('Cold: a gateway that has never seen the user', sessions.cold),
-    ...sessionSection('Warm: the same session 15 minutes later, the same UTC day (its bill: what was not billed yet today)', sessions.warm),
+    ...sessionSection(
+      'Warm: the same session 15 minutes later, the same UTC day (its bill: what was not billed yet today)',
+      sessions.warm,
+    ),
     `## A week of mornings: the memory saves the bill`,
     '',
     `${DAYS} days from ${WEEK_START.toISOString().slice(0, 10)}: each night 2 to 5 messages arrive from the user's demo ` +

@@ -5,25 +5,60 @@
  */
 import type { DmEvent, User } from '../../src/x/wire.js';
 import type { NaivePage } from './naive.js';
-import { type Check, type ShownConversation, type ShownEvent, checkEvents, checkFlag, checkInbox, inboxOf, pageOf } from './truth.js';
+import {
+  type Check,
+  type ShownConversation,
+  type ShownEvent,
+  checkEvents,
+  checkFlag,
+  checkInbox,
+  inboxOf,
+  pageOf,
+} from './truth.js';
 import type { World } from './world.js';
 
 export const INBOX = /* GraphQL */ `
   query Inbox {
     dmConversations(first: 20) {
-      nodes { conversationId kind updatedAt lastEvent { restId text sender { username } } }
-      pageInfo { hasNextPage }
+      nodes {
+        conversationId
+        kind
+        updatedAt
+        lastEvent {
+          restId
+          text
+          sender {
+            username
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+      }
     }
-  }`;
+  }
+`;
 export const CONVERSATION = /* GraphQL */ `
   query Conversation($conversationId: ID!, $first: Int!, $after: String) {
     dmConversation(conversationId: $conversationId) {
       events(first: $first, after: $after) {
-        nodes { id restId text createdAt sender { username } }
-        pageInfo { hasNextPage endCursor }
+        nodes {
+          id
+          restId
+          text
+          createdAt
+          sender {
+            username
+          }
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
       }
     }
-  }`;
+  }
+`;
 
 /** The conversations an inbox shows (`first` of INBOX). */
 export const INBOX_SIZE = 20;
@@ -65,7 +100,9 @@ export function screensOf(world: World): Screens {
       return gatewayState.shown;
     },
     async gatewayInbox(what) {
-      const data = await world.ask<{ dmConversations: { nodes: ShownConversation[]; pageInfo: { hasNextPage: boolean } } }>(INBOX);
+      const data = await world.ask<{
+        dmConversations: { nodes: ShownConversation[]; pageInfo: { hasNextPage: boolean } };
+      }>(INBOX);
       const { nodes, pageInfo } = data.dmConversations;
       inboxTop = nodes[0]?.conversationId;
       // Relay's rule: `first` conversations, or every one X has (its 30-day window) and no next page.
@@ -110,11 +147,22 @@ export function screensOf(world: World): Screens {
     async naivePage(what, size, scroll) {
       const { conversationId } = screens;
       const after = scroll ? naiveState.shown[naiveState.shown.length - 1]?.id : undefined;
-      const page: NaivePage = await world.naive.conversation(conversationId, size, scroll ? naiveState.nextToken : undefined);
+      const page: NaivePage = await world.naive.conversation(
+        conversationId,
+        size,
+        scroll ? naiveState.nextToken : undefined,
+      );
       naiveState.shown = scroll ? [...naiveState.shown, ...page.events] : page.events;
       naiveState.nextToken = page.nextToken;
       const expected = pageOf(truth(conversationId), size, after);
-      return [checkEvents(what, page.events.map((event) => shownOf(event, page.users)), expected.events, usernames)];
+      return [
+        checkEvents(
+          what,
+          page.events.map((event) => shownOf(event, page.users)),
+          expected.events,
+          usernames,
+        ),
+      ];
     },
   };
   return screens;

@@ -14,12 +14,32 @@ export const SESSION_START = new Date('2026-12-01T09:00:00Z');
 
 const REFETCH = /* GraphQL */ `
   query Refetch($id: ID!) {
-    node(id: $id) { id ... on DmEvent { restId text createdAt sender { username } } }
-  }`;
+    node(id: $id) {
+      id
+      ... on DmEvent {
+        restId
+        text
+        createdAt
+        sender {
+          username
+        }
+      }
+    }
+  }
+`;
 const EVENT = /* GraphQL */ `
   query Event($eventId: ID!) {
-    dmEvent(eventId: $eventId) { id restId text createdAt sender { username } }
-  }`;
+    dmEvent(eventId: $eventId) {
+      id
+      restId
+      text
+      createdAt
+      sender {
+        username
+      }
+    }
+  }
+`;
 
 const PAGE_SIZE = 20;
 /** A scroll loads 10 more: the demo's busiest conversation (37 events) then has two pages below its first. */
@@ -95,7 +115,13 @@ async function replay(world: World, label: string, start: number): Promise<Sessi
   const truth = (conversationId?: string) => sandbox.visibleEvents(me.id, conversationId);
   const screens: Screens = screensOf(world);
 
-  const step = async (n: string, name: string, at: number, viaGateway: () => Promise<Check[]>, viaNaive: () => Promise<Check[]>) => {
+  const step = async (
+    n: string,
+    name: string,
+    at: number,
+    viaGateway: () => Promise<Check[]>,
+    viaNaive: () => Promise<Check[]>,
+  ) => {
     world.setClock(start + at * 1000);
     steps.push(await world.step(n, name, viaGateway, viaNaive));
   };
@@ -103,7 +129,10 @@ async function replay(world: World, label: string, start: number): Promise<Sessi
   /** Events the user refetches (3) and opens (2): from the pages shown, the same for both clients. */
   const picks = () => {
     const shown = screens.gatewayShown;
-    return { refetch: [shown[0]!, shown[PAGE_SIZE]!, shown[PAGE_SIZE + SCROLL_SIZE]!], open: [shown[1]!, shown[PAGE_SIZE + 1]!] };
+    return {
+      refetch: [shown[0]!, shown[PAGE_SIZE]!, shown[PAGE_SIZE + SCROLL_SIZE]!],
+      open: [shown[1]!, shown[PAGE_SIZE + 1]!],
+    };
   };
   const byId = (id: string) => truth().find((event) => event.id === id);
   const naiveEvents = async (events: readonly ShownEvent[]) => {
@@ -115,11 +144,35 @@ async function replay(world: World, label: string, start: number): Promise<Sessi
     return checks;
   };
 
-  await step('1', 'inbox', TIMELINE.inbox, () => screens.gatewayInbox('inbox'), () => screens.naiveInbox('inbox', true));
+  await step(
+    '1',
+    'inbox',
+    TIMELINE.inbox,
+    () => screens.gatewayInbox('inbox'),
+    () => screens.naiveInbox('inbox', true),
+  );
   screens.conversationId = screens.inboxTop ?? '';
-  await step('2', 'open the conversation', TIMELINE.open, () => screens.gatewayPage('open', PAGE_SIZE, false), () => screens.naivePage('open', PAGE_SIZE, false));
-  await step('3a', 'scroll', TIMELINE.scroll1, () => screens.gatewayPage('scroll 1', SCROLL_SIZE, true), () => screens.naivePage('scroll 1', SCROLL_SIZE, true));
-  await step('3b', 'scroll again', TIMELINE.scroll2, () => screens.gatewayPage('scroll 2', SCROLL_SIZE, true), () => screens.naivePage('scroll 2', SCROLL_SIZE, true));
+  await step(
+    '2',
+    'open the conversation',
+    TIMELINE.open,
+    () => screens.gatewayPage('open', PAGE_SIZE, false),
+    () => screens.naivePage('open', PAGE_SIZE, false),
+  );
+  await step(
+    '3a',
+    'scroll',
+    TIMELINE.scroll1,
+    () => screens.gatewayPage('scroll 1', SCROLL_SIZE, true),
+    () => screens.naivePage('scroll 1', SCROLL_SIZE, true),
+  );
+  await step(
+    '3b',
+    'scroll again',
+    TIMELINE.scroll2,
+    () => screens.gatewayPage('scroll 2', SCROLL_SIZE, true),
+    () => screens.naivePage('scroll 2', SCROLL_SIZE, true),
+  );
   await step(
     '4',
     'refetch 3 events by node id',
@@ -152,7 +205,9 @@ async function replay(world: World, label: string, start: number): Promise<Sessi
   );
   // 6. A message arrives in the open conversation, from another participant (its latest sender other than the user).
   const { conversationId } = screens;
-  const other = truth(conversationId).find((event) => event.sender_id !== undefined && event.sender_id !== me.id)?.sender_id;
+  const other = truth(conversationId).find(
+    (event) => event.sender_id !== undefined && event.sender_id !== me.id,
+  )?.sender_id;
   if (!other) throw new Error(`No other participant in ${conversationId}`);
   let arrivedId = '';
   await step(
@@ -165,16 +220,40 @@ async function replay(world: World, label: string, start: number): Promise<Sessi
     },
     async () => [],
   );
-  await step('7', 'inbox again', TIMELINE.inboxAgain, () => screens.gatewayInbox('inbox again'), () => screens.naiveInbox('inbox again'));
-  await step('8', 'open the conversation again', TIMELINE.openAgain, async () => {
-    const checks = await screens.gatewayPage('open again', PAGE_SIZE, false);
-    checks.push(checkFlag('the new message is on top', screens.gatewayShown[0]?.restId === arrivedId, true));
-    return checks;
-  }, () => screens.naivePage('open again', PAGE_SIZE, false));
+  await step(
+    '7',
+    'inbox again',
+    TIMELINE.inboxAgain,
+    () => screens.gatewayInbox('inbox again'),
+    () => screens.naiveInbox('inbox again'),
+  );
+  await step(
+    '8',
+    'open the conversation again',
+    TIMELINE.openAgain,
+    async () => {
+      const checks = await screens.gatewayPage('open again', PAGE_SIZE, false);
+      checks.push(checkFlag('the new message is on top', screens.gatewayShown[0]?.restId === arrivedId, true));
+      return checks;
+    },
+    () => screens.naivePage('open again', PAGE_SIZE, false),
+  );
   for (let i = 0; i < POLLS; i++) {
-    await step(`9.${i + 1}`, `poll ${i + 1}`, TIMELINE.pollsFrom + i, () => screens.gatewayPage(`poll ${i + 1}`, PAGE_SIZE, false), () => screens.naivePage(`poll ${i + 1}`, PAGE_SIZE, false));
+    await step(
+      `9.${i + 1}`,
+      `poll ${i + 1}`,
+      TIMELINE.pollsFrom + i,
+      () => screens.gatewayPage(`poll ${i + 1}`, PAGE_SIZE, false),
+      () => screens.naivePage(`poll ${i + 1}`, PAGE_SIZE, false),
+    );
   }
-  await step('10', 'reopen the conversation', TIMELINE.reopen, () => screens.gatewayPage('reopen', PAGE_SIZE, false), () => screens.naivePage('reopen', PAGE_SIZE, false));
+  await step(
+    '10',
+    'reopen the conversation',
+    TIMELINE.reopen,
+    () => screens.gatewayPage('reopen', PAGE_SIZE, false),
+    () => screens.naivePage('reopen', PAGE_SIZE, false),
+  );
 
   return {
     label,

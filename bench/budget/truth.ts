@@ -34,7 +34,11 @@ export function compareIds(a: string, b: string): number {
 }
 
 /** The page of a list (newest first) right after `afterId` (from its head without one), and whether more follow. */
-export function pageOf(all: readonly DmEvent[], size: number, afterId?: string): { events: DmEvent[]; hasNextPage: boolean } {
+export function pageOf(
+  all: readonly DmEvent[],
+  size: number,
+  afterId?: string,
+): { events: DmEvent[]; hasNextPage: boolean } {
   const rest = afterId === undefined ? [...all] : all.filter((event) => compareIds(event.id, afterId) < 0);
   return { events: rest.slice(0, size), hasNextPage: rest.length > size };
 }
@@ -53,21 +57,32 @@ export function inboxOf(all: readonly DmEvent[], first: number): { conversationI
 }
 
 /** A shown event against X's, or the first difference. */
-function eventDifference(shown: ShownEvent | null | undefined, expected: DmEvent, usernames: ReadonlyMap<string, string>): string | undefined {
+function eventDifference(
+  shown: ShownEvent | null | undefined,
+  expected: DmEvent,
+  usernames: ReadonlyMap<string, string>,
+): string | undefined {
   if (!shown) return `event ${expected.id} missing`;
   if (shown.restId !== expected.id) return `event ${shown.restId} where X has ${expected.id}`;
-  if ((shown.text ?? undefined) !== (expected.text ?? undefined)) return `event ${expected.id}: text ${JSON.stringify(shown.text)} where X has ${JSON.stringify(expected.text)}`;
+  if ((shown.text ?? undefined) !== (expected.text ?? undefined))
+    return `event ${expected.id}: text ${JSON.stringify(shown.text)} where X has ${JSON.stringify(expected.text)}`;
   if (shown.createdAt !== undefined && Date.parse(shown.createdAt ?? '') !== Date.parse(expected.created_at ?? '')) {
     return `event ${expected.id}: createdAt ${shown.createdAt} where X has ${expected.created_at}`;
   }
   if (shown.sender !== undefined) {
     const want = expected.sender_id === undefined ? undefined : usernames.get(expected.sender_id);
-    if ((shown.sender?.username ?? undefined) !== want) return `event ${expected.id}: sender ${shown.sender?.username} where X has ${want}`;
+    if ((shown.sender?.username ?? undefined) !== want)
+      return `event ${expected.id}: sender ${shown.sender?.username} where X has ${want}`;
   }
   return undefined;
 }
 
-export function checkEvents(what: string, shown: readonly ShownEvent[], expected: readonly DmEvent[], usernames: ReadonlyMap<string, string>): Check {
+export function checkEvents(
+  what: string,
+  shown: readonly ShownEvent[],
+  expected: readonly DmEvent[],
+  usernames: ReadonlyMap<string, string>,
+): Check {
   for (let i = 0; i < Math.max(shown.length, expected.length); i++) {
     if (!expected[i]) return { what, ok: false, detail: `shows ${shown.length} events where X has ${expected.length}` };
     const detail = eventDifference(shown[i], expected[i]!, usernames);
@@ -76,7 +91,12 @@ export function checkEvents(what: string, shown: readonly ShownEvent[], expected
   return { what, ok: true };
 }
 
-export function checkEvent(what: string, shown: ShownEvent | null | undefined, expected: DmEvent | undefined, usernames: ReadonlyMap<string, string>): Check {
+export function checkEvent(
+  what: string,
+  shown: ShownEvent | null | undefined,
+  expected: DmEvent | undefined,
+  usernames: ReadonlyMap<string, string>,
+): Check {
   if (!expected) return { what, ok: false, detail: 'X has no such event' };
   const detail = eventDifference(shown, expected, usernames);
   return detail ? { what, ok: false, detail } : { what, ok: true };
@@ -86,15 +106,26 @@ export function checkFlag(what: string, shown: boolean, expected: boolean): Chec
   return shown === expected ? { what, ok: true } : { what, ok: false, detail: `${shown} where X says ${expected}` };
 }
 
-export function checkInbox(what: string, shown: readonly ShownConversation[], expected: ReturnType<typeof inboxOf>, usernames: ReadonlyMap<string, string>): Check {
+export function checkInbox(
+  what: string,
+  shown: readonly ShownConversation[],
+  expected: ReturnType<typeof inboxOf>,
+  usernames: ReadonlyMap<string, string>,
+): Check {
   for (let i = 0; i < Math.max(shown.length, expected.length); i++) {
     const want = expected[i];
     const got = shown[i];
-    if (!want || !got) return { what, ok: false, detail: `shows ${shown.length} conversations where X has ${expected.length}` };
-    if (got.conversationId !== want.conversationId) return { what, ok: false, detail: `#${i}: ${got.conversationId} where X has ${want.conversationId}` };
+    if (!want || !got)
+      return { what, ok: false, detail: `shows ${shown.length} conversations where X has ${expected.length}` };
+    if (got.conversationId !== want.conversationId)
+      return { what, ok: false, detail: `#${i}: ${got.conversationId} where X has ${want.conversationId}` };
     const kind = want.conversationId.includes('-') ? 'ONE_TO_ONE' : 'GROUP';
-    if (got.kind !== undefined && got.kind !== kind) return { what, ok: false, detail: `#${i}: kind ${got.kind} where X has ${kind}` };
-    if (got.updatedAt !== undefined && Date.parse(got.updatedAt ?? '') !== Date.parse(want.lastEvent.created_at ?? '')) {
+    if (got.kind !== undefined && got.kind !== kind)
+      return { what, ok: false, detail: `#${i}: kind ${got.kind} where X has ${kind}` };
+    if (
+      got.updatedAt !== undefined &&
+      Date.parse(got.updatedAt ?? '') !== Date.parse(want.lastEvent.created_at ?? '')
+    ) {
       return { what, ok: false, detail: `#${i}: updatedAt ${got.updatedAt} where X has ${want.lastEvent.created_at}` };
     }
     const detail = eventDifference(got.lastEvent, want.lastEvent, usernames);

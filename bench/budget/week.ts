@@ -69,7 +69,14 @@ export async function runWeek(options: WeekOptions = {}): Promise<WeekResult> {
       }
       const steps: StepResult[] = [];
       world.setClock(morning);
-      steps.push(await world.step('1', 'inbox', () => screens.gatewayInbox('inbox'), () => screens.naiveInbox('inbox', true)));
+      steps.push(
+        await world.step(
+          '1',
+          'inbox',
+          () => screens.gatewayInbox('inbox'),
+          () => screens.naiveInbox('inbox', true),
+        ),
+      );
       screens.conversationId = screens.inboxTop ?? '';
       world.setClock(morning + 10_000);
       steps.push(
@@ -80,7 +87,13 @@ export async function runWeek(options: WeekOptions = {}): Promise<WeekResult> {
           () => screens.naivePage('open', PAGE_SIZE, false),
         ),
       );
-      days.push({ day: new Date(morning).toISOString().slice(0, 10), arrived, steps, gateway: sumOf(steps, 'gateway'), naive: sumOf(steps, 'naive') });
+      days.push({
+        day: new Date(morning).toISOString().slice(0, 10),
+        arrived,
+        steps,
+        gateway: sumOf(steps, 'gateway'),
+        naive: sumOf(steps, 'naive'),
+      });
     }
   } finally {
     await world.close();

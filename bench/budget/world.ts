@@ -54,7 +54,12 @@ export interface World {
   /** A GraphQL operation through the gateway, as the main user; errors throw. */
   ask<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** One step at the clock's time: the gateway's screen, then the naive client's, each billed from the sandbox's log. */
-  step(n: string, name: string, viaGateway: () => Promise<Check[]>, viaNaive: () => Promise<Check[]>): Promise<StepResult>;
+  step(
+    n: string,
+    name: string,
+    viaGateway: () => Promise<Check[]>,
+    viaNaive: () => Promise<Check[]>,
+  ): Promise<StepResult>;
   close(): Promise<void>;
 }
 
@@ -109,7 +114,8 @@ export async function openWorld(options: WorldOptions): Promise<World> {
         body: JSON.stringify({ query, variables }),
       });
       const result = (await response.json()) as GraphQLResult<T>;
-      if (result.errors?.length || !result.data) throw new Error(`The gateway answered with errors: ${JSON.stringify(result.errors)}`);
+      if (result.errors?.length || !result.data)
+        throw new Error(`The gateway answered with errors: ${JSON.stringify(result.errors)}`);
       return result.data;
     },
     async step(n, name, viaGateway, viaNaive) {

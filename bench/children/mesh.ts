@@ -30,7 +30,7 @@ try {
   });
   server = createServer(yoga);
 } catch (error) {
-  fail(`GraphQL Mesh did not start: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  fail(`GraphQL Mesh did not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 }
 
 await runChild(server, { info: { operation } });

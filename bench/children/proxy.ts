@@ -12,7 +12,15 @@ const upstream = upstreamArg();
 const pool = new Pool(upstream, { connections: 32, pipelining: 1 });
 
 /** Hop-by-hop headers are the connection's own, not the answer's. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'te',
+  'trailer',
+]);
 
 const server = createServer(async (req, res) => {
   try {

@@ -27,7 +27,9 @@ const viewer = [...buildPages().values()][0]!.viewer;
 const ME = Buffer.from(JSON.stringify({ data: viewer }));
 const ME_HEADERS = { ...pages[0]!.headers, 'content-length': String(ME.length) };
 
-const NOT_FOUND = Buffer.from(JSON.stringify({ title: 'Not Found Error', detail: 'Not found', type: 'about:blank', status: 404 }));
+const NOT_FOUND = Buffer.from(
+  JSON.stringify({ title: 'Not Found Error', detail: 'Not found', type: 'about:blank', status: 404 }),
+);
 
 let total = 0;
 let dmEvents = 0;

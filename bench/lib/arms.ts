@@ -25,7 +25,8 @@ export const GATEWAY_OPERATION = readFileSync(new URL('../operations/everything.
 
 /** X's parameters for a page with everything (what arm C's gateway asks for, plus `id`s; the upstream ignores them). */
 export const EVERYTHING_PARAMS: Readonly<Record<string, string>> = {
-  'dm_event.fields': 'attachments,created_at,dm_conversation_id,entities,event_type,id,participant_ids,referenced_tweets,sender_id,text',
+  'dm_event.fields':
+    'attachments,created_at,dm_conversation_id,entities,event_type,id,participant_ids,referenced_tweets,sender_id,text',
   expansions: 'attachments.media_keys,participant_ids,referenced_tweets.id,sender_id',
   'media.fields':
     'alt_text,duration_ms,height,media_key,non_public_metrics,organic_metrics,preview_image_url,promoted_metrics,public_metrics,type,url,variants,width',
@@ -141,22 +142,49 @@ function verifyGateway(arm: ArmId, page: BenchPage, data: Json | undefined): voi
   const edges = connection?.edges;
   if (!Array.isArray(edges)) fail(arm, page.size, 'no dmEvents.edges');
   const nodes = edges.map((edge) => edge.node ?? {});
-  if (!sameIds(nodes.map((n) => n.restId), page.eventIds)) fail(arm, page.size, "the events are not the page's");
+  if (
+    !sameIds(
+      nodes.map((n) => n.restId),
+      page.eventIds,
+    )
+  )
+    fail(arm, page.size, "the events are not the page's");
   if (edges.some((edge) => typeof edge.cursor !== 'string')) fail(arm, page.size, 'an edge has no cursor');
   if (connection?.pageInfo?.hasNextPage !== true) fail(arm, page.size, 'pageInfo.hasNextPage is not true');
   const events = page.body.data ?? [];
   events.forEach((event, i) => {
     const node = nodes[i]!;
     const where = `event ${event.id}`;
-    if (event.sender_id !== undefined && (node.sender as Json | null)?.restId !== event.sender_id) fail(arm, page.size, `${where}: sender`);
-    if (event.sender_id !== undefined && typeof (node.sender as Json).username !== 'string') fail(arm, page.size, `${where}: sender.username`);
+    if (event.sender_id !== undefined && (node.sender as Json | null)?.restId !== event.sender_id)
+      fail(arm, page.size, `${where}: sender`);
+    if (event.sender_id !== undefined && typeof (node.sender as Json).username !== 'string')
+      fail(arm, page.size, `${where}: sender.username`);
     const participants = (node.participants as Json[] | null) ?? [];
-    if (!sameIds(participants.map((p) => p.restId), event.participant_ids ?? [])) fail(arm, page.size, `${where}: participants`);
+    if (
+      !sameIds(
+        participants.map((p) => p.restId),
+        event.participant_ids ?? [],
+      )
+    )
+      fail(arm, page.size, `${where}: participants`);
     const media = ((node.attachments as Json | null)?.media as Json[] | undefined) ?? [];
-    if (!sameIds(media.map((m) => m.mediaKey), event.attachments?.media_keys ?? [])) fail(arm, page.size, `${where}: media`);
+    if (
+      !sameIds(
+        media.map((m) => m.mediaKey),
+        event.attachments?.media_keys ?? [],
+      )
+    )
+      fail(arm, page.size, `${where}: media`);
     const tweets = (node.referencedTweets as Json[] | null) ?? [];
-    if (!sameIds(tweets.map((t) => t.restId), (event.referenced_tweets ?? []).map((r) => r.id))) fail(arm, page.size, `${where}: referenced tweets`);
-    if (tweets.some((t) => typeof t.text !== 'string')) fail(arm, page.size, `${where}: a referenced tweet without text`);
+    if (
+      !sameIds(
+        tweets.map((t) => t.restId),
+        (event.referenced_tweets ?? []).map((r) => r.id),
+      )
+    )
+      fail(arm, page.size, `${where}: referenced tweets`);
+    if (tweets.some((t) => typeof t.text !== 'string'))
+      fail(arm, page.size, `${where}: a referenced tweet without text`);
     const entities = node.entities as Json | null;
     for (const key of ['hashtags', 'cashtags', 'mentions', 'urls'] as const) {
       const expected = event[key]?.length ?? 0;
@@ -169,9 +197,16 @@ function verifyGateway(arm: ArmId, page: BenchPage, data: Json | undefined): voi
 
 function verifyMesh(page: BenchPage, data: Json | undefined): void {
   const answer = data?.getDirectMessagesEvents as Json | undefined;
-  if (answer?.__typename !== 'Get2DmEventsResponse') fail('D', page.size, `answered ${JSON.stringify(answer).slice(0, 300)}`);
+  if (answer?.__typename !== 'Get2DmEventsResponse')
+    fail('D', page.size, `answered ${JSON.stringify(answer).slice(0, 300)}`);
   const events = (answer.data as Json[] | undefined) ?? [];
-  if (!sameIds(events.map((e) => e.id), page.eventIds)) fail('D', page.size, "the events are not the page's");
+  if (
+    !sameIds(
+      events.map((e) => e.id),
+      page.eventIds,
+    )
+  )
+    fail('D', page.size, "the events are not the page's");
   const includes = answer.includes as Json | undefined;
   for (const key of ['users', 'media', 'tweets'] as const) {
     const expected = page.body.includes?.[key]?.length ?? 0;

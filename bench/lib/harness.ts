@@ -6,7 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import type { ChildStats } from '../children/child.js';
-import { ARM_NAMES, type ArmId, GATEWAY_SHAPED, comparableData, firstDifference, requestFor, verifyAnswer } from './arms.js';
+import {
+  ARM_NAMES,
+  type ArmId,
+  GATEWAY_SHAPED,
+  comparableData,
+  firstDifference,
+  requestFor,
+  verifyAnswer,
+} from './arms.js';
 import { type LoadRequest, load } from './load.js';
 import { type BenchPage, buildPages } from './pages.js';
 import { type ChildName, type ServerChild, startChild } from './processes.js';
@@ -91,7 +99,13 @@ export interface BenchResults {
   readonly arms: readonly ArmResult[];
 }
 
-const CHILD_OF: Record<Exclude<ArmId, 'A'>, ChildName> = { B: 'proxy', C: 'gateway', D: 'mesh', E: 'reference', F: 'gateway-memory' };
+const CHILD_OF: Record<Exclude<ArmId, 'A'>, ChildName> = {
+  B: 'proxy',
+  C: 'gateway',
+  D: 'mesh',
+  E: 'reference',
+  F: 'gateway-memory',
+};
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -179,7 +193,13 @@ function mainThreadCpuMs(pid: number): number | undefined {
 }
 
 /** One timed run of `req` against `server`: throughput, latencies, CPU per request, peak RSS, upstream calls. */
-export async function timedRun(server: ServerChild, upstream: ServerChild, req: LoadRequest, connections: number, durationS: number): Promise<RunResult> {
+export async function timedRun(
+  server: ServerChild,
+  upstream: ServerChild,
+  req: LoadRequest,
+  connections: number,
+  durationS: number,
+): Promise<RunResult> {
   const s0 = await server.stats(true);
   const u0 = server === upstream ? s0 : await upstream.stats();
   const main0 = mainThreadCpuMs(server.pid);
@@ -248,7 +268,8 @@ async function runArmAtSize(
     progress.startRss ??= (await server.stats()).rss;
     const req = requestFor(arm, size, meshOperation);
     const cold = await probe(server, upstream, req);
-    if (!cold.tokenForwarded && arm !== 'A') throw new Error(`Arm ${arm} did not forward the caller's token to the upstream`);
+    if (!cold.tokenForwarded && arm !== 'A')
+      throw new Error(`Arm ${arm} did not forward the caller's token to the upstream`);
     // Arm F: the first answer filled the memory; the second is the one every timed request gets.
     const answer = arm === 'F' ? await probe(server, upstream, req) : cold;
     verifyAnswer(arm, page, answer.status, answer.text);
@@ -258,10 +279,13 @@ async function runArmAtSize(
       const mine = comparableData(answer.text);
       sameDataAsC = mine === cData.get(size);
       if (!sameDataAsC) {
-        throw new Error(`Arm ${arm} (${ARM_NAMES[arm]}), ${size} events: data differs from arm C's at ${firstDifference(mine, cData.get(size)!)}`);
+        throw new Error(
+          `Arm ${arm} (${ARM_NAMES[arm]}), ${size} events: data differs from arm C's at ${firstDifference(mine, cData.get(size)!)}`,
+        );
       }
     }
-    if (arm === 'F' && answer.upstreamCalls !== 0) throw new Error(`Arm F, ${size} events: an answer from memory called X ${answer.upstreamCalls} time(s)`);
+    if (arm === 'F' && answer.upstreamCalls !== 0)
+      throw new Error(`Arm F, ${size} events: an answer from memory called X ${answer.upstreamCalls} time(s)`);
     progress.probes.push({
       size,
       responseBytes: Buffer.byteLength(answer.text),
@@ -274,7 +298,8 @@ async function runArmAtSize(
     if (config.warmupS > 0) await load(server.url, req, config.concurrency.capacity, config.warmupS);
     for (const connections of [config.concurrency.latency, config.concurrency.capacity]) {
       const runs: RunResult[] = [];
-      for (let i = 0; i < config.runs; i++) runs.push(await timedRun(server, upstream, req, connections, config.durationS));
+      for (let i = 0; i < config.runs; i++)
+        runs.push(await timedRun(server, upstream, req, connections, config.durationS));
       const summary = summarise(runs);
       progress.cells.push({ arm, size, connections, runs, summary });
       log(
@@ -301,7 +326,8 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     for (const size of config.sizes) {
       for (const arm of order) {
         const armProgress = progress.get(arm)!;
-        if (armProgress.reason === undefined) await runArmAtSize(armProgress, size, upstream, pages.get(size)!, config, cData);
+        if (armProgress.reason === undefined)
+          await runArmAtSize(armProgress, size, upstream, pages.get(size)!, config, cData);
       }
     }
     const { log: _log, ...rest } = config;

@@ -47,7 +47,12 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[index]!;
 }
 
-export async function load(baseUrl: string, request: LoadRequest, connections: number, durationS: number): Promise<LoadResult> {
+export async function load(
+  baseUrl: string,
+  request: LoadRequest,
+  connections: number,
+  durationS: number,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   const clients: AutocannonClient[] = [];
   let inWindow = 0;

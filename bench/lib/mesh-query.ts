@@ -54,7 +54,12 @@ export function meshOperation(schema: GraphQLSchema): string {
   for (const arg of root.args) {
     const named = getNamedType(arg.type);
     if ((arg.name.endsWith('_fields') || arg.name === 'expansions') && isEnumType(named)) {
-      args.push(`${arg.name}: [${named.getValues().map((v) => v.name).join(', ')}]`);
+      args.push(
+        `${arg.name}: [${named
+          .getValues()
+          .map((v) => v.name)
+          .join(', ')}]`,
+      );
     }
   }
   const success = schema.getType(SUCCESS_TYPE);

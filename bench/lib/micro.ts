@@ -33,8 +33,12 @@ export interface MicroTask {
 const VARIABLES = { first: 10 };
 
 function partsOf(document: DocumentNode) {
-  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
-  const field = operation.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD && s.name.value === 'dmEvents')!;
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  )!;
+  const field = operation.selectionSet.selections.find(
+    (s): s is FieldNode => s.kind === Kind.FIELD && s.name.value === 'dmEvents',
+  )!;
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
   return { operation, field, fragments };
@@ -54,7 +58,8 @@ export async function runPlannerMicro(timeMs = 1_000): Promise<MicroTask[]> {
   } as unknown as GraphQLResolveInfo;
   // The first call plans and memoises; every call measured below is a hit.
   const first = planField(info, 'dm_event', connectionType, dialect);
-  if (planField(info, 'dm_event', connectionType, dialect) !== first) throw new Error('planField did not memoise the plan');
+  if (planField(info, 'dm_event', connectionType, dialect) !== first)
+    throw new Error('planField did not memoise the plan');
 
   let sink: unknown;
   const bench = new Bench({ time: timeMs });
@@ -67,7 +72,12 @@ export async function runPlannerMicro(timeMs = 1_000): Promise<MicroTask[]> {
       sink = planCall({ schema, fragments, variables: VARIABLES, dialect }, 'dm_event', [field], connectionType);
     })
     .add('planCall only (parsed once)', () => {
-      sink = planCall({ schema, fragments: parsedOnce.fragments, variables: VARIABLES, dialect }, 'dm_event', [parsedOnce.field], connectionType);
+      sink = planCall(
+        { schema, fragments: parsedOnce.fragments, variables: VARIABLES, dialect },
+        'dm_event',
+        [parsedOnce.field],
+        connectionType,
+      );
     })
     .add('cached: planField memo hit', () => {
       sink = planField(info, 'dm_event', connectionType, dialect);

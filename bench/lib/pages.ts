@@ -61,15 +61,17 @@ export function buildPages(sizes: readonly number[] = PAGE_SIZES): Map<number, B
   const donors = messages.filter(hasEntities);
   const refsUsable = (e: DmEvent) => (e.referenced_tweets ?? []).every((r) => tweets.has(r.id));
   const rich =
-    messages.find((e) => e.attachments?.media_keys?.length && e.referenced_tweets?.length && hasEntities(e) && refsUsable(e)) ??
-    messages[0]!;
+    messages.find(
+      (e) => e.attachments?.media_keys?.length && e.referenced_tweets?.length && hasEntities(e) && refsUsable(e),
+    ) ?? messages[0]!;
   const firstParticipants = participantEvents.find((e) => e.event_type === 'ParticipantsJoin') ?? participantEvents[0];
   const ordered: DmEvent[] = [rich, ...(firstParticipants ? [firstParticipants] : [])];
   for (const e of visible) if (e !== rich && e !== firstParticipants) ordered.push(e);
 
   // Every page set is built from the same 100 events at least, so a page's bytes do not depend on which sizes are built.
   const maxSize = Math.max(...PAGE_SIZES, ...sizes);
-  if (maxSize > ordered.length) throw new Error(`The demo data holds ${ordered.length} events; a page of ${maxSize} was asked for`);
+  if (maxSize > ordered.length)
+    throw new Error(`The demo data holds ${ordered.length} events; a page of ${maxSize} was asked for`);
 
   const mediaList = [...media.values()];
   const enriched = ordered.slice(0, maxSize).map((event, i) => {
@@ -82,7 +84,8 @@ export function buildPages(sizes: readonly number[] = PAGE_SIZES): Map<number, B
         if (donor[key]) (out as Record<string, unknown>)[key] = donor[key];
       }
     }
-    if (!out.attachments?.media_keys?.length) out.attachments = { media_keys: [mediaList[i % mediaList.length]!.media_key!] };
+    if (!out.attachments?.media_keys?.length)
+      out.attachments = { media_keys: [mediaList[i % mediaList.length]!.media_key!] };
     if (!out.referenced_tweets?.length || !refsUsable(out)) {
       out.referenced_tweets = [{ id: usableTweets[i % usableTweets.length]!.id! }];
     }
@@ -101,21 +104,46 @@ export function buildPages(sizes: readonly number[] = PAGE_SIZES): Map<number, B
   });
 
   const me = sandbox.users[0]!;
-  const viewer = { id: me.id, name: users.get(me.id)?.name ?? 'viewer', username: users.get(me.id)?.username ?? 'viewer' };
+  const viewer = {
+    id: me.id,
+    name: users.get(me.id)?.name ?? 'viewer',
+    username: users.get(me.id)?.username ?? 'viewer',
+  };
   const pages = new Map<number, BenchPage>();
   for (const size of sizes) {
     // Newest first, as X answers.
     const events = enriched.slice(0, size);
     const includes = includesOf(events, users, media, tweets);
-    const body: DmEventsPage = { data: events, includes, meta: { result_count: events.length, next_token: NEXT_TOKEN } };
-    pages.set(size, { size, body, bytes: Buffer.from(JSON.stringify(body)), eventIds: events.map((e) => e.id), viewer });
+    const body: DmEventsPage = {
+      data: events,
+      includes,
+      meta: { result_count: events.length, next_token: NEXT_TOKEN },
+    };
+    pages.set(size, {
+      size,
+      body,
+      bytes: Buffer.from(JSON.stringify(body)),
+      eventIds: events.map((e) => e.id),
+      viewer,
+    });
   }
   return pages;
 }
 
 const EVENT_KEY_ORDER = [
-  'id', 'event_type', 'text', 'created_at', 'dm_conversation_id', 'sender_id', 'participant_ids', 'attachments',
-  'referenced_tweets', 'hashtags', 'cashtags', 'mentions', 'urls',
+  'id',
+  'event_type',
+  'text',
+  'created_at',
+  'dm_conversation_id',
+  'sender_id',
+  'participant_ids',
+  'attachments',
+  'referenced_tweets',
+  'hashtags',
+  'cashtags',
+  'mentions',
+  'urls',
 ] as const;
 
 function canonical(event: DmEvent): DmEvent {

@@ -64,7 +64,11 @@ export interface StartOptions {
   readonly timeoutMs?: number;
 }
 
-export async function startChild(name: ChildName, args: string[] = [], options: StartOptions = {}): Promise<ServerChild> {
+export async function startChild(
+  name: ChildName,
+  args: string[] = [],
+  options: StartOptions = {},
+): Promise<ServerChild> {
   const { timeoutMs = 60_000 } = options;
   await buildChildren();
   const child: ChildProcess = fork(`${BUILD_DIR}/${name}.js`, args, {
@@ -76,7 +80,9 @@ export async function startChild(name: ChildName, args: string[] = [], options: 
       // to try others; the other servers with node's own.
       ...(GATEWAY_CHILDREN.includes(name) ? gatewayNodeFlags() : []),
       // BENCH_CPU_PROF=<dir> writes each server's V8 CPU profile there when it stops (not the upstream's).
-      ...(process.env.BENCH_CPU_PROF && name !== 'upstream' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      ...(process.env.BENCH_CPU_PROF && name !== 'upstream'
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+        : []),
       ...(options.extraFlags ?? []),
     ],
     // As deployed: production mode, the gateway's default log level (one line per request) unless BENCH_LOG_LEVEL

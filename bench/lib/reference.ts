@@ -25,7 +25,13 @@ export const REFERENCE_QUERY =
   '&dm_event.fields=attachments,created_at,dm_conversation_id,entities,event_type,participant_ids,referenced_tweets,sender_id,text' +
   '&expansions=attachments.media_keys,participant_ids,referenced_tweets.id,sender_id&max_results=';
 
-interface Page { events: X[]; users: Map<string, X>; media: Map<string, X>; tweets: Map<string, X>; next?: string }
+interface Page {
+  events: X[];
+  users: Map<string, X>;
+  media: Map<string, X>;
+  tweets: Map<string, X>;
+  next?: string;
+}
 
 const byId = (list: X[] | undefined, key: string) => new Map((list ?? []).map((o) => [o[key] as string, o]));
 const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
@@ -37,92 +43,359 @@ const list = (v: unknown) => v ?? [];
 
 const typeDefs = /* GraphQL */ `
   scalar DateTime
-  enum DmEventType { MESSAGE_CREATE PARTICIPANTS_JOIN PARTICIPANTS_LEAVE }
-  enum MediaType { ANIMATED_GIF PHOTO VIDEO }
-  enum UserConnectionStatus { BLOCKING FOLLOWED_BY FOLLOWING FOLLOW_REQUEST_RECEIVED FOLLOW_REQUEST_SENT MUTING }
-  enum UserSubscriptionType { BASIC NONE PREMIUM PREMIUM_PLUS }
-  enum UserVerifiedType { BLUE BUSINESS GOVERNMENT NONE }
-  enum WithheldScope { TWEET USER }
-  enum ReferencedTweetType { QUOTED REPLIED_TO RETWEETED }
-  enum ReplySettings { EVERYONE FOLLOWING MENTIONED_USERS OTHER SUBSCRIBERS VERIFIED }
-  type Query { dmEvents(first: Int): DmEventConnection! }
-  type DmEventConnection { edges: [DmEventEdge!]! nodes: [DmEvent!]! pageInfo: PageInfo! }
-  type DmEventEdge { cursor: String! node: DmEvent! }
-  type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
-  type DmConversation { id: ID! conversationId: String }
-  type DmEvent {
-    id: ID! restId: String! eventType: DmEventType! text: String createdAt: DateTime conversationId: String
-    conversation: DmConversation senderId: String sender: User participantIds: [String!] participants: [User!]
-    attachments: DmAttachments referencedTweets: [Tweet!] entities: DmEntities
+  enum DmEventType {
+    MESSAGE_CREATE
+    PARTICIPANTS_JOIN
+    PARTICIPANTS_LEAVE
   }
-  type DmAttachments { mediaKeys: [String!]! cardIds: [String!]! media: [Media!]! }
-  type DmEntities { hashtags: [HashtagEntity!]! cashtags: [CashtagEntity!]! mentions: [MentionEntity!]! urls: [UrlEntity!]! }
-  type HashtagEntity { tag: String! start: Int! end: Int! }
-  type CashtagEntity { tag: String! start: Int! end: Int! }
-  type MentionEntity { username: String! userId: String start: Int! end: Int! }
-  type EntityAnnotation { start: Int! end: Int! probability: Float type: String normalizedText: String }
-  type UrlImage { url: String width: Int height: Int }
+  enum MediaType {
+    ANIMATED_GIF
+    PHOTO
+    VIDEO
+  }
+  enum UserConnectionStatus {
+    BLOCKING
+    FOLLOWED_BY
+    FOLLOWING
+    FOLLOW_REQUEST_RECEIVED
+    FOLLOW_REQUEST_SENT
+    MUTING
+  }
+  enum UserSubscriptionType {
+    BASIC
+    NONE
+    PREMIUM
+    PREMIUM_PLUS
+  }
+  enum UserVerifiedType {
+    BLUE
+    BUSINESS
+    GOVERNMENT
+    NONE
+  }
+  enum WithheldScope {
+    TWEET
+    USER
+  }
+  enum ReferencedTweetType {
+    QUOTED
+    REPLIED_TO
+    RETWEETED
+  }
+  enum ReplySettings {
+    EVERYONE
+    FOLLOWING
+    MENTIONED_USERS
+    OTHER
+    SUBSCRIBERS
+    VERIFIED
+  }
+  type Query {
+    dmEvents(first: Int): DmEventConnection!
+  }
+  type DmEventConnection {
+    edges: [DmEventEdge!]!
+    nodes: [DmEvent!]!
+    pageInfo: PageInfo!
+  }
+  type DmEventEdge {
+    cursor: String!
+    node: DmEvent!
+  }
+  type PageInfo {
+    hasNextPage: Boolean!
+    hasPreviousPage: Boolean!
+    startCursor: String
+    endCursor: String
+  }
+  type DmConversation {
+    id: ID!
+    conversationId: String
+  }
+  type DmEvent {
+    id: ID!
+    restId: String!
+    eventType: DmEventType!
+    text: String
+    createdAt: DateTime
+    conversationId: String
+    conversation: DmConversation
+    senderId: String
+    sender: User
+    participantIds: [String!]
+    participants: [User!]
+    attachments: DmAttachments
+    referencedTweets: [Tweet!]
+    entities: DmEntities
+  }
+  type DmAttachments {
+    mediaKeys: [String!]!
+    cardIds: [String!]!
+    media: [Media!]!
+  }
+  type DmEntities {
+    hashtags: [HashtagEntity!]!
+    cashtags: [CashtagEntity!]!
+    mentions: [MentionEntity!]!
+    urls: [UrlEntity!]!
+  }
+  type HashtagEntity {
+    tag: String!
+    start: Int!
+    end: Int!
+  }
+  type CashtagEntity {
+    tag: String!
+    start: Int!
+    end: Int!
+  }
+  type MentionEntity {
+    username: String!
+    userId: String
+    start: Int!
+    end: Int!
+  }
+  type EntityAnnotation {
+    start: Int!
+    end: Int!
+    probability: Float
+    type: String
+    normalizedText: String
+  }
+  type UrlImage {
+    url: String
+    width: Int
+    height: Int
+  }
   type UrlEntity {
-    url: String! start: Int! end: Int! expandedUrl: String displayUrl: String unwoundUrl: String title: String
-    description: String status: Int mediaKey: String images: [UrlImage!]
+    url: String!
+    start: Int!
+    end: Int!
+    expandedUrl: String
+    displayUrl: String
+    unwoundUrl: String
+    title: String
+    description: String
+    status: Int
+    mediaKey: String
+    images: [UrlImage!]
   }
   type FullTextEntities {
-    annotations: [EntityAnnotation!] cashtags: [CashtagEntity!] hashtags: [HashtagEntity!] mentions: [MentionEntity!] urls: [UrlEntity!]
+    annotations: [EntityAnnotation!]
+    cashtags: [CashtagEntity!]
+    hashtags: [HashtagEntity!]
+    mentions: [MentionEntity!]
+    urls: [UrlEntity!]
   }
   type User {
-    id: ID! restId: String! name: String! username: String! affiliation: UserAffiliation confirmedEmail: String
-    connectionStatus: [UserConnectionStatus!] createdAt: DateTime description: String entities: UserEntities
-    isIdentityVerified: Boolean location: String mostRecentTweetId: String parody: Boolean pinnedTweetId: String
-    profileBannerUrl: String profileImageUrl: String protected: Boolean publicMetrics: UserPublicMetrics
-    receivesYourDm: Boolean subscription: UserSubscription subscriptionType: UserSubscriptionType url: String
-    verified: Boolean verifiedFollowersCount: Int verifiedType: UserVerifiedType withheld: UserWithheld
+    id: ID!
+    restId: String!
+    name: String!
+    username: String!
+    affiliation: UserAffiliation
+    confirmedEmail: String
+    connectionStatus: [UserConnectionStatus!]
+    createdAt: DateTime
+    description: String
+    entities: UserEntities
+    isIdentityVerified: Boolean
+    location: String
+    mostRecentTweetId: String
+    parody: Boolean
+    pinnedTweetId: String
+    profileBannerUrl: String
+    profileImageUrl: String
+    protected: Boolean
+    publicMetrics: UserPublicMetrics
+    receivesYourDm: Boolean
+    subscription: UserSubscription
+    subscriptionType: UserSubscriptionType
+    url: String
+    verified: Boolean
+    verifiedFollowersCount: Int
+    verifiedType: UserVerifiedType
+    withheld: UserWithheld
   }
-  type UserAffiliation { badgeUrl: String description: String url: String userId: [String!] }
-  type UserEntities { description: FullTextEntities url: UserUrlEntities }
-  type UserUrlEntities { urls: [UrlEntity!] }
-  type UserPublicMetrics { followersCount: Int followingCount: Int likeCount: Int listedCount: Int tweetCount: Int }
-  type UserSubscription { subscribesToYou: Boolean }
-  type UserWithheld { countryCodes: [String!]! scope: WithheldScope }
+  type UserAffiliation {
+    badgeUrl: String
+    description: String
+    url: String
+    userId: [String!]
+  }
+  type UserEntities {
+    description: FullTextEntities
+    url: UserUrlEntities
+  }
+  type UserUrlEntities {
+    urls: [UrlEntity!]
+  }
+  type UserPublicMetrics {
+    followersCount: Int
+    followingCount: Int
+    likeCount: Int
+    listedCount: Int
+    tweetCount: Int
+  }
+  type UserSubscription {
+    subscribesToYou: Boolean
+  }
+  type UserWithheld {
+    countryCodes: [String!]!
+    scope: WithheldScope
+  }
   type Media {
-    mediaKey: String! type: MediaType! url: String altText: String width: Int height: Int durationMs: Int
-    previewImageUrl: String variants: [MediaVariant!] publicMetrics: MediaPublicMetrics
-    nonPublicMetrics: MediaNonPublicMetrics organicMetrics: MediaPlaybackMetrics promotedMetrics: MediaPlaybackMetrics
+    mediaKey: String!
+    type: MediaType!
+    url: String
+    altText: String
+    width: Int
+    height: Int
+    durationMs: Int
+    previewImageUrl: String
+    variants: [MediaVariant!]
+    publicMetrics: MediaPublicMetrics
+    nonPublicMetrics: MediaNonPublicMetrics
+    organicMetrics: MediaPlaybackMetrics
+    promotedMetrics: MediaPlaybackMetrics
   }
-  type MediaVariant { bitRate: Int contentType: String url: String }
-  type MediaPublicMetrics { viewCount: Int }
-  type MediaNonPublicMetrics { playback0Count: Int playback25Count: Int playback50Count: Int playback75Count: Int playback100Count: Int }
+  type MediaVariant {
+    bitRate: Int
+    contentType: String
+    url: String
+  }
+  type MediaPublicMetrics {
+    viewCount: Int
+  }
+  type MediaNonPublicMetrics {
+    playback0Count: Int
+    playback25Count: Int
+    playback50Count: Int
+    playback75Count: Int
+    playback100Count: Int
+  }
   type MediaPlaybackMetrics {
-    playback0Count: Int playback25Count: Int playback50Count: Int playback75Count: Int playback100Count: Int viewCount: Int
+    playback0Count: Int
+    playback25Count: Int
+    playback50Count: Int
+    playback75Count: Int
+    playback100Count: Int
+    viewCount: Int
   }
   type Tweet {
-    id: ID! restId: String! text: String article: TweetArticle attachments: TweetAttachments authorId: String
-    cardUri: String communityId: String contextAnnotations: [ContextAnnotation!] conversationId: String
-    createdAt: DateTime displayTextRange: [Int!] editControls: TweetEditControls editHistoryTweetIds: [String!]
-    entities: FullTextEntities geo: TweetGeo inReplyToUserId: String lang: String mediaMetadata: [TweetMediaMetadata!]
-    nonPublicMetrics: TweetNonPublicMetrics noteTweet: NoteTweet organicMetrics: TweetEngagementMetrics
-    possiblySensitive: Boolean promotedMetrics: TweetEngagementMetrics publicMetrics: TweetPublicMetrics
-    referencedTweets: [TweetReference!] replySettings: ReplySettings scopes: TweetScopes source: String
-    suggestedSourceLinks: [UrlEntity!] suggestedSourceLinksWithCounts: SuggestedSourceLinkWithCount withheld: TweetWithheld
+    id: ID!
+    restId: String!
+    text: String
+    article: TweetArticle
+    attachments: TweetAttachments
+    authorId: String
+    cardUri: String
+    communityId: String
+    contextAnnotations: [ContextAnnotation!]
+    conversationId: String
+    createdAt: DateTime
+    displayTextRange: [Int!]
+    editControls: TweetEditControls
+    editHistoryTweetIds: [String!]
+    entities: FullTextEntities
+    geo: TweetGeo
+    inReplyToUserId: String
+    lang: String
+    mediaMetadata: [TweetMediaMetadata!]
+    nonPublicMetrics: TweetNonPublicMetrics
+    noteTweet: NoteTweet
+    organicMetrics: TweetEngagementMetrics
+    possiblySensitive: Boolean
+    promotedMetrics: TweetEngagementMetrics
+    publicMetrics: TweetPublicMetrics
+    referencedTweets: [TweetReference!]
+    replySettings: ReplySettings
+    scopes: TweetScopes
+    source: String
+    suggestedSourceLinks: [UrlEntity!]
+    suggestedSourceLinksWithCounts: SuggestedSourceLinkWithCount
+    withheld: TweetWithheld
   }
-  type TweetArticle { title: String previewText: String plainText: String coverMedia: String mediaEntities: [String!] }
-  type TweetAttachments { mediaKeys: [String!]! mediaSourceTweetId: [String!]! pollIds: [String!]! }
-  type ContextAnnotation { domain: ContextAnnotationPart! entity: ContextAnnotationPart! }
-  type ContextAnnotationPart { restId: String! name: String description: String }
-  type TweetEditControls { editableUntil: DateTime! editsRemaining: Int! isEditEligible: Boolean! }
-  type TweetGeo { placeId: String coordinates: GeoPoint }
-  type GeoPoint { type: String! coordinates: [Float!]! }
-  type TweetMediaMetadata { mediaKey: String! altText: String }
-  type TweetNonPublicMetrics { impressionCount: Int }
-  type NoteTweet { text: String entities: FullTextEntities }
-  type TweetEngagementMetrics { impressionCount: Int likeCount: Int replyCount: Int retweetCount: Int }
-  type TweetPublicMetrics { bookmarkCount: Int impressionCount: Int likeCount: Int quoteCount: Int replyCount: Int retweetCount: Int }
-  type TweetReference { restId: String! type: ReferencedTweetType! }
-  type TweetScopes { followers: Boolean }
-  type SuggestedSourceLinkWithCount { count: Int url: UrlEntity }
-  type TweetWithheld { copyright: Boolean countryCodes: [String!]! scope: WithheldScope }
+  type TweetArticle {
+    title: String
+    previewText: String
+    plainText: String
+    coverMedia: String
+    mediaEntities: [String!]
+  }
+  type TweetAttachments {
+    mediaKeys: [String!]!
+    mediaSourceTweetId: [String!]!
+    pollIds: [String!]!
+  }
+  type ContextAnnotation {
+    domain: ContextAnnotationPart!
+    entity: ContextAnnotationPart!
+  }
+  type ContextAnnotationPart {
+    restId: String!
+    name: String
+    description: String
+  }
+  type TweetEditControls {
+    editableUntil: DateTime!
+    editsRemaining: Int!
+    isEditEligible: Boolean!
+  }
+  type TweetGeo {
+    placeId: String
+    coordinates: GeoPoint
+  }
+  type GeoPoint {
+    type: String!
+    coordinates: [Float!]!
+  }
+  type TweetMediaMetadata {
+    mediaKey: String!
+    altText: String
+  }
+  type TweetNonPublicMetrics {
+    impressionCount: Int
+  }
+  type NoteTweet {
+    text: String
+    entities: FullTextEntities
+  }
+  type TweetEngagementMetrics {
+    impressionCount: Int
+    likeCount: Int
+    replyCount: Int
+    retweetCount: Int
+  }
+  type TweetPublicMetrics {
+    bookmarkCount: Int
+    impressionCount: Int
+    likeCount: Int
+    quoteCount: Int
+    replyCount: Int
+    retweetCount: Int
+  }
+  type TweetReference {
+    restId: String!
+    type: ReferencedTweetType!
+  }
+  type TweetScopes {
+    followers: Boolean
+  }
+  type SuggestedSourceLinkWithCount {
+    count: Int
+    url: UrlEntity
+  }
+  type TweetWithheld {
+    copyright: Boolean
+    countryCodes: [String!]!
+    scope: WithheldScope
+  }
 `;
 
-interface Ctx { request: Request; page?: Page }
+interface Ctx {
+  request: Request;
+  page?: Page;
+}
 type Event = { e: X; p: Page };
 
 /** The reference's yoga, reaching X through `fetchPage`. */
@@ -133,7 +406,10 @@ export function createReference(fetchPage: FetchPage) {
       DateTime: new GraphQLScalarType({ name: 'DateTime', serialize: (v) => dateOf(v as string) }),
       Query: {
         async dmEvents(_: unknown, args: { first?: number }, ctx: Ctx) {
-          const body = await fetchPage(REFERENCE_QUERY + String(args.first ?? 100), ctx.request.headers.get('authorization'));
+          const body = await fetchPage(
+            REFERENCE_QUERY + String(args.first ?? 100),
+            ctx.request.headers.get('authorization'),
+          );
           const inc = body.includes ?? {};
           const p: Page = {
             events: body.data ?? [],
@@ -163,7 +439,10 @@ export function createReference(fetchPage: FetchPage) {
         createdAt: ({ e }: Event) => e.created_at,
         conversationId: ({ e }: Event) => e.dm_conversation_id,
         conversation: ({ e }: Event) =>
-          e.dm_conversation_id && { id: globalId('DmConversation', `c_${e.dm_conversation_id}`), conversationId: e.dm_conversation_id },
+          e.dm_conversation_id && {
+            id: globalId('DmConversation', `c_${e.dm_conversation_id}`),
+            conversationId: e.dm_conversation_id,
+          },
         senderId: ({ e }: Event) => e.sender_id,
         sender: ({ e, p }: Event) => (e.sender_id ? p.users.get(e.sender_id) : null),
         participantIds: ({ e }: Event) => e.participant_ids,
@@ -218,7 +497,10 @@ export function createReference(fetchPage: FetchPage) {
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__') || OWN.has(type.name)) continue;
     for (const field of Object.values(type.getFields())) {
-      const x = field.name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([a-z])(\d)/g, '$1_$2').toLowerCase();
+      const x = field.name
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .replace(/([a-z])(\d)/g, '$1_$2')
+        .toLowerCase();
       if (field.resolve || x === field.name) continue;
       field.resolve = ((source: X) => source[x]) as GraphQLFieldResolver<X, Ctx>;
     }

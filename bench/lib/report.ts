@@ -49,10 +49,15 @@ function cell(results: BenchResults, arm: ArmId, size: number, connections: numb
   return results.arms.find((a) => a.arm === arm)?.cells.find((c) => c.size === size && c.connections === connections);
 }
 
-const fmt = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
+const fmt = (value: number | undefined, digits: number) =>
+  value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
 const mark = (pass: boolean | undefined) => (pass === undefined ? 'n/a' : pass ? 'pass' : 'MISS');
 
-export function buildReport(results: BenchResults, micro: readonly MicroTask[] | undefined, meta: Record<string, string>): Report {
+export function buildReport(
+  results: BenchResults,
+  micro: readonly MicroTask[] | undefined,
+  meta: Record<string, string>,
+): Report {
   const { latency, capacity } = results.config.concurrency;
   const sizes = results.config.sizes;
 
@@ -83,24 +88,42 @@ export function buildReport(results: BenchResults, micro: readonly MicroTask[] |
     const limit = CPU_TARGET_MS[size];
     if (limit === undefined) continue;
     const cpu = cell(results, 'C', size, capacity)?.summary.cpuMsPerRequest;
-    targets.push({ target: `gateway CPU per request, ${size} event${size === 1 ? '' : 's'} (c=${capacity}) <= ${limit} ms`, value: `${fmt(cpu, 3)} ms`, pass: cpu === undefined ? undefined : cpu <= limit });
+    targets.push({
+      target: `gateway CPU per request, ${size} event${size === 1 ? '' : 's'} (c=${capacity}) <= ${limit} ms`,
+      value: `${fmt(cpu, 3)} ms`,
+      pass: cpu === undefined ? undefined : cpu <= limit,
+    });
   }
   for (const size of sizes) {
     const least = THROUGHPUT_TARGET[size];
     if (least === undefined) continue;
     const ratio = comparisons.find((c) => c.size === size)?.throughputCoverB;
-    targets.push({ target: `C/B throughput, ${size} event${size === 1 ? '' : 's'} (c=${capacity}) >= ${least}`, value: fmt(ratio, 3), pass: ratio === undefined ? undefined : ratio >= least });
+    targets.push({
+      target: `C/B throughput, ${size} event${size === 1 ? '' : 's'} (c=${capacity}) >= ${least}`,
+      value: fmt(ratio, 3),
+      pass: ratio === undefined ? undefined : ratio >= least,
+    });
   }
   {
     const lo = cell(results, 'C', 1, capacity)?.summary.cpuMsPerRequest;
     const hi = cell(results, 'C', 100, capacity)?.summary.cpuMsPerRequest;
     const growth = lo !== undefined && hi !== undefined ? hi / lo : undefined;
-    targets.push({ target: `gateway CPU at 100 events within ${CPU_GROWTH_LIMIT}x of 1 event (c=${capacity})`, value: growth === undefined ? 'n/a' : `${growth.toFixed(2)}x`, pass: growth === undefined ? undefined : growth <= CPU_GROWTH_LIMIT });
+    targets.push({
+      target: `gateway CPU at 100 events within ${CPU_GROWTH_LIMIT}x of 1 event (c=${capacity})`,
+      value: growth === undefined ? 'n/a' : `${growth.toFixed(2)}x`,
+      pass: growth === undefined ? undefined : growth <= CPU_GROWTH_LIMIT,
+    });
   }
   {
-    const peaks = sizes.map((size) => cell(results, 'C', size, capacity)?.summary.peakRss).filter((v): v is number => v !== undefined);
+    const peaks = sizes
+      .map((size) => cell(results, 'C', size, capacity)?.summary.peakRss)
+      .filter((v): v is number => v !== undefined);
     const peak = peaks.length ? Math.max(...peaks) / MB : undefined;
-    targets.push({ target: `gateway peak RSS at c=${capacity} < ${RSS_TARGET_MB} MB`, value: `${fmt(peak, 0)} MB`, pass: peak === undefined ? undefined : peak < RSS_TARGET_MB });
+    targets.push({
+      target: `gateway peak RSS at c=${capacity} < ${RSS_TARGET_MB} MB`,
+      value: `${fmt(peak, 0)} MB`,
+      pass: peak === undefined ? undefined : peak < RSS_TARGET_MB,
+    });
   }
   {
     const ratios = comparisons.map((c) => c.cpuCoverD);
@@ -108,21 +131,40 @@ export function buildReport(results: BenchResults, micro: readonly MicroTask[] |
     const dRan = results.arms.find((a) => a.arm === 'D')?.ran === true;
     targets.push({
       target: `gateway uses less CPU per request than Mesh at every size (c=${capacity})`,
-      value: all ? ratios.map((r, i) => `${sizes[i]}: ${r!.toFixed(2)}x`).join(', ') : dRan ? 'n/a' : 'arm D did not run',
-      pass: all ? ratios.every((r) => r! < 1) : undefined,
+      value: all
+        ? ratios.map((r, i) => `${sizes[i]}: ${r.toFixed(2)}x`).join(', ')
+        : dRan
+          ? 'n/a'
+          : 'arm D did not run',
+      pass: all ? ratios.every((r) => r < 1) : undefined,
     });
   }
 
   const lines: string[] = [];
   lines.push('# Benchmark results', '');
-  lines.push(Object.entries(meta).map(([k, v]) => `${k}: ${v}`).join(' · '), '');
   lines.push(
-    `Each cell: median of ${results.config.runs} run(s) of ${results.config.durationS} s (peak RSS: highest of the runs). ` +
-      'CPU is the server process\'s own user + system time per answered request. Latencies in ms.',
+    Object.entries(meta)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(' · '),
     '',
   );
-  lines.push('Pages: ' + results.pages.map((p) => `${p.size} events = ${p.bytes} B (includes: ${p.users} users, ${p.media} media, ${p.tweets} tweets)`).join('; '), '');
-  lines.push('| arm | events | c | req/s | p50 ms | p99 ms | CPU ms/req | peak RSS MB | upstream calls/op | response bytes |');
+  lines.push(
+    `Each cell: median of ${results.config.runs} run(s) of ${results.config.durationS} s (peak RSS: highest of the runs). ` +
+      "CPU is the server process's own user + system time per answered request. Latencies in ms.",
+    '',
+  );
+  lines.push(
+    'Pages: ' +
+      results.pages
+        .map(
+          (p) => `${p.size} events = ${p.bytes} B (includes: ${p.users} users, ${p.media} media, ${p.tweets} tweets)`,
+        )
+        .join('; '),
+    '',
+  );
+  lines.push(
+    '| arm | events | c | req/s | p50 ms | p99 ms | CPU ms/req | peak RSS MB | upstream calls/op | response bytes |',
+  );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const arm of results.arms) {
     if (!arm.ran) continue;
@@ -140,10 +182,14 @@ export function buildReport(results: BenchResults, micro: readonly MicroTask[] |
     if (!arm.ran) lines.push('', `Arm ${arm.arm} (${arm.name}) did not run: ${(arm.reason ?? '').split('\n')[0]}`);
   }
   lines.push('', '## The gateway against the floor', '');
-  lines.push(`| events | C/B req/s (c=${capacity}) | C−A p50 ms (c=${latency}) | C−B p50 ms (c=${latency}) | C/D CPU per request (c=${capacity}) |`);
+  lines.push(
+    `| events | C/B req/s (c=${capacity}) | C−A p50 ms (c=${latency}) | C−B p50 ms (c=${latency}) | C/D CPU per request (c=${capacity}) |`,
+  );
   lines.push('|---:|---:|---:|---:|---:|');
   for (const c of comparisons) {
-    lines.push(`| ${c.size} | ${fmt(c.throughputCoverB, 3)} | ${fmt(c.latencyCminusA, 2)} | ${fmt(c.latencyCminusB, 2)} | ${fmt(c.cpuCoverD, 2)} |`);
+    lines.push(
+      `| ${c.size} | ${fmt(c.throughputCoverB, 3)} | ${fmt(c.latencyCminusA, 2)} | ${fmt(c.latencyCminusB, 2)} | ${fmt(c.cpuCoverD, 2)} |`,
+    );
   }
   if (results.arms.some((a) => (a.arm === 'E' || a.arm === 'F') && a.ran)) {
     const rss = (arm: ArmId, size: number) => {
@@ -152,7 +198,8 @@ export function buildReport(results: BenchResults, micro: readonly MicroTask[] |
     };
     const cpu = (arm: ArmId, size: number) => fmt(cell(results, arm, size, capacity)?.summary.cpuMsPerRequest, 3);
     const calls = (size: number) => fmt(cell(results, 'F', size, capacity)?.summary.upstreamCallsPerOp, 4);
-    const fullGcs = (arm: ArmId, size: number) => fmt(cell(results, arm, size, capacity)?.summary.fullGcsPerKiloRequest, 1);
+    const fullGcs = (arm: ArmId, size: number) =>
+      fmt(cell(results, arm, size, capacity)?.summary.fullGcsPerKiloRequest, 1);
     lines.push('', '## The gateway against the reference (E: hand-written yoga + graphql-jit) and from memory (F)', '');
     lines.push(
       `| events | C CPU ms/req | E CPU ms/req | F CPU ms/req | C/E | F/E | peak RSS MB C / E / F | full GCs per 1000 req C / E / F | F upstream calls/op | (all c=${capacity}) |`,
@@ -166,14 +213,24 @@ export function buildReport(results: BenchResults, micro: readonly MicroTask[] |
     }
     const same = results.arms
       .filter((a) => a.arm === 'E' || a.arm === 'F')
-      .map((a) => `${a.arm}: ${a.probes.map((p) => `${p.size} ${p.sameDataAsC === undefined ? 'not compared (C did not run)' : p.sameDataAsC ? 'same data as C' : 'DIFFERENT'}`).join(', ')}`);
+      .map(
+        (a) =>
+          `${a.arm}: ${a.probes.map((p) => `${p.size} ${p.sameDataAsC === undefined ? 'not compared (C did not run)' : p.sameDataAsC ? 'same data as C' : 'DIFFERENT'}`).join(', ')}`,
+      );
     lines.push('', `Answers checked: ${same.join('; ')} (cursors aside).`);
   }
   lines.push('', '## Targets', '', '| target | measured | |', '|---|---:|---|');
   for (const t of targets) lines.push(`| ${t.target} | ${t.value} | ${mark(t.pass)} |`);
   if (micro) {
-    lines.push('', '## Planner micro-benchmark (arm-C operation, tinybench)', '', '| task | mean µs | p50 µs | p99 µs | iterations |', '|---|---:|---:|---:|---:|');
-    for (const t of micro) lines.push(`| ${t.name} | ${t.mean.toFixed(2)} | ${t.p50.toFixed(2)} | ${t.p99.toFixed(2)} | ${t.samples} |`);
+    lines.push(
+      '',
+      '## Planner micro-benchmark (arm-C operation, tinybench)',
+      '',
+      '| task | mean µs | p50 µs | p99 µs | iterations |',
+      '|---|---:|---:|---:|---:|',
+    );
+    for (const t of micro)
+      lines.push(`| ${t.name} | ${t.mean.toFixed(2)} | ${t.p50.toFixed(2)} | ${t.p99.toFixed(2)} | ${t.samples} |`);
   }
   return { comparisons, targets, markdown: lines.join('\n') + '\n' };
 }

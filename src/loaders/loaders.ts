@@ -26,7 +26,13 @@ const INCLUDES_KEY: Record<LinkKind, keyof Includes> = {
 };
 
 /** X's `resource_type` of a partial not-found error, per kind. */
-const RESOURCE_TYPE: Record<string, LinkKind> = { user: 'user', tweet: 'tweet', media: 'media', poll: 'poll', place: 'place' };
+const RESOURCE_TYPE: Record<string, LinkKind> = {
+  user: 'user',
+  tweet: 'tweet',
+  media: 'media',
+  poll: 'poll',
+  place: 'place',
+};
 
 const LOOKUP_PATH: Partial<Record<LinkKind, string>> = { user: '/2/users', tweet: '/2/tweets' };
 
@@ -49,7 +55,10 @@ interface Key {
  */
 const coverage = new WeakMap<object, WeakMap<readonly string[], boolean>>();
 
-function knowsAll(known: { readonly fields: ReadonlySet<string> | readonly string[] }, fields: readonly string[]): boolean {
+function knowsAll(
+  known: { readonly fields: ReadonlySet<string> | readonly string[] },
+  fields: readonly string[],
+): boolean {
   let byFields = coverage.get(known.fields);
   if (byFields === undefined) coverage.set(known.fields, (byFields = new WeakMap()));
   let all = byFields.get(fields);
@@ -146,14 +155,16 @@ export class Loaders {
     const remembered = found && this.fresh(load.kind, found.at) ? found : undefined;
     if (remembered && knowsAll(remembered, load.fields)) return new Planned(remembered.value as T, plan);
     const gone = this.missingElsewhere?.[load.kind][id];
-    const problem = this.missing[load.kind]?.get(id) ?? (gone && this.fresh(load.kind, gone.at) ? gone.problem : undefined);
+    const problem =
+      this.missing[load.kind]?.get(id) ?? (gone && this.fresh(load.kind, gone.at) ? gone.problem : undefined);
     if (problem) return Promise.reject(notFound(problem));
     // An object this request's own call expanded is known as that call asked for it. Below an answer served from
     // memory, a user or post memory lacks, knows with fewer fields than this selection reads, or knows from too long
     // ago is looked up with them.
     const lookUp = isLookupKind(load.kind) && (remembered !== undefined || (this.elsewhere !== undefined && !known));
     const batch = load.batch ?? (lookUp ? { [FIELDS_PARAM[load.kind]]: load.fields.join(',') } : undefined);
-    if (!batch) return known ? new Planned(known.value as T, plan) : remembered ? new Planned(remembered.value as T, plan) : null;
+    if (!batch)
+      return known ? new Planned(known.value as T, plan) : remembered ? new Planned(remembered.value as T, plan) : null;
     return this.lookup(load.kind)
       .load({ id, load: Object.assign({}, load, { batch }) })
       .then((value) => (value === null ? null : new Planned(value as T, plan)));
@@ -172,7 +183,7 @@ export class Loaders {
     if (includes) {
       for (const included of Object.keys(INCLUDES_KEY) as LinkKind[]) {
         const objects = includes[INCLUDES_KEY[included]];
-        if (objects) this.primeKind(included, params, objects as object[], false);
+        if (objects) this.primeKind(included, params, objects, false);
       }
     }
     for (const problem of answer.errors ?? []) {

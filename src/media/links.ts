@@ -41,7 +41,8 @@ export interface LinkRecords {
 }
 
 /** What a link id says, once checked. */
-export type LinkState = { state: 'valid'; expiresAt: number; key: string } | { state: 'expired' } | { state: 'invalid' };
+export type LinkState =
+  { state: 'valid'; expiresAt: number; key: string } | { state: 'expired' } | { state: 'invalid' };
 
 export class LinkCodec {
   constructor(private readonly key: Buffer) {
@@ -65,9 +66,14 @@ export class LinkCodec {
     // base64url has several spellings of the last bits: only the canonical one is a link.
     if (raw.length !== ID_BYTES || raw.toString('base64url') !== id) return { state: 'invalid' };
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, NONCE_BYTES), { authTagLength: TAG_BYTES });
+      const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, NONCE_BYTES), {
+        authTagLength: TAG_BYTES,
+      });
       decipher.setAuthTag(raw.subarray(NONCE_BYTES + EXPIRY_BYTES));
-      const expiry = Buffer.concat([decipher.update(raw.subarray(NONCE_BYTES, NONCE_BYTES + EXPIRY_BYTES)), decipher.final()]);
+      const expiry = Buffer.concat([
+        decipher.update(raw.subarray(NONCE_BYTES, NONCE_BYTES + EXPIRY_BYTES)),
+        decipher.final(),
+      ]);
       const expiresAt = Number(expiry.readBigUInt64BE());
       if (expiresAt <= now) return { state: 'expired' };
       return { state: 'valid', expiresAt, key: recordKey(id) };

@@ -99,7 +99,13 @@ export class MediaService {
    * header it is: the bytes are fetched with it, and with no one else's. With `userId` (the caller's X user id, when
    * known), the link is kept under that user, to be forgotten with them.
    */
-  async mint(authorization: string, tokenHash: string, ids: DmMediaIds, requestOrigin: string, userId?: string): Promise<string> {
+  async mint(
+    authorization: string,
+    tokenHash: string,
+    ids: DmMediaIds,
+    requestOrigin: string,
+    userId?: string,
+  ): Promise<string> {
     const origin = (this.options.publicUrl ?? requestOrigin).replace(/\/+$/, '');
     const memoKey = `${userId ?? ''}\0${tokenHash}\0${downloadPath(ids)}\0${origin}`;
     const now = this.now();
@@ -110,7 +116,13 @@ export class MediaService {
     const id = this.codec.mint(expiresAt);
     const state = this.codec.check(id, now);
     if (state.state !== 'valid') throw new Error('A freshly minted media link did not open.');
-    const record: MediaLinkRecord = { authorization, tokenHash, ids: { ...ids }, ...(userId !== undefined && { userId }), expiresAt };
+    const record: MediaLinkRecord = {
+      authorization,
+      tokenHash,
+      ids: { ...ids },
+      ...(userId !== undefined && { userId }),
+      expiresAt,
+    };
     await this.links.put(state.key, record);
     if (userId !== undefined) this.own(userId, expiresAt).links.add(state.key);
     const { shared } = this.options;
@@ -212,7 +224,9 @@ export class MediaService {
         if (!this.stillOwned(record, linkKey)) return media;
         this.keep(cacheKey, record, media);
         const owner = record.userId === undefined ? undefined : { userId: record.userId, linkKey };
-        this.options.shared?.bytes.put(cacheKey, media, this.urlTtlMs, owner).catch((error: unknown) => this.report(error));
+        this.options.shared?.bytes
+          .put(cacheKey, media, this.urlTtlMs, owner)
+          .catch((error: unknown) => this.report(error));
         return media;
       })().finally(() => this.fetching.delete(cacheKey));
       this.fetching.set(cacheKey, pending);

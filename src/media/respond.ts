@@ -21,7 +21,10 @@ export function bare(R: typeof Response, status: number, headers: Record<string,
 }
 
 /** The one range of `Range: bytes=...` within `size` bytes; `undefined` to serve it all; 'unsatisfiable' for 416. */
-export function parseRange(header: string | null, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+export function parseRange(
+  header: string | null,
+  size: number,
+): { start: number; end: number } | 'unsatisfiable' | undefined {
   if (!header) return undefined;
   const match = /^bytes=\s*(\d*)\s*-\s*(\d*)\s*$/.exec(header.trim());
   // Several ranges, another unit, or nonsense: served whole, as RFC 9110 lets a server do.

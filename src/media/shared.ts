@@ -141,7 +141,10 @@ export class SharedMedia {
 
   /** The bytes tier alone, as the byte cache sees it. */
   bytesTier(): SharedBytes {
-    return { get: (key) => this.getBytes(key), put: (key, media, ttlMs, owner) => this.putBytes(key, media, ttlMs, owner) };
+    return {
+      get: (key) => this.getBytes(key),
+      put: (key, media, ttlMs, owner) => this.putBytes(key, media, ttlMs, owner),
+    };
   }
 
   /** The links tier alone. */
@@ -151,7 +154,14 @@ export class SharedMedia {
 
   /** Deletes every link record and byte entry kept under `userId`, and their index. */
   async forget(userId: string): Promise<void> {
-    await this.client.eval(FORGET_USER, 3, this.userIndex(userId), `${this.prefix}mb-index`, `${this.prefix}mb-sizes`, this.prefix);
+    await this.client.eval(
+      FORGET_USER,
+      3,
+      this.userIndex(userId),
+      `${this.prefix}mb-index`,
+      `${this.prefix}mb-sizes`,
+      this.prefix,
+    );
   }
 
   private userIndex(userId: string): string {
@@ -197,14 +207,22 @@ export class SharedMedia {
     if (!plain || plain.length < 4) return undefined;
     const headLength = plain.readUInt32BE(0);
     try {
-      const head = JSON.parse(plain.subarray(4, 4 + headLength).toString('utf8')) as { contentType: string; etag: string };
+      const head = JSON.parse(plain.subarray(4, 4 + headLength).toString('utf8')) as {
+        contentType: string;
+        etag: string;
+      };
       return { contentType: head.contentType, etag: head.etag, bytes: plain.subarray(4 + headLength) };
     } catch {
       return undefined;
     }
   }
 
-  private async putBytes(key: string, media: CachedMedia, ttlMs: number, owner?: { userId: string; linkKey: string }): Promise<void> {
+  private async putBytes(
+    key: string,
+    media: CachedMedia,
+    ttlMs: number,
+    owner?: { userId: string; linkKey: string },
+  ): Promise<void> {
     if (media.bytes.length > this.maxEntryBytes || media.bytes.length > this.maxBytes) return;
     const member = hashName(this.keys, 'mb', key);
     const name = `${this.prefix}mb:${member}`;
@@ -220,7 +238,17 @@ export class SharedMedia {
       return;
     }
     const linkMember = `l:${hashName(this.keys, 'ml', owner.linkKey)}`;
-    await this.client.eval(PUT_BYTES, 4, index, sizes, name, this.userIndex(owner.userId), ...common, linkMember, `b:${member}`);
+    await this.client.eval(
+      PUT_BYTES,
+      4,
+      index,
+      sizes,
+      name,
+      this.userIndex(owner.userId),
+      ...common,
+      linkMember,
+      `b:${member}`,
+    );
   }
 
   private open(name: string, sealed: Buffer): Buffer | undefined {

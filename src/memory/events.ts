@@ -13,7 +13,11 @@ import { compareIds, feedView, forgetEvent, rememberSent } from './user-memory.j
  * One event by id: from memory when known, else `GET /2/dm_events/{id}`, remembered. Without `event`, X has none
  * (and `problem` may say so in X's words).
  */
-export async function eventById(state: RequestState, eventId: string, params: XParams): Promise<{ event?: DmEvent; problem?: Problem }> {
+export async function eventById(
+  state: RequestState,
+  eventId: string,
+  params: XParams,
+): Promise<{ event?: DmEvent; problem?: Problem }> {
   const userId = await userIdOf(state);
   const memory = await state.readMemory(userId);
   const known = memory.events[eventId];
@@ -38,7 +42,11 @@ export async function eventById(state: RequestState, eventId: string, params: XP
  * messages the caller sent that no sync has read back yet; and the feed's head, the newest id X has shown (events
  * at or below it are confirmed by X, those above it only by the caller's own sends).
  */
-export async function news(state: RequestState, afterId: string | undefined, limit: number): Promise<{ events: DmEvent[]; head: string | undefined }> {
+export async function news(
+  state: RequestState,
+  afterId: string | undefined,
+  limit: number,
+): Promise<{ events: DmEvent[]; head: string | undefined }> {
   const memory = await state.readMemory(await userIdOf(state));
   const ids = feedView(memory).ids;
   const newer = ids.slice(0, afterId === undefined ? limit : Math.min(limit, indexAtOrBelow(ids, afterId)));

@@ -24,7 +24,8 @@ async function resolveUserId(state: RequestState): Promise<string> {
     await memory.store.setIdentity(hash, body.data.id, memory.identityTtlMs);
     return body.data.id;
   } catch (error) {
-    if (error instanceof UnauthenticatedError || error instanceof ForbiddenError) await memory.store.forgetIdentity(hash);
+    if (error instanceof UnauthenticatedError || error instanceof ForbiddenError)
+      await memory.store.forgetIdentity(hash);
     throw error;
   }
 }
@@ -34,7 +35,10 @@ async function resolveUserId(state: RequestState): Promise<string> {
  * the token is tied to it without a call; undefined otherwise (then `GET /2/users/me` answers, and `rememberSelf`
  * keeps its answer).
  */
-export async function knownSelf(state: RequestState, fields: readonly string[]): Promise<Record<string, unknown> | undefined> {
+export async function knownSelf(
+  state: RequestState,
+  fields: readonly string[],
+): Promise<Record<string, unknown> | undefined> {
   const userId = await state.knownUserId();
   if (userId === undefined) return undefined;
   const memory = await state.readMemory(userId);

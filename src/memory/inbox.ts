@@ -25,7 +25,12 @@ export interface Inbox {
  * asked for (so `hasNextPage` is exact) or X's end; `stopped` is what cut the read short when the request may not
  * call X again (its call cap, X's budget, X failing), and then the page holds what memory had.
  */
-export async function inbox(state: RequestState, first: number, afterEventId: string | undefined, params: XParams): Promise<Inbox> {
+export async function inbox(
+  state: RequestState,
+  first: number,
+  afterEventId: string | undefined,
+  params: XParams,
+): Promise<Inbox> {
   const userId = await userIdOf(state);
   let memory = await state.readMemory(userId);
   let view = feedView(memory);
@@ -33,7 +38,8 @@ export async function inbox(state: RequestState, first: number, afterEventId: st
   if (state.isStale(view)) ({ memory, view } = await refresh(state, userId, request, MAX_PAGE));
   for (;;) {
     const newest = newestPerConversation(memory, view.ids);
-    const after = afterEventId === undefined ? newest : newest.filter((c) => compareIds(c.lastEvent.id, afterEventId) < 0);
+    const after =
+      afterEventId === undefined ? newest : newest.filter((c) => compareIds(c.lastEvent.id, afterEventId) < 0);
     const answer = (stopped?: GatewayError): Inbox => {
       state.noteServed(view);
       state.useObjects(memory);
@@ -76,7 +82,10 @@ function mayNotCall(state: RequestState): GatewayError | undefined {
 }
 
 /** The newest event of each conversation in `ids` (newest first), in that order. */
-function newestPerConversation(memory: UserMemory, ids: readonly string[]): { conversationId: string; lastEvent: DmEvent }[] {
+function newestPerConversation(
+  memory: UserMemory,
+  ids: readonly string[],
+): { conversationId: string; lastEvent: DmEvent }[] {
   const seen = new Set<string>();
   const conversations: { conversationId: string; lastEvent: DmEvent }[] = [];
   for (const id of ids) {

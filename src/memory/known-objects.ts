@@ -19,7 +19,12 @@ export function rememberIncludes(state: RequestState, memory: UserMemory, params
  * Keeps what a users or posts lookup of this request returned, in the caller's memory. Only when the caller's user
  * is known without a call (this request, or the store, tied the token to it); a store that fails keeps nothing.
  */
-export async function rememberLookup(state: RequestState, kind: LinkKind, params: XParams, answer: LookupAnswer): Promise<void> {
+export async function rememberLookup(
+  state: RequestState,
+  kind: LinkKind,
+  params: XParams,
+  answer: LookupAnswer,
+): Promise<void> {
   try {
     const userId = await state.knownUserId();
     if (userId === undefined || !state.memory.available()) return;

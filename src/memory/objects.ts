@@ -64,7 +64,7 @@ export function rememberObjects(
   if (!includes) return;
   for (const [included, key] of INCLUDES) {
     const objects = includes[key];
-    if (objects) keep(memory, dialect, included, params, objects as object[], false, now, ttlMs);
+    if (objects) keep(memory, dialect, included, params, objects, false, now, ttlMs);
   }
 }
 
@@ -88,7 +88,11 @@ function keep(
     delete memory.missing[kind][id];
     if (before && (!ageing || isFresh(before.at, now, ttlMs))) {
       const union = new Set([...before.fields, ...fields]);
-      kept[id] = { value: { ...before.value, ...(object as Record<string, unknown>) }, fields: [...union], at: before.at ?? now };
+      kept[id] = {
+        value: { ...before.value, ...(object as Record<string, unknown>) },
+        fields: [...union],
+        at: before.at ?? now,
+      };
     } else {
       kept[id] = { value: object as Record<string, unknown>, fields, at: now };
     }

@@ -10,7 +10,15 @@ import { userIdOf } from './identity.js';
 import { MAX_PAGE, SYNC_FIRST_PAGE, isOutage, nextOf, readEvents } from './reads.js';
 import type { ListRef, RequestState } from './request-state.js';
 import { sync } from './sync.js';
-import { type View, compareIds, conversationView, dropDeleted, floorOf, mergeNewestFirst, ofTypes } from './user-memory.js';
+import {
+  type View,
+  compareIds,
+  conversationView,
+  dropDeleted,
+  floorOf,
+  mergeNewestFirst,
+  ofTypes,
+} from './user-memory.js';
 
 export interface MemoryPageRequest {
   readonly list: ListRef;
@@ -52,12 +60,22 @@ export async function page(state: RequestState, request: MemoryPageRequest): Pro
       };
     }
     // Filtered by type, the events still missing say nothing of how many X must send: read whole pages.
-    ({ memory, view } = await extend(state, userId, request, memory, view, request.eventTypes ? MAX_PAGE : slice.missing));
+    ({ memory, view } = await extend(
+      state,
+      userId,
+      request,
+      memory,
+      view,
+      request.eventTypes ? MAX_PAGE : slice.missing,
+    ));
   }
 }
 
 /** The events memory knows of a conversation, newest first (read after a page of it brought its head up to date). */
-export async function knownConversationEvents(state: RequestState, conversationId: string): Promise<readonly DmEvent[]> {
+export async function knownConversationEvents(
+  state: RequestState,
+  conversationId: string,
+): Promise<readonly DmEvent[]> {
   const memory = await state.readMemory(await userIdOf(state));
   return conversationView(memory, conversationId).ids.map((id) => memory.events[id]!);
 }
@@ -110,7 +128,13 @@ export async function extend(
     const run = memory.conversations[request.list.conversationId];
     // Its own run continues it, when that run is what the view ends with; otherwise its first page is read.
     const continues = run?.next !== undefined && view.ids.length > 0 && view.ids[view.ids.length - 1] === floorOf(run);
-    const updated = await readConversation(state, userId, request, continues ? run : undefined, Math.min(MAX_PAGE, continues ? size : view.ids.length + size));
+    const updated = await readConversation(
+      state,
+      userId,
+      request,
+      continues ? run : undefined,
+      Math.min(MAX_PAGE, continues ? size : view.ids.length + size),
+    );
     return { memory: updated, view: state.viewOf(updated, request.list) };
   }
   const feed = memory.feed;
@@ -172,7 +196,10 @@ async function readConversation(
 }
 
 /** The page a request asks for, out of the known ids (already filtered by type). */
-function sliceOf(ids: readonly string[], request: MemoryPageRequest): { ids: string[]; enough: boolean; more: boolean; missing: number } {
+function sliceOf(
+  ids: readonly string[],
+  request: MemoryPageRequest,
+): { ids: string[]; enough: boolean; more: boolean; missing: number } {
   const { from, size } = request;
   if (request.backward) {
     // Everything newer than `from` is known (the head is fresh); the page is the `size` right before it, once
@@ -198,7 +225,10 @@ function firstOlder(ids: readonly string[], from: string): number {
 
 /** Adds a page read below a run to it. */
 function extendRun(run: Run, events: readonly DmEvent[], next: string | undefined): void {
-  run.ids = mergeNewestFirst(run.ids, events.map((event) => event.id));
+  run.ids = mergeNewestFirst(
+    run.ids,
+    events.map((event) => event.id),
+  );
   if (next === undefined) {
     delete run.next;
     run.end = true;

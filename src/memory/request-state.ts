@@ -26,8 +26,7 @@ export interface SharedMemory {
 
 /** Which list a connection reads. */
 export type ListRef =
-  | { readonly kind: 'feed' }
-  | { readonly kind: 'conversation'; readonly conversationId: string; readonly path: string };
+  { readonly kind: 'feed' } | { readonly kind: 'conversation'; readonly conversationId: string; readonly path: string };
 
 /**
  * The store stopped keeping what memory reads (Redis went down during the request): the caller answers from X as

@@ -50,7 +50,13 @@ function joinFeed(memory: UserMemory, events: readonly DmEvent[], next: string |
   const ids = events.map((event) => event.id);
   const feed = memory.feed;
   if (!feed) {
-    memory.feed = { ids, ...(ids[0] && { headId: ids[0] }), ...(next !== undefined && { next }), end: next === undefined, syncedAt };
+    memory.feed = {
+      ids,
+      ...(ids[0] && { headId: ids[0] }),
+      ...(next !== undefined && { next }),
+      end: next === undefined,
+      syncedAt,
+    };
     delete memory.pending;
     confirmSent(memory);
     return true;
@@ -60,7 +66,7 @@ function joinFeed(memory: UserMemory, events: readonly DmEvent[], next: string |
   const walked = [...(memory.pending?.ids ?? []), ...fresh];
   const reached = fresh.length < ids.length || next === undefined;
   if (!reached) {
-    memory.pending = { ids: walked, headId: memory.pending?.headId ?? walked[0]!, next: next!, syncedAt };
+    memory.pending = { ids: walked, headId: memory.pending?.headId ?? walked[0]!, next: next, syncedAt };
     return false;
   }
   if (fresh.length < ids.length) {

@@ -51,10 +51,20 @@ function dropEvents(memory: UserMemory, gone: ReadonlySet<string>): void {
  * Ids of `run` that a fresh read of X's list between `newest` (undefined: the list's top) and `oldest` (inclusive)
  * should have returned but did not: deleted at X since they were read.
  */
-function missingFrom(run: Run | undefined, returned: ReadonlySet<string>, newest: string | undefined, oldest: string, belongs = (_id: string) => true): string[] {
+function missingFrom(
+  run: Run | undefined,
+  returned: ReadonlySet<string>,
+  newest: string | undefined,
+  oldest: string,
+  belongs = (_id: string) => true,
+): string[] {
   if (!run) return [];
   return run.ids.filter(
-    (id) => (newest === undefined || compareIds(id, newest) <= 0) && compareIds(id, oldest) >= 0 && !returned.has(id) && belongs(id),
+    (id) =>
+      (newest === undefined || compareIds(id, newest) <= 0) &&
+      compareIds(id, oldest) >= 0 &&
+      !returned.has(id) &&
+      belongs(id),
   );
 }
 
@@ -101,7 +111,9 @@ export function expire(memory: UserMemory, now: number): void {
   if (gone.size === 0) return;
   // A run that held dropped events reached beyond the window, and what lay below them is beyond it too: that run now
   // ends where the window does. A run that lost nothing still has X's events below it, its token to read them.
-  const reached = [memory.feed, ...Object.values(memory.conversations)].filter((run) => run?.ids.some((id) => gone.has(id)));
+  const reached = [memory.feed, ...Object.values(memory.conversations)].filter((run) =>
+    run?.ids.some((id) => gone.has(id)),
+  );
   dropEvents(memory, gone);
   for (const run of reached) {
     if (run && run.next !== undefined) {
@@ -157,7 +169,11 @@ export function feedView(memory: UserMemory): View {
   const feed = memory.feed;
   if (!feed) return { ids: [], complete: false, syncedAt: undefined };
   const sent = sentIn(memory);
-  return { ids: sent.length ? mergeNewestFirst(sent, feed.ids) : feed.ids, complete: feed.end, syncedAt: feed.syncedAt };
+  return {
+    ids: sent.length ? mergeNewestFirst(sent, feed.ids) : feed.ids,
+    complete: feed.end,
+    syncedAt: feed.syncedAt,
+  };
 }
 
 /**
@@ -176,12 +192,21 @@ function knownOfConversation(memory: UserMemory, conversationId: string): View {
   const inFeed = feed ? conversationEventsInFeed(memory, conversationId) : [];
   if (feed?.end) return { ids: inFeed, complete: true, syncedAt: feed.syncedAt };
   const feedFloor = feed ? floorOf(feed) : undefined;
-  const joins = feed !== undefined && run?.headId !== undefined && feedFloor !== undefined && compareIds(feedFloor, run.headId) <= 0;
+  const joins =
+    feed !== undefined &&
+    run?.headId !== undefined &&
+    feedFloor !== undefined &&
+    compareIds(feedFloor, run.headId) <= 0;
   if (run && joins) {
     // The feed knows the conversation down to its floor, the run from its head down: together, all of it.
-    return { ids: mergeNewestFirst(inFeed, run.ids), complete: run.end, syncedAt: Math.max(feed.syncedAt, run.syncedAt) };
+    return {
+      ids: mergeNewestFirst(inFeed, run.ids),
+      complete: run.end,
+      syncedAt: Math.max(feed.syncedAt, run.syncedAt),
+    };
   }
-  if (run && (!feed || run.syncedAt >= feed.syncedAt)) return { ids: run.ids, complete: run.end, syncedAt: run.syncedAt };
+  if (run && (!feed || run.syncedAt >= feed.syncedAt))
+    return { ids: run.ids, complete: run.end, syncedAt: run.syncedAt };
   if (feed) return { ids: inFeed, complete: false, syncedAt: feed.syncedAt };
   return { ids: [], complete: false, syncedAt: undefined };
 }
@@ -202,7 +227,11 @@ export function mergeNewestFirst(a: readonly string[], b: readonly string[]): st
 }
 
 /** The events of `ids` that are of one of `types` (all when undefined). */
-export function ofTypes(memory: UserMemory, ids: readonly string[], types: ReadonlySet<DmEventType> | undefined): string[] {
+export function ofTypes(
+  memory: UserMemory,
+  ids: readonly string[],
+  types: ReadonlySet<DmEventType> | undefined,
+): string[] {
   if (!types) return [...ids];
   return ids.filter((id) => types.has(memory.events[id]!.event_type as DmEventType));
 }

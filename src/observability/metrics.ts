@@ -120,7 +120,10 @@ export class GatewayMetrics {
   }
 
   /** Counts one call to X (an X session's `onCall`): by endpoint and status, its time, and the budget it reported. */
-  recordCall(call: { readonly endpoint: string; readonly status: number; readonly ms: number }, rateLimit: RateLimit | undefined): void {
+  recordCall(
+    call: { readonly endpoint: string; readonly status: number; readonly ms: number },
+    rateLimit: RateLimit | undefined,
+  ): void {
     this.upstreamRequests.inc({ endpoint: call.endpoint, status: String(call.status) });
     this.upstreamDuration.observe({ endpoint: call.endpoint }, call.ms / 1000);
     if (rateLimit) this.rateLimitRemaining.set(rateLimit.remaining);

@@ -156,7 +156,10 @@ export function openTracing(options: TracingOptions): Tracing {
       if (!record || !operation) return;
       const name = operationLabel(operation.name?.value);
       record.span.updateName(`${operation.operation} ${name}`);
-      record.span.setAttributes({ [ATTR_GRAPHQL_OPERATION_TYPE]: operation.operation, [ATTR_GRAPHQL_OPERATION_NAME]: name });
+      record.span.setAttributes({
+        [ATTR_GRAPHQL_OPERATION_TYPE]: operation.operation,
+        [ATTR_GRAPHQL_OPERATION_NAME]: name,
+      });
     },
     onExecutionResult: ({ result }) => {
       const record = context.active().getValue(OPERATION) as OperationRecord | undefined;

@@ -65,8 +65,12 @@ export function observability(options: {
             }
             const reachable = await ready.answer;
             const store =
-              storeAvailable === undefined ? {} : { store: storeAvailable() ? 'up' : 'down: answering from X without memory' };
-            endResponse(json(fetchAPI, reachable ? 200 : 503, { status: reachable ? 'ready' : 'upstream unreachable', ...store }));
+              storeAvailable === undefined
+                ? {}
+                : { store: storeAvailable() ? 'up' : 'down: answering from X without memory' };
+            endResponse(
+              json(fetchAPI, reachable ? 200 : 503, { status: reachable ? 'ready' : 'upstream unreachable', ...store }),
+            );
           })();
         case '/metrics':
           return (async () => {

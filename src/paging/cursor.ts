@@ -128,8 +128,7 @@ export class CursorCodec {
 
   /** The edge a cursor names, if it was issued by this gateway for `connection`; otherwise BAD_USER_INPUT. */
   decode(cursor: string, connection: string, argument: string, audience: string): EdgePosition {
-    const invalid = () =>
-      new BadUserInputError(`\`${argument}\` is not a cursor of this connection.`, { argument });
+    const invalid = () => new BadUserInputError(`\`${argument}\` is not a cursor of this connection.`, { argument });
     if (cursor.length > 4096) throw invalid();
     const [body, signature, index, extra] = cursor.split('.');
     if (!body || !signature || index === undefined || extra !== undefined || !/^(0|[1-9][0-9]{0,2})$/.test(index)) {

@@ -134,7 +134,10 @@ export function pageInfoOf(
   const laterInPage = end < meta.size;
   if (fetch.moreAfter) {
     // Walking back: the page ends where the cursor was, so there is always something after it.
-    return { hasNextPage: true, hasPreviousPage: fetch.skip > 0 || (meta.size > 0 && meta.previousToken !== undefined) };
+    return {
+      hasNextPage: true,
+      hasPreviousPage: fetch.skip > 0 || (meta.size > 0 && meta.previousToken !== undefined),
+    };
   }
   return {
     hasNextPage: laterInPage || (meta.size > 0 && meta.nextToken !== undefined),

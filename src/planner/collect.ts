@@ -79,7 +79,9 @@ function applies(context: CollectContext, conditionName: string, type: GraphQLOb
 
 function isIncluded(
   context: CollectContext,
-  directives: readonly { name: { value: string }; arguments?: readonly { name: { value: string }; value: ValueNode }[] }[] | undefined,
+  directives:
+    | readonly { name: { value: string }; arguments?: readonly { name: { value: string }; value: ValueNode }[] }[]
+    | undefined,
 ): boolean {
   if (!directives) return true;
   for (const directive of directives) {

@@ -56,12 +56,19 @@ function argumentsOf(walk: Walk, field: GraphQLField<unknown, unknown>, node: Fi
 }
 
 function pageSize(args: Record<string, unknown>): number {
-  const size = typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : DEFAULT_PAGE_SIZE;
+  const size =
+    typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : DEFAULT_PAGE_SIZE;
   return Math.min(PAGING.maxResultsMax, Math.max(PAGING.maxResultsMin, size));
 }
 
 /** One call asking for `objects` objects of `type`, and the batch lookups below them. */
-function callCost(walk: Walk, kind: CallKind, nodes: readonly FieldNode[], type: GraphQLObjectType, objects: number): number {
+function callCost(
+  walk: Walk,
+  kind: CallKind,
+  nodes: readonly FieldNode[],
+  type: GraphQLObjectType,
+  objects: number,
+): number {
   const { lookups } = planCall(walk, kind, nodes, type);
   let calls = 0;
   for (const idsPerObject of lookups) calls += Math.ceil((objects * idsPerObject) / 100);
@@ -93,7 +100,12 @@ function entityCounts(representations: unknown): Map<string, number> {
 }
 
 /** The calls that objects looked up by id (`count` of each type) cost, and what is selected below them. */
-function objectsCost(walk: Walk, nodes: readonly FieldNode[], byType: ReadonlyMap<string, number>, instances: number): number {
+function objectsCost(
+  walk: Walk,
+  nodes: readonly FieldNode[],
+  byType: ReadonlyMap<string, number>,
+  instances: number,
+): number {
   let calls = 0;
   for (const [typename, count] of byType) {
     const type = walk.schema.getType(typename);
@@ -110,7 +122,13 @@ function objectsCost(walk: Walk, nodes: readonly FieldNode[], byType: ReadonlyMa
  * The calls made below `instances` objects of `type`. `listSize` is how many items each list field of `type` holds
  * (the page size for a connection's edges and nodes).
  */
-function selectionCost(walk: Walk, type: GraphQLObjectType, fieldNodes: readonly FieldNode[], instances: number, listSize: number): number {
+function selectionCost(
+  walk: Walk,
+  type: GraphQLObjectType,
+  fieldNodes: readonly FieldNode[],
+  instances: number,
+  listSize: number,
+): number {
   let calls = 0;
   const fields = type.getFields();
   for (const nodes of collectSubfields(walk, type, fieldNodes).values()) {
@@ -134,7 +152,8 @@ function selectionCost(walk: Walk, type: GraphQLObjectType, fieldNodes: readonly
         // One call a request, whoever asks; the viewer's selection may need lookups of its own.
         if (!walk.me) calls += 1;
         walk.me = true;
-        if (isObjectType(named)) calls += callCost(walk, 'user', nodes, named, 1) + selectionCost(walk, named, nodes, instances, LIST_FANOUT);
+        if (isObjectType(named))
+          calls += callCost(walk, 'user', nodes, named, 1) + selectionCost(walk, named, nodes, instances, LIST_FANOUT);
         continue;
       case 'node':
         calls += nodesCost(walk, nodes, [argumentsOf(walk, field, nodes[0]!).id], instances);
@@ -171,9 +190,15 @@ export function estimateCalls(
   const root = schema.getQueryType();
   if (!operation || operation.operation !== 'query' || !root) return 0;
   const fragments = Object.fromEntries(
-    document.definitions.flatMap((definition) => (definition.kind === 'FragmentDefinition' ? [[definition.name.value, definition]] : [])),
+    document.definitions.flatMap((definition) =>
+      definition.kind === 'FragmentDefinition' ? [[definition.name.value, definition]] : [],
+    ),
   );
   const walk: Walk = { schema, fragments, variables, dialect, typeOf, me: false };
-  const rootNode = { kind: 'Field', name: { kind: 'Name', value: '' }, selectionSet: operation.selectionSet } as FieldNode;
+  const rootNode = {
+    kind: 'Field',
+    name: { kind: 'Name', value: '' },
+    selectionSet: operation.selectionSet,
+  } as FieldNode;
   return selectionCost(walk, root, [rootNode], 1, LIST_FANOUT);
 }

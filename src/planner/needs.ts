@@ -41,10 +41,7 @@ export function reads(...fields: string[]): { extensions: { [NEEDS_KEY]: XNeeds 
 }
 
 /** `extensions` for a field that follows the X id field `idField` to another X object. */
-export function links(
-  idField: string | readonly string[],
-  link: XLink,
-): { extensions: { [NEEDS_KEY]: XNeeds } } {
+export function links(idField: string | readonly string[], link: XLink): { extensions: { [NEEDS_KEY]: XNeeds } } {
   return { extensions: { [NEEDS_KEY]: { fields: typeof idField === 'string' ? [idField] : idField, link } } };
 }
 

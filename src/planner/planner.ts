@@ -47,7 +47,13 @@ export interface CallPlan {
 }
 
 /** Fields X always returns, which no call needs to ask for. */
-const ALWAYS_RETURNED: Partial<Record<XKind, string>> = { dm_event: 'id', user: 'id', tweet: 'id', poll: 'id', place: 'id' };
+const ALWAYS_RETURNED: Partial<Record<XKind, string>> = {
+  dm_event: 'id',
+  user: 'id',
+  tweet: 'id',
+  poll: 'id',
+  place: 'id',
+};
 
 /** One X call being planned: the fields of each kind it asks for, and its expansions. */
 class CallDraft {
@@ -116,7 +122,12 @@ function kindOf(type: GraphQLObjectType): XKind | undefined {
   return type.extensions[KIND_KEY] as XKind | undefined;
 }
 
-function walk(collect: PlanContext, fieldNodes: readonly FieldNode[], type: GraphQLObjectType, scope: Scope): SelectionPlan {
+function walk(
+  collect: PlanContext,
+  fieldNodes: readonly FieldNode[],
+  type: GraphQLObjectType,
+  scope: Scope,
+): SelectionPlan {
   const children: Record<string, SelectionPlan> = {};
   const fieldDefs = type.getFields();
   const inside = scope.insideObject || kindOf(type) !== undefined;
@@ -152,7 +163,14 @@ function planLink(
 ): SelectionPlan {
   const kind = link.kind;
   if (parent.isCallRoot && parent.call.canExpand(link.expansion)) {
-    const scope: Scope = { call: parent.call, kind, isCallRoot: false, fields: new Set(), fanout, reach: { unreachable: false } };
+    const scope: Scope = {
+      call: parent.call,
+      kind,
+      isCallRoot: false,
+      fields: new Set(),
+      fanout,
+      reach: { unreachable: false },
+    };
     const lookupsBefore = parent.call.lookups.length;
     const plan = walk(collect, nodes, type, scope);
     // Below an expanded object, a link only a lookup of that object can expand (a tweet's media), or a field X gives
@@ -175,7 +193,14 @@ function planLink(
     return { children: plan.children, load: { kind, fields: sortedFields(kind, scope.fields), batch: call.params() } };
   }
   parent.reach.unreachable = true;
-  const scope: Scope = { call: parent.call, kind, isCallRoot: false, fields: new Set(), fanout, reach: { unreachable: false } };
+  const scope: Scope = {
+    call: parent.call,
+    kind,
+    isCallRoot: false,
+    fields: new Set(),
+    fanout,
+    reach: { unreachable: false },
+  };
   const plan = walk(collect, nodes, type, scope);
   return { children: plan.children, load: { kind, fields: sortedFields(kind, scope.fields) } };
 }
@@ -185,9 +210,21 @@ function sortedFields(kind: XKind, fields: Set<string>): readonly string[] {
 }
 
 /** Plans the call of `kind` that serves the selection of `fieldNodes` on `type`. Not memoised: see `planField`. */
-export function planCall(collect: PlanContext, kind: CallKind, fieldNodes: readonly FieldNode[], type: GraphQLObjectType): CallPlan {
+export function planCall(
+  collect: PlanContext,
+  kind: CallKind,
+  fieldNodes: readonly FieldNode[],
+  type: GraphQLObjectType,
+): CallPlan {
   const call = new CallDraft(kind, collect.dialect);
-  const scope: Scope = { call, kind: kindOf(type) ?? kind, isCallRoot: true, fields: new Set(), fanout: 1, reach: { unreachable: false } };
+  const scope: Scope = {
+    call,
+    kind: kindOf(type) ?? kind,
+    isCallRoot: true,
+    fields: new Set(),
+    fanout: 1,
+    reach: { unreachable: false },
+  };
   const plan = walk(collect, fieldNodes, type, scope);
   call.addFields(scope.kind, scope.fields);
   return { params: call.params(), plan, lookups: call.lookups };
@@ -227,18 +264,29 @@ function variablesKey(info: GraphQLResolveInfo): string {
  * connection type, or the concrete type of a node), for an upstream speaking `dialect`. Memoised per document
  * position.
  */
-export function planField(info: GraphQLResolveInfo, kind: CallKind, type: GraphQLObjectType, dialect: Dialect): CallPlan {
+export function planField(
+  info: GraphQLResolveInfo,
+  kind: CallKind,
+  type: GraphQLObjectType,
+  dialect: Dialect,
+): CallPlan {
   const first = info.fieldNodes[0]!;
   let entries = memo.get(first);
   if (!entries) memo.set(first, (entries = []));
   let entry = entries.find(
-    (e) => e.typeName === type.name && e.kind === kind && e.dialect === dialect && sameNodes(e.fieldNodes, info.fieldNodes),
+    (e) =>
+      e.typeName === type.name && e.kind === kind && e.dialect === dialect && sameNodes(e.fieldNodes, info.fieldNodes),
   );
   if (entry) {
     const cached = entry.plans.get(variablesKey(info));
     if (cached) return cached;
   }
-  const collect: PlanContext = { schema: info.schema, fragments: info.fragments, variables: info.variableValues, dialect };
+  const collect: PlanContext = {
+    schema: info.schema,
+    fragments: info.fragments,
+    variables: info.variableValues,
+    dialect,
+  };
   const plan = planCall(collect, kind, info.fieldNodes, type);
   if (!entry) {
     entry = { dialect, fieldNodes: [...info.fieldNodes], typeName: type.name, kind, plans: new Map() };

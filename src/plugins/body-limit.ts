@@ -11,7 +11,9 @@ import type { Plugin } from 'graphql-yoga';
 const MAX_REQUEST_BODY_BYTES = 25_000_000;
 
 const tooLarge = () =>
-  new GraphQLError('Request body too large', { extensions: { http: { status: 413 }, code: 'REQUEST_ENTITY_TOO_LARGE' } });
+  new GraphQLError('Request body too large', {
+    extensions: { http: { status: 413 }, code: 'REQUEST_ENTITY_TOO_LARGE' },
+  });
 
 /** Reads a body of unknown length, refusing it as soon as it passes `limit` bytes. */
 async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array<ArrayBuffer>> {
@@ -44,7 +46,9 @@ export function requestBodyLimit(limit = MAX_REQUEST_BODY_BYTES): Plugin {
       const declared = request.headers.get('content-length');
       if (declared !== null) {
         if (!/^\d+$/.test(declared)) {
-          throw new GraphQLError('Content-Length header is invalid.', { extensions: { http: { status: 400 }, code: 'BAD_REQUEST' } });
+          throw new GraphQLError('Content-Length header is invalid.', {
+            extensions: { http: { status: 400 }, code: 'BAD_REQUEST' },
+          });
         }
         if (Number(declared) > limit) throw tooLarge();
         return;

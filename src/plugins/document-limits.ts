@@ -82,7 +82,11 @@ function measure(
 function shapeRule(maxDepth: number, maxAliases: number, maxFields: number): ValidationRule {
   return (context: ValidationContext): ASTVisitor => ({
     OperationDefinition(operation) {
-      const { depth, aliases, fields } = measure(operation.selectionSet, (name) => context.getFragment(name), new Map());
+      const { depth, aliases, fields } = measure(
+        operation.selectionSet,
+        (name) => context.getFragment(name),
+        new Map(),
+      );
       if (depth > maxDepth) {
         context.reportError(
           new GraphQLError(`The operation is ${depth} fields deep; at most ${maxDepth} are allowed.`, {
@@ -101,10 +105,13 @@ function shapeRule(maxDepth: number, maxAliases: number, maxFields: number): Val
       }
       if (fields > maxFields) {
         context.reportError(
-          new GraphQLError(`The operation selects ${fields} fields with its fragments written out; at most ${maxFields} are allowed.`, {
-            nodes: operation,
-            extensions: { limit: { fields: maxFields } },
-          }),
+          new GraphQLError(
+            `The operation selects ${fields} fields with its fragments written out; at most ${maxFields} are allowed.`,
+            {
+              nodes: operation,
+              extensions: { limit: { fields: maxFields } },
+            },
+          ),
         );
       }
     },
@@ -118,7 +125,10 @@ const ArgumentValuesRule: ValidationRule = (context) =>
       reportError: {
         value: (error: GraphQLError) =>
           context.reportError(
-            new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } }),
+            new GraphQLError(error.message, {
+              nodes: error.nodes,
+              extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+            }),
           ),
       },
     }) as ValidationContext,

@@ -59,7 +59,10 @@ const COLON = 0x3a;
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const prototype = Object.getPrototypeOf(value) as unknown;
-  return (prototype === Object.prototype || prototype === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+  return (
+    (prototype === Object.prototype || prototype === null) &&
+    typeof (value as { toJSON?: unknown }).toJSON !== 'function'
+  );
 }
 
 /** `JSON.stringify(value)` as UTF-8 bytes, for any value `JSON.stringify` turns into text. */
@@ -140,7 +143,10 @@ export function jsonByteAnswers(): Plugin {
       const mediaType = jsonMediaType(request);
       setResultProcessor(
         (answer, fetchAPI) =>
-          new fetchAPI.Response(jsonBytes(answer), { status: 200, headers: { 'Content-Type': `${mediaType}; charset=utf-8` } }),
+          new fetchAPI.Response(jsonBytes(answer), {
+            status: 200,
+            headers: { 'Content-Type': `${mediaType}; charset=utf-8` },
+          }),
         mediaType,
       );
     },

@@ -23,7 +23,11 @@ const MEMO_PER_DOCUMENT = 64;
 type Checked = number | readonly GraphQLError[] | undefined;
 
 /** An error of the request itself, answered with HTTP 400. */
-function requestError(message: string, extensions: Record<string, unknown>, nodes?: GraphQLError['nodes']): GraphQLError {
+function requestError(
+  message: string,
+  extensions: Record<string, unknown>,
+  nodes?: GraphQLError['nodes'],
+): GraphQLError {
   return new GraphQLError(message, { ...(nodes && { nodes }), extensions: { ...extensions, http: { status: 400 } } });
 }
 

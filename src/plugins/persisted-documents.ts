@@ -32,7 +32,9 @@ export function readManifest(manifest: PersistedDocumentsOptions['manifest']): R
     try {
       content = JSON.parse(readFileSync(manifest, 'utf8'));
     } catch (error) {
-      throw new Error(`PERSISTED_DOCUMENTS: cannot read the manifest ${JSON.stringify(manifest)}: ${(error as Error).message}`);
+      throw new Error(
+        `PERSISTED_DOCUMENTS: cannot read the manifest ${JSON.stringify(manifest)}: ${(error as Error).message}`,
+      );
     }
   }
   if (content === null || typeof content !== 'object' || Array.isArray(content)) {

@@ -16,17 +16,23 @@ export function sessionEnd(): Plugin<GatewayContext> {
         const rateLimit = x.rateLimit;
         const freshness = memory?.freshness;
         const called = x.calls > 0;
-        if ((!called && !rateLimit && !freshness && partialErrors.length === 0) || Symbol.asyncIterator in result) return;
+        if ((!called && !rateLimit && !freshness && partialErrors.length === 0) || Symbol.asyncIterator in result)
+          return;
         // Copies built with Object.assign: an object literal that starts with a spread costs a map of its own.
         const extensions: Record<string, unknown> = Object.assign({}, result.extensions);
         if (rateLimit) {
-          extensions.rateLimit = { limit: rateLimit.limit, remaining: rateLimit.remaining, resetAt: toRfc3339(rateLimit.resetAt) };
+          extensions.rateLimit = {
+            limit: rateLimit.limit,
+            remaining: rateLimit.remaining,
+            resetAt: toRfc3339(rateLimit.resetAt),
+          };
         }
         if (called) {
           const { dmEvents, users, posts } = x.returned;
           extensions.xCost = { calls: x.calls + x.retries, dmEvents, users, posts };
         }
-        if (freshness) extensions.freshness = { syncedAt: toRfc3339(new Date(freshness.syncedAt)), stale: freshness.stale };
+        if (freshness)
+          extensions.freshness = { syncedAt: toRfc3339(new Date(freshness.syncedAt)), stale: freshness.stale };
         const errors = partialErrors.length > 0 ? [...(result.errors ?? []), ...partialErrors] : result.errors;
         setResult(Object.assign({}, result, { extensions }, errors && { errors }));
       },

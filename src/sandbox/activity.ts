@@ -131,7 +131,11 @@ export class SandboxActivity {
     for (const other of conversation.participantIds.filter((id) => id !== senderId)) {
       const payload = {
         direct_message_indicate_typing_events: [
-          { created_timestamp: String(Date.now()), sender_id: senderId, target: conversation.group ? {} : { recipient_id: other } },
+          {
+            created_timestamp: String(Date.now()),
+            sender_id: senderId,
+            target: conversation.group ? {} : { recipient_id: other },
+          },
         ],
         users: this.usersOf([senderId, other]),
       };
@@ -161,9 +165,15 @@ export class SandboxActivity {
 
   /** `userId` revoked the app: `oauth.revoke` to every stream, and the user's subscriptions are gone. */
   revoke(userId: string): void {
-    for (const [id, subscription] of this.subscriptions) if (subscription.filter.user_id === userId) this.subscriptions.delete(id);
+    for (const [id, subscription] of this.subscriptions)
+      if (subscription.filter.user_id === userId) this.subscriptions.delete(id);
     const envelope = {
-      data: { event_uuid: randomUUID(), event_type: 'oauth.revoke', filter: {}, payload: { date_time: new Date().toISOString(), user_id: userId, app_id: this.appId } },
+      data: {
+        event_uuid: randomUUID(),
+        event_type: 'oauth.revoke',
+        filter: {},
+        payload: { date_time: new Date().toISOString(), user_id: userId, app_id: this.appId },
+      },
     };
     this.publish({ at: Date.now(), line: JSON.stringify(envelope) }, undefined);
   }
@@ -210,7 +220,11 @@ export class SandboxActivity {
   private async deliver(url: string, body: string): Promise<void> {
     const signature = `sha256=${createHmac('sha256', this.consumerSecret).update(body).digest('base64')}`;
     try {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-twitter-webhooks-signature': signature }, body });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-twitter-webhooks-signature': signature },
+        body,
+      });
       await response.arrayBuffer();
       if (!response.ok) this.failedDeliveries.push({ url, status: response.status });
     } catch {
@@ -224,22 +238,36 @@ export class SandboxActivity {
    * Answers a call under `/2/activity` or `/2/webhooks`; false when the path is not one of them. `user` is the token's
    * demo user (undefined for the app's token, `app` true then).
    */
-  handle(req: IncomingMessage, res: ServerResponse, url: URL, auth: { app: boolean; user: StoredUser | undefined }, body: () => Promise<string>): boolean {
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    auth: { app: boolean; user: StoredUser | undefined },
+    body: () => Promise<string>,
+  ): boolean {
     const path = url.pathname;
     if (!path.startsWith('/2/activity') && !path.startsWith('/2/webhooks')) return false;
     const send = (status: number, answer: unknown) => {
       const text = JSON.stringify(answer);
-      res.writeHead(status, { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      res.writeHead(status, {
+        'content-type': status >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+      });
       res.end(text);
     };
-    const problem = (status: number, title: string, detail: string) => send(status, { title, detail, type: 'about:blank', status });
+    const problem = (status: number, title: string, detail: string) =>
+      send(status, { title, detail, type: 'about:blank', status });
     if (!auth.app && !auth.user) {
       problem(401, 'Unauthorized', 'Unauthorized');
       return true;
     }
     const appOnly = () => {
       if (auth.app) return true;
-      problem(403, 'Unsupported Authentication', 'Authenticating with OAuth 2.0 User Context is forbidden for this endpoint. Supported authentication types are [OAuth 2.0 Application-Only].');
+      problem(
+        403,
+        'Unsupported Authentication',
+        'Authenticating with OAuth 2.0 User Context is forbidden for this endpoint. Supported authentication types are [OAuth 2.0 Application-Only].',
+      );
       return false;
     };
     const method = req.method ?? 'GET';
@@ -264,14 +292,18 @@ export class SandboxActivity {
           problem(400, 'Invalid Request', 'ids must hold 1 to 100 subscription ids.');
           return true;
         }
-        send(200, { data: ids.map((id) => ({ subscription_id: id, deleted: this.subscriptions.delete(id) })), meta: { total_subscriptions: this.subscriptions.size } });
+        send(200, {
+          data: ids.map((id) => ({ subscription_id: id, deleted: this.subscriptions.delete(id) })),
+          meta: { total_subscriptions: this.subscriptions.size },
+        });
         return true;
       }
     }
     const one = /^\/2\/activity\/subscriptions\/([0-9]{1,19})$/.exec(path);
     if (one && method === 'DELETE') {
       if (!appOnly()) return true;
-      if (!this.subscriptions.delete(one[1]!)) problem(404, 'Not Found Error', `Could not find subscription with id: [${one[1]}].`);
+      if (!this.subscriptions.delete(one[1]!))
+        problem(404, 'Not Found Error', `Could not find subscription with id: [${one[1]}].`);
       else send(200, { data: { deleted: true } });
       return true;
     }
@@ -287,7 +319,12 @@ export class SandboxActivity {
     return true;
   }
 
-  private create(text: string, auth: { app: boolean; user: StoredUser | undefined }, send: (status: number, body: unknown) => void, problem: (status: number, title: string, detail: string) => void): void {
+  private create(
+    text: string,
+    auth: { app: boolean; user: StoredUser | undefined },
+    send: (status: number, body: unknown) => void,
+    problem: (status: number, title: string, detail: string) => void,
+  ): void {
     let input: { event_type?: unknown; filter?: { user_id?: unknown }; webhook_id?: unknown; tag?: unknown };
     try {
       input = JSON.parse(text) as typeof input;
@@ -299,14 +336,19 @@ export class SandboxActivity {
     if (typeof eventType !== 'string' || !(ACTIVITY_DM_EVENT_TYPES as readonly string[]).includes(eventType)) {
       return problem(400, 'Invalid Request', `event_type must be one of ${ACTIVITY_DM_EVENT_TYPES.join(', ')}.`);
     }
-    if (typeof userId !== 'string' || !/^[0-9]{1,19}$/.test(userId)) return problem(400, 'Invalid Request', 'filter.user_id must be a user id.');
+    if (typeof userId !== 'string' || !/^[0-9]{1,19}$/.test(userId))
+      return problem(400, 'Invalid Request', 'filter.user_id must be a user id.');
     // DM events are private: a user token subscribes only its own user.
-    if (auth.user && auth.user.id !== userId) return problem(403, 'Forbidden', 'filter.user_id must be the authenticating user.');
-    if (input.webhook_id !== undefined && !this.webhooks.has(String(input.webhook_id))) return problem(400, 'Invalid Request', 'Unknown webhook_id.');
+    if (auth.user && auth.user.id !== userId)
+      return problem(403, 'Forbidden', 'filter.user_id must be the authenticating user.');
+    if (input.webhook_id !== undefined && !this.webhooks.has(String(input.webhook_id)))
+      return problem(400, 'Invalid Request', 'Unknown webhook_id.');
     for (const s of this.subscriptions.values()) {
-      if (s.event_type === eventType && s.filter.user_id === userId) return problem(409, 'Conflict', 'A subscription with this event_type and filter exists.');
+      if (s.event_type === eventType && s.filter.user_id === userId)
+        return problem(409, 'Conflict', 'A subscription with this event_type and filter exists.');
     }
-    if (this.subscriptions.size >= this.maxSubscriptions) return problem(429, 'Too Many Requests', 'The app holds as many subscriptions as it may.');
+    if (this.subscriptions.size >= this.maxSubscriptions)
+      return problem(429, 'Too Many Requests', 'The app holds as many subscriptions as it may.');
     const now = new Date().toISOString();
     const subscription: ActivitySubscription = {
       subscription_id: this.id(),
@@ -321,7 +363,11 @@ export class SandboxActivity {
     send(200, { data: { subscription } });
   }
 
-  private async register(text: string, send: (status: number, body: unknown) => void, problem: (status: number, title: string, detail: string) => void): Promise<void> {
+  private async register(
+    text: string,
+    send: (status: number, body: unknown) => void,
+    problem: (status: number, title: string, detail: string) => void,
+  ): Promise<void> {
     let url: string;
     try {
       url = String((JSON.parse(text) as { url?: unknown }).url ?? '');
@@ -337,7 +383,8 @@ export class SandboxActivity {
       target.searchParams.set('crc_token', crcToken);
       const response = await fetch(target);
       const answer = (await response.json()) as { response_token?: string };
-      if (!response.ok || answer.response_token !== expected) return problem(400, 'Invalid Request', 'The webhook URL did not answer the CRC check.');
+      if (!response.ok || answer.response_token !== expected)
+        return problem(400, 'Invalid Request', 'The webhook URL did not answer the CRC check.');
     } catch {
       return problem(400, 'Invalid Request', 'The webhook URL could not be reached for the CRC check.');
     }
@@ -346,11 +393,17 @@ export class SandboxActivity {
     send(200, { data: webhook });
   }
 
-  private openStream(url: URL, res: ServerResponse, problem: (status: number, title: string, detail: string) => void): void {
+  private openStream(
+    url: URL,
+    res: ServerResponse,
+    problem: (status: number, title: string, detail: string) => void,
+  ): void {
     const raw = url.searchParams.get('backfill_minutes');
     const backfill = raw === null ? 0 : Number(raw);
-    if (!Number.isInteger(backfill) || backfill < 0 || backfill > 5) return problem(400, 'Invalid Request', 'backfill_minutes must be 0 to 5.');
-    if (this.streams.size >= MAX_STREAMS) return problem(429, 'Too Many Requests', 'This app has reached its limit of 2 stream connections.');
+    if (!Number.isInteger(backfill) || backfill < 0 || backfill > 5)
+      return problem(400, 'Invalid Request', 'backfill_minutes must be 0 to 5.');
+    if (this.streams.size >= MAX_STREAMS)
+      return problem(429, 'Too Many Requests', 'This app has reached its limit of 2 stream connections.');
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     this.streams.add(res);
     this.onStreamChange?.(this.streams.size);

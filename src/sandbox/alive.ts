@@ -31,17 +31,28 @@ const REPLIES = ['Got it, thanks!', 'On it 👍', 'Sounds good', 'Ha! Will do.',
 const TYPING_MS = 1_500;
 const READ_AFTER_MS = 1_000;
 
-const pick = <T>(items: readonly T[], random: () => number = Math.random): T => items[Math.floor(random() * items.length)]!;
+const pick = <T>(items: readonly T[], random: () => number = Math.random): T =>
+  items[Math.floor(random() * items.length)]!;
 
 /**
  * A friend of the main user writes to it at `createdAt`: a line of chatter from another member of one of the main
  * user's conversations, each picked with `random`. Undefined when the main user has no conversation with anyone.
  */
-export function friendWrites(store: DemoStore, mainUserId: string, createdAt: Date, random: () => number = Math.random): DmEvent | undefined {
-  const mine = store.data.conversations.filter((c) => c.participantIds.includes(mainUserId) && c.participantIds.length > 1);
+export function friendWrites(
+  store: DemoStore,
+  mainUserId: string,
+  createdAt: Date,
+  random: () => number = Math.random,
+): DmEvent | undefined {
+  const mine = store.data.conversations.filter(
+    (c) => c.participantIds.includes(mainUserId) && c.participantIds.length > 1,
+  );
   if (mine.length === 0) return undefined;
   const conversation = pick(mine, random);
-  const friend = pick(conversation.participantIds.filter((id) => id !== mainUserId), random);
+  const friend = pick(
+    conversation.participantIds.filter((id) => id !== mainUserId),
+    random,
+  );
   return store.addMessage(conversation.id, friend, pick(CHATTER, random), createdAt);
 }
 
@@ -72,7 +83,9 @@ export function comeAlive(
     activity.typing(conversationId, friend);
     later(typingMs, () => store.addMessage(conversationId, friend, text, new Date(clock())));
   };
-  const typingMs = options.typingMs ?? Math.min(TYPING_MS, Math.floor(Math.min(options.everyMs ?? 15_000, options.replyAfterMs ?? 3_000) / 4));
+  const typingMs =
+    options.typingMs ??
+    Math.min(TYPING_MS, Math.floor(Math.min(options.everyMs ?? 15_000, options.replyAfterMs ?? 3_000) / 4));
   const chatter = () => {
     const mine = store.data.conversations.filter((c) => c.participantIds.includes(mainUserId));
     const conversation = mine.length > 0 ? pick(mine) : undefined;

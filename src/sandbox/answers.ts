@@ -11,7 +11,15 @@ import type { RootKind } from '../x/params.js';
 import type { DmEvent, DmEventsPage, Problem } from '../x/wire.js';
 import { oneToOneConversationId } from './data/ids.js';
 import { listScope, paginate } from './paging.js';
-import { expandEvents, expandTweets, expandUsers, IncludesBuilder, notFound, notFoundDetail, Selector } from './select.js';
+import {
+  expandEvents,
+  expandTweets,
+  expandUsers,
+  IncludesBuilder,
+  notFound,
+  notFoundDetail,
+  Selector,
+} from './select.js';
 import type { DemoStore } from './store.js';
 import type { EntityShape, StoredTweet, StoredUser } from './types.js';
 import { foreignToken, type ReadEndpointName, type ValidRequest } from './validate.js';
@@ -88,7 +96,9 @@ function answerCanonically(ctx: Context, endpoint: ReadEndpointName, values: rea
       const single = endpoint === 'tweet';
       const ids = single ? [value] : request.ids!;
       const found = ids.flatMap((id) => store.tweets.get(id) ?? []);
-      const missing = ids.filter((id) => !store.tweets.has(id)).map((id) => notFound('tweet', single ? 'id' : 'ids', id));
+      const missing = ids
+        .filter((id) => !store.tweets.has(id))
+        .map((id) => notFound('tweet', single ? 'id' : 'ids', id));
       const into = new IncludesBuilder(store, select);
       expandTweets(found, into, select.expansions, store);
       const data = found.map((t) => withAuthorName(ctx, t, select.tweet(t, 'root')));
@@ -137,7 +147,12 @@ function events({ store, shape, select }: Context, list: readonly DmEvent[], sin
   return envelope(single ? data[0] : data, into, []);
 }
 
-function users({ store, select }: Context, list: readonly StoredUser[], missing: Problem[], single: boolean): Record<string, unknown> {
+function users(
+  { store, select }: Context,
+  list: readonly StoredUser[],
+  missing: Problem[],
+  single: boolean,
+): Record<string, unknown> {
   const into = new IncludesBuilder(store, select);
   expandUsers(list, into, select.expansions);
   const data = list.map((u) => select.user(u, 'root'));

@@ -97,7 +97,11 @@ export function answerWithFault(fault: Fault, ctx: FaultContext): void {
         extra['x-rate-limit-remaining'] = 0;
         extra['x-rate-limit-reset'] = state.reset;
       }
-      head(ctx, fault.status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body), ...extra });
+      head(ctx, fault.status, {
+        'content-type': 'application/problem+json',
+        'content-length': Buffer.byteLength(body),
+        ...extra,
+      });
       res.end(body);
       return;
     }
@@ -111,7 +115,10 @@ export function answerWithFault(fault: Fault, ctx: FaultContext): void {
       return;
     }
     case 'invalid-json':
-      head(ctx, 200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(TRUNCATED_JSON) });
+      head(ctx, 200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(TRUNCATED_JSON),
+      });
       res.end(TRUNCATED_JSON);
       return;
     case 'html':

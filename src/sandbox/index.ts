@@ -23,8 +23,18 @@ import { SandboxActivity } from './activity.js';
 import type { DemoUser, EntityShape, Sandbox, SandboxOptions } from './types.js';
 
 export type {
-  AfterWriteFailure, DemoConversation, DemoData, DemoUser, EntityShape, Fault, RateLimit, RecordedRequest, Sandbox,
-  SandboxOptions, StoredTweet, StoredUser,
+  AfterWriteFailure,
+  DemoConversation,
+  DemoData,
+  DemoUser,
+  EntityShape,
+  Fault,
+  RateLimit,
+  RecordedRequest,
+  Sandbox,
+  SandboxOptions,
+  StoredTweet,
+  StoredUser,
 } from './types.js';
 
 export const DEFAULT_SEED = 42;
@@ -49,14 +59,21 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const mainToken = options.mainToken ?? process.env.SANDBOX_TOKEN ?? DEFAULT_MAIN_TOKEN;
   const rate = options.rateLimit ?? DEFAULT_RATE_LIMIT;
   const dialectName = options.dialect ?? DEFAULT_DIALECT;
-  if (!DIALECT_NAMES.includes(dialectName)) throw new Error(`Unknown dialect ${String(dialectName)}: use one of ${DIALECT_NAMES.join(', ')}.`);
+  if (!DIALECT_NAMES.includes(dialectName))
+    throw new Error(`Unknown dialect ${String(dialectName)}: use one of ${DIALECT_NAMES.join(', ')}.`);
   const dialect = sandboxDialect(dialectName);
 
   const userCount = options.users ?? USER_COUNT;
-  if (!Number.isInteger(userCount) || userCount < 12 || userCount > 1_001) throw new Error(`users must be 12 to 1001; it is ${userCount}.`);
+  if (!Number.isInteger(userCount) || userCount < 12 || userCount > 1_001)
+    throw new Error(`users must be 12 to 1001; it is ${userCount}.`);
   const clock = options.clock ?? Date.now;
   const store = new DemoStore(generateDemoData(seed, now, userCount), options.clock);
-  const users: DemoUser[] = store.data.users.map((u, i) => ({ id: u.id, username: u.username, name: u.name, token: demoToken(i, mainToken) }));
+  const users: DemoUser[] = store.data.users.map((u, i) => ({
+    id: u.id,
+    username: u.username,
+    name: u.name,
+    token: demoToken(i, mainToken),
+  }));
   const tokens = new Map(users.map((u, i) => [u.token, store.data.users[i]!]));
   const state: ServerState = {
     store,
@@ -76,7 +93,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const activity = new SandboxActivity(store, options.activity);
   state.activity = activity;
   store.onAdded = (event) => activity.message(event);
-  const life = options.alive ? comeAlive(store, activity, users[0]!.id, options.alive === true ? {} : options.alive, clock) : undefined;
+  const life = options.alive
+    ? comeAlive(store, activity, users[0]!.id, options.alive === true ? {} : options.alive, clock)
+    : undefined;
   if (life) state.onSent = life.onSent;
   const http = new SandboxHttpServer(state);
   let baseUrl: string | undefined;

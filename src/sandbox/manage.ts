@@ -62,7 +62,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A value as X echoes it in `parameters`: strings as they are, anything else as JSON. */
-const echo = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value) ?? String(value));
+const echo = (value: unknown): string => (typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)));
 
 /** Whether `content-type` names JSON (`application/json`, any parameters). */
 export function isJsonContentType(header: string | undefined): boolean {
@@ -79,7 +79,8 @@ export function checkBody(
   raw: string | undefined,
 ): { ok: true; input: WriteInput } | { ok: false; errors: Errors } {
   if (endpoint === 'deleteEvent') return { ok: true, input: { endpoint } };
-  if (!isJsonContentType(contentType)) return { ok: false, errors: [{ parameters: {}, message: JSON_CONTENT_TYPE_MESSAGE }] };
+  if (!isJsonContentType(contentType))
+    return { ok: false, errors: [{ parameters: {}, message: JSON_CONTENT_TYPE_MESSAGE }] };
   let body: unknown;
   try {
     body = JSON.parse(raw ?? '');
@@ -99,28 +100,45 @@ export function checkBody(
   }
 
   knownKeys(body, '', ['conversation_type', 'message', 'participant_ids'], fail);
-  if (!('conversation_type' in body)) fail('conversation_type', [], 'The `conversation_type` body property is required');
+  if (!('conversation_type' in body))
+    fail('conversation_type', [], 'The `conversation_type` body property is required');
   else if (body.conversation_type !== 'Group')
-    fail('conversation_type', [body.conversation_type], `The \`conversation_type\` body property value [${echo(body.conversation_type)}] is not one of [Group]`);
+    fail(
+      'conversation_type',
+      [body.conversation_type],
+      `The \`conversation_type\` body property value [${echo(body.conversation_type)}] is not one of [Group]`,
+    );
 
   let participantIds: string[] | undefined;
   if (!('participant_ids' in body)) fail('participant_ids', [], 'The `participant_ids` body property is required');
-  else if (!Array.isArray(body.participant_ids)) fail('participant_ids', [body.participant_ids], 'The `participant_ids` body property must be an array');
+  else if (!Array.isArray(body.participant_ids))
+    fail('participant_ids', [body.participant_ids], 'The `participant_ids` body property must be an array');
   else {
     const ids: unknown[] = body.participant_ids;
     const { min, max } = GROUP_PARTICIPANTS;
     if (ids.length < min || ids.length > max)
-      fail('participant_ids', ids, `The number of values in the \`participant_ids\` body property [${ids.length}] is not between ${min} and ${max}`);
+      fail(
+        'participant_ids',
+        ids,
+        `The number of values in the \`participant_ids\` body property [${ids.length}] is not between ${min} and ${max}`,
+      );
     const bad = ids.filter((id) => typeof id !== 'string' || !ID_PATTERN.test(id));
-    for (const id of bad) fail('participant_ids', [id], `The \`participant_ids\` body property value [${echo(id)}] is not valid`);
+    for (const id of bad)
+      fail('participant_ids', [id], `The \`participant_ids\` body property value [${echo(id)}] is not valid`);
     const repeated = new Set(ids.filter((id, i) => typeof id === 'string' && ids.indexOf(id) !== i));
-    for (const id of repeated) fail('participant_ids', [id], `The \`participant_ids\` body property value [${echo(id)}] is given more than once`);
+    for (const id of repeated)
+      fail(
+        'participant_ids',
+        [id],
+        `The \`participant_ids\` body property value [${echo(id)}] is given more than once`,
+      );
     if (bad.length === 0 && repeated.size === 0) participantIds = ids as string[];
   }
 
   let message: MessageInput | undefined;
   if (!('message' in body)) fail('message', [], 'The `message` body property is required');
-  else if (!isObject(body.message)) fail('message', [body.message], 'The `message` body property must be a JSON object');
+  else if (!isObject(body.message))
+    fail('message', [body.message], 'The `message` body property must be a JSON object');
   else message = checkMessage(body.message, 'message.', fail);
 
   if (errors.length > 0 || !message || !participantIds) return { ok: false, errors };
@@ -128,9 +146,15 @@ export function checkBody(
 }
 
 /** Unknown properties, each refused (`additionalProperties: false`). */
-function knownKeys(object: Record<string, unknown>, prefix: string, known: readonly string[], fail: (name: string, values: unknown[], message: string) => void): void {
+function knownKeys(
+  object: Record<string, unknown>,
+  prefix: string,
+  known: readonly string[],
+  fail: (name: string, values: unknown[], message: string) => void,
+): void {
   for (const key of Object.keys(object)) {
-    if (!known.includes(key)) fail(prefix + key, [object[key]], `The body property [${prefix}${key}] is not one of [${known.join(',')}]`);
+    if (!known.includes(key))
+      fail(prefix + key, [object[key]], `The body property [${prefix}${key}] is not one of [${known.join(',')}]`);
   }
 }
 
@@ -150,9 +174,14 @@ function checkMessage(
   if ('text' in message) {
     const { text } = message;
     const length = typeof text === 'string' ? Array.from(text).length : -1;
-    if (typeof text !== 'string') refuse(`${prefix}text`, [text], `The \`${prefix}text\` body property must be a string`);
+    if (typeof text !== 'string')
+      refuse(`${prefix}text`, [text], `The \`${prefix}text\` body property must be a string`);
     else if (length < 1 || length > MAX_TEXT_CHARACTERS)
-      refuse(`${prefix}text`, [text], `The \`${prefix}text\` body property must be between 1 and ${MAX_TEXT_CHARACTERS} characters long; it is ${length}`);
+      refuse(
+        `${prefix}text`,
+        [text],
+        `The \`${prefix}text\` body property must be between 1 and ${MAX_TEXT_CHARACTERS} characters long; it is ${length}`,
+      );
     else out.text = text;
   }
   if ('attachments' in message) {
@@ -161,19 +190,27 @@ function checkMessage(
     if (!Array.isArray(attachments)) refuse(name, [attachments], `The \`${name}\` body property must be an array`);
     else {
       if (attachments.length > MAX_ATTACHMENTS)
-        refuse(name, attachments, `The number of values in the \`${name}\` body property [${attachments.length}] is not between 0 and ${MAX_ATTACHMENTS}`);
+        refuse(
+          name,
+          attachments,
+          `The number of values in the \`${name}\` body property [${attachments.length}] is not between 0 and ${MAX_ATTACHMENTS}`,
+        );
       attachments.forEach((attachment: unknown, i) => {
         const item = `${name}[${i}]`;
-        if (!isObject(attachment)) return refuse(item, [attachment], `The \`${item}\` body property must be a JSON object`);
+        if (!isObject(attachment))
+          return refuse(item, [attachment], `The \`${item}\` body property must be a JSON object`);
         knownKeys(attachment, `${item}.`, ['media_id'], refuse);
         const id = attachment.media_id;
-        if (!('media_id' in attachment)) refuse(`${item}.media_id`, [], `The \`${item}.media_id\` body property is required`);
-        else if (typeof id !== 'string' || !ID_PATTERN.test(id)) refuse(`${item}.media_id`, [id], `The \`${item}.media_id\` body property value [${echo(id)}] is not valid`);
+        if (!('media_id' in attachment))
+          refuse(`${item}.media_id`, [], `The \`${item}.media_id\` body property is required`);
+        else if (typeof id !== 'string' || !ID_PATTERN.test(id))
+          refuse(`${item}.media_id`, [id], `The \`${item}.media_id\` body property value [${echo(id)}] is not valid`);
         else out.mediaIds.push(id);
       });
     }
   }
-  const noAttachments = !('attachments' in message) || (Array.isArray(message.attachments) && message.attachments.length === 0);
+  const noAttachments =
+    !('attachments' in message) || (Array.isArray(message.attachments) && message.attachments.length === 0);
   if (!('text' in message) && noAttachments) {
     refuse(`${prefix}text`, [], `At least one of \`${prefix}text\`, \`${prefix}attachments\` is required`);
   }
@@ -213,12 +250,17 @@ export function performWrite(ctx: WriteContext, input: WriteInput, values: reado
     case 'sendToConversation': {
       const conversation = store.conversation(value) ?? openOneToOne(store, user, value);
       if (!conversation || !conversation.participantIds.includes(user.id)) {
-        return { status: 403, body: notAuthorizedForResource(dialect, 'send messages to', 'dm_conversation', 'dm_conversation_id', value) };
+        return {
+          status: 403,
+          body: notAuthorizedForResource(dialect, 'send messages to', 'dm_conversation', 'dm_conversation_id', value),
+        };
       }
       return created(send(ctx, conversation.id, input.message));
     }
     case 'createGroup': {
-      const problems = input.participantIds.flatMap((id) => checkParticipant(store, user, 'participant_ids', 'body property', id) ?? []);
+      const problems = input.participantIds.flatMap(
+        (id) => checkParticipant(store, user, 'participant_ids', 'body property', id) ?? [],
+      );
       if (problems.length > 0) return invalid(problems);
       const id = store.newConversationId();
       store.addConversation({ id, participantIds: [user.id, ...input.participantIds], group: true });
@@ -238,9 +280,20 @@ export function performWrite(ctx: WriteContext, input: WriteInput, values: reado
 }
 
 /** A problem with a user the call names as the other side: not a user, or the caller themself. */
-function checkParticipant(store: DemoStore, user: StoredUser, name: string, where: string, id: string): Errors[number] | undefined {
-  if (id === user.id) return { parameters: { [name]: [id] }, message: `The \`${name}\` ${where} value [${id}] is the authenticated user` };
-  if (!store.users.has(id)) return { parameters: { [name]: [id] }, message: `The \`${name}\` ${where} value [${id}] is not a known user` };
+function checkParticipant(
+  store: DemoStore,
+  user: StoredUser,
+  name: string,
+  where: string,
+  id: string,
+): Errors[number] | undefined {
+  if (id === user.id)
+    return {
+      parameters: { [name]: [id] },
+      message: `The \`${name}\` ${where} value [${id}] is the authenticated user`,
+    };
+  if (!store.users.has(id))
+    return { parameters: { [name]: [id] }, message: `The \`${name}\` ${where} value [${id}] is not a known user` };
   return undefined;
 }
 
@@ -253,7 +306,8 @@ function openOneToOne(store: DemoStore, user: StoredUser, id: string) {
   if (!match) return undefined;
   const [, a, b] = match as unknown as [string, string, string];
   const other = a === user.id ? b : b === user.id ? a : undefined;
-  if (other === undefined || other === user.id || !store.users.has(other) || oneToOneConversationId(a, b) !== id) return undefined;
+  if (other === undefined || other === user.id || !store.users.has(other) || oneToOneConversationId(a, b) !== id)
+    return undefined;
   return store.addConversation({ id, participantIds: [user.id, other], group: false });
 }
 

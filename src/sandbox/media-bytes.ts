@@ -63,7 +63,10 @@ function box(type: string, data: Buffer): Buffer {
 
 /** About `bytes` bytes that begin like an MP4 file: an `ftyp` box, then an `mdat` box of bytes drawn from `seed`. */
 export function demoMp4(seed: string, bytes = 300_000): Buffer {
-  const ftyp = box('ftyp', Buffer.concat([Buffer.from('isom', 'ascii'), Buffer.from([0, 0, 2, 0]), Buffer.from('isomiso2avc1mp41', 'ascii')]));
+  const ftyp = box(
+    'ftyp',
+    Buffer.concat([Buffer.from('isom', 'ascii'), Buffer.from([0, 0, 2, 0]), Buffer.from('isomiso2avc1mp41', 'ascii')]),
+  );
   const payload = Buffer.alloc(Math.max(0, bytes - ftyp.length - 8));
   let block = createHash('sha256').update(seed).digest();
   for (let offset = 0; offset < payload.length; offset += block.length) {

@@ -105,7 +105,12 @@ function firstOlderThan(events: readonly DmEvent[], anchor: string): number {
  * One page of `events` (newest first). Token presence follows X: a later page carries a token only towards a side
  * that has events; a first page with data carries both, even when a side is empty (following it gives the empty page).
  */
-export function paginate(events: readonly DmEvent[], maxResults: number, token: PageToken | undefined, scope: number): Page {
+export function paginate(
+  events: readonly DmEvent[],
+  maxResults: number,
+  token: PageToken | undefined,
+  scope: number,
+): Page {
   let start: number;
   let end: number;
   if (!token) {

@@ -2,7 +2,12 @@
 import { STATUS_CODES } from 'node:http';
 import type { SandboxDialect } from './speech.js';
 
-export const UNAUTHORIZED = { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' } as const;
+export const UNAUTHORIZED = {
+  title: 'Unauthorized',
+  type: 'about:blank',
+  status: 401,
+  detail: 'Unauthorized',
+} as const;
 
 /** The 403 for an app-only token; its `type` lives on the dialect's host. */
 export function unsupportedAuthentication(dialect: SandboxDialect) {
@@ -15,7 +20,12 @@ export function unsupportedAuthentication(dialect: SandboxDialect) {
   } as const;
 }
 
-export const TOO_MANY_REQUESTS = { title: 'Too Many Requests', type: 'about:blank', status: 429, detail: 'Too Many Requests' } as const;
+export const TOO_MANY_REQUESTS = {
+  title: 'Too Many Requests',
+  type: 'about:blank',
+  status: 429,
+  detail: 'Too Many Requests',
+} as const;
 
 /** X's generic body for a bare status (404, 405, 5xx): the reason phrase as title and detail. */
 export function statusProblem(status: number): { title: string; type: 'about:blank'; status: number; detail: string } {
@@ -28,7 +38,13 @@ export function statusProblem(status: number): { title: string; type: 'about:bla
  * X's 403 for a write the user may not make (a conversation they are not in, someone else's event): the closest of
  * X's problem types, `not-authorized-for-resource`, on the dialect's host, with the status's own title.
  */
-export function notAuthorizedForResource(dialect: SandboxDialect, action: string, resourceType: string, parameter: string, id: string) {
+export function notAuthorizedForResource(
+  dialect: SandboxDialect,
+  action: string,
+  resourceType: string,
+  parameter: string,
+  id: string,
+) {
   return {
     title: 'Forbidden',
     type: dialect.problemType('not-authorized-for-resource'),

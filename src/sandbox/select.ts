@@ -209,7 +209,8 @@ export class IncludesBuilder {
 export function expandEvents(events: readonly DmEvent[], into: IncludesBuilder, expansions: ReadonlySet<string>): void {
   for (const event of events) {
     if (expansions.has('sender_id')) into.user(event.sender_id, 'sender_id');
-    if (expansions.has('participant_ids')) for (const id of event.participant_ids ?? []) into.user(id, 'participant_ids');
+    if (expansions.has('participant_ids'))
+      for (const id of event.participant_ids ?? []) into.user(id, 'participant_ids');
     if (expansions.has('attachments.media_keys'))
       for (const key of event.attachments?.media_keys ?? []) into.mediaItem(key, 'attachments.media_keys');
     if (expansions.has('referenced_tweets.id'))
@@ -217,7 +218,11 @@ export function expandEvents(events: readonly DmEvent[], into: IncludesBuilder, 
   }
 }
 
-export function expandUsers(users: readonly StoredUser[], into: IncludesBuilder, expansions: ReadonlySet<string>): void {
+export function expandUsers(
+  users: readonly StoredUser[],
+  into: IncludesBuilder,
+  expansions: ReadonlySet<string>,
+): void {
   for (const user of users) {
     if (expansions.has('pinned_tweet_id')) into.tweet(user.pinned_tweet_id, 'pinned_tweet_id');
     if (expansions.has('most_recent_tweet_id')) into.tweet(user.most_recent_tweet_id, 'most_recent_tweet_id');
@@ -227,7 +232,12 @@ export function expandUsers(users: readonly StoredUser[], into: IncludesBuilder,
 }
 
 /** Every tweet expansion of the spec; each reads the link from the full tweet, not from the selected one. */
-export function expandTweets(tweets: readonly StoredTweet[], into: IncludesBuilder, expansions: ReadonlySet<string>, store: DemoStore): void {
+export function expandTweets(
+  tweets: readonly StoredTweet[],
+  into: IncludesBuilder,
+  expansions: ReadonlySet<string>,
+  store: DemoStore,
+): void {
   const has = (name: string) => expansions.has(name);
   for (const tweet of tweets) {
     if (has('author_id')) into.user(tweet.author_id, 'author_id');
@@ -235,7 +245,8 @@ export function expandTweets(tweets: readonly StoredTweet[], into: IncludesBuild
     if (has('entities.mentions.username'))
       for (const m of tweet.entities?.mentions ?? []) into.userByName(m.username, 'entities.mentions.username');
     if (has('entities.note.mentions.username'))
-      for (const m of tweet.note_tweet?.entities?.mentions ?? []) into.userByName(m.username, 'entities.note.mentions.username');
+      for (const m of tweet.note_tweet?.entities?.mentions ?? [])
+        into.userByName(m.username, 'entities.note.mentions.username');
     if (has('attachments.media_keys'))
       for (const key of tweet.attachments?.media_keys ?? []) into.mediaItem(key, 'attachments.media_keys');
     if (has('article.cover_media')) into.mediaItem(tweet.article?.cover_media, 'article.cover_media');
@@ -247,14 +258,19 @@ export function expandTweets(tweets: readonly StoredTweet[], into: IncludesBuild
       for (const id of tweet.edit_history_tweet_ids ?? []) into.tweet(id, 'edit_history_tweet_ids');
     if (has('attachments.media_source_tweet'))
       for (const id of tweet.attachments?.media_source_tweet_id ?? []) into.tweet(id, 'attachments.media_source_tweet');
-    if (has('referenced_tweets.id') || has('referenced_tweets.id.author_id') || has('referenced_tweets.id.attachments.media_keys')) {
+    if (
+      has('referenced_tweets.id') ||
+      has('referenced_tweets.id.author_id') ||
+      has('referenced_tweets.id.attachments.media_keys')
+    ) {
       for (const ref of tweet.referenced_tweets ?? []) {
         if (has('referenced_tweets.id')) into.tweet(ref.id, 'referenced_tweets.id');
         const referenced = store.tweets.get(ref.id);
         if (!referenced) continue;
         if (has('referenced_tweets.id.author_id')) into.user(referenced.author_id, 'referenced_tweets.id.author_id');
         if (has('referenced_tweets.id.attachments.media_keys'))
-          for (const key of referenced.attachments?.media_keys ?? []) into.mediaItem(key, 'referenced_tweets.id.attachments.media_keys');
+          for (const key of referenced.attachments?.media_keys ?? [])
+            into.mediaItem(key, 'referenced_tweets.id.attachments.media_keys');
       }
     }
   }

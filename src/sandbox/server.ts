@@ -12,13 +12,23 @@ import { rootKindOf } from '../x/params.js';
 import { answerRequest } from './answers.js';
 import { answerWithFault, FaultQueue } from './faults.js';
 import {
-  notAuthorizedForResource, resourceNotFound, statusProblem, TOO_MANY_REQUESTS, UNAUTHORIZED, unsupportedAuthentication,
+  notAuthorizedForResource,
+  resourceNotFound,
+  statusProblem,
+  TOO_MANY_REQUESTS,
+  UNAUTHORIZED,
+  unsupportedAuthentication,
 } from './problems.js';
 import { RateLimiter, type RateLimitState } from './rate-limit.js';
 import type { DemoStore } from './store.js';
 import type { EntityShape, Fault, RecordedRequest, StoredUser } from './types.js';
 import {
-  type EndpointName, invalidRequest, isManageEndpoint, MANAGE_SPEC, type ManageEndpointName, validateRequest,
+  type EndpointName,
+  invalidRequest,
+  isManageEndpoint,
+  MANAGE_SPEC,
+  type ManageEndpointName,
+  validateRequest,
 } from './validate.js';
 import { checkBody, performWrite } from './manage.js';
 import type { SandboxActivity } from './activity.js';
@@ -63,11 +73,13 @@ function matchRoute(path: string): Route | undefined {
       return undefined;
     case 3:
       if (a === 'dm_conversations' && c === 'dm_events') return get('conversationEvents', [b!]);
-      if (a === 'dm_conversations' && c === 'messages') return { methods: { POST: 'sendToConversation' }, values: [b!] };
+      if (a === 'dm_conversations' && c === 'messages')
+        return { methods: { POST: 'sendToConversation' }, values: [b!] };
       return undefined;
     case 4:
       if (a === 'dm_conversations' && b === 'with' && d === 'dm_events') return get('participantEvents', [c!]);
-      if (a === 'dm_conversations' && b === 'with' && d === 'messages') return { methods: { POST: 'sendToParticipant' }, values: [c!] };
+      if (a === 'dm_conversations' && b === 'with' && d === 'messages')
+        return { methods: { POST: 'sendToParticipant' }, values: [c!] };
       return undefined;
     case 5:
       if (a === 'dm_conversations' && b === 'media') return get('mediaDownload', [c!, d!, parts[4]!]);
@@ -222,13 +234,25 @@ export class SandboxHttpServer {
     if (!limit.allowed) return send(429, TOO_MANY_REQUESTS, limitHeaders);
 
     if (isManageEndpoint(endpoint)) {
-      this.write({ req, res, record, send, endpoint, values: route.values, query: [...url.searchParams], user, token, limitHeaders }).catch(() => {
+      this.write({
+        req,
+        res,
+        record,
+        send,
+        endpoint,
+        values: route.values,
+        query: [...url.searchParams],
+        user,
+        token,
+        limitHeaders,
+      }).catch(() => {
         if (!res.headersSent && !res.destroyed) send(500, statusProblem(500), limitHeaders);
       });
       return;
     }
 
-    if (endpoint === 'mediaDownload') return this.download(route.values, [...url.searchParams], user, record, res, send, limitHeaders);
+    if (endpoint === 'mediaDownload')
+      return this.download(route.values, [...url.searchParams], user, record, res, send, limitHeaders);
 
     const checked = validateRequest(dialect.specVersion, endpoint, route.values, [...url.searchParams]);
     if (!checked.ok) return send(400, invalidRequest(dialect, checked.errors), limitHeaders);
@@ -297,12 +321,23 @@ export class SandboxHttpServer {
     }
     if (found.status !== 200) return send(404, resourceNotFound(dialect, 'media', 'media_id', mediaId), limitHeaders);
     record.status = 200;
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': found.bytes.length, ...limitHeaders });
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': found.bytes.length,
+      ...limitHeaders,
+    });
     res.end(found.bytes);
   }
 
   /** Answers with an injected fault. */
-  private fail(fault: Fault, req: IncomingMessage, res: ServerResponse, record: RecordedRequest, token: string | undefined, family: EndpointFamily): void {
+  private fail(
+    fault: Fault,
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RecordedRequest,
+    token: string | undefined,
+    family: EndpointFamily,
+  ): void {
     answerWithFault(fault, {
       req,
       res,
@@ -330,5 +365,9 @@ interface WriteCall {
 }
 
 function rateLimitHeaders(state: RateLimitState): Record<string, number> {
-  return { 'x-rate-limit-limit': state.limit, 'x-rate-limit-remaining': state.remaining, 'x-rate-limit-reset': state.reset };
+  return {
+    'x-rate-limit-limit': state.limit,
+    'x-rate-limit-remaining': state.remaining,
+    'x-rate-limit-reset': state.reset,
+  };
 }

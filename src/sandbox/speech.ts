@@ -19,7 +19,10 @@ export const DEFAULT_DIALECT: DialectName = 'posts';
 interface ObjectRenames {
   readonly keys?: Readonly<Record<string, string>>;
   readonly inner?: Readonly<
-    Record<string, { keys?: Readonly<Record<string, string>>; values?: Readonly<Record<string, Readonly<Record<string, string>>>> }>
+    Record<
+      string,
+      { keys?: Readonly<Record<string, string>>; values?: Readonly<Record<string, Readonly<Record<string, string>>>> }
+    >
   >;
 }
 
@@ -88,8 +91,15 @@ const POSTS: Grammar = {
   renames: {
     dm_event: { keys: { referenced_tweets: 'referenced_posts' } },
     tweet: {
-      keys: { referenced_tweets: 'referenced_posts', edit_history_tweet_ids: 'edit_history_post_ids', note_tweet: 'note_post' },
-      inner: { public_metrics: { keys: { retweet_count: 'repost_count' } }, withheld: { values: { scope: { tweet: 'post' } } } },
+      keys: {
+        referenced_tweets: 'referenced_posts',
+        edit_history_tweet_ids: 'edit_history_post_ids',
+        note_tweet: 'note_post',
+      },
+      inner: {
+        public_metrics: { keys: { retweet_count: 'repost_count' } },
+        withheld: { values: { scope: { tweet: 'post' } } },
+      },
     },
     user: {
       keys: { pinned_tweet_id: 'pinned_post_id', most_recent_tweet_id: 'most_recent_post_id' },
@@ -127,7 +137,13 @@ interface Envelope {
 }
 
 /** The kind of the objects in an `includes` list, by its stored key. */
-const INCLUDED_KIND: Readonly<Record<string, XKind>> = { users: 'user', tweets: 'tweet', media: 'media', polls: 'poll', places: 'place' };
+const INCLUDED_KIND: Readonly<Record<string, XKind>> = {
+  users: 'user',
+  tweets: 'tweet',
+  media: 'media',
+  polls: 'poll',
+  places: 'place',
+};
 
 export class SandboxDialect {
   readonly name: DialectName;
@@ -146,7 +162,10 @@ export class SandboxDialect {
     this.name = name;
     this.specVersion = grammar.specVersion;
     this.rootOnly = new Map(
-      Object.entries(grammar.carriers).map(([kind, carriers]) => [kind as XKind, new Set(Object.values(carriers).map((c) => c.field))]),
+      Object.entries(grammar.carriers).map(([kind, carriers]) => [
+        kind as XKind,
+        new Set(Object.values(carriers).map((c) => c.field)),
+      ]),
     );
     this.fieldsIn = new Map(
       Object.entries(grammar.renames).map(([kind, renames]) => [
@@ -214,7 +233,9 @@ export class SandboxDialect {
       out.includes = {};
       for (const [key, list] of Object.entries(body.includes)) {
         const kind = INCLUDED_KIND[key];
-        out.includes[key === 'tweets' ? this.grammar.postsIncludeKey : key] = kind ? this.writeObjects(kind, list) : list;
+        out.includes[key === 'tweets' ? this.grammar.postsIncludeKey : key] = kind
+          ? this.writeObjects(kind, list)
+          : list;
       }
     }
     if (body.errors) out.errors = body.errors.map((problem) => this.writeProblem(problem));
@@ -223,7 +244,8 @@ export class SandboxDialect {
 
   private kindOfFieldsParam(name: string): XKind | undefined {
     if (name === this.grammar.postFieldsParam) return 'tweet';
-    for (const [kind, param] of Object.entries(FIELDS_PARAM)) if (param === name && kind !== 'tweet') return kind as XKind;
+    for (const [kind, param] of Object.entries(FIELDS_PARAM))
+      if (param === name && kind !== 'tweet') return kind as XKind;
     return undefined;
   }
 
@@ -240,7 +262,8 @@ export class SandboxDialect {
     const out = { ...problem };
     if (out.resource_type === 'tweet') out.resource_type = this.grammar.postResourceType;
     if (typeof out.parameter === 'string') out.parameter = this.parameterOut.get(out.parameter) ?? out.parameter;
-    if (typeof out.type === 'string') out.type = out.type.replace(/^https:\/\/api\.(twitter|x)\.com\/2\/problems\//, this.grammar.problemBase);
+    if (typeof out.type === 'string')
+      out.type = out.type.replace(/^https:\/\/api\.(twitter|x)\.com\/2\/problems\//, this.grammar.problemBase);
     return out;
   }
 }
@@ -254,7 +277,8 @@ function renamed(object: Record<string, unknown>, renames: ObjectRenames): Recor
       const copy: Record<string, unknown> = {};
       for (const [innerKey, innerValue] of Object.entries(value)) {
         const values = inner.values?.[innerKey];
-        copy[inner.keys?.[innerKey] ?? innerKey] = typeof innerValue === 'string' ? (values?.[innerValue] ?? innerValue) : innerValue;
+        copy[inner.keys?.[innerKey] ?? innerKey] =
+          typeof innerValue === 'string' ? (values?.[innerValue] ?? innerValue) : innerValue;
       }
       written = copy;
     }
@@ -263,7 +287,10 @@ function renamed(object: Record<string, unknown>, renames: ObjectRenames): Recor
   return out;
 }
 
-const SPOKEN: Readonly<Record<DialectName, SandboxDialect>> = { posts: new SandboxDialect('posts'), tweets: new SandboxDialect('tweets') };
+const SPOKEN: Readonly<Record<DialectName, SandboxDialect>> = {
+  posts: new SandboxDialect('posts'),
+  tweets: new SandboxDialect('tweets'),
+};
 
 export function sandboxDialect(name: DialectName = DEFAULT_DIALECT): SandboxDialect {
   return SPOKEN[name];

@@ -175,7 +175,12 @@ export class DemoStore {
    * `https://ton.twitter.com/1.1/ton/data/dm/{dmId}/{mediaId}/{resourceId}`, for a participant who sees that event;
    * 403 for anyone else when the event exists, 404 when no event has that media. Bytes are made once per resource.
    */
-  download(userId: string, dmId: string, mediaId: string, resourceId: string): { status: 200; bytes: Buffer } | { status: 403 | 404 } {
+  download(
+    userId: string,
+    dmId: string,
+    mediaId: string,
+    resourceId: string,
+  ): { status: 200; bytes: Buffer } | { status: 403 | 404 } {
     const event = this.events.get(dmId);
     if (!event) return { status: 404 };
     const url = tonUrl(dmId, mediaId, resourceId);

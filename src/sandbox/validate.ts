@@ -45,7 +45,10 @@ export type ManageEndpointName = 'sendToParticipant' | 'sendToConversation' | 'c
 export type ReadEndpointName = Exclude<EndpointName, ManageEndpointName | 'mediaDownload'>;
 
 export const isManageEndpoint = (endpoint: EndpointName): endpoint is ManageEndpointName =>
-  endpoint === 'sendToParticipant' || endpoint === 'sendToConversation' || endpoint === 'createGroup' || endpoint === 'deleteEvent';
+  endpoint === 'sendToParticipant' ||
+  endpoint === 'sendToConversation' ||
+  endpoint === 'createGroup' ||
+  endpoint === 'deleteEvent';
 
 /** The spec the manage endpoints are validated against in both dialects: 2.159 lacks them, and X answers them alike. */
 export const MANAGE_SPEC: SpecVersion = '2.167';
@@ -112,7 +115,8 @@ export function validateRequest(
 ): { ok: true; request: ValidRequest } | { ok: false; errors: Errors } {
   const rules = rulesOf(version, endpoint);
   const errors: Errors = [];
-  const fail = (name: string, values: string[], message: string) => errors.push({ parameters: { [name]: values }, message });
+  const fail = (name: string, values: string[], message: string) =>
+    errors.push({ parameters: { [name]: values }, message });
 
   rules.path.forEach(({ name, pattern }, i) => {
     const value = pathValues[i] ?? '';
@@ -144,8 +148,10 @@ export function validateRequest(
     if (name === 'max_results') {
       const n = /^[+-]?\d+$/.test(value) ? Number(value) : NaN;
       const [min, max] = [rule.minimum ?? -Infinity, rule.maximum ?? Infinity];
-      if (Number.isNaN(n)) fail(name, [value], `The \`max_results\` query parameter value [${value}] is not a valid integer`);
-      else if (n < min || n > max) fail(name, [value], `The \`max_results\` query parameter value [${value}] is not between ${min} and ${max}`);
+      if (Number.isNaN(n))
+        fail(name, [value], `The \`max_results\` query parameter value [${value}] is not a valid integer`);
+      else if (n < min || n > max)
+        fail(name, [value], `The \`max_results\` query parameter value [${value}] is not between ${min} and ${max}`);
       else request.maxResults = n;
     } else if (name === 'pagination_token') {
       const token = value.length >= (rule.minLength ?? 0) ? decodeToken(value) : undefined;
@@ -160,7 +166,11 @@ export function validateRequest(
       const max = rule.maxItems ?? Infinity;
       if (ids.length === 0) fail(name, [value], 'The `ids` query parameter can not be empty');
       else if (ids.length > max)
-        fail(name, [value], `The number of values in the \`ids\` query parameter list [${ids.length}] is not between 1 and ${max}`);
+        fail(
+          name,
+          [value],
+          `The number of values in the \`ids\` query parameter list [${ids.length}] is not between 1 and ${max}`,
+        );
       else {
         const bad = ids.filter((id) => !pattern.test(id));
         for (const id of bad) fail(name, [id], `The \`ids\` query parameter value [${id}] is not valid`);
@@ -175,7 +185,8 @@ export function validateRequest(
         fail(name, [item], `The \`${name}\` query parameter value [${item}] is not one of [${vocabulary.join(',')}]`);
       // The spec declares these lists `uniqueItems`: a repeated value is refused rather than silently merged.
       const repeated = new Set(items.filter((item, i) => items.indexOf(item) !== i && vocabulary.includes(item)));
-      for (const item of repeated) fail(name, [item], `The \`${name}\` query parameter value [${item}] is given more than once`);
+      for (const item of repeated)
+        fail(name, [item], `The \`${name}\` query parameter value [${item}] is given more than once`);
       if (bad.length > 0 || repeated.size > 0) continue;
       if (name === 'event_types') request.eventTypes = items as DmEventType[];
       else request.selection[name] = value;
@@ -200,6 +211,9 @@ export function invalidRequest(dialect: SandboxDialect, errors: Errors): Invalid
 /** A token that decodes but belongs to another list (another user's, another conversation's). */
 export function foreignToken(dialect: SandboxDialect, text: string): InvalidRequest {
   return invalidRequest(dialect, [
-    { parameters: { pagination_token: [text] }, message: `The \`pagination_token\` query parameter value [${text}] is not valid` },
+    {
+      parameters: { pagination_token: [text] },
+      message: `The \`pagination_token\` query parameter value [${text}] is not valid`,
+    },
   ]);
 }

@@ -58,14 +58,23 @@ async function conversationIdOf(key: ConversationKey, context: GatewayContext): 
  * The conversation's events that memory knows, newest first (at least its newest; with `STORE=off`, its first page).
  * `params` are what the selection reads of them.
  */
-async function knownEvents(key: ConversationKey, context: GatewayContext, params: XParams, size: number): Promise<readonly DmEvent[]> {
+async function knownEvents(
+  key: ConversationKey,
+  context: GatewayContext,
+  params: XParams,
+  size: number,
+): Promise<readonly DmEvent[]> {
   if (context.memory) {
     const known = await context.memory
       .conversationEvents(await conversationIdOf(key, context), eventsPath(key), params)
       .catch(unlessMemoryUnavailable);
     if (known) return known;
   }
-  const { body, params: asked } = await context.x.getShared<DmEventsPage>(eventsPath(key), { max_results: String(size) }, params);
+  const { body, params: asked } = await context.x.getShared<DmEventsPage>(
+    eventsPath(key),
+    { max_results: String(size) },
+    params,
+  );
   context.loaders.prime('dm_event', asked, body);
   return body.data ?? [];
 }
@@ -86,7 +95,12 @@ builder.node(DmConversationRef, {
       type: DmEventRef,
       description: "Its newest event within X's 30-day window.",
       resolve: async (key, _args, context, info) => {
-        const { params, plan } = planField(info, 'dm_event', getNamedType(info.returnType) as GraphQLObjectType, context.x.dialect);
+        const { params, plan } = planField(
+          info,
+          'dm_event',
+          getNamedType(info.returnType) as GraphQLObjectType,
+          context.x.dialect,
+        );
         const event = key.lastEvent ?? (await knownEvents(key, context, params, 1))[0];
         return event ? new Planned(event, plan) : null;
       },
@@ -123,7 +137,8 @@ builder.node(DmConversationRef, {
       },
     }),
     conversationId: t.string({
-      description: "X's id of the conversation, e.g. `123123123-456456456` (one-to-one) or `1582838273423667201` (group).",
+      description:
+        "X's id of the conversation, e.g. `123123123-456456456` (one-to-one) or `1582838273423667201` (group).",
       // For a conversation opened with a participant, it costs one call to learn the caller's own id.
       ...callsX('me'),
       resolve: (key, _args, context) => conversationIdOf(key, context),
@@ -134,7 +149,8 @@ builder.node(DmConversationRef, {
       description: "The conversation's events, newest first.",
       args: dmEventConnectionArgs,
       ...callsX('dm_page'),
-      resolve: (key, args, context, info) => resolveDmEventConnection({ path: eventsPath(key), conversation: key }, args, context, info),
+      resolve: (key, args, context, info) =>
+        resolveDmEventConnection({ path: eventsPath(key), conversation: key }, args, context, info),
     }),
   }),
 });
@@ -146,8 +162,12 @@ builder.queryFields((t) => ({
     description: 'A conversation by its X id (`GET /2/dm_conversations/{id}/dm_events`).',
     args: { conversationId: t.arg.id({ required: true }) },
     resolve: (_root, args) => ({
-      conversationId: checkId(String(args.conversationId), ID_PATTERNS.dmConversationId, 'conversationId',
-        'a one-to-one id like `123-456` or a group id of 15 to 19 digits'),
+      conversationId: checkId(
+        String(args.conversationId),
+        ID_PATTERNS.dmConversationId,
+        'conversationId',
+        'a one-to-one id like `123-456` or a group id of 15 to 19 digits',
+      ),
     }),
   }),
   dmConversationWith: t.field({
@@ -156,7 +176,12 @@ builder.queryFields((t) => ({
     description: 'The one-to-one conversation with a user (`GET /2/dm_conversations/with/{participant_id}/dm_events`).',
     args: { participantId: t.arg.id({ required: true }) },
     resolve: (_root, args) => ({
-      participantId: checkId(String(args.participantId), ID_PATTERNS.userId, 'participantId', 'a user id of 1 to 19 digits'),
+      participantId: checkId(
+        String(args.participantId),
+        ID_PATTERNS.userId,
+        'participantId',
+        'a user id of 1 to 19 digits',
+      ),
     }),
   }),
 }));
@@ -166,7 +191,9 @@ const DmConversationEdgeRef = builder
   .implement({
     description: 'A conversation and its place in the inbox.',
     fields: (t) => ({
-      cursor: t.exposeString('cursor', { description: 'Resumes the inbox right after this conversation (with `after`).' }),
+      cursor: t.exposeString('cursor', {
+        description: 'Resumes the inbox right after this conversation (with `after`).',
+      }),
       node: t.field({ type: DmConversationRef, nullable: false, resolve: (edge) => edge.node }),
     }),
   });
@@ -179,7 +206,11 @@ const DmConversationConnectionRef = builder
     description: 'Conversations, newest activity first.',
     fields: (t) => ({
       edges: t.field({ type: [DmConversationEdgeRef], nullable: false, resolve: (page) => page.edges }),
-      nodes: t.field({ type: [DmConversationRef], nullable: false, resolve: (page) => page.edges.map((edge) => edge.node) }),
+      nodes: t.field({
+        type: [DmConversationRef],
+        nullable: false,
+        resolve: (page) => page.edges.map((edge) => edge.node),
+      }),
       pageInfo: t.field({
         type: builder.pageInfoRef(),
         nullable: false,
@@ -219,7 +250,9 @@ builder.queryField('dmConversations', (t) =>
       // A page cut short says why, at the connection's path, beside its data.
       if (inbox.stopped) {
         const { message, extensions } = toGraphQLError(inbox.stopped);
-        context.partialErrors.push(new GraphQLError(message, { nodes: info.fieldNodes, path: pathToArray(info.path), extensions }));
+        context.partialErrors.push(
+          new GraphQLError(message, { nodes: info.fieldNodes, path: pathToArray(info.path), extensions }),
+        );
       }
       return {
         hasNextPage: inbox.hasNextPage,

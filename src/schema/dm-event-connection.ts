@@ -55,7 +55,8 @@ const DmEventEdgeRef = builder.objectRef<DmEventEdgeValue>('DmEventEdge').implem
     node: t.field({
       type: DmEventRef,
       nullable: false,
-      resolve: (edge, _args, _context, info) => new Planned(edge.page.events[edge.index]!, childPlan(edge.plan, info.path.key)),
+      resolve: (edge, _args, _context, info) =>
+        new Planned(edge.page.events[edge.index]!, childPlan(edge.plan, info.path.key)),
     }),
   }),
 });
@@ -100,7 +101,10 @@ export const dmEventConnectionArgs = builder.args((t) => ({
   after: t.string({ description: 'An edge cursor of this connection: the events right after that edge.' }),
   last: t.int({ description: 'How many events right before `before`: 1 to 100.' }),
   before: t.string({ description: 'An edge cursor of this connection: the events right before that edge.' }),
-  eventTypes: t.field({ type: [DmEventTypeEnum], description: 'Only events of these types (all types when left out).' }),
+  eventTypes: t.field({
+    type: [DmEventTypeEnum],
+    description: 'Only events of these types (all types when left out).',
+  }),
 }));
 
 export interface DmEventConnectionArgs extends ConnectionArgs {
@@ -110,7 +114,9 @@ export interface DmEventConnectionArgs extends ConnectionArgs {
 function eventTypesOf(args: DmEventConnectionArgs): string | undefined {
   if (args.eventTypes === null || args.eventTypes === undefined) return undefined;
   if (args.eventTypes.length === 0) {
-    throw new BadUserInputError('`eventTypes` needs at least one type; leave it out for all.', { argument: 'eventTypes' });
+    throw new BadUserInputError('`eventTypes` needs at least one type; leave it out for all.', {
+      argument: 'eventTypes',
+    });
   }
   return [...new Set(args.eventTypes)].sort().join(',');
 }
@@ -133,7 +139,12 @@ export async function resolveDmEventConnection(
 ): Promise<DmEventPageResult> {
   const eventTypes = eventTypesOf(args);
   const connection = `${source.path}|${eventTypes ?? ''}`;
-  const { params, plan } = planField(info, 'dm_event', getNamedType(info.returnType) as GraphQLObjectType, context.x.dialect);
+  const { params, plan } = planField(
+    info,
+    'dm_event',
+    getNamedType(info.returnType) as GraphQLObjectType,
+    context.x.dialect,
+  );
   if (context.memory) {
     try {
       return await fromMemory(context.memory, source, connection, args, eventTypes, params, plan, context);
@@ -143,9 +154,19 @@ export async function resolveDmEventConnection(
   }
 
   const fetch = planPage(args, connection, context.cursors);
-  const ref = { connection, maxResults: fetch.maxResults, ...(fetch.token !== undefined && { token: fetch.token }), ...(fetch.backward && { backward: true }) };
+  const ref = {
+    connection,
+    maxResults: fetch.maxResults,
+    ...(fetch.token !== undefined && { token: fetch.token }),
+    ...(fetch.backward && { backward: true }),
+  };
   if (fetch.empty) {
-    return { events: [], pageInfo: pageInfoOf(fetch, { size: 0 }), plan, cursorAt: pageCursors(context, { size: 0, ...ref }, 0) };
+    return {
+      events: [],
+      pageInfo: pageInfoOf(fetch, { size: 0 }),
+      plan,
+      cursorAt: pageCursors(context, { size: 0, ...ref }, 0),
+    };
   }
   const { body, params: asked } = await context.x.getShared<DmEventsPage>(
     source.path,
@@ -181,14 +202,18 @@ async function fromMemory(
   context: GatewayContext,
 ): Promise<DmEventPageResult> {
   const { backward, size, cursor } = readPageArgs(args);
-  const from = cursor === undefined ? undefined : context.cursors.decodeEvent(cursor, connection, backward ? 'before' : 'after');
+  const from =
+    cursor === undefined ? undefined : context.cursors.decodeEvent(cursor, connection, backward ? 'before' : 'after');
   const key = source.conversation;
   const list: ListRef = !key
     ? { kind: 'feed' }
     : {
         kind: 'conversation',
         path: source.path,
-        conversationId: 'conversationId' in key ? key.conversationId : oneToOneConversationId(await memory.userId(), key.participantId),
+        conversationId:
+          'conversationId' in key
+            ? key.conversationId
+            : oneToOneConversationId(await memory.userId(), key.participantId),
       };
   const page = await memory.page({
     list,
@@ -207,7 +232,11 @@ async function fromMemory(
 }
 
 /** Cursors of a page served from memory: each names its event, signed once however often it is read. */
-function eventCursors(context: GatewayContext, connection: string, events: readonly DmEvent[]): (index: number) => string {
+function eventCursors(
+  context: GatewayContext,
+  connection: string,
+  events: readonly DmEvent[],
+): (index: number) => string {
   const signed: string[] = [];
   return (index) => (signed[index] ??= context.cursors.eventCursor(connection, events[index]!.id));
 }
@@ -216,7 +245,8 @@ builder.queryField('dmEvents', (t) =>
   t.field({
     type: DmEventConnectionRef,
     nullable: false,
-    description: "The caller's DM events in every conversation, one-to-one and group, newest first (`GET /2/dm_events`).",
+    description:
+      "The caller's DM events in every conversation, one-to-one and group, newest first (`GET /2/dm_events`).",
     args: dmEventConnectionArgs,
     ...callsX('dm_page'),
     resolve: (_root, args, context, info) => resolveDmEventConnection({ path: '/2/dm_events' }, args, context, info),

@@ -8,7 +8,16 @@ import { unlessMemoryUnavailable } from '../memory/memory.js';
 import { callsX, links, reads, xKind } from '../planner/needs.js';
 import { planField } from '../planner/planner.js';
 import { Planned } from '../planner/plan.js';
-import { DM_EVENT_TYPES, ID_PATTERNS, type DmEntities, type DmEvent, type DmEventAnswer, type Problem, type Tweet, type User } from '../x/wire.js';
+import {
+  DM_EVENT_TYPES,
+  ID_PATTERNS,
+  type DmEntities,
+  type DmEvent,
+  type DmEventAnswer,
+  type Problem,
+  type Tweet,
+  type User,
+} from '../x/wire.js';
 import { builder } from './builder.js';
 import { fromX, xField } from './x-fields.js';
 import { nodeId } from './node-id.js';
@@ -100,7 +109,12 @@ builder.node(DmEventRef, {
       description: 'Posts the message refers to.',
       ...links('referenced_tweets', { kind: 'tweet', expansion: 'referenced_tweets.id' }),
       resolve: (e, _args, context, info) =>
-        loadLinkedList<Tweet>(context, e.plan, info, e.x.referenced_tweets?.map((reference) => reference.id)),
+        loadLinkedList<Tweet>(
+          context,
+          e.plan,
+          info,
+          e.x.referenced_tweets?.map((reference) => reference.id),
+        ),
     }),
     entities: t.field({
       type: DmEntitiesRef,
@@ -117,7 +131,11 @@ builder.queryField('dmEvent', (t) =>
     args: { eventId: t.arg.id({ required: true }) },
     ...callsX('dm_event'),
     resolve: (_root, args, context, info) =>
-      loadDmEvent(checkId(String(args.eventId), ID_PATTERNS.dmEventId, 'eventId', 'an event id of 1 to 19 digits'), context, info),
+      loadDmEvent(
+        checkId(String(args.eventId), ID_PATTERNS.dmEventId, 'eventId', 'an event id of 1 to 19 digits'),
+        context,
+        info,
+      ),
   }),
 );
 
@@ -138,7 +156,10 @@ export async function loadDmEvent(
   }
   if (!found.event) {
     const { problem } = found;
-    throw new NotFoundError(problem?.detail ?? `X has no DM event ${eventId} for this user.`, problem ? { problem } : {});
+    throw new NotFoundError(
+      problem?.detail ?? `X has no DM event ${eventId} for this user.`,
+      problem ? { problem } : {},
+    );
   }
   return new Planned(found.event, plan);
 }

@@ -19,7 +19,12 @@ const DmReadReceiptRef = builder.objectRef<LiveSignal>('DmReadReceipt');
 type SignalFields = Parameters<Parameters<typeof DmTypingRef.implement>[0]['fields'] & object>[0];
 
 const conversationField = (t: SignalFields) =>
-  t.field({ type: DmConversationRef, nullable: false, description: 'The conversation.', resolve: (s) => ({ conversationId: s.conversationId }) });
+  t.field({
+    type: DmConversationRef,
+    nullable: false,
+    description: 'The conversation.',
+    resolve: (s) => ({ conversationId: s.conversationId }),
+  });
 
 /** The person the signal is about, looked up (memory first) with the fields selected. */
 const personField = (t: SignalFields, description: string) =>
@@ -28,11 +33,19 @@ const personField = (t: SignalFields, description: string) =>
     nullable: false,
     description,
     resolve: async (s, _args, context, info) =>
-      (await context.loaders.load<User>(lookupPlanOf(context, info, 'user', getNamedType(info.returnType) as GraphQLObjectType), s.userId))!,
+      (await context.loaders.load<User>(
+        lookupPlanOf(context, info, 'user', getNamedType(info.returnType) as GraphQLObjectType),
+        s.userId,
+      ))!,
   });
 
 const atField = (t: SignalFields) =>
-  t.field({ type: 'DateTime', nullable: false, description: 'When X says it happened.', resolve: (s) => new Date(s.at).toISOString() });
+  t.field({
+    type: 'DateTime',
+    nullable: false,
+    description: 'When X says it happened.',
+    resolve: (s) => new Date(s.at).toISOString(),
+  });
 
 builder.objectType(DmTypingRef, {
   description: 'Someone is typing to the caller (X: dm.indicate_typing).',
@@ -51,15 +64,26 @@ builder.objectType(DmReadReceiptRef, {
     lastReadEvent: t.field({
       type: DmEventRef,
       description: 'The newest message read, when X names it.',
-      resolve: (s, _args, context, info) => (s.lastReadEventId === undefined ? null : loadDmEvent(s.lastReadEventId, context, info)),
+      resolve: (s, _args, context, info) =>
+        s.lastReadEventId === undefined ? null : loadDmEvent(s.lastReadEventId, context, info),
     }),
     at: atField(t),
   }),
 });
 
 for (const [name, kind, ref, description] of [
-  ['dmTyping', 'typing', DmTypingRef, 'Someone typing to the caller (in one conversation), pushed by X as it happens; coalesced per conversation and person.'],
-  ['dmReadReceipt', 'read', DmReadReceiptRef, "Someone reading the caller's messages (in one conversation), pushed by X as it happens."],
+  [
+    'dmTyping',
+    'typing',
+    DmTypingRef,
+    'Someone typing to the caller (in one conversation), pushed by X as it happens; coalesced per conversation and person.',
+  ],
+  [
+    'dmReadReceipt',
+    'read',
+    DmReadReceiptRef,
+    "Someone reading the caller's messages (in one conversation), pushed by X as it happens.",
+  ],
 ] as const) {
   builder.subscriptionField(name, (t) =>
     t.field({

@@ -68,7 +68,7 @@ export const UrlEntityRef = builder.objectRef<UrlEntity>('UrlEntity').implement(
     unwoundUrl: t.exposeString('unwound_url'),
     title: t.exposeString('title'),
     description: t.exposeString('description'),
-    status: t.exposeInt('status', { description: "The HTTP status of the linked page when X fetched it." }),
+    status: t.exposeInt('status', { description: 'The HTTP status of the linked page when X fetched it.' }),
     mediaKey: t.exposeString('media_key'),
     images: t.expose('images', { type: [UrlImageRef] }),
   }),

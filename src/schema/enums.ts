@@ -16,6 +16,6 @@ export function screamingSnake(value: string): string {
 export function xEnum<const T extends string>(name: string, xValues: readonly T[], description?: string) {
   return builder.enumType(name, {
     ...(description && { description }),
-    values: Object.fromEntries(xValues.map((value) => [screamingSnake(value), { value }])) as Record<string, { value: T }>,
+    values: Object.fromEntries(xValues.map((value) => [screamingSnake(value), { value }])),
   });
 }

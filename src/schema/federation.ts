@@ -11,7 +11,6 @@ import { type GraphQLObjectType, type GraphQLSchema, isObjectType } from 'graphq
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
 import { NEEDS_KEY, type XNeeds } from '../planner/needs.js';
-import type { Planned } from '../planner/plan.js';
 import { ID_PATTERNS, type User } from '../x/wire.js';
 import { builder } from './builder.js';
 import { lookupPlanOf } from './links.js';
@@ -43,7 +42,7 @@ builder.asEntity(UserRef, {
   resolveReference: async (reference, context, info) => {
     await consultMemory(context);
     const plan = lookupPlanOf(context, info, 'user', info.schema.getType('User') as GraphQLObjectType);
-    return context.loaders.load<User>(plan, reference.restId) as Planned<User> | null | Promise<Planned<User> | null>;
+    return context.loaders.load<User>(plan, reference.restId);
   },
 });
 

@@ -6,7 +6,9 @@ import { BadUserInputError } from '../errors.js';
 /** `value` when it matches `pattern`; otherwise BAD_USER_INPUT saying what `argument` must be. */
 export function checkId(value: string, pattern: RegExp, argument: string, what: string): string {
   if (!pattern.test(value)) {
-    throw new BadUserInputError(`\`${argument}\` must be ${what}; it was ${JSON.stringify(value.slice(0, 64))}.`, { argument });
+    throw new BadUserInputError(`\`${argument}\` must be ${what}; it was ${JSON.stringify(value.slice(0, 64))}.`, {
+      argument,
+    });
   }
   return value;
 }

@@ -12,7 +12,12 @@ import { FIELDS_PARAM } from '../x/params.js';
  * The plan of a field whose users or posts are looked up by id (`/2/users?ids=`, `/2/tweets?ids=`) with what its
  * selection reads of them (`type`: the field's object type).
  */
-export function lookupPlanOf(context: GatewayContext, info: GraphQLResolveInfo, kind: 'user' | 'tweet', type: GraphQLObjectType): SelectionPlan {
+export function lookupPlanOf(
+  context: GatewayContext,
+  info: GraphQLResolveInfo,
+  kind: 'user' | 'tweet',
+  type: GraphQLObjectType,
+): SelectionPlan {
   const { params, plan } = planField(info, kind, type, context.x.dialect);
   const fields = params[FIELDS_PARAM[kind]]?.split(',') ?? [];
   return { children: plan.children, load: { kind, fields, batch: params } };
@@ -45,7 +50,11 @@ export function loadLinkedList<T>(
 }
 
 /** A value object below a planned X object, carrying its own plan down (for value objects that hold links). */
-export function planned<T>(parentPlan: SelectionPlan, info: GraphQLResolveInfo, value: T | undefined): Planned<T> | null {
+export function planned<T>(
+  parentPlan: SelectionPlan,
+  info: GraphQLResolveInfo,
+  value: T | undefined,
+): Planned<T> | null {
   return value === undefined ? null : new Planned(value, childPlan(parentPlan, info.path.key));
 }
 

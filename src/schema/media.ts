@@ -35,7 +35,8 @@ const PLAYBACK_COUNTS = [
 
 const MediaNonPublicMetricsRef = builder.objectRef<NonPublicMetrics>('MediaNonPublicMetrics').implement({
   description: 'Private playback metrics of a video, visible to its owner only.',
-  fields: (t) => Object.fromEntries(PLAYBACK_COUNTS.map(([name, key, description]) => [name, t.exposeInt(key, { description })])),
+  fields: (t) =>
+    Object.fromEntries(PLAYBACK_COUNTS.map(([name, key, description]) => [name, t.exposeInt(key, { description })])),
 });
 
 const MediaPlaybackMetricsRef = builder.objectRef<PlaybackMetrics>('MediaPlaybackMetrics').implement({
@@ -89,8 +90,8 @@ MediaRef.implement({
     url: t.string({ description: 'Where the photo is served.', ...xField('url') }),
     downloadUrl: t.string({
       description:
-        "DM media only: a URL of this gateway that loads the media without any header (in an `<img>` or `<video>` of " +
-        "any page) for `MEDIA_URL_TTL_MS`, fetched from X with the credentials of the caller it was made for. Null " +
+        'DM media only: a URL of this gateway that loads the media without any header (in an `<img>` or `<video>` of ' +
+        'any page) for `MEDIA_URL_TTL_MS`, fetched from X with the credentials of the caller it was made for. Null ' +
         "for media that is not a DM's.",
       ...reads('url'),
       resolve: (m, _args, context) => context.downloadUrlOf(m.x.url),

@@ -40,7 +40,8 @@ const SendDmInput = builder.inputType('SendDmInput', {
         'used within 24 hours). Uploading is not part of this API.',
     }),
     idempotencyKey: t.string({
-      description: 'Sent again with the same input within 24 hours, the first answer comes back and nothing is sent twice.',
+      description:
+        'Sent again with the same input within 24 hours, the first answer comes back and nothing is sent twice.',
     }),
   }),
 });
@@ -92,7 +93,11 @@ const DeleteDmEventPayloadRef = builder.objectRef<{ deletedEventId: string }>('D
  * The sent message, as the selection reads it: from what is known when that is all it reads, otherwise read from X
  * (one call, or none when the memory holds it).
  */
-async function sentEvent(sent: SentValue, context: GatewayContext, info: GraphQLResolveInfo): Promise<Planned<DmEvent>> {
+async function sentEvent(
+  sent: SentValue,
+  context: GatewayContext,
+  info: GraphQLResolveInfo,
+): Promise<Planned<DmEvent>> {
   const type = getNamedType(info.returnType) as GraphQLObjectType;
   const { params, plan } = planField(info, 'dm_event', type, context.x.dialect);
   const known = !params.expansions && splitList(params['dm_event.fields']).every((field) => KNOWN_FIELDS.has(field));
@@ -113,18 +118,28 @@ function checkMessage(
   text: string | null | undefined,
   mediaIds: readonly (string | number)[] | null | undefined,
 ): { text?: string; mediaIds?: string[] } {
-  const media = (mediaIds ?? []).map((id, index) => checkId(String(id), ID_PATTERNS.mediaId, `input.mediaIds[${index}]`, 'a media id of 1 to 19 digits'));
+  const media = (mediaIds ?? []).map((id, index) =>
+    checkId(String(id), ID_PATTERNS.mediaId, `input.mediaIds[${index}]`, 'a media id of 1 to 19 digits'),
+  );
   if (media.length > MAX_MEDIA) {
-    throw new BadUserInputError(`X takes at most ${MAX_MEDIA} media id in a message; ${media.length} were given.`, { argument: 'input.mediaIds' });
+    throw new BadUserInputError(`X takes at most ${MAX_MEDIA} media id in a message; ${media.length} were given.`, {
+      argument: 'input.mediaIds',
+    });
   }
   if (text === null || text === undefined) {
-    if (media.length === 0) throw new BadUserInputError('A message needs `text`, `mediaIds` or both.', { argument: 'input.text' });
+    if (media.length === 0)
+      throw new BadUserInputError('A message needs `text`, `mediaIds` or both.', { argument: 'input.text' });
     return { mediaIds: media };
   }
-  if (text.length === 0) throw new BadUserInputError('`text` must not be empty; leave it out to send media alone.', { argument: 'input.text' });
+  if (text.length === 0)
+    throw new BadUserInputError('`text` must not be empty; leave it out to send media alone.', {
+      argument: 'input.text',
+    });
   const characters = [...text].length;
   if (characters > MAX_TEXT_CHARACTERS) {
-    throw new BadUserInputError(`\`text\` is ${characters} characters; X takes at most ${MAX_TEXT_CHARACTERS}.`, { argument: 'input.text' });
+    throw new BadUserInputError(`\`text\` is ${characters} characters; X takes at most ${MAX_TEXT_CHARACTERS}.`, {
+      argument: 'input.text',
+    });
   }
   return { text, ...(media.length > 0 && { mediaIds: media }) };
 }
@@ -132,7 +147,9 @@ function checkMessage(
 function checkKey(key: string | null | undefined): string | undefined {
   if (key === null || key === undefined) return undefined;
   if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY) {
-    throw new BadUserInputError(`\`idempotencyKey\` must be 1 to ${MAX_IDEMPOTENCY_KEY} characters.`, { argument: 'input.idempotencyKey' });
+    throw new BadUserInputError(`\`idempotencyKey\` must be 1 to ${MAX_IDEMPOTENCY_KEY} characters.`, {
+      argument: 'input.idempotencyKey',
+    });
   }
   return key;
 }
@@ -153,10 +170,21 @@ builder.mutationFields((t) => ({
         });
       }
       const target = hasParticipant
-        ? { participantId: checkId(String(input.participantId), ID_PATTERNS.userId, 'input.participantId', 'a user id of 1 to 19 digits') }
+        ? {
+            participantId: checkId(
+              String(input.participantId),
+              ID_PATTERNS.userId,
+              'input.participantId',
+              'a user id of 1 to 19 digits',
+            ),
+          }
         : {
-            conversationId: checkId(String(input.conversationId), ID_PATTERNS.dmConversationId, 'input.conversationId',
-              'a one-to-one id like `123-456` or a group id of 15 to 19 digits'),
+            conversationId: checkId(
+              String(input.conversationId),
+              ID_PATTERNS.dmConversationId,
+              'input.conversationId',
+              'a one-to-one id like `123-456` or a group id of 15 to 19 digits',
+            ),
           };
       const message = checkMessage(input.text, input.mediaIds);
       const sent = await sendMessage(context, target, message, checkKey(input.idempotencyKey));
@@ -192,7 +220,12 @@ builder.mutationFields((t) => ({
     description: 'Deletes one of the caller’s own messages (`DELETE /2/dm_events/{event_id}`).',
     args: { input: t.arg({ type: DeleteDmEventInput, required: true }) },
     resolve: async (_root, { input }, context) => {
-      const eventId = checkId(String(input.eventId), ID_PATTERNS.dmEventId, 'input.eventId', 'an event id of 1 to 19 digits');
+      const eventId = checkId(
+        String(input.eventId),
+        ID_PATTERNS.dmEventId,
+        'input.eventId',
+        'an event id of 1 to 19 digits',
+      );
       await deleteEvent(context, eventId);
       return { deletedEventId: eventId };
     },

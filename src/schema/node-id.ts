@@ -9,8 +9,11 @@ import { type GraphQLSchema, isObjectType } from 'graphql';
 const localIds = new Map<string, (source: never) => string>();
 
 /** `builder.node`'s `id` option for the type `ref`: its local id, remembered for `withSyncNodeIds`. */
-export function nodeId<T>(ref: { readonly name: string }, local: (source: T) => string): { resolve: (source: T) => string } {
-  localIds.set(ref.name, local as (source: never) => string);
+export function nodeId<T>(
+  ref: { readonly name: string },
+  local: (source: T) => string,
+): { resolve: (source: T) => string } {
+  localIds.set(ref.name, local);
   return { resolve: local };
 }
 

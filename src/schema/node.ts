@@ -70,7 +70,8 @@ builder.queryFields((t) => ({
     description: 'Refetches a DmEvent, DmConversation, User or Tweet by its global `id`.',
     args: { id: t.arg.id({ required: true }) },
     ...callsX('node'),
-    resolve: (_root, args, context, info) => resolveNode(decode(String(args.id), 'id'), context, info) as Promise<never>,
+    resolve: (_root, args, context, info) =>
+      resolveNode(decode(String(args.id), 'id'), context, info) as Promise<never>,
   }),
   nodes: t.field({
     type: [builder.nodeInterfaceRef()],

@@ -21,7 +21,10 @@ export const GeoPointRef = builder.objectRef<Point>('GeoPoint').implement({
   description: 'A GeoJSON Point (RFC 7946 section 3.1.2).',
   fields: (t) => ({
     type: t.exposeString('type', { nullable: false, description: 'The GeoJSON type, always `Point`.' }),
-    coordinates: t.exposeFloatList('coordinates', { nullable: false, description: 'The position as `[longitude, latitude]`.' }),
+    coordinates: t.exposeFloatList('coordinates', {
+      nullable: false,
+      description: 'The position as `[longitude, latitude]`.',
+    }),
   }),
 });
 

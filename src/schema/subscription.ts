@@ -15,8 +15,12 @@ import { DmEventRef } from './refs.js';
 /** A subscription's `conversationId` argument, checked against X's id patterns. */
 export function conversationIdOf(value: string | number | null | undefined): string | undefined {
   if (value === null || value === undefined) return undefined;
-  return checkId(String(value), ID_PATTERNS.dmConversationId, 'conversationId',
-    'a one-to-one id like `123-456` or a group id of 15 to 19 digits');
+  return checkId(
+    String(value),
+    ID_PATTERNS.dmConversationId,
+    'conversationId',
+    'a one-to-one id like `123-456` or a group id of 15 to 19 digits',
+  );
 }
 
 builder.subscriptionType({ description: 'News, pushed as it reaches the caller.' });
@@ -30,13 +34,19 @@ builder.subscriptionField('dmEventAdded', (t) =>
       "each, in order. X is checked for news once per FRESHNESS_MS at most, for all of a user's subscribers together.",
     args: {
       conversationId: t.arg.id({ description: 'Only events of this conversation.' }),
-      eventTypes: t.arg({ type: [DmEventTypeEnum], description: 'Only events of these types (all types when left out).' }),
+      eventTypes: t.arg({
+        type: [DmEventTypeEnum],
+        description: 'Only events of these types (all types when left out).',
+      }),
     },
     subscribe: async (_root, args, context) => {
       try {
         const conversationId = conversationIdOf(args.conversationId);
         const eventTypes = args.eventTypes ? new Set(args.eventTypes as DmEventType[]) : undefined;
-        return await context.subscribe({ ...(conversationId !== undefined && { conversationId }), ...(eventTypes && { eventTypes }) });
+        return await context.subscribe({
+          ...(conversationId !== undefined && { conversationId }),
+          ...(eventTypes && { eventTypes }),
+        });
       } catch (error) {
         throw subscriptionRefusal(error);
       }
@@ -46,7 +56,12 @@ builder.subscriptionField('dmEventAdded', (t) =>
       // know what memory knows.
       context.renew();
       await context.useLiveObjects();
-      const { plan } = planField(info, 'dm_event', getNamedType(info.returnType) as GraphQLObjectType, context.x.dialect);
+      const { plan } = planField(
+        info,
+        'dm_event',
+        getNamedType(info.returnType) as GraphQLObjectType,
+        context.x.dialect,
+      );
       return new Planned(event, plan);
     },
   }),

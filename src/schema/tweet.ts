@@ -49,7 +49,11 @@ export const ReplySettingsEnum = xEnum(
 );
 
 /** Shared by `TweetWithheld.scope` and `UserWithheld.scope`. */
-export const WithheldScopeEnum = xEnum('WithheldScope', ['tweet', 'user'], 'What is withheld: a post, or a whole user.');
+export const WithheldScopeEnum = xEnum(
+  'WithheldScope',
+  ['tweet', 'user'],
+  'What is withheld: a post, or a whole user.',
+);
 
 const EntityAnnotationRef = builder.objectRef<EntityAnnotation>('EntityAnnotation').implement({
   description: 'A named thing (a person, a place, a product...) X recognised in a text.',
@@ -368,7 +372,9 @@ builder.node(TweetRef, {
       description: 'The title of the long-form article attached to the post.',
       ...reads('article_title'),
       // Spec 2.167 asks for it on its own; 2.159 only inside `article`, which its dialect asks for instead.
-      resolve: (tw) => (typeof tw.x.article_title === 'string' ? tw.x.article_title : tw.x.article_title?.title) ?? tw.x.article?.title,
+      resolve: (tw) =>
+        (typeof tw.x.article_title === 'string' ? tw.x.article_title : tw.x.article_title?.title) ??
+        tw.x.article?.title,
     }),
     matchedMediaNotes: t.field({
       type: [MatchedMediaNoteRef],
@@ -381,7 +387,8 @@ builder.node(TweetRef, {
       ...xField('note_request_suggestions'),
     }),
     paidPartnership: t.boolean({
-      description: 'Whether the author disclosed it as paid promotion (X spec 2.167; null from an upstream of spec 2.159).',
+      description:
+        'Whether the author disclosed it as paid promotion (X spec 2.167; null from an upstream of spec 2.159).',
       ...xField('paid_partnership'),
     }),
     cardUri: t.string({

@@ -94,7 +94,9 @@ const UserPublicMetricsRef = builder.objectRef<UserPublicMetrics>('UserPublicMet
 const UserSubscriptionRef = builder.objectRef<UserSubscription>('UserSubscription').implement({
   description: 'Subscriptions between the caller and a user.',
   fields: (t) => ({
-    subscribesToYou: t.exposeBoolean('subscribes_to_you', { description: 'Whether the user subscribes to the caller.' }),
+    subscribesToYou: t.exposeBoolean('subscribes_to_you', {
+      description: 'Whether the user subscribes to the caller.',
+    }),
   }),
 });
 
@@ -207,10 +209,16 @@ builder.node(UserRef, {
 builder.queryField('viewer', (t) =>
   t.field({
     type: UserRef,
-    description: 'The caller: the X user whose token the request carries (`GET /2/users/me`), planned like any other user.',
+    description:
+      'The caller: the X user whose token the request carries (`GET /2/users/me`), planned like any other user.',
     ...callsX('me'),
     resolve: async (_root, _args, context, info) => {
-      const { params, plan } = planField(info, 'user', getNamedType(info.returnType) as GraphQLObjectType, context.x.dialect);
+      const { params, plan } = planField(
+        info,
+        'user',
+        getNamedType(info.returnType) as GraphQLObjectType,
+        context.x.dialect,
+      );
       const memory = context.memory;
       // The caller as memory knows them (kept from an earlier `GET /2/users/me`, for the objects' time to live).
       const fields = params[FIELDS_PARAM.user]?.split(',') ?? [];

@@ -22,7 +22,9 @@ const readers = new Map<string, Read>();
 const xFieldOf = new Map<Read, string>();
 
 /** The resolver of a field that is X's field `name` as it comes. */
-export function fromX<K extends string>(name: K): <T extends { readonly [key in K]?: unknown }>(source: Planned<T>) => T[K] {
+export function fromX<K extends string>(
+  name: K,
+): <T extends { readonly [key in K]?: unknown }>(source: Planned<T>) => T[K] {
   let read = readers.get(name);
   if (!read) {
     read = (source) => source.x[name];

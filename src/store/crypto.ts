@@ -30,7 +30,9 @@ function checkStoreKey(secret: string | undefined): asserts secret is string {
     throw new Error(`STORE_KEY is required with Redis: a secret string of at least ${MIN_STORE_KEY_LENGTH} characters`);
   }
   if (secret.length < MIN_STORE_KEY_LENGTH) {
-    throw new Error(`STORE_KEY is too short: it needs at least ${MIN_STORE_KEY_LENGTH} characters, it has ${secret.length}`);
+    throw new Error(
+      `STORE_KEY is too short: it needs at least ${MIN_STORE_KEY_LENGTH} characters, it has ${secret.length}`,
+    );
   }
 }
 

@@ -292,7 +292,10 @@ export class RedisStore implements DmStore {
 
   async idempotency(key: string): Promise<IdempotencyRecord | undefined> {
     const name = this.name('k', key);
-    const kept = this.openJson<SealedRecord>(name, await this.command('idempotency', () => this.client.getBuffer(name)));
+    const kept = this.openJson<SealedRecord>(
+      name,
+      await this.command('idempotency', () => this.client.getBuffer(name)),
+    );
     if (!kept || typeof kept.record !== 'object' || !(kept.expiresAt > this.now())) return undefined;
     return kept.record;
   }
@@ -377,7 +380,10 @@ export class RedisStore implements DmStore {
   subscribe(channel: string, onMessage: (message: unknown) => void): () => void {
     const name = this.name('p', channel);
     // A connection in subscriber mode serves nothing else: one of its own.
-    const listener = this.client.duplicate({ enableOfflineQueue: true, commandTimeout: undefined as unknown as number });
+    const listener = this.client.duplicate({
+      enableOfflineQueue: true,
+      commandTimeout: undefined as unknown as number,
+    });
     listener.on('error', (error: Error) => this.onError(new Error(`Redis store: ${error.message}`)));
     listener.on('messageBuffer', (from: Buffer, sealed: Buffer) => {
       if (from.toString() !== name) return;
@@ -417,7 +423,9 @@ export class RedisStore implements DmStore {
     if (!sealed) return undefined;
     const plain = open(this.keys, name, sealed);
     if (!plain) {
-      this.onError(new Error('Redis store: a value could not be opened (another STORE_KEY, or altered); read as absent'));
+      this.onError(
+        new Error('Redis store: a value could not be opened (another STORE_KEY, or altered); read as absent'),
+      );
       return undefined;
     }
     try {

@@ -77,7 +77,10 @@ export class ResilientStore implements DmStore {
   available(): boolean {
     if (this.current === 'down' && this.now() >= this.retryAt && !this.probing) {
       this.probing = true;
-      void this.attempt(() => this.primary.identity('probe'), () => undefined).finally(() => (this.probing = false));
+      void this.attempt(
+        () => this.primary.identity('probe'),
+        () => undefined,
+      ).finally(() => (this.probing = false));
     }
     return this.current === 'up';
   }
@@ -87,14 +90,20 @@ export class ResilientStore implements DmStore {
       void this.flushForgets();
       return undefined;
     }
-    return this.attempt(() => this.primary.identity(tokenHash), () => undefined);
+    return this.attempt(
+      () => this.primary.identity(tokenHash),
+      () => undefined,
+    );
   }
 
   async setIdentity(tokenHash: string, userId: string, ttlMs: number): Promise<void> {
-    await this.attempt(async () => {
-      await this.primary.setIdentity(tokenHash, userId, ttlMs);
-      this.pendingForgets.delete(tokenHash);
-    }, () => undefined);
+    await this.attempt(
+      async () => {
+        await this.primary.setIdentity(tokenHash, userId, ttlMs);
+        this.pendingForgets.delete(tokenHash);
+      },
+      () => undefined,
+    );
   }
 
   async forgetIdentity(tokenHash: string): Promise<void> {
@@ -111,7 +120,10 @@ export class ResilientStore implements DmStore {
   }
 
   read(userId: string): Promise<UserMemory | undefined> {
-    return this.attempt(() => this.primary.read(userId), () => undefined);
+    return this.attempt(
+      () => this.primary.read(userId),
+      () => undefined,
+    );
   }
 
   update(userId: string, change: (memory: UserMemory) => void): Promise<UserMemory> {
@@ -135,7 +147,10 @@ export class ResilientStore implements DmStore {
   async idempotency(key: string): Promise<IdempotencyRecord | undefined> {
     const local = await this.local.idempotency(key);
     if (local) return local;
-    return this.attempt(() => this.primary.idempotency(key), () => undefined);
+    return this.attempt(
+      () => this.primary.idempotency(key),
+      () => undefined,
+    );
   }
 
   async putIdempotency(key: string, record: IdempotencyRecord, ttlMs: number, onlyIfAbsent = false): Promise<boolean> {
@@ -152,7 +167,10 @@ export class ResilientStore implements DmStore {
 
   async forgetIdempotency(key: string): Promise<void> {
     await this.local.forgetIdempotency(key);
-    await this.attempt(() => this.primary.forgetIdempotency(key), () => undefined);
+    await this.attempt(
+      () => this.primary.forgetIdempotency(key),
+      () => undefined,
+    );
   }
 
   async forgetUser(userId: string): Promise<void> {
@@ -162,7 +180,11 @@ export class ResilientStore implements DmStore {
 
   async publish(channel: string, message: unknown): Promise<void> {
     const { primary } = this;
-    if (primary.publish) await this.attempt(() => primary.publish!(channel, message), () => undefined);
+    if (primary.publish)
+      await this.attempt(
+        () => primary.publish!(channel, message),
+        () => undefined,
+      );
   }
 
   subscribe(channel: string, onMessage: (message: unknown) => void): () => void {
@@ -172,17 +194,26 @@ export class ResilientStore implements DmStore {
   async budget(tokenHash: string, family: string): Promise<StoredBudget | undefined> {
     const primary = this.primary;
     if (!primary.budget) return undefined;
-    return this.attempt(() => primary.budget!(tokenHash, family), () => undefined);
+    return this.attempt(
+      () => primary.budget!(tokenHash, family),
+      () => undefined,
+    );
   }
 
   async setBudget(tokenHash: string, family: string, budget: StoredBudget, ttlMs: number): Promise<void> {
     const primary = this.primary;
     if (!primary.setBudget) return;
-    await this.attempt(() => primary.setBudget!(tokenHash, family, budget, ttlMs), () => undefined);
+    await this.attempt(
+      () => primary.setBudget!(tokenHash, family, budget, ttlMs),
+      () => undefined,
+    );
   }
 
   size(): Promise<{ users: number; events: number }> {
-    return this.attempt(() => this.primary.size(), () => ({ users: 0, events: 0 }));
+    return this.attempt(
+      () => this.primary.size(),
+      () => ({ users: 0, events: 0 }),
+    );
   }
 
   /** Runs `call` on the primary, or `fallback` while it is failing. */
@@ -203,7 +234,10 @@ export class ResilientStore implements DmStore {
   private withTimeout<T>(promise: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the store did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`the store did not answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
     });
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }

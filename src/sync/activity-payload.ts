@@ -10,7 +10,15 @@ export type ActivityNews =
   | { kind: 'message'; uuid: string; userId: string; event: DmEvent }
   | { kind: 'unplaced'; uuid: string; userId: string }
   | { kind: 'typing'; uuid: string; userId: string; conversationId: string; senderId: string; at: number }
-  | { kind: 'read'; uuid: string; userId: string; conversationId: string; readerId: string; lastReadEventId?: string; at: number }
+  | {
+      kind: 'read';
+      uuid: string;
+      userId: string;
+      conversationId: string;
+      readerId: string;
+      lastReadEventId?: string;
+      at: number;
+    }
   | { kind: 'revoke'; uuid: string; userId: string };
 
 const ID = /^[0-9]{1,19}$/;
@@ -66,7 +74,7 @@ export function readActivity(envelope: unknown): ActivityNews[] {
           sender_id: senderId,
           dm_conversation_id: oneToOneId(senderId, recipientId),
           created_at: new Date(Math.floor(timestamp(item.created_timestamp) / 1000) * 1000).toISOString(),
-        } as DmEvent,
+        },
       });
     }
   } else if (eventType === 'dm.indicate_typing') {
@@ -74,7 +82,14 @@ export function readActivity(envelope: unknown): ActivityNews[] {
       const senderId = String(item?.sender_id ?? '');
       const recipientId = String(item?.target?.recipient_id ?? '');
       if (!ID.test(senderId) || recipientId !== userId || senderId === userId) continue;
-      news.push({ kind: 'typing', uuid, userId, conversationId: oneToOneId(senderId, recipientId), senderId, at: timestamp(item.created_timestamp) });
+      news.push({
+        kind: 'typing',
+        uuid,
+        userId,
+        conversationId: oneToOneId(senderId, recipientId),
+        senderId,
+        at: timestamp(item.created_timestamp),
+      });
     }
   } else if (eventType === 'dm.read') {
     for (const item of (payload.direct_message_mark_read_events ?? []) as Loose[]) {

@@ -67,13 +67,19 @@ export class ActivityStream {
       return this.schedule(leaseCheckMs);
     }
     this.holding = true;
-    const backfillMinutes = this.lastSeen === undefined ? 0 : Math.min(5, Math.ceil((Date.now() - this.lastSeen) / 60_000));
-    if (this.lastSeen !== undefined && Date.now() - this.lastSeen > MAX_BACKFILL_MS) this.options.onGap(Date.now() - this.lastSeen);
+    const backfillMinutes =
+      this.lastSeen === undefined ? 0 : Math.min(5, Math.ceil((Date.now() - this.lastSeen) / 60_000));
+    if (this.lastSeen !== undefined && Date.now() - this.lastSeen > MAX_BACKFILL_MS)
+      this.options.onGap(Date.now() - this.lastSeen);
     const abort = new AbortController();
     this.abort = abort;
     const renew = setInterval(() => {
       const lease = this.options.lease;
-      if (lease) void lease().then((still) => !still && abort.abort(), () => abort.abort());
+      if (lease)
+        void lease().then(
+          (still) => !still && abort.abort(),
+          () => abort.abort(),
+        );
       // X sends a keep-alive at least every 20 s: silence is a dead connection.
       if (this.lastSeen !== undefined && Date.now() - this.lastSeen > (this.options.silenceMs ?? 30_000)) abort.abort();
     }, leaseCheckMs);

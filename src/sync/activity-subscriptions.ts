@@ -100,7 +100,11 @@ export class ActivitySubscriptions {
       this.held.set(userId, held);
     }
     held.idleSince = undefined;
-    const wanted = [...BASE, ...(kinds.has('typing') ? ['dm.indicate_typing' as const] : []), ...(kinds.has('read') ? ['dm.read' as const] : [])];
+    const wanted = [
+      ...BASE,
+      ...(kinds.has('typing') ? ['dm.indicate_typing' as const] : []),
+      ...(kinds.has('read') ? ['dm.read' as const] : []),
+    ];
     const missing = wanted.filter((type) => held.ids[type] === undefined);
     if (missing.length > 0) await this.makeRoom(missing.length, userId);
     let refused = false;
@@ -110,7 +114,11 @@ export class ActivitySubscriptions {
           method: 'POST',
           path: '/2/activity/subscriptions',
           authorization,
-          body: { event_type: eventType, filter: { user_id: userId }, ...(this.webhookId && { webhook_id: this.webhookId }) },
+          body: {
+            event_type: eventType,
+            filter: { user_id: userId },
+            ...(this.webhookId && { webhook_id: this.webhookId }),
+          },
         });
         // X's docs show the subscription under `data.subscription` and flat under `data`: read both.
         const data = body.data;
@@ -136,12 +144,15 @@ export class ActivitySubscriptions {
   /** Deletes the subscriptions of users idle for `idleMs`. */
   async sweep(): Promise<void> {
     const cutoff = this.now() - this.idleMs;
-    for (const [userId, held] of [...this.held]) if (held.idleSince !== undefined && held.idleSince <= cutoff) await this.forget(userId);
+    for (const [userId, held] of [...this.held])
+      if (held.idleSince !== undefined && held.idleSince <= cutoff) await this.forget(userId);
   }
 
   /** Near the cap: the users idle longest lose their subscriptions (they are polled again when they come back). */
   private async makeRoom(needed: number, except: string): Promise<void> {
-    const idle = [...this.held].filter(([userId, held]) => userId !== except && held.idleSince !== undefined).sort((a, b) => a[1].idleSince! - b[1].idleSince!);
+    const idle = [...this.held]
+      .filter(([userId, held]) => userId !== except && held.idleSince !== undefined)
+      .sort((a, b) => a[1].idleSince! - b[1].idleSince!);
     while (this.count + needed > this.maxSubscriptions && idle.length > 0) await this.forget(idle.shift()![0]);
   }
 
@@ -156,7 +167,11 @@ export class ActivitySubscriptions {
     if (!this.options.appAuthorization) return;
     for (const id of ids) {
       await this.options.transport
-        .get({ method: 'DELETE', path: `/2/activity/subscriptions/${encodeURIComponent(id)}`, authorization: this.options.appAuthorization })
+        .get({
+          method: 'DELETE',
+          path: `/2/activity/subscriptions/${encodeURIComponent(id)}`,
+          authorization: this.options.appAuthorization,
+        })
         .catch(() => undefined);
     }
   }
@@ -164,7 +179,11 @@ export class ActivitySubscriptions {
   private async save(userId: string, held: Held): Promise<void> {
     const answer = held.ids as Record<string, string>;
     await this.options.store
-      .putIdempotency(recordKey(userId), { fingerprint: 'activity', state: 'done', answer, at: this.now() }, RECORD_TTL_MS)
+      .putIdempotency(
+        recordKey(userId),
+        { fingerprint: 'activity', state: 'done', answer, at: this.now() },
+        RECORD_TTL_MS,
+      )
       .catch(() => undefined);
   }
 

@@ -31,8 +31,7 @@ export interface ActivityFeedOptions {
 
 /** What one replica tells the others of news it took: whose, and what (typing and receipts whole: never stored). */
 export type ActivityNotice =
-  | { kind: 'message' | 'unplaced' | 'revoke'; userId: string }
-  | { kind: 'signal'; userId: string; signal: LiveSignal };
+  { kind: 'message' | 'unplaced' | 'revoke'; userId: string } | { kind: 'signal'; userId: string; signal: LiveSignal };
 
 /** A replica's subscribers get news another replica (or this one) took. */
 export async function applyNotice(live: LiveHub, notice: ActivityNotice): Promise<void> {
@@ -84,7 +83,9 @@ export class ActivityFeed {
     }
     if (!(await this.options.serves(news.userId))) return this.options.onNews?.(news.kind, 'dropped');
     const seenKey = `activity\u0000seen\u0000${news.uuid}\u0000${news.kind === 'message' ? news.event.id : ''}`;
-    const first = await store.putIdempotency(seenKey, { fingerprint: 'seen', state: 'done', at: Date.now() }, SEEN_TTL_MS, true).catch(() => true);
+    const first = await store
+      .putIdempotency(seenKey, { fingerprint: 'seen', state: 'done', at: Date.now() }, SEEN_TTL_MS, true)
+      .catch(() => true);
     if (!first) return this.options.onNews?.(news.kind, 'duplicate');
     this.options.onNews?.(news.kind, 'taken');
     switch (news.kind) {
@@ -95,7 +96,11 @@ export class ActivityFeed {
         // Never a guessed conversation: one sync reads the message where X put it.
         return this.announce({ kind: 'unplaced', userId: news.userId });
       case 'typing':
-        return this.announce({ kind: 'signal', userId: news.userId, signal: { kind: 'typing', conversationId: news.conversationId, userId: news.senderId, at: news.at } });
+        return this.announce({
+          kind: 'signal',
+          userId: news.userId,
+          signal: { kind: 'typing', conversationId: news.conversationId, userId: news.senderId, at: news.at },
+        });
       case 'read':
         return this.announce({
           kind: 'signal',

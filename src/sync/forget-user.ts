@@ -21,6 +21,6 @@ export class UserForgetting {
   async forget(userId: string): Promise<void> {
     const outcomes = await Promise.allSettled(this.steps.map(async (step) => step(userId)));
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    if (failed) throw failed.reason;
   }
 }

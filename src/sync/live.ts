@@ -166,7 +166,8 @@ class UserLoop {
           // X no longer takes this token: its subscriptions end; others of the user go on.
           for (const s of this.subscribers) if (s.tokenHash === subscriber.tokenHash) s.end();
         }
-        const resetIn = error instanceof RateLimitedError && error.resetAt ? error.resetAt.getTime() - this.hub.now() : 0;
+        const resetIn =
+          error instanceof RateLimitedError && error.resetAt ? error.resetAt.getTime() - this.hub.now() : 0;
         this.schedule(Math.max(resetIn, this.hub.backoff(this.failures)));
       } finally {
         this.ticking = undefined;
@@ -209,10 +210,13 @@ class UserLoop {
       if (this.early.has(event.id)) continue;
       const confirmed = head !== undefined && compareIds(event.id, head) <= 0;
       if (!confirmed) this.early.add(event.id);
-      for (const subscriber of this.subscribers) if (subscriber.kind === 'events' && concerns(subscriber, event)) subscriber.push(event);
+      for (const subscriber of this.subscribers)
+        if (subscriber.kind === 'events' && concerns(subscriber, event)) subscriber.push(event);
     }
-    if (head !== undefined && (this.delivered === undefined || compareIds(head, this.delivered) > 0)) this.delivered = head;
-    for (const id of this.early) if (this.delivered !== undefined && compareIds(id, this.delivered) <= 0) this.early.delete(id);
+    if (head !== undefined && (this.delivered === undefined || compareIds(head, this.delivered) > 0))
+      this.delivered = head;
+    for (const id of this.early)
+      if (this.delivered !== undefined && compareIds(id, this.delivered) <= 0) this.early.delete(id);
   }
 }
 
@@ -247,7 +251,8 @@ export class LiveHub {
   subscriptions(authorization: string): number {
     const tokenHash = RateLimitBook.keyOf(authorization);
     let count = 0;
-    for (const loop of this.loops.values()) for (const subscriber of loop.subscribers) if (subscriber.tokenHash === tokenHash) count += 1;
+    for (const loop of this.loops.values())
+      for (const subscriber of loop.subscribers) if (subscriber.tokenHash === tokenHash) count += 1;
     return count;
   }
 
@@ -270,7 +275,12 @@ export class LiveHub {
    * The events that reach the caller of `memory` from now on, as an async iterator that ends when the client leaves,
    * when the hub closes (SIGTERM), or when X stops taking the token.
    */
-  async subscribe(memory: RequestMemory, authorization: string, tokenHash: string, filter: SubscriptionFilter): Promise<AsyncIterableIterator<DmEvent>> {
+  async subscribe(
+    memory: RequestMemory,
+    authorization: string,
+    tokenHash: string,
+    filter: SubscriptionFilter,
+  ): Promise<AsyncIterableIterator<DmEvent>> {
     return this.open<DmEvent>('events', memory, authorization, tokenHash, filter);
   }
 
@@ -278,17 +288,37 @@ export class LiveHub {
    * Typing (`typing`) or read receipts (`read`) that reach the caller of `memory` from now on, in one conversation
    * or all: pushed by X's Activity API only (X has no endpoint to poll them). Never stored.
    */
-  async subscribeSignals(kind: 'typing' | 'read', memory: RequestMemory, authorization: string, tokenHash: string, conversationId: string | undefined): Promise<AsyncIterableIterator<LiveSignal>> {
-    return this.open<LiveSignal>(kind, memory, authorization, tokenHash, conversationId === undefined ? {} : { conversationId });
+  async subscribeSignals(
+    kind: 'typing' | 'read',
+    memory: RequestMemory,
+    authorization: string,
+    tokenHash: string,
+    conversationId: string | undefined,
+  ): Promise<AsyncIterableIterator<LiveSignal>> {
+    return this.open<LiveSignal>(
+      kind,
+      memory,
+      authorization,
+      tokenHash,
+      conversationId === undefined ? {} : { conversationId },
+    );
   }
 
-  private async open<T>(kind: LiveKind, memory: RequestMemory, authorization: string, tokenHash: string, filter: SubscriptionFilter): Promise<AsyncIterableIterator<T>> {
+  private async open<T>(
+    kind: LiveKind,
+    memory: RequestMemory,
+    authorization: string,
+    tokenHash: string,
+    filter: SubscriptionFilter,
+  ): Promise<AsyncIterableIterator<T>> {
     if (this.closed) throw new RateLimitedError('The gateway is shutting down: subscribe again in a moment.');
     const maxPerToken = this.options.maxPerToken ?? 10;
     const maxTotal = this.options.maxTotal ?? 10_000;
     const mine = this.perToken.get(tokenHash) ?? 0;
-    if (mine >= maxPerToken) throw new RateLimitedError(`A token may hold ${maxPerToken} subscriptions at once; close one first.`);
-    if (this.total >= maxTotal) throw new RateLimitedError('The gateway holds as many subscriptions as it can; try again later.');
+    if (mine >= maxPerToken)
+      throw new RateLimitedError(`A token may hold ${maxPerToken} subscriptions at once; close one first.`);
+    if (this.total >= maxTotal)
+      throw new RateLimitedError('The gateway holds as many subscriptions as it can; try again later.');
     // The slot is taken before anything is awaited: subscribes that arrive together cannot all see the same free one.
     this.total += 1;
     this.perToken.set(tokenHash, mine + 1);
@@ -314,7 +344,15 @@ export class LiveHub {
       release();
       userLoop.remove(subscriber);
     });
-    const subscriber: Subscriber = { kind, authorization, tokenHash, since, filter, push: (e) => queue.push(e as T), end: () => queue.end() };
+    const subscriber: Subscriber = {
+      kind,
+      authorization,
+      tokenHash,
+      since,
+      filter,
+      push: (e) => queue.push(e as T),
+      end: () => queue.end(),
+    };
     userLoop.add(subscriber);
     if (this.options.push) {
       const kinds = new Set<LiveKind>([...userLoop.subscribers].map((s) => s.kind));
@@ -345,7 +383,8 @@ export class LiveHub {
     }
     for (const subscriber of loop.subscribers) {
       if (subscriber.kind !== signal.kind) continue;
-      if (subscriber.filter.conversationId !== undefined && subscriber.filter.conversationId !== signal.conversationId) continue;
+      if (subscriber.filter.conversationId !== undefined && subscriber.filter.conversationId !== signal.conversationId)
+        continue;
       subscriber.push(signal);
     }
   }

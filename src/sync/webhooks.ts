@@ -19,7 +19,8 @@ export interface WebhookOptions {
   readonly maxBytes?: number;
 }
 
-const signatureOf = (secret: string, data: string | Buffer) => `sha256=${createHmac('sha256', secret).update(data).digest('base64')}`;
+const signatureOf = (secret: string, data: string | Buffer) =>
+  `sha256=${createHmac('sha256', secret).update(data).digest('base64')}`;
 
 /** Whether `given` is the signature of `body`: equal-length buffers compared in constant time. */
 export function signatureMatches(secret: string, body: Buffer, given: string | null): boolean {
@@ -42,7 +43,8 @@ export function activityWebhooks(options: WebhookOptions): Plugin {
         if (!token) return endResponse(json(400, { error: 'crc_token is required' }));
         return endResponse(json(200, { response_token: signatureOf(options.consumerSecret, token) }));
       }
-      if (request.method !== 'POST') return endResponse(new Response(null, { status: 405, headers: { allow: 'GET, POST' } }));
+      if (request.method !== 'POST')
+        return endResponse(new Response(null, { status: 405, headers: { allow: 'GET, POST' } }));
       const declared = Number(request.headers.get('content-length') ?? '0');
       if (declared > maxBytes) return endResponse(json(413, { error: 'too large' }));
       const body = Buffer.from(await request.arrayBuffer());

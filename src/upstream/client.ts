@@ -160,13 +160,20 @@ export class UpstreamClient implements UpstreamTransport {
     // The client's limit, or what is left of the operation's deadline if that is less.
     const timeoutMs = Math.min(this.#timeoutMs, Math.ceil(timeLeft(request.deadline)));
     const bytesAnswer = request.answer === 'bytes';
-    const headers: Record<string, string> = { accept: bytesAnswer ? '*/*' : 'application/json', 'user-agent': USER_AGENT };
+    const headers: Record<string, string> = {
+      accept: bytesAnswer ? '*/*' : 'application/json',
+      'user-agent': USER_AGENT,
+    };
     const maxBytes = Math.min(this.#maxBodyBytes, request.maxBodyBytes ?? this.#maxBodyBytes);
     if (request.authorization) headers.authorization = request.authorization;
     const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
     if (payload !== undefined) headers['content-type'] = 'application/json';
 
-    const { status, headers: answered, bytes } = await new Promise<Answer>((resolve, reject) => {
+    const {
+      status,
+      headers: answered,
+      bytes,
+    } = await new Promise<Answer>((resolve, reject) => {
       const reader = new AnswerReader(state, { maxBytes, timeoutMs }, signal, resolve, reject);
       this.#pool.dispatch(
         {
@@ -246,4 +253,3 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number`);
   return value;
 }
-

@@ -28,7 +28,10 @@ export const CONNECTION_FAILURE = 'connection';
 
 /** Raised by `AnswerReader` when a body passes its size cap; `callError` makes it an `UpstreamError`. */
 export class BodyTooLargeError extends Error {
-  constructor(readonly limit: number, readonly status: number) {
+  constructor(
+    readonly limit: number,
+    readonly status: number,
+  ) {
     super(`body larger than ${limit} bytes`);
   }
 }
@@ -99,19 +102,18 @@ function redactProblem<P extends XProblem>(problem: P | undefined, authorization
 }
 
 /** The contract's error for a non-2xx answer. */
-function statusError(
-  status: number,
-  headers: ResponseHeaders,
-  parsed: ParsedProblem | undefined,
-): GatewayError {
+function statusError(status: number, headers: ResponseHeaders, parsed: ParsedProblem | undefined): GatewayError {
   const { argument, ...rest } = parsed ?? {};
   const problem = parsed ? rest : undefined;
   switch (status) {
     case 400:
-      return new BadUserInputError(`X rejected the request: ${problem?.detail ?? problem?.title ?? 'invalid request'}`, {
-        problem,
-        ...(argument && { argument }),
-      });
+      return new BadUserInputError(
+        `X rejected the request: ${problem?.detail ?? problem?.title ?? 'invalid request'}`,
+        {
+          problem,
+          ...(argument && { argument }),
+        },
+      );
     case 401:
       return new UnauthenticatedError('X did not accept the credentials', { problem });
     case 403:

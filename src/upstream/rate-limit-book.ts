@@ -120,7 +120,9 @@ export class RateLimitBook {
     const ttlMs = resetAt.getTime() - Date.now();
     if (!(ttlMs > 0)) return;
     try {
-      this.shared.setBudget(key, family, { limit, remaining, resetAt: resetAt.getTime() }, ttlMs).catch((error: unknown) => this.report(error));
+      this.shared
+        .setBudget(key, family, { limit, remaining, resetAt: resetAt.getTime() }, ttlMs)
+        .catch((error: unknown) => this.report(error));
     } catch (error) {
       this.report(error);
     }

@@ -157,10 +157,13 @@ export class XSession {
         clearTimeout(timer);
         reject(new UpstreamError('The call to X was aborted'));
       };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.max(0, wait));
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.max(0, wait),
+      );
       if (signal?.aborted) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
     });
@@ -216,7 +219,10 @@ export class XSession {
    * has no token, the operation has made all its calls, or X said the token's budget for `family` is spent; recorded
    * for logs, metrics and the rate-limit book whatever its outcome.
    */
-  private async exchange<T>(request: Omit<UpstreamRequest, 'authorization' | 'signal' | 'deadline'>, family: EndpointFamily): Promise<T> {
+  private async exchange<T>(
+    request: Omit<UpstreamRequest, 'authorization' | 'signal' | 'deadline'>,
+    family: EndpointFamily,
+  ): Promise<T> {
     if (!BEARER.test(this.authorization)) {
       throw new UnauthenticatedError('This request needs `Authorization: Bearer <X user token>`.');
     }
@@ -267,7 +273,11 @@ export class XSession {
   }
 
   private record(path: string, status: number, startedAt: number, rateLimit: RateLimit | undefined): void {
-    const call: CallRecord = { endpoint: endpointOf(path), status, ms: Math.round((performance.now() - startedAt) * 10) / 10 };
+    const call: CallRecord = {
+      endpoint: endpointOf(path),
+      status,
+      ms: Math.round((performance.now() - startedAt) * 10) / 10,
+    };
     this.log.push(call);
     this.options.onCall?.(call, rateLimit);
   }

@@ -46,12 +46,18 @@ function messageBody(message: OutgoingMessage): Record<string, unknown> {
 function sentOf(answer: CreateAnswer): Sent {
   const conversationId = answer.data?.dm_conversation_id;
   const eventId = answer.data?.dm_event_id;
-  if (!conversationId || !eventId) throw new WriteOutcomeUnknownError(new UpstreamError("X's answer to the send named no event"));
+  if (!conversationId || !eventId)
+    throw new WriteOutcomeUnknownError(new UpstreamError("X's answer to the send named no event"));
   return { conversationId, eventId };
 }
 
 /** Sends a message, once. */
-export async function sendMessage(context: GatewayContext, target: SendTarget, message: OutgoingMessage, key: string | undefined): Promise<Sent> {
+export async function sendMessage(
+  context: GatewayContext,
+  target: SendTarget,
+  message: OutgoingMessage,
+  key: string | undefined,
+): Promise<Sent> {
   const path =
     'participantId' in target
       ? `/2/dm_conversations/with/${target.participantId}/messages`
@@ -64,7 +70,12 @@ export async function sendMessage(context: GatewayContext, target: SendTarget, m
 }
 
 /** Starts a group with `participantIds` (the others) and a first message, once. */
-export async function createGroup(context: GatewayContext, participantIds: readonly string[], message: OutgoingMessage, key: string | undefined): Promise<Sent> {
+export async function createGroup(
+  context: GatewayContext,
+  participantIds: readonly string[],
+  message: OutgoingMessage,
+  key: string | undefined,
+): Promise<Sent> {
   const sent = await once(context, key, { write: 'group', participantIds, message }, message.text, async () =>
     sentOf(
       await context.x.send<CreateAnswer>('POST', '/2/dm_conversations', {
@@ -142,23 +153,34 @@ async function once(
     if (record.state === 'unknown') {
       const found = await findSent(context, text, record.at);
       if (found) {
-        await store.putIdempotency(slot, { fingerprint, state: 'done', answer: { ...found }, at: record.at }, IDEMPOTENCY_TTL_MS);
+        await store.putIdempotency(
+          slot,
+          { fingerprint, state: 'done', answer: { ...found }, at: record.at },
+          IDEMPOTENCY_TTL_MS,
+        );
         return found;
       }
       await store.putIdempotency(slot, claim, IDEMPOTENCY_TTL_MS);
       break;
     }
     if (Date.now() > deadline) {
-      throw new WriteOutcomeUnknownError(new UpstreamError('The first write with this `idempotencyKey` is still in flight'));
+      throw new WriteOutcomeUnknownError(
+        new UpstreamError('The first write with this `idempotencyKey` is still in flight'),
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, PENDING_POLL_MS));
   }
   try {
     const sent = await write();
-    await store.putIdempotency(slot, { fingerprint, state: 'done', answer: { ...sent }, at: claim.at }, IDEMPOTENCY_TTL_MS);
+    await store.putIdempotency(
+      slot,
+      { fingerprint, state: 'done', answer: { ...sent }, at: claim.at },
+      IDEMPOTENCY_TTL_MS,
+    );
     return sent;
   } catch (error) {
-    if (error instanceof WriteOutcomeUnknownError) await store.putIdempotency(slot, { ...claim, state: 'unknown' }, IDEMPOTENCY_TTL_MS);
+    if (error instanceof WriteOutcomeUnknownError)
+      await store.putIdempotency(slot, { ...claim, state: 'unknown' }, IDEMPOTENCY_TTL_MS);
     else await store.forgetIdempotency(slot);
     throw error;
   }
@@ -184,4 +206,3 @@ async function findSent(context: GatewayContext, text: string | undefined, since
   }
   return undefined;
 }
-

@@ -101,7 +101,12 @@ const TWEETS: DialectTable = {
   defaults: { ...COMMON_DEFAULTS, tweet: ['id', 'text', 'edit_history_tweet_ids'] },
 };
 
-const carried = (root: RootKind, field: string, wire: string, expansion = field): CarriedField => ({ root, field, expansion, wire });
+const carried = (root: RootKind, field: string, wire: string, expansion = field): CarriedField => ({
+  root,
+  field,
+  expansion,
+  wire,
+});
 
 const POSTS: DialectTable = {
   name: 'posts',
@@ -110,11 +115,18 @@ const POSTS: DialectTable = {
   params: { 'tweet.fields': 'post.fields' },
   keys: {
     dm_event: { referenced_tweets: 'referenced_posts' },
-    tweet: { referenced_tweets: 'referenced_posts', edit_history_tweet_ids: 'edit_history_post_ids', note_tweet: 'note_post' },
+    tweet: {
+      referenced_tweets: 'referenced_posts',
+      edit_history_tweet_ids: 'edit_history_post_ids',
+      note_tweet: 'note_post',
+    },
     user: { pinned_tweet_id: 'pinned_post_id', most_recent_tweet_id: 'most_recent_post_id' },
   },
   inner: {
-    tweet: { public_metrics: { keys: { retweet_count: 'repost_count' } }, withheld: { values: { scope: { tweet: 'post' } } } },
+    tweet: {
+      public_metrics: { keys: { retweet_count: 'repost_count' } },
+      withheld: { values: { scope: { tweet: 'post' } } },
+    },
     user: { public_metrics: { keys: { tweet_count: 'post_count' } } },
   },
   includes: { tweets: 'posts' },
@@ -174,7 +186,8 @@ function renamedObject(object: Record<string, unknown>, renames: Renames): Recor
     }
     const to = renames.keys?.get(key) ?? key;
     // A JSON key `__proto__` is data; assigning it would set the copy's prototype instead.
-    if (to === '__proto__') Object.defineProperty(out, to, { value, enumerable: true, writable: true, configurable: true });
+    if (to === '__proto__')
+      Object.defineProperty(out, to, { value, enumerable: true, writable: true, configurable: true });
     else out[to] = value;
   }
   return out;
@@ -269,7 +282,10 @@ export class Dialect {
     this.table = table;
     this.name = table.name;
     this.specVersion = table.specVersion;
-    const operations = SPEC_VOCABULARY[table.specVersion] as unknown as Record<string, Record<string, { values?: string[] }>>;
+    const operations = SPEC_VOCABULARY[table.specVersion] as unknown as Record<
+      string,
+      Record<string, { values?: string[] }>
+    >;
     const roots: RootKind[] = ['dm_event', 'user', 'tweet'];
     this.wireValues = {} as Record<RootKind, Record<string, ReadonlySet<string>>>;
     this.offered = {} as Record<RootKind, ReadonlySet<string>>;
@@ -416,7 +432,8 @@ export class Dialect {
       const renamed: NonNullable<Answer['includes']> = {};
       for (const key in answer.includes) {
         const to = includes.get(key);
-        renamed[to?.key ?? key] = renamedObjects(answer.includes[key], to?.kind && kinds[to.kind]) as unknown[] | undefined;
+        renamed[to?.key ?? key] = renamedObjects(answer.includes[key], to?.kind && kinds[to.kind]) as
+          unknown[] | undefined;
       }
       answer.includes = renamed;
     }
@@ -432,7 +449,6 @@ export class Dialect {
       if (carriedBy) problem.parameter = carriedBy.expansion;
     }
   }
-
 }
 
 const KIND_OF_FIELDS_PARAM: ReadonlyMap<string, XKind> = new Map(

@@ -11,6 +11,8 @@ export function endpointOf(path: string): string {
   return endpoints.get(path, () => {
     const segments = path.split('/');
     const idsFrom = path.startsWith('/2/dm_conversations/media/') ? 4 : Infinity;
-    return segments.map((segment, index) => (index >= idsFrom || (index > 1 && /^[0-9][0-9-]*$/.test(segment)) ? ':id' : segment)).join('/');
+    return segments
+      .map((segment, index) => (index >= idsFrom || (index > 1 && /^[0-9][0-9-]*$/.test(segment)) ? ':id' : segment))
+      .join('/');
   });
 }

@@ -179,4 +179,9 @@ export const ID_PATTERNS = {
 } as const;
 
 /** Bounds of the list endpoints' paging parameters. */
-export const PAGING = { maxResultsMin: 1, maxResultsMax: 100, maxResultsDefault: 100, paginationTokenMinLength: 16 } as const;
+export const PAGING = {
+  maxResultsMin: 1,
+  maxResultsMax: 100,
+  maxResultsDefault: 100,
+  paginationTokenMinLength: 16,
+} as const;

@@ -10,7 +10,9 @@ const h = useLiveGateway({
   sandbox: { activity: { maxSubscriptions: 2 } },
   gateway: { activity: { mode: 'stream', appBearerToken: APP_ONLY_TOKEN } },
 });
-const h2 = useLiveGateway({ gateway: { activity: { mode: 'stream', appBearerToken: APP_ONLY_TOKEN, maxSubscriptions: 4 } } });
+const h2 = useLiveGateway({
+  gateway: { activity: { mode: 'stream', appBearerToken: APP_ONLY_TOKEN, maxSubscriptions: 4 } },
+});
 const QUERY = 'subscription { dmEventAdded { text } }';
 
 async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
@@ -20,9 +22,12 @@ async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promi
     await sleep(5);
   }
 }
-const held = (userId: string) => [...h.sandbox.activity.subscriptions.values()].filter((s) => s.filter.user_id === userId).length;
-const held2 = (userId: string) => [...h2.sandbox.activity.subscriptions.values()].filter((s) => s.filter.user_id === userId).length;
-const refusals = async () => (await h.gateway.metrics.activityRefusals.get()).values.reduce((sum, v) => sum + v.value, 0);
+const held = (userId: string) =>
+  [...h.sandbox.activity.subscriptions.values()].filter((s) => s.filter.user_id === userId).length;
+const held2 = (userId: string) =>
+  [...h2.sandbox.activity.subscriptions.values()].filter((s) => s.filter.user_id === userId).length;
+const refusals = async () =>
+  (await h.gateway.metrics.activityRefusals.get()).values.reduce((sum, v) => sum + v.value, 0);
 
 describe('polling as the fallback', () => {
   it('polls a user X refused to subscribe, counts the refusal, and delivers their news all the same', async () => {
@@ -35,7 +40,9 @@ describe('polling as the fallback', () => {
     expect(held(second.id)).toBe(0);
     const conversation = h.sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(second.id))!;
     const other = conversation.participantIds.find((p) => p !== second.id)!;
-    const lookups = () => h.sandbox.requests.filter((r) => r.path === '/2/dm_events' && r.authorization === `Bearer ${second.token}`).length;
+    const lookups = () =>
+      h.sandbox.requests.filter((r) => r.path === '/2/dm_events' && r.authorization === `Bearer ${second.token}`)
+        .length;
     const before = lookups();
     h.sandbox.addMessage(conversation.id, other, 'found by polling');
     await b.waitFor(1);
@@ -59,7 +66,9 @@ describe('polling as the fallback', () => {
     expect(held2(users[0]!.id)).toBe(0);
     expect(held2(users[1]!.id)).toBe(2);
     // Deleted with the app's token, never a user's.
-    const deletions = h2.sandbox.requests.filter((r) => r.method === 'DELETE' && r.path.startsWith('/2/activity/subscriptions/'));
+    const deletions = h2.sandbox.requests.filter(
+      (r) => r.method === 'DELETE' && r.path.startsWith('/2/activity/subscriptions/'),
+    );
     expect(deletions.length).toBe(2);
     for (const r of deletions) expect(r.authorization).toBe(`Bearer ${APP_ONLY_TOKEN}`);
     await third.close();

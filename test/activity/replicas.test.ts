@@ -34,7 +34,12 @@ describe.skipIf(!redisAvailable)('the Activity API on two replicas', () => {
     sandbox = createSandbox({ seed: 42, rateLimit: { limit: 100_000, windowMs: 900_000 } });
     const upstream = await sandbox.listen();
     for (let i = 0; i < 2; i++) {
-      replicas.push(createReplica(upstream, redis, { freshnessMs: 200, activity: { mode: 'stream', appBearerToken: APP_ONLY_TOKEN, leaseCheckMs: 500 } }));
+      replicas.push(
+        createReplica(upstream, redis, {
+          freshnessMs: 200,
+          activity: { mode: 'stream', appBearerToken: APP_ONLY_TOKEN, leaseCheckMs: 500 },
+        }),
+      );
     }
   }, 30_000);
 
@@ -59,7 +64,9 @@ describe.skipIf(!redisAvailable)('the Activity API on two replicas', () => {
   }
 
   it('one replica holds the stream; the other delivers its news, and takes the stream over within 10 s', async () => {
-    await until(() => sandbox.activity.openStreams === 1 && replicas.filter((r) => r.activity.stream!.holding).length === 1);
+    await until(
+      () => sandbox.activity.openStreams === 1 && replicas.filter((r) => r.activity.stream!.holding).length === 1,
+    );
     const holder = replicas.find((r) => r.activity.stream!.holding)!;
     const other = replicas.find((r) => r !== holder)!;
     const user = sandbox.users[1]!;
@@ -67,7 +74,11 @@ describe.skipIf(!redisAvailable)('the Activity API on two replicas', () => {
     const friend = conversation.participantIds.find((p) => p !== user.id)!;
     const ticks = async () => (await other.metrics.liveTicks.get()).values[0]?.value ?? 0;
     const subscription = await subscribe(other, user.token);
-    await until(async () => (await ticks()) > 0 && [...sandbox.activity.subscriptions.values()].filter((s) => s.filter.user_id === user.id).length === 2);
+    await until(
+      async () =>
+        (await ticks()) > 0 &&
+        [...sandbox.activity.subscriptions.values()].filter((s) => s.filter.user_id === user.id).length === 2,
+    );
     sandbox.addMessage(conversation.id, friend, 'through the holder');
     await until(() => subscription.texts.length === 1);
 
@@ -101,7 +112,11 @@ describe.skipIf(!redisAvailable)('the Activity API on two replicas', () => {
       }),
     });
     expect(((await sent.json()) as { errors?: unknown }).errors).toBeUndefined();
-    const slot = createHash('sha256').update(RateLimitBook.keyOf(`Bearer ${user.token}`)).update('\u0000').update('k-1').digest('base64url');
+    const slot = createHash('sha256')
+      .update(RateLimitBook.keyOf(`Bearer ${user.token}`))
+      .update('\u0000')
+      .update('k-1')
+      .digest('base64url');
     const slotKey = `xdm:k:${hashName(keys, 'k', slot)}`;
     const before = await keyspace.keys('*');
     expect(before).toEqual(expect.arrayContaining([memoryKey, recordKey, slotKey]));
@@ -114,6 +129,8 @@ describe.skipIf(!redisAvailable)('the Activity API on two replicas', () => {
     expect(after).not.toContain(recordKey);
     expect(after).not.toContain(slotKey);
     // The user's identity (their token tied to them) is gone too: fewer identity keys than before.
-    expect(after.filter((k) => k.startsWith('xdm:i:')).length).toBeLessThan(before.filter((k) => k.startsWith('xdm:i:')).length);
+    expect(after.filter((k) => k.startsWith('xdm:i:')).length).toBeLessThan(
+      before.filter((k) => k.startsWith('xdm:i:')).length,
+    );
   }, 30_000);
 });

@@ -8,7 +8,8 @@ import { sleep, subscribeSse, subscribeWs, useLiveGateway } from '../live/helper
 
 const h = useLiveGateway({ gateway: { activity: { mode: 'stream', appBearerToken: APP_ONLY_TOKEN } } });
 const TYPING = 'subscription { dmTyping { conversation { conversationId } user { restId username } at } }';
-const RECEIPTS = 'subscription { dmReadReceipt { conversation { conversationId } reader { restId } lastReadEvent { restId text } at } }';
+const RECEIPTS =
+  'subscription { dmReadReceipt { conversation { conversationId } reader { restId } lastReadEvent { restId text } at } }';
 
 async function until(check: () => boolean, ms = 5_000): Promise<void> {
   const end = Date.now() + ms;
@@ -24,12 +25,19 @@ describe('typing and read receipts', () => {
   it("reach only the caller's subscribers, typing coalesced per conversation and person", async () => {
     const me = h.sandbox.users[1]!;
     const stranger = h.sandbox.users[2]!;
-    const conversation = h.sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(me.id) && !c.participantIds.includes(stranger.id))!;
+    const conversation = h.sandbox.data.conversations.find(
+      (c) => !c.group && c.participantIds.includes(me.id) && !c.participantIds.includes(stranger.id),
+    )!;
     const other = conversation.participantIds.find((p) => p !== me.id)!;
     const typing = await subscribeSse(h.url, TYPING, me.token);
     const receipts = subscribeWs(h.url, RECEIPTS, me.token);
     const strangers = await subscribeSse(h.url, TYPING, stranger.token);
-    await until(() => subscribedAtX(me.id, 'dm.indicate_typing') && subscribedAtX(me.id, 'dm.read') && subscribedAtX(stranger.id, 'dm.indicate_typing'));
+    await until(
+      () =>
+        subscribedAtX(me.id, 'dm.indicate_typing') &&
+        subscribedAtX(me.id, 'dm.read') &&
+        subscribedAtX(stranger.id, 'dm.indicate_typing'),
+    );
     await until(() => h.sandbox.activity.openStreams === 1);
     h.sandbox.activity.typing(conversation.id, other);
     h.sandbox.activity.typing(conversation.id, other);
@@ -39,14 +47,34 @@ describe('typing and read receipts', () => {
     // A last typing signal, in another of the caller's conversations (coalescing is per conversation and person): a
     // user's signals arrive in order, so a second one of the first conversation would come before it.
     const elsewhere = h.sandbox.data.conversations.find(
-      (c) => !c.group && c.id !== conversation.id && c.participantIds.includes(me.id) && !c.participantIds.includes(stranger.id),
+      (c) =>
+        !c.group &&
+        c.id !== conversation.id &&
+        c.participantIds.includes(me.id) &&
+        !c.participantIds.includes(stranger.id),
     )!;
     const someoneElse = elsewhere.participantIds.find((p) => p !== me.id)!;
     h.sandbox.activity.typing(elsewhere.id, someoneElse);
     await typing.waitFor(2);
     expect(typing.received).toEqual([
-      { data: { dmTyping: { conversation: { conversationId: conversation.id }, user: { restId: other, username: expect.any(String) }, at: expect.any(String) } } },
-      { data: { dmTyping: { conversation: { conversationId: elsewhere.id }, user: { restId: someoneElse, username: expect.any(String) }, at: expect.any(String) } } },
+      {
+        data: {
+          dmTyping: {
+            conversation: { conversationId: conversation.id },
+            user: { restId: other, username: expect.any(String) },
+            at: expect.any(String),
+          },
+        },
+      },
+      {
+        data: {
+          dmTyping: {
+            conversation: { conversationId: elsewhere.id },
+            user: { restId: someoneElse, username: expect.any(String) },
+            at: expect.any(String),
+          },
+        },
+      },
     ]);
     expect(receipts.received).toEqual([
       {

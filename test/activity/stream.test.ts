@@ -27,7 +27,9 @@ async function pushedSubscriber(index: number) {
   const user = h.sandbox.users[index]!;
   const ticks = await liveTicks();
   const stream = await subscribeSse(h.url, QUERY, user.token);
-  await until(() => [...h.sandbox.activity.subscriptions.values()].filter((s) => s.filter.user_id === user.id).length === 2);
+  await until(
+    () => [...h.sandbox.activity.subscriptions.values()].filter((s) => s.filter.user_id === user.id).length === 2,
+  );
   await until(() => h.sandbox.activity.openStreams === 1 && h.gateway.live.subscriptions(`Bearer ${user.token}`) === 1);
   // The loop's first (and, with pushes, only) sync is done when it counts its tick.
   while ((await liveTicks()) === ticks) await sleep(5);
@@ -43,7 +45,14 @@ describe('news by the Activity API stream', () => {
     const event = h.sandbox.addMessage(conversation.id, other, 'pushed to you');
     await stream.waitFor(1);
     expect(stream.received[0]).toEqual({
-      data: { dmEventAdded: { restId: event.id, text: 'pushed to you', senderId: other, conversation: { conversationId: conversation.id } } },
+      data: {
+        dmEventAdded: {
+          restId: event.id,
+          text: 'pushed to you',
+          senderId: other,
+          conversation: { conversationId: conversation.id },
+        },
+      },
     });
     h.sandbox.activity.repeatLast();
     await until(() => h.sandbox.activity.openStreams === 1);
@@ -59,7 +68,8 @@ describe('news by the Activity API stream', () => {
     // The app's token went on the stream and the deletions only; the user's never on the stream.
     for (const r of h.sandbox.requests) {
       if (r.path === '/2/activity/stream') expect(r.authorization).toBe(`Bearer ${APP_ONLY_TOKEN}`);
-      else if (!r.path.startsWith('/2/activity/subscriptions/')) expect(r.authorization).not.toBe(`Bearer ${APP_ONLY_TOKEN}`);
+      else if (!r.path.startsWith('/2/activity/subscriptions/'))
+        expect(r.authorization).not.toBe(`Bearer ${APP_ONLY_TOKEN}`);
     }
     void user;
     await stream.close();
@@ -78,7 +88,9 @@ describe('news by the Activity API stream', () => {
     h.sandbox.addMessage(conversation.id, other, 'four');
     await stream.waitFor(4);
     expect(texts(stream)).toEqual(['one', 'two', 'three', 'four']);
-    expect(h.sandbox.requests.some((r) => r.path === '/2/activity/stream' && r.query.backfill_minutes === '1')).toBe(true);
+    expect(h.sandbox.requests.some((r) => r.path === '/2/activity/stream' && r.query.backfill_minutes === '1')).toBe(
+      true,
+    );
     expect(dmCalls()).toBe(before);
     await stream.close();
   });
@@ -94,7 +106,13 @@ describe('news by the Activity API stream', () => {
     // Messages of the earlier tests' second may come first (news to a subscription of the same second): wait for it.
     await until(() => stream.received.some((r) => r.data?.dmEventAdded?.restId === event.id));
     const delivered = stream.received.filter((r) => r.data?.dmEventAdded?.restId === event.id);
-    expect(delivered).toEqual([expect.objectContaining({ data: expect.objectContaining({ dmEventAdded: expect.objectContaining({ conversation: { conversationId: group.id } }) }) })]);
+    expect(delivered).toEqual([
+      expect.objectContaining({
+        data: expect.objectContaining({
+          dmEventAdded: expect.objectContaining({ conversation: { conversationId: group.id } }),
+        }),
+      }),
+    ]);
     expect(dmCalls()).toBe(before + 1);
     await stream.close();
   });

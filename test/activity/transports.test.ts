@@ -76,7 +76,7 @@ async function until(check: () => boolean, ms = 5_000): Promise<void> {
 }
 
 describe('graphql-ws', () => {
-  it('answers a token\'s 11th subscription for its own id, and the other ten go on over the same socket', async () => {
+  it("answers a token's 11th subscription for its own id, and the other ten go on over the same socket", async () => {
     const { token } = h.sandbox.users[4]!;
     const closes: number[] = [];
     const client = wsClient(token, (code) => closes.push(code));
@@ -86,7 +86,9 @@ describe('graphql-ws', () => {
     await eleventh.ended;
 
     // graphql-ws answers a subscription refused by its resolver with `next` (the errors) and `complete`.
-    expect(eleventh.outcome.results).toEqual([{ errors: [expect.objectContaining({ extensions: { code: 'RATE_LIMITED' } })] }]);
+    expect(eleventh.outcome.results).toEqual([
+      { errors: [expect.objectContaining({ extensions: { code: 'RATE_LIMITED' } })] },
+    ]);
     expect(eleventh.outcome.completed).toBe(true);
     expect(closes).toEqual([]);
     // The socket is still open: the first ten receive news.
@@ -108,8 +110,12 @@ describe('graphql-ws', () => {
     const unparsable = subscribe(client, 'subscription { dmEventAdded { ');
     const invalid = subscribe(client, 'subscription { dmEventAdded { noSuchField } }');
     await Promise.all([unparsable.ended, invalid.ended]);
-    expect(unparsable.outcome.error).toEqual([expect.objectContaining({ message: expect.stringContaining('Syntax Error') })]);
-    expect(invalid.outcome.error).toEqual([expect.objectContaining({ message: expect.stringContaining('noSuchField') })]);
+    expect(unparsable.outcome.error).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('Syntax Error') }),
+    ]);
+    expect(invalid.outcome.error).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('noSuchField') }),
+    ]);
     expect(closes).toEqual([]);
     const me = h.sandbox.users[5]!.id;
     const conversation = h.sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(me))!;
@@ -130,12 +136,15 @@ async function resultOf(response: Response): Promise<unknown> {
 }
 
 describe('graphql-sse', () => {
-  it('answers a token\'s 11th subscription with RATE_LIMITED and status 429', async () => {
+  it("answers a token's 11th subscription with RATE_LIMITED and status 429", async () => {
     const { token } = h.sandbox.users[6]!;
     const client = createSseClient({ url: h.url, headers: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
     const subscriptions = Array.from({ length: 10 }, () => {
       const results: unknown[] = [];
-      const stop = client.subscribe({ query: QUERY }, { next: (r) => results.push(r), error: () => {}, complete: () => {} });
+      const stop = client.subscribe(
+        { query: QUERY },
+        { next: (r) => results.push(r), error: () => {}, complete: () => {} },
+      );
       return { results, stop };
     });
     await until(() => h.gateway.live.subscriptions(`Bearer ${token}`) === 10);

@@ -88,7 +88,9 @@ describe('benchmark harness', () => {
     const report = buildReport(results, undefined, { run: 'test' });
     expect(report.markdown).toContain('| C gateway | 10 |');
     expect(report.comparisons.map((c) => c.size)).toEqual(SIZES);
-    expect(report.comparisons.every((c) => c.throughputCoverB !== undefined && c.latencyCminusA !== undefined)).toBe(true);
+    expect(report.comparisons.every((c) => c.throughputCoverB !== undefined && c.latencyCminusA !== undefined)).toBe(
+      true,
+    );
     expect(report.comparisons.every((c) => c.cpuCoverE !== undefined && c.cpuFoverE !== undefined)).toBe(true);
     expect(report.markdown).toContain('| E reference yoga + graphql-jit | 10 |');
     expect(report.markdown).toContain('| F gateway from memory | 10 |');

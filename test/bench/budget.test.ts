@@ -23,7 +23,13 @@ describe("X's bill, from what the sandbox answered", () => {
   /** A sandbox on the fake clock, and a GET as its main user that returns the answer's body; logged, then billed. */
   async function open() {
     clock = DAY_ONE;
-    sandbox = createSandbox({ seed: 42, now: new Date(DAY_ONE), clock: () => clock, logAnswers: true, rateLimit: { limit: 100_000, windowMs: 900_000 } });
+    sandbox = createSandbox({
+      seed: 42,
+      now: new Date(DAY_ONE),
+      clock: () => clock,
+      logAnswers: true,
+      rateLimit: { limit: 100_000, windowMs: 900_000 },
+    });
     const url = await sandbox.listen(0, '127.0.0.1');
     const account = new XAccount();
     const get = async (path: string, query: Record<string, string> = {}) => {
@@ -38,7 +44,8 @@ describe("X's bill, from what the sandbox answered", () => {
   }
 
   const page = (size: number) => ({ max_results: String(size), expansions: 'sender_id', 'user.fields': 'username' });
-  const senders = (body: { data?: { sender_id?: string }[] }) => new Set(body.data!.map((event) => event.sender_id)).size;
+  const senders = (body: { data?: { sender_id?: string }[] }) =>
+    new Set(body.data!.map((event) => event.sender_id)).size;
 
   it('bills a DM event and a user once per UTC day, however often they are returned that day', async () => {
     const { account, get } = await open();
@@ -101,14 +108,16 @@ describe('the two replays', () => {
   it("answers every step of both replays with X's truth at that moment", () => {
     const steps = [...sessions.cold.steps, ...sessions.warm.steps, ...week.days.flatMap((day) => day.steps)];
     for (const step of steps) {
-      for (const check of step.checks) expect(check, `step ${step.n} at ${new Date(step.at).toISOString()}`).toMatchObject({ ok: true });
+      for (const check of step.checks)
+        expect(check, `step ${step.n} at ${new Date(step.at).toISOString()}`).toMatchObject({ ok: true });
     }
     expect([sessions.cold.truthOk, sessions.warm.truthOk, week.truthOk]).toEqual([true, true, true]);
   });
 
   it("runs the session: the naive client's screens one call each, over X's DM limit; the gateway's within it", () => {
     for (const session of [sessions.cold, sessions.warm]) {
-      for (const step of session.steps) expect(step.checks.length, `step ${step.n} checks something`).toBeGreaterThan(0);
+      for (const step of session.steps)
+        expect(step.checks.length, `step ${step.n} checks something`).toBeGreaterThan(0);
       // /2/users/me; inbox, open, 2 scrolls, 3 refetches, 2 events, inbox, open, 5 polls, reopen
       expect(session.naive).toMatchObject({ calls: 18, dmLookups: 17 });
       expect(session.naive.overLimit).toBeGreaterThan(0);
@@ -123,7 +132,8 @@ describe('the two replays', () => {
     expect(week.days).toHaveLength(DAYS);
     expect(new Set(week.days.map((day) => day.day)).size).toBe(DAYS);
     for (const [i, day] of week.days.entries()) {
-      for (const step of day.steps) expect(step.checks.length, `${day.day} step ${step.n} checks something`).toBeGreaterThan(0);
+      for (const step of day.steps)
+        expect(step.checks.length, `${day.day} step ${step.n} checks something`).toBeGreaterThan(0);
       // /2/users/me, the inbox of 100 events, the conversation: each day anew, and X bills the inbox's events anew.
       expect(day.naive).toMatchObject({ calls: 3, dmLookups: 2 });
       expect(day.naive.dmEvents).toBeGreaterThanOrEqual(100);

@@ -12,7 +12,9 @@ describe('loadConfig', () => {
   });
 
   it('reads X_API_DIALECT, SANDBOX_DIALECT, STORE and FRESHNESS_MS', () => {
-    expect(loadConfig({ X_API_DIALECT: 'tweets', SANDBOX_DIALECT: 'tweets', STORE: 'off', FRESHNESS_MS: '5000' })).toMatchObject({
+    expect(
+      loadConfig({ X_API_DIALECT: 'tweets', SANDBOX_DIALECT: 'tweets', STORE: 'off', FRESHNESS_MS: '5000' }),
+    ).toMatchObject({
       dialect: 'tweets',
       sandboxDialect: 'tweets',
       store: 'off',
@@ -33,8 +35,12 @@ describe('loadConfig', () => {
   });
 
   it('refuses to start with REDIS_URL and no STORE_KEY, saying why', () => {
-    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/STORE_KEY is not.*encrypts everything it keeps in Redis/s);
-    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', STORE_KEY: 'short' })).toThrow(/at least 32 characters/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(
+      /STORE_KEY is not.*encrypts everything it keeps in Redis/s,
+    );
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', STORE_KEY: 'short' })).toThrow(
+      /at least 32 characters/,
+    );
   });
 
   it('keeps the memory in this process when told so, even with REDIS_URL', () => {

@@ -36,7 +36,9 @@ describe('graphql-request with the typed documents', () => {
       const event = expected[index]!;
       expect(node.text ?? undefined).toBe(event.text);
       expect(node.sender?.username).toBe(usernameOf(event.sender_id));
-      expect((node.attachments?.media ?? []).map((media) => media.mediaKey)).toEqual(event.attachments?.media_keys ?? []);
+      expect((node.attachments?.media ?? []).map((media) => media.mediaKey)).toEqual(
+        event.attachments?.media_keys ?? [],
+      );
     });
     expect(dmEvents.pageInfo.hasNextPage).toBe(true);
     expect(h.calls()).toHaveLength(1);
@@ -84,7 +86,12 @@ describe('graphql-request with the typed documents', () => {
     // The conversation with the most events that carry media or entities.
     const counts = new Map<string, number>();
     for (const event of mainEvents()) {
-      if (event.attachments?.media_keys?.length || event.hashtags?.length || event.mentions?.length || event.urls?.length) {
+      if (
+        event.attachments?.media_keys?.length ||
+        event.hashtags?.length ||
+        event.mentions?.length ||
+        event.urls?.length
+      ) {
         counts.set(event.dm_conversation_id!, (counts.get(event.dm_conversation_id!) ?? 0) + 1);
       }
     }

@@ -69,7 +69,9 @@ describe('the example operations', () => {
   it.each(files)('%s holds one named operation, valid against the schema', (file) => {
     const document = parse(readFileSync(resolve(operationsDir, file), 'utf8'));
     expect(validate(schema, document)).toEqual([]);
-    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const operations = document.definitions.filter(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+    );
     expect(operations).toHaveLength(1);
     expect(operations[0]!.name?.value).toBeTruthy();
   });

@@ -55,7 +55,9 @@ let supergraphSdl = '';
 
 /** The three accounts, linked to three of the sandbox's users. */
 function accountList() {
-  return h.sandbox.users.slice(1, 4).map((user, i) => ({ id: `account-${i + 1}`, name: `Account ${i + 1}`, xUserId: user.id }));
+  return h.sandbox.users
+    .slice(1, 4)
+    .map((user, i) => ({ id: `account-${i + 1}`, name: `Account ${i + 1}`, xUserId: user.id }));
 }
 
 async function listenOn(server: Server): Promise<string> {
@@ -133,7 +135,10 @@ async function viaRouter(query: string, token: string | null, headers: Record<st
     },
     body: JSON.stringify({ query }),
   });
-  return (await response.json()) as { data?: any; errors?: { message: string; path?: unknown[]; extensions?: Record<string, unknown> }[] };
+  return (await response.json()) as {
+    data?: any;
+    errors?: { message: string; path?: unknown[]; extensions?: Record<string, unknown> }[];
+  };
 }
 
 describe('the gateway as a federation subgraph', () => {
@@ -153,29 +158,46 @@ describe('the gateway as a federation subgraph', () => {
       accountList().map((account) => ({
         id: account.id,
         name: account.name,
-        xUser: { restId: account.xUserId, username: users.get(account.xUserId)!.username, name: users.get(account.xUserId)!.name },
+        xUser: {
+          restId: account.xUserId,
+          username: users.get(account.xUserId)!.username,
+          name: users.get(account.xUserId)!.name,
+        },
       })),
     );
     const calls = h.calls();
     expect(calls.map((call) => call.path)).toEqual(['/2/users']);
-    expect(calls[0]!.query.ids!.split(',').sort()).toEqual(accountList().map((account) => account.xUserId).sort());
+    expect(calls[0]!.query.ids!.split(',').sort()).toEqual(
+      accountList()
+        .map((account) => account.xUserId)
+        .sort(),
+    );
     expect(calls[0]!.authorization === `Bearer ${token}`).toBe(true);
   });
 
   it("answers the caller's DMs beside the accounts", async () => {
     const me = h.sandbox.users[0]!;
-    const answer = await viaRouter(`{ accounts { name xUser { username } } dmEvents(first: 2) { nodes { restId text } } }`, me.token);
+    const answer = await viaRouter(
+      `{ accounts { name xUser { username } } dmEvents(first: 2) { nodes { restId text } } }`,
+      me.token,
+    );
     expect(answer.errors).toBeUndefined();
     expect(answer.data.accounts).toHaveLength(3);
     expect(answer.data.dmEvents.nodes.map((node: { restId: string }) => node.restId)).toEqual(
-      h.sandbox.visibleEvents(me.id).slice(0, 2).map((event) => event.id),
+      h.sandbox
+        .visibleEvents(me.id)
+        .slice(0, 2)
+        .map((event) => event.id),
     );
     expect(h.calls().filter((call) => call.path === '/2/users')).toHaveLength(1);
   });
 
   it('without credentials: the DM part is UNAUTHENTICATED, the accounts part answers, and X is not called', async () => {
     const eventId = h.sandbox.visibleEvents(h.sandbox.users[0]!.id)[0]!.id;
-    const answer = await viaRouter(`{ accounts { id name xUser { username } } dmEvent(eventId: "${eventId}") { text } }`, null);
+    const answer = await viaRouter(
+      `{ accounts { id name xUser { username } } dmEvent(eventId: "${eventId}") { text } }`,
+      null,
+    );
     expect(answer.data.accounts.map((account: { id: string; name: string }) => [account.id, account.name])).toEqual(
       accountList().map((account) => [account.id, account.name]),
     );

@@ -16,7 +16,10 @@ import { listen } from './listen.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const RESULTS = fileURLToPath(new URL('../../test-results', import.meta.url));
-const CONVERSATION_PAGE = readFileSync(new URL('../../schema/operations/conversation-page.graphql', import.meta.url), 'utf8');
+const CONVERSATION_PAGE = readFileSync(
+  new URL('../../schema/operations/conversation-page.graphql', import.meta.url),
+  'utf8',
+);
 
 const h = useGateway();
 const gateway = listen(h);
@@ -66,7 +69,14 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     timeout: 20_000,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-sync',
+    ],
   });
 }, 30_000);
 
@@ -80,7 +90,7 @@ afterAll(async () => {
 });
 
 describe('DM media in chromium', () => {
-  it("shows a DM photo through its downloadUrl in a page of another origin", async () => {
+  it('shows a DM photo through its downloadUrl in a page of another origin', async () => {
     if (!browser) throw new Error(`${CHROMIUM} does not exist: the media browser test needs Debian's chromium.`);
     const main = h.sandbox.users[0]!;
     const event = h.sandbox
@@ -92,12 +102,17 @@ describe('DM media in chromium', () => {
     const page = await browser.newPage();
     const mediaRequests: { url: string; headers: Record<string, string> }[] = [];
     page.on('request', (request) => {
-      if (request.url().startsWith(`${gateway.origin}/media/`)) mediaRequests.push({ url: request.url(), headers: request.headers() });
+      if (request.url().startsWith(`${gateway.origin}/media/`))
+        mediaRequests.push({ url: request.url(), headers: request.headers() });
     });
     await page.goto(frontendOrigin, { waitUntil: 'load', timeout: 20_000 });
-    await page.waitForFunction(() => document.body.dataset.done !== undefined || document.body.dataset.error !== undefined, undefined, {
-      timeout: 20_000,
-    });
+    await page.waitForFunction(
+      () => document.body.dataset.done !== undefined || document.body.dataset.error !== undefined,
+      undefined,
+      {
+        timeout: 20_000,
+      },
+    );
     expect(await page.evaluate(() => document.body.dataset.error)).toBeUndefined();
 
     const images = await page.evaluate(() =>

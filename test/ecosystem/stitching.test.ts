@@ -40,7 +40,11 @@ function inProcess(): GatewaySubschema {
     executor: async ({ document, variables, operationName, context }) => {
       const response = await h.gateway.fetch('http://gateway.in-process/graphql', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...authorizationOf(context) },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json',
+          ...authorizationOf(context),
+        },
         body: JSON.stringify({ query: print(document), variables, operationName }),
       });
       return (await response.json()) as never;
@@ -77,7 +81,14 @@ function appApi(gateway: GatewaySubschema) {
       AppUser: {
         recentDms: {
           resolve: (_user, args, context, info) =>
-            delegateToSchema({ schema: gateway, operation: OperationTypeNode.QUERY, fieldName: 'dmEvents', args, context, info }),
+            delegateToSchema({
+              schema: gateway,
+              operation: OperationTypeNode.QUERY,
+              fieldName: 'dmEvents',
+              args,
+              context,
+              info,
+            }),
         },
       },
     },
@@ -91,8 +102,22 @@ const CROSSING = /* GraphQL */ `
       handle
       xUserId
       recentDms(first: $first) {
-        edges { cursor node { restId text createdAt sender { restId username } } }
-        pageInfo { hasNextPage endCursor }
+        edges {
+          cursor
+          node {
+            restId
+            text
+            createdAt
+            sender {
+              restId
+              username
+            }
+          }
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
       }
     }
   }
@@ -118,7 +143,10 @@ describe.each([
       },
       body: JSON.stringify({ query, variables }),
     });
-    return (await response.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+    return (await response.json()) as {
+      data?: any;
+      errors?: { message: string; extensions?: Record<string, unknown> }[];
+    };
   }
 
   it('answers an operation that crosses from the app into the gateway, with one call to X and the caller token', async () => {
@@ -154,7 +182,9 @@ describe.each([
     );
     expect(second.errors).toBeUndefined();
     const expected = h.sandbox.visibleEvents(h.sandbox.users[0]!.id).slice(3, 6);
-    expect(second.data.appUser.recentDms.nodes.map((node: any) => node.restId)).toEqual(expected.map((event) => event.id));
+    expect(second.data.appUser.recentDms.nodes.map((node: any) => node.restId)).toEqual(
+      expected.map((event) => event.id),
+    );
   });
 
   it("keeps the gateway's root fields, and each caller's token goes with that caller's request", async () => {
@@ -162,7 +192,10 @@ describe.each([
     const answer = await run(`{ dmEvents(first: 2) { nodes { restId } } }`, {}, other.token);
     expect(answer.errors).toBeUndefined();
     expect(answer.data.dmEvents.nodes.map((node: any) => node.restId)).toEqual(
-      h.sandbox.visibleEvents(other.id).slice(0, 2).map((event) => event.id),
+      h.sandbox
+        .visibleEvents(other.id)
+        .slice(0, 2)
+        .map((event) => event.id),
     );
     const calls = h.calls();
     expect(calls).toHaveLength(1);

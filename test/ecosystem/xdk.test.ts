@@ -56,7 +56,9 @@ describe('X TypeScript SDK (@xdevplatform/xdk) against a posts sandbox', () => {
       if (stored.text) expect(e.text).toBe(stored.text);
     }
     // The answer's own links, and nothing else, fill includes (the SDK camel-cases `includes.posts` keys too).
-    const userIds = unique(page.data!.flatMap((e) => [...(e.senderId ? [e.senderId] : []), ...(e.participantIds ?? [])]));
+    const userIds = unique(
+      page.data!.flatMap((e) => [...(e.senderId ? [e.senderId] : []), ...(e.participantIds ?? [])]),
+    );
     expect(page.includes!.users!.map((u) => u.id).sort()).toEqual(userIds.sort());
     for (const u of page.includes!.users!) expect(u.username).toBe(sandbox.users.find((x) => x.id === u.id)!.username);
     const mediaKeys = unique(page.data!.flatMap((e) => e.attachments?.mediaKeys ?? []));
@@ -79,7 +81,11 @@ describe('X TypeScript SDK (@xdevplatform/xdk) against a posts sandbox', () => {
     const tokens: (string | undefined)[] = [];
     const walk = new EventPaginator(async (token?: string): Promise<PaginatedResponse<any>> => {
       tokens.push(token);
-      const res = await client.directMessages.getEvents({ maxResults: 37, paginationToken: token, expansions: ['sender_id'] });
+      const res = await client.directMessages.getEvents({
+        maxResults: 37,
+        paginationToken: token,
+        expansions: ['sender_id'],
+      });
       return { data: res.data ?? [], meta: res.meta, includes: res.includes, errors: res.errors };
     });
     const seen: string[] = [];
@@ -94,8 +100,14 @@ describe('X TypeScript SDK (@xdevplatform/xdk) against a posts sandbox', () => {
   it('reads a conversation by id and the same one by participant', async () => {
     const other = sandbox.users[2]!.id;
     const conversationId = BigInt(mainId) < BigInt(other) ? `${mainId}-${other}` : `${other}-${mainId}`;
-    const byConversation = await client.directMessages.getEventsByConversationId(conversationId, { dmEventFields: ['dm_conversation_id', 'created_at'], expansions: ['sender_id'] });
-    const byParticipant = await client.directMessages.getEventsByParticipantId(other, { dmEventFields: ['dm_conversation_id', 'created_at'], expansions: ['sender_id'] });
+    const byConversation = await client.directMessages.getEventsByConversationId(conversationId, {
+      dmEventFields: ['dm_conversation_id', 'created_at'],
+      expansions: ['sender_id'],
+    });
+    const byParticipant = await client.directMessages.getEventsByParticipantId(other, {
+      dmEventFields: ['dm_conversation_id', 'created_at'],
+      expansions: ['sender_id'],
+    });
     const expected = ids(sandbox.visibleEvents(mainId, conversationId));
     expect(expected.length).toBeGreaterThan(0);
     expect(ids(byConversation.data)).toEqual(expected);
@@ -107,26 +119,46 @@ describe('X TypeScript SDK (@xdevplatform/xdk) against a posts sandbox', () => {
   });
 
   it('reads one event by id, with the deleted post it references as a partial error', async () => {
-    const event = sandbox.visibleEvents(mainId).find((e) => e.referenced_tweets?.[0]?.id === sandbox.data.missingTweetId)!;
-    const answer = await client.directMessages.getEventsById(event.id, { dmEventFields: ['created_at'], expansions: ['sender_id', 'referenced_posts'], userFields: ['subscribes_to_you'] });
+    const event = sandbox
+      .visibleEvents(mainId)
+      .find((e) => e.referenced_tweets?.[0]?.id === sandbox.data.missingTweetId)!;
+    const answer = await client.directMessages.getEventsById(event.id, {
+      dmEventFields: ['created_at'],
+      expansions: ['sender_id', 'referenced_posts'],
+      userFields: ['subscribes_to_you'],
+    });
     expect(answer.data).toEqual({
-      id: event.id, eventType: 'MessageCreate', text: event.text, createdAt: event.created_at, senderId: event.sender_id,
+      id: event.id,
+      eventType: 'MessageCreate',
+      text: event.text,
+      createdAt: event.created_at,
+      senderId: event.sender_id,
       referencedPosts: [{ id: sandbox.data.missingTweetId }],
     });
     const sender = sandbox.data.users.find((u) => u.id === event.sender_id)!;
-    expect(answer.includes!.users).toEqual([{ id: sender.id, name: sender.name, username: sender.username, subscribesToYou: sender.subscribes_to_you }]);
+    expect(answer.includes!.users).toEqual([
+      { id: sender.id, name: sender.name, username: sender.username, subscribesToYou: sender.subscribes_to_you },
+    ]);
     expect(answer.errors).toEqual([
-      expect.objectContaining({ type: 'https://api.x.com/2/problems/resource-not-found', resourceType: 'post', resourceId: sandbox.data.missingTweetId, parameter: 'referenced_posts' }),
+      expect.objectContaining({
+        type: 'https://api.x.com/2/problems/resource-not-found',
+        resourceType: 'post',
+        resourceId: sandbox.data.missingTweetId,
+        parameter: 'referenced_posts',
+      }),
     ]);
   });
 
   it('looks users up with every field and expansion, and reads users/me', async () => {
     const wanted = sandbox.data.users.slice(1, 6);
-    const answer = await client.users.getByIds(wanted.map((u) => u.id), {
-      userFields: [...USERS['user.fields'].values],
-      expansions: [...USERS.expansions.values],
-      postFields: [...USERS['post.fields'].values],
-    });
+    const answer = await client.users.getByIds(
+      wanted.map((u) => u.id),
+      {
+        userFields: [...USERS['user.fields'].values],
+        expansions: [...USERS.expansions.values],
+        postFields: [...USERS['post.fields'].values],
+      },
+    );
     expect(answer.data!.map((u) => u.id)).toEqual(wanted.map((u) => u.id));
     answer.data!.forEach((u, i) => {
       const stored = wanted[i]!;
@@ -137,11 +169,18 @@ describe('X TypeScript SDK (@xdevplatform/xdk) against a posts sandbox', () => {
       expect(u.subscribesToYou).toBe(stored.subscribes_to_you);
       expect(u.publicMetrics!.postCount).toBe(stored.public_metrics!.tweet_count);
     });
-    expect(answer.includes!.posts!.map((p) => p.id)).toEqual(wanted.flatMap((u) => [u.pinned_tweet_id, u.most_recent_tweet_id]));
+    expect(answer.includes!.posts!.map((p) => p.id)).toEqual(
+      wanted.flatMap((u) => [u.pinned_tweet_id, u.most_recent_tweet_id]),
+    );
     // Affiliated users are included without the fields only looked-up users get.
     for (const u of answer.includes!.users!) expect(u).not.toHaveProperty('pinnedPostId');
     const me = await client.users.getMe({ userFields: ['created_at'] });
-    expect(me.data).toEqual({ id: mainId, name: 'Sandbox Demo', username: 'sandbox_demo', createdAt: sandbox.data.users[0]!.created_at });
+    expect(me.data).toEqual({
+      id: mainId,
+      name: 'Sandbox Demo',
+      username: 'sandbox_demo',
+      createdAt: sandbox.data.users[0]!.created_at,
+    });
   });
 
   it('looks posts up with every field and expansion, and reports the missing one', async () => {
@@ -154,14 +193,20 @@ describe('X TypeScript SDK (@xdevplatform/xdk) against a posts sandbox', () => {
       pollFields: [...POSTS['poll.fields'].values],
       placeFields: [...POSTS['place.fields'].values],
     });
-    expect(answer.data!.map((p) => [p.id, p.text, p.authorId, p.editHistoryPostIds])).toEqual(wanted.map((t) => [t.id, t.text, t.author_id, t.edit_history_tweet_ids]));
+    expect(answer.data!.map((p) => [p.id, p.text, p.authorId, p.editHistoryPostIds])).toEqual(
+      wanted.map((t) => [t.id, t.text, t.author_id, t.edit_history_tweet_ids]),
+    );
     expect(answer.data!.map((p) => p.referencedPosts)).toEqual(wanted.map((t) => t.referenced_tweets));
     expect(answer.data!.map((p) => p.paidPartnership)).toEqual(wanted.map((t) => t.paid_partnership));
     const authors = answer.includes!.users!.map((u) => u.id);
     for (const t of wanted) expect(authors).toContain(t.author_id);
-    expect(answer.includes!.polls!.map((p) => p.id).sort()).toEqual(unique(wanted.flatMap((t) => t.attachments!.poll_ids!)).sort());
+    expect(answer.includes!.polls!.map((p) => p.id).sort()).toEqual(
+      unique(wanted.flatMap((t) => t.attachments!.poll_ids!)).sort(),
+    );
     expect(answer.includes!.places!.length).toBeGreaterThan(0);
-    expect(answer.errors).toEqual([expect.objectContaining({ resourceType: 'post', resourceId: sandbox.data.missingTweetId, parameter: 'ids' })]);
+    expect(answer.errors).toEqual([
+      expect.objectContaining({ resourceType: 'post', resourceId: sandbox.data.missingTweetId, parameter: 'ids' }),
+    ]);
   });
 
   it('sends to a participant and to a conversation, starts a group and deletes an event, as the SDK sends them', async () => {
@@ -170,12 +215,25 @@ describe('X TypeScript SDK (@xdevplatform/xdk) against a posts sandbox', () => {
     const sent = sandbox.sent.length;
 
     // The SDK writes the spec's snake_case body from camelCase (`mediaId` -> `media_id`) and reads the answer back in camelCase.
-    const toParticipant = await client.directMessages.createByParticipantId(other.id, { text: 'Hello from the SDK', attachments: [{ mediaId: '1146654567674912769' }] });
-    expect(toParticipant.data).toEqual({ dmConversationId: conversationId, dmEventId: expect.stringMatching(/^\d{19}$/) });
+    const toParticipant = await client.directMessages.createByParticipantId(other.id, {
+      text: 'Hello from the SDK',
+      attachments: [{ mediaId: '1146654567674912769' }],
+    });
+    expect(toParticipant.data).toEqual({
+      dmConversationId: conversationId,
+      dmEventId: expect.stringMatching(/^\d{19}$/),
+    });
     const first = toParticipant.data!.dmEventId;
-    const readBack = await client.directMessages.getEventsById(first, { dmEventFields: ['attachments', 'dm_conversation_id'], expansions: ['sender_id', 'attachments.media_keys'] });
+    const readBack = await client.directMessages.getEventsById(first, {
+      dmEventFields: ['attachments', 'dm_conversation_id'],
+      expansions: ['sender_id', 'attachments.media_keys'],
+    });
     expect(readBack.data).toEqual({
-      id: first, eventType: 'MessageCreate', text: 'Hello from the SDK', dmConversationId: conversationId, senderId: mainId,
+      id: first,
+      eventType: 'MessageCreate',
+      text: 'Hello from the SDK',
+      dmConversationId: conversationId,
+      senderId: mainId,
       attachments: { mediaKeys: ['3_1146654567674912769'] },
     });
     expect(readBack.includes!.media).toEqual([{ mediaKey: '3_1146654567674912769', type: 'photo' }]);
@@ -184,23 +242,41 @@ describe('X TypeScript SDK (@xdevplatform/xdk) against a posts sandbox', () => {
     const theirs = new Client({ baseUrl: sandbox.url, accessToken: other.token });
     const toConversation = await theirs.directMessages.createByConversationId(conversationId, { text: 'Hello back' });
     expect(toConversation.data!.dmConversationId).toBe(conversationId);
-    const page = await client.directMessages.getEventsByConversationId(conversationId, { maxResults: 2, expansions: ['sender_id'] });
-    expect(page.data!.map((e) => [e.id, e.senderId])).toEqual([[toConversation.data!.dmEventId, other.id], [first, mainId]]);
+    const page = await client.directMessages.getEventsByConversationId(conversationId, {
+      maxResults: 2,
+      expansions: ['sender_id'],
+    });
+    expect(page.data!.map((e) => [e.id, e.senderId])).toEqual([
+      [toConversation.data!.dmEventId, other.id],
+      [first, mainId],
+    ]);
 
     const members = [sandbox.users[3]!.id, sandbox.users[11]!.id];
-    const group = await client.directMessages.createConversation({ conversationType: 'Group', participantIds: members, message: { text: 'A new group' } });
+    const group = await client.directMessages.createConversation({
+      conversationType: 'Group',
+      participantIds: members,
+      message: { text: 'A new group' },
+    });
     const groupId = group.data!.dmConversationId;
     expect(groupId).toMatch(/^\d{19}$/);
-    expect(sandbox.data.conversations.find((c) => c.id === groupId)).toEqual({ id: groupId, participantIds: [mainId, ...members], group: true });
+    expect(sandbox.data.conversations.find((c) => c.id === groupId)).toEqual({
+      id: groupId,
+      participantIds: [mainId, ...members],
+      group: true,
+    });
     const member = new Client({ baseUrl: sandbox.url, accessToken: sandbox.users[11]!.token });
     const seen = await member.directMessages.getEvents({ maxResults: 1, dmEventFields: ['dm_conversation_id'] });
-    expect(seen.data).toEqual([{ id: group.data!.dmEventId, eventType: 'MessageCreate', text: 'A new group', dmConversationId: groupId }]);
+    expect(seen.data).toEqual([
+      { id: group.data!.dmEventId, eventType: 'MessageCreate', text: 'A new group', dmConversationId: groupId },
+    ]);
 
     const deleted = await client.directMessages.deleteEvents(first);
     expect(deleted.data).toEqual({ deleted: true });
     const gone = await client.directMessages.getEventsById(first);
     expect(gone.data).toBeUndefined();
-    expect(gone.errors).toEqual([expect.objectContaining({ type: 'https://api.x.com/2/problems/resource-not-found', resourceId: first })]);
+    expect(gone.errors).toEqual([
+      expect.objectContaining({ type: 'https://api.x.com/2/problems/resource-not-found', resourceId: first }),
+    ]);
     expect(sandbox.sent.slice(sent).map((e) => e.text)).toEqual(['Hello from the SDK', 'Hello back', 'A new group']);
     expect(sandbox.deleted.map((e) => e.id)).toEqual([first]);
 
@@ -209,11 +285,21 @@ describe('X TypeScript SDK (@xdevplatform/xdk) against a posts sandbox', () => {
     const unseen = await theirs.directMessages.deleteEvents(group.data!.dmEventId).catch((e: unknown) => e);
     expect((unseen as ApiError).status).toBe(404);
     const notMine = await client.directMessages.deleteEvents(toConversation.data!.dmEventId).catch((e: unknown) => e);
-    expect([(notMine as ApiError).status, (notMine as ApiError).data.type]).toEqual([403, 'https://api.x.com/2/problems/not-authorized-for-resource']);
-    const outsider = await theirs.directMessages.createByConversationId(groupId, { text: 'let me in' }).catch((e: unknown) => e);
+    expect([(notMine as ApiError).status, (notMine as ApiError).data.type]).toEqual([
+      403,
+      'https://api.x.com/2/problems/not-authorized-for-resource',
+    ]);
+    const outsider = await theirs.directMessages
+      .createByConversationId(groupId, { text: 'let me in' })
+      .catch((e: unknown) => e);
     expect((outsider as ApiError).status).toBe(403);
-    const twoAttachments = await client.directMessages.createByParticipantId(other.id, { attachments: [{ mediaId: '1' }, { mediaId: '2' }] }).catch((e: unknown) => e);
-    expect([(twoAttachments as ApiError).status, (twoAttachments as ApiError).data.type]).toEqual([400, 'https://api.x.com/2/problems/invalid-request']);
+    const twoAttachments = await client.directMessages
+      .createByParticipantId(other.id, { attachments: [{ mediaId: '1' }, { mediaId: '2' }] })
+      .catch((e: unknown) => e);
+    expect([(twoAttachments as ApiError).status, (twoAttachments as ApiError).data.type]).toEqual([
+      400,
+      'https://api.x.com/2/problems/invalid-request',
+    ]);
     expect(sandbox.sent.length - sent).toBe(3);
   });
 
@@ -223,7 +309,9 @@ describe('X TypeScript SDK (@xdevplatform/xdk) against a posts sandbox', () => {
     expect(refused).toBeInstanceOf(ApiError);
     expect((refused as ApiError).status).toBe(401);
     // A 2.159 name, passed through the SDK's escape hatch for raw parameter names, is refused by the posts sandbox.
-    const invalid = await client.directMessages.getEvents({ 'dm_event.fields': ['sender_id'] } as never).catch((e: unknown) => e);
+    const invalid = await client.directMessages
+      .getEvents({ 'dm_event.fields': ['sender_id'] } as never)
+      .catch((e: unknown) => e);
     expect((invalid as ApiError).status).toBe(400);
     expect((invalid as ApiError).data.type).toBe('https://api.x.com/2/problems/invalid-request');
   });

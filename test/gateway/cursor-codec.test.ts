@@ -19,7 +19,9 @@ describe('CursorCodec', () => {
     const issued = `${new CursorCodec('shared-secret').pagePrefix(page, 'Bearer alice')}.2`;
     const other = new CursorCodec('shared-secret');
     expect(other.decode(issued, page.connection, 'after', 'Bearer alice')).toEqual({ index: 2, page });
-    expect(() => other.decode(issued, page.connection, 'after', 'Bearer bob')).toThrow(/not a cursor of this connection/);
+    expect(() => other.decode(issued, page.connection, 'after', 'Bearer bob')).toThrow(
+      /not a cursor of this connection/,
+    );
     expect(() => new CursorCodec('another-secret').decode(issued, page.connection, 'after', 'Bearer alice')).toThrow(
       /not a cursor of this connection/,
     );

@@ -14,7 +14,7 @@ describe('DateTime', () => {
     expect(() => toRfc3339('yesterday')).toThrow();
   });
 
-  it("a tweet X dates in the legacy form is served in RFC 3339", async () => {
+  it('a tweet X dates in the legacy form is served in RFC 3339', async () => {
     const legacy = h.sandbox.data.tweets.find((tweet) => tweet.created_at?.startsWith('Wed Jan 06'))!;
     const answer = await h.query('query($id: ID!) { node(id: $id) { ... on Tweet { createdAt } } }', {
       id: Buffer.from(`Tweet:${legacy.id}`).toString('base64'),
@@ -24,7 +24,10 @@ describe('DateTime', () => {
 
   it('every date of a page is RFC 3339 UTC', async () => {
     const answer = await h.query('{ dmEvents(first: 100) { nodes { createdAt referencedTweets { createdAt } } } }');
-    const dates = answer.data.dmEvents.nodes.flatMap((n: any) => [n.createdAt, ...(n.referencedTweets ?? []).map((t: any) => t.createdAt)]);
+    const dates = answer.data.dmEvents.nodes.flatMap((n: any) => [
+      n.createdAt,
+      ...(n.referencedTweets ?? []).map((t: any) => t.createdAt),
+    ]);
     expect(dates.length).toBeGreaterThan(100);
     for (const date of dates) expect(date).toMatch(RFC3339_UTC);
   });

@@ -23,12 +23,17 @@ describe('entity shapes', () => {
     expect(nested.data).toEqual(topLevel.data);
     const entities = topLevel.data.dmEvents.nodes.map((n: any) => n.entities).filter(Boolean);
     for (const kind of ['hashtags', 'cashtags', 'mentions', 'urls']) {
-      expect(entities.some((e: any) => e[kind].length > 0), kind).toBe(true);
+      expect(
+        entities.some((e: any) => e[kind].length > 0),
+        kind,
+      ).toBe(true);
     }
   });
 
   it('keep offsets that point at the entity in the text', async () => {
-    const answer = await h.query(`{ dmEvents(first: 100) { nodes { text entities { hashtags { tag start end } mentions { username start end } } } } }`);
+    const answer = await h.query(
+      `{ dmEvents(first: 100) { nodes { text entities { hashtags { tag start end } mentions { username start end } } } } }`,
+    );
     let checked = 0;
     for (const node of answer.data.dmEvents.nodes) {
       const text = [...(node.text ?? '')];

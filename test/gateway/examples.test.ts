@@ -12,7 +12,9 @@ const operations = readdirSync(operationsDir)
   .filter((name) => name.endsWith('.graphql'))
   .map((name) => ({ name, query: readFileSync(new URL(name, operationsDir), 'utf8') }));
 /** The README's queries (its mutation and subscription name ids of the real X, and are run by their own tests). */
-const readmeQueries = [...readFileSync(new URL('../../README.md', import.meta.url), 'utf8').matchAll(/```graphql\n([\s\S]*?)```/g)]
+const readmeQueries = [
+  ...readFileSync(new URL('../../README.md', import.meta.url), 'utf8').matchAll(/```graphql\n([\s\S]*?)```/g),
+]
   .map((match, index) => ({ name: `README example ${index + 1}`, query: match[1]! }))
   .filter(({ query }) => !/^\s*(mutation|subscription)\b/.test(query));
 /** Operations that change or stream are not run here: test/writes and test/live run them. */

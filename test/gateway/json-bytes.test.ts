@@ -11,7 +11,18 @@ const same = (value: unknown) => expect(jsonBytes(value).toString('utf8')).toBe(
 
 describe('jsonBytes', () => {
   it('writes scalars, escapes and non-Latin-1 text as JSON.stringify does', () => {
-    for (const value of [null, true, false, 0, -1.5, 1e21, 'plain', 'quote " backslash \\ newline \n tab \t \u0001', '😀 emoji é ü 中文', '\ud800 lone surrogate']) {
+    for (const value of [
+      null,
+      true,
+      false,
+      0,
+      -1.5,
+      1e21,
+      'plain',
+      'quote " backslash \\ newline \n tab \t \u0001',
+      '😀 emoji é ü 中文',
+      '\ud800 lone surrogate',
+    ]) {
       same(value);
     }
     same({ a: 1, 'odd key "with" quotes': 'x', nested: { deeper: [1, 'two', { three: null }] } });
@@ -24,7 +35,10 @@ describe('jsonBytes', () => {
 
   it('honours toJSON and class instances like JSON.stringify', () => {
     class Point {
-      constructor(readonly x: number, readonly y: number) {}
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
     }
     same({ when: new Date('2024-01-02T03:04:05.678Z'), point: new Point(1, 2), custom: { toJSON: () => 'replaced' } });
   });
@@ -36,10 +50,18 @@ describe('jsonBytes', () => {
       sender: { name: 'Zoë', description: 'x'.repeat(500) },
       list: Array.from({ length: 30 }, (_, j) => ({ j, tag: `#${j}` })),
     });
-    const answer = { data: { dmEvents: { edges: Array.from({ length: 300 }, (_, i) => ({ cursor: `c${i}`, node: event(i) })) } } };
+    const answer = {
+      data: { dmEvents: { edges: Array.from({ length: 300 }, (_, i) => ({ cursor: `c${i}`, node: event(i) })) } },
+    };
     same(answer);
     // An item beyond the unit size, holding lists of its own: written piece by piece.
-    same([{ conversations: Array.from({ length: 50 }, (_, i) => ({ events: Array.from({ length: 20 }, (_, j) => event(i * 100 + j)) })) }]);
+    same([
+      {
+        conversations: Array.from({ length: 50 }, (_, i) => ({
+          events: Array.from({ length: 20 }, (_, j) => event(i * 100 + j)),
+        })),
+      },
+    ]);
   });
 
   it('returns a buffer of its own each time: a later answer never changes an earlier one', () => {
@@ -52,7 +74,11 @@ describe('jsonBytes', () => {
 
 describe('jsonByteAnswers', () => {
   const typeDefs = /* GraphQL */ `
-    type Query { hello: String fails: String list(n: Int!): [String!]! }
+    type Query {
+      hello: String
+      fails: String
+      list(n: Int!): [String!]!
+    }
   `;
   const resolvers = {
     Query: {
@@ -71,7 +97,11 @@ describe('jsonByteAnswers', () => {
     },
   };
   const plain = createYoga({ schema: createSchema({ typeDefs, resolvers }), logging: false });
-  const bytes = createYoga({ schema: createSchema({ typeDefs, resolvers }), logging: false, plugins: [jsonByteAnswers(), watch] });
+  const bytes = createYoga({
+    schema: createSchema({ typeDefs, resolvers }),
+    logging: false,
+    plugins: [jsonByteAnswers(), watch],
+  });
 
   async function answer(yoga: typeof plain, query: string, accept?: string) {
     const response = await yoga.fetch('http://yoga.test/graphql', {

@@ -19,12 +19,16 @@ async function refusedForCost(query: string, variables?: Record<string, unknown>
 
 describe('the cost limit', () => {
   it('refuses nested connections that multiply past the limit, with the estimate, before any call', async () => {
-    const cost = await refusedForCost('{ dmEvents(first: 20) { nodes { conversation { events(first: 5) { nodes { text } } } } } }');
+    const cost = await refusedForCost(
+      '{ dmEvents(first: 20) { nodes { conversation { events(first: 5) { nodes { text } } } } } }',
+    );
     expect(cost).toEqual({ estimate: 21, limit: 10 });
   });
 
   it('lets the same shape through when the pages are small enough, and it costs no more than estimated', async () => {
-    const answer = await h.query('{ dmEvents(first: 9) { nodes { conversation { events(first: 2) { nodes { text } } } } } }');
+    const answer = await h.query(
+      '{ dmEvents(first: 9) { nodes { conversation { events(first: 2) { nodes { text } } } } } }',
+    );
     expect(answer.errors).toBeUndefined();
     expect(h.calls().length).toBeGreaterThan(1);
     expect(h.calls().length).toBeLessThanOrEqual(10);
@@ -66,13 +70,16 @@ describe('the cost limit', () => {
 
   it("is enforced by the request's call budget where an estimate falls short", async () => {
     let calls = 0;
-    const transport = { get: async <T,>() => ((calls += 1), { status: 200, body: {} as T, rateLimit: undefined }) };
+    const transport = { get: async <T>() => ((calls += 1), { status: 200, body: {} as T, rateLimit: undefined }) };
     const session = new XSession(transport, 'Bearer t', {
       maxCalls: 2,
     });
     await session.get('/2/users/me', {});
     await session.get('/2/users/me', {});
-    await expect(session.get('/2/users/me', {})).rejects.toMatchObject({ code: 'COST_LIMIT_EXCEEDED', cost: { estimate: 3, limit: 2 } });
+    await expect(session.get('/2/users/me', {})).rejects.toMatchObject({
+      code: 'COST_LIMIT_EXCEEDED',
+      cost: { estimate: 3, limit: 2 },
+    });
     expect(calls).toBe(2);
   });
 });
@@ -88,7 +95,10 @@ describe('document limits', () => {
   });
 
   it('refuse a document deeper than 16 fields, also when the depth hides in fragments', async () => {
-    const fragments = Array.from({ length: 8 }, (_, i) => `fragment F${i} on User { pinnedTweet { author { ...F${i + 1} } } }`);
+    const fragments = Array.from(
+      { length: 8 },
+      (_, i) => `fragment F${i} on User { pinnedTweet { author { ...F${i + 1} } } }`,
+    );
     fragments.push('fragment F8 on User { name }');
     const answer = await h.query(`{ dmEvents { nodes { sender { ...F0 } } } } ${fragments.join(' ')}`);
     expect(answer.status).toBe(400);
@@ -98,7 +108,9 @@ describe('document limits', () => {
 
   it('refuse more than 32 aliases, counting a fragment each time it is spread', async () => {
     const aliases = Array.from({ length: 17 }, (_, i) => `t${i}: text`).join(' ');
-    const answer = await h.query(`{ dmEvents { a: nodes { ...A } b: nodes { ...A } } } fragment A on DmEvent { ${aliases} }`);
+    const answer = await h.query(
+      `{ dmEvents { a: nodes { ...A } b: nodes { ...A } } } fragment A on DmEvent { ${aliases} }`,
+    );
     expect(answer.status).toBe(400);
     expect(answer.errors?.[0]?.message).toMatch(/36 aliased fields; at most 32/);
     expect((await h.query(`{ dmEvents { nodes { ${aliases} } } }`)).errors).toBeUndefined();
@@ -112,10 +124,14 @@ describe('document limits', () => {
   });
 
   it('refuse a fragment bomb (each fragment spread twice, 2^30 fields written out), measured without writing it out', async () => {
-    const bomb = Array.from({ length: 30 }, (_, i) => `fragment B${i} on DmEvent { ...B${i + 1} ...B${i + 1} }`).join(' ');
+    const bomb = Array.from({ length: 30 }, (_, i) => `fragment B${i} on DmEvent { ...B${i + 1} ...B${i + 1} }`).join(
+      ' ',
+    );
     const answer = await h.query(`{ dmEvents(first: 2) { nodes { ...B0 } } } ${bomb} fragment B30 on DmEvent { text }`);
     expect(answer.status).toBe(400);
-    expect(answer.errors?.[0]?.message).toMatch(/selects 1073741826 fields with its fragments written out; at most 2000/);
+    expect(answer.errors?.[0]?.message).toMatch(
+      /selects 1073741826 fields with its fragments written out; at most 2000/,
+    );
     expect(h.calls()).toHaveLength(0);
   });
 
@@ -146,7 +162,8 @@ describe('arguments of the wrong type', () => {
     const again = await h.query(query, { n: 'ten' });
     expect(again.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(again.errors?.[0]?.message).toBe(first.errors?.[0]?.message);
-    const costly = 'query($n: Int) { dmEvents(first: $n) { nodes { conversation { events(first: 1) { nodes { text } } } } } }';
+    const costly =
+      'query($n: Int) { dmEvents(first: $n) { nodes { conversation { events(first: 1) { nodes { text } } } } } }';
     for (let i = 0; i < 2; i++) expect(await refusedForCost(costly, { n: 30 })).toEqual({ estimate: 31, limit: 10 });
     const answer = await h.query(query, { n: 2 });
     expect(answer.errors).toBeUndefined();

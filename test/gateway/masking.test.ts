@@ -28,7 +28,10 @@ const bug = () => {
 describe('error masking', () => {
   it('masks an internal error', async () => {
     const answer = await ask(gatewayWhoseTransport(bug, false));
-    expect(answer.errors[0]).toMatchObject({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(answer.errors[0]).toMatchObject({
+      message: 'Unexpected error.',
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
     expect(JSON.stringify(answer)).not.toContain('secret internals');
   });
 
@@ -38,9 +41,14 @@ describe('error masking', () => {
   });
 
   it("keeps the gateway's own errors as they are", async () => {
-    const answer = await ask(gatewayWhoseTransport(() => {
-      throw new UpstreamError('X answered 503 Service Unavailable', { status: 503 });
-    }, false));
-    expect(answer.errors[0]).toMatchObject({ message: 'X answered 503 Service Unavailable', extensions: { code: 'UPSTREAM_ERROR' } });
+    const answer = await ask(
+      gatewayWhoseTransport(() => {
+        throw new UpstreamError('X answered 503 Service Unavailable', { status: 503 });
+      }, false),
+    );
+    expect(answer.errors[0]).toMatchObject({
+      message: 'X answered 503 Service Unavailable',
+      extensions: { code: 'UPSTREAM_ERROR' },
+    });
   });
 });

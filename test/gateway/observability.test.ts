@@ -20,7 +20,11 @@ describe('request logs', () => {
   it('say who asked for what, what it cost upstream and how long it took, without tokens or texts', async () => {
     const response = await h.gateway.fetch('http://gateway.test/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${h.sandbox.users[0]!.token}`, 'x-request-id': 'req-42' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${h.sandbox.users[0]!.token}`,
+        'x-request-id': 'req-42',
+      },
       body: JSON.stringify({
         query: 'query InboxTest { dmEvents(first: 3) { nodes { text sender { pinnedTweet { text } } } } }',
         operationName: 'InboxTest',
@@ -47,7 +51,9 @@ describe('request logs', () => {
     await h.query(`{ dmConversation(conversationId: "${conversation.id}") { events { nodes { text } } } }`);
     const line = h.logLines().at(-1)!;
     expect(line).toMatchObject({ outcome: 'error', errors: ['UPSTREAM_ERROR'] });
-    expect(line.upstream).toEqual([{ endpoint: '/2/dm_conversations/:id/dm_events', status: 500, ms: expect.any(Number) }]);
+    expect(line.upstream).toEqual([
+      { endpoint: '/2/dm_conversations/:id/dm_events', status: 500, ms: expect.any(Number) },
+    ]);
   });
 });
 
@@ -58,7 +64,12 @@ describe('health, readiness and metrics', () => {
 
   it('/ready answers 200 when X answers, 503 when it cannot be reached', async () => {
     expect((await get('/ready')).status).toBe(200);
-    const cut = createGateway({ upstream: 'http://127.0.0.1:9', upstreamTimeoutMs: 500, retries: 0, logger: undefined });
+    const cut = createGateway({
+      upstream: 'http://127.0.0.1:9',
+      upstreamTimeoutMs: 500,
+      retries: 0,
+      logger: undefined,
+    });
     try {
       expect((await get('/ready', cut)).status).toBe(503);
     } finally {
@@ -94,4 +105,3 @@ describe('the plugin on the request path', () => {
     expect(hook({ request, url: new URL(request.url), endResponse, fetchAPI: globalThis })).toBeUndefined();
   });
 });
-

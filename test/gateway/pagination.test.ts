@@ -126,7 +126,9 @@ describe('walking a conversation', () => {
 
 describe('eventTypes', () => {
   it('filters, and X is asked for those types only', async () => {
-    const answer = await h.query(`{ dmEvents(first: 50, eventTypes: [PARTICIPANTS_JOIN, PARTICIPANTS_LEAVE]) { nodes { eventType } } }`);
+    const answer = await h.query(
+      `{ dmEvents(first: 50, eventTypes: [PARTICIPANTS_JOIN, PARTICIPANTS_LEAVE]) { nodes { eventType } } }`,
+    );
     const types = answer.data.dmEvents.nodes.map((n: { eventType: string }) => n.eventType);
     expect(types.length).toBeGreaterThan(0);
     expect(new Set(types)).toEqual(new Set(['PARTICIPANTS_JOIN', 'PARTICIPANTS_LEAVE']));
@@ -177,6 +179,8 @@ describe('arguments X would refuse get BAD_USER_INPUT and no call', () => {
     await refused('query($c: String) { dmEvents(after: $c) { nodes { text } } }', { c: cursor });
     const filtered = await h.query('{ dmEvents(first: 2, eventTypes: [MESSAGE_CREATE]) { pageInfo { endCursor } } }');
     h.sandbox.clearRequests();
-    await refused('query($c: String) { dmEvents(after: $c) { nodes { text } } }', { c: filtered.data.dmEvents.pageInfo.endCursor });
+    await refused('query($c: String) { dmEvents(after: $c) { nodes { text } } }', {
+      c: filtered.data.dmEvents.pageInfo.endCursor,
+    });
   });
 });

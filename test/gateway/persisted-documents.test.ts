@@ -105,7 +105,10 @@ describe('ONLY_PERSISTED_DOCUMENTS', () => {
 
   it.each([
     ['a document in the manifest, sent as text', () => manifest[idOf(InboxDocument)]!],
-    ['a document the planner would refuse as too costly', () => '{ a: dmEvents(first: 100) { nodes { sender { pinnedTweet { author { username } } } } } }'],
+    [
+      'a document the planner would refuse as too costly',
+      () => '{ a: dmEvents(first: 100) { nodes { sender { pinnedTweet { author { username } } } } } }',
+    ],
     ['a document that does not even parse', () => '{ dmEvents(first: '],
   ])('refuses %s with a 400 before it is parsed, calling nothing', async (_name, query) => {
     const answer = await post(h, { query: query() });
@@ -148,6 +151,8 @@ describe('a manifest that cannot be used', () => {
     ['a document that is not text', { 'sha256:1': 42 }, /is not a documentId and a document/],
   ])('stops the start with a clear message: %s', async (_name, manifest, message) => {
     const { createGateway } = await import('../../src/gateway.js');
-    expect(() => createGateway({ upstream: 'http://127.0.0.1:9', persistedDocuments: { manifest: manifest as never } })).toThrow(message);
+    expect(() =>
+      createGateway({ upstream: 'http://127.0.0.1:9', persistedDocuments: { manifest: manifest as never } }),
+    ).toThrow(message);
   });
 });

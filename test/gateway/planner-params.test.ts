@@ -31,20 +31,37 @@ interface Case {
 }
 
 const page = (params: Record<string, string> = {}, maxResults = '20') => ({ max_results: maxResults, ...params });
-const events = (params: Record<string, string> = {}, maxResults?: string) => ({ path: '/2/dm_events', params: page(params, maxResults) });
+const events = (params: Record<string, string> = {}, maxResults?: string) => ({
+  path: '/2/dm_events',
+  params: page(params, maxResults),
+});
 const userId = (s: Sandbox, i: number) => s.users[i]!.id;
 const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
-const groupId = (s: Sandbox) => s.data.conversations.find((c) => c.group && c.participantIds.includes(userId(s, 0)))!.id;
+const groupId = (s: Sandbox) =>
+  s.data.conversations.find((c) => c.group && c.participantIds.includes(userId(s, 0)))!.id;
 const firstEventId = (s: Sandbox) => s.visibleEvents(userId(s, 0))[0]!.id;
 
 const cases: Case[] = [
-  { name: 'only global ids ask for no fields', query: () => '{ dmEvents { nodes { id restId } } }', calls: () => [events()] },
-  { name: 'first sets max_results', query: () => '{ dmEvents(first: 5) { nodes { text } } }', calls: () => [events({ 'dm_event.fields': 'text' }, '5')] },
+  {
+    name: 'only global ids ask for no fields',
+    query: () => '{ dmEvents { nodes { id restId } } }',
+    calls: () => [events()],
+  },
+  {
+    name: 'first sets max_results',
+    query: () => '{ dmEvents(first: 5) { nodes { text } } }',
+    calls: () => [events({ 'dm_event.fields': 'text' }, '5')],
+  },
   {
     name: 'scalar fields map to their X fields',
     query: () => '{ dmEvents { nodes { eventType createdAt senderId participantIds conversationId } } }',
     calls: () => [events({ 'dm_event.fields': 'created_at,dm_conversation_id,event_type,participant_ids,sender_id' })],
-    posts: () => [events({ 'dm_event.fields': 'created_at,dm_conversation_id,event_type', expansions: 'participant_ids,sender_id' })],
+    posts: () => [
+      events({
+        'dm_event.fields': 'created_at,dm_conversation_id,event_type',
+        expansions: 'participant_ids,sender_id',
+      }),
+    ],
   },
   {
     name: 'sender expands sender_id with the user fields selected',
@@ -61,21 +78,29 @@ const cases: Case[] = [
   {
     name: 'participants expand participant_ids',
     query: () => '{ dmEvents { nodes { participants { location } } } }',
-    calls: () => [events({ 'dm_event.fields': 'participant_ids', expansions: 'participant_ids', 'user.fields': 'location' })],
+    calls: () => [
+      events({ 'dm_event.fields': 'participant_ids', expansions: 'participant_ids', 'user.fields': 'location' }),
+    ],
     posts: () => [events({ expansions: 'participant_ids', 'user.fields': 'location' })],
   },
   {
     name: 'two user expansions share one user.fields',
     query: () => '{ dmEvents { nodes { sender { name } participants { username } } } }',
     calls: () => [
-      events({ 'dm_event.fields': 'participant_ids,sender_id', expansions: 'participant_ids,sender_id', 'user.fields': 'name,username' }),
+      events({
+        'dm_event.fields': 'participant_ids,sender_id',
+        expansions: 'participant_ids,sender_id',
+        'user.fields': 'name,username',
+      }),
     ],
     posts: () => [events({ expansions: 'participant_ids,sender_id', 'user.fields': 'name,username' })],
   },
   {
     name: 'nested user objects ask for their top-level field',
     query: () => '{ dmEvents { nodes { sender { publicMetrics { followersCount } withheld { countryCodes } } } } }',
-    calls: () => [events({ 'dm_event.fields': 'sender_id', expansions: 'sender_id', 'user.fields': 'public_metrics,withheld' })],
+    calls: () => [
+      events({ 'dm_event.fields': 'sender_id', expansions: 'sender_id', 'user.fields': 'public_metrics,withheld' }),
+    ],
     posts: () => [events({ expansions: 'sender_id', 'user.fields': 'public_metrics,withheld' })],
   },
   {
@@ -87,13 +112,23 @@ const cases: Case[] = [
     name: 'media expand attachments.media_keys',
     query: () => '{ dmEvents { nodes { attachments { media { type url variants { bitRate } } } } } }',
     calls: () => [
-      events({ 'dm_event.fields': 'attachments', expansions: 'attachments.media_keys', 'media.fields': 'type,url,variants' }),
+      events({
+        'dm_event.fields': 'attachments',
+        expansions: 'attachments.media_keys',
+        'media.fields': 'type,url,variants',
+      }),
     ],
   },
   {
     name: 'referenced tweets expand referenced_tweets.id',
     query: () => '{ dmEvents { nodes { referencedTweets { text lang } } } }',
-    calls: () => [events({ 'dm_event.fields': 'referenced_tweets', expansions: 'referenced_tweets.id', 'tweet.fields': 'lang,text' })],
+    calls: () => [
+      events({
+        'dm_event.fields': 'referenced_tweets',
+        expansions: 'referenced_tweets.id',
+        'tweet.fields': 'lang,text',
+      }),
+    ],
     posts: () => [events({ expansions: 'referenced_posts', 'post.fields': 'lang,text' })],
   },
   {
@@ -108,7 +143,8 @@ const cases: Case[] = [
   },
   {
     name: 'named fragments',
-    query: () => '{ dmEvents { nodes { ...Message } } } fragment Message on DmEvent { text sender { ...Who } } fragment Who on User { username }',
+    query: () =>
+      '{ dmEvents { nodes { ...Message } } } fragment Message on DmEvent { text sender { ...Who } } fragment Who on User { username }',
     calls: () => [events({ 'dm_event.fields': 'sender_id,text', expansions: 'sender_id', 'user.fields': 'username' })],
     posts: () => [events({ 'dm_event.fields': 'text', expansions: 'sender_id', 'user.fields': 'username' })],
   },
@@ -138,7 +174,8 @@ const cases: Case[] = [
   },
   {
     name: '@skip on a fragment spread',
-    query: () => 'query($skip: Boolean!) { dmEvents { nodes { text ...S @skip(if: $skip) } } } fragment S on DmEvent { createdAt }',
+    query: () =>
+      'query($skip: Boolean!) { dmEvents { nodes { text ...S @skip(if: $skip) } } } fragment S on DmEvent { createdAt }',
     variables: { skip: true },
     calls: () => [events({ 'dm_event.fields': 'text' })],
   },
@@ -149,13 +186,16 @@ const cases: Case[] = [
   },
   {
     name: 'edges.node and nodes are one call with the union',
-    query: () => '{ dmEvents(first: 3) { edges { cursor node { text } } nodes { createdAt } pageInfo { hasNextPage } } }',
+    query: () =>
+      '{ dmEvents(first: 3) { edges { cursor node { text } } nodes { createdAt } pageInfo { hasNextPage } } }',
     calls: () => [events({ 'dm_event.fields': 'created_at,text' }, '3')],
   },
   {
     name: 'a conversation by id',
     query: (s) => `{ dmConversation(conversationId: "${groupId(s)}") { events(first: 4) { nodes { text } } } }`,
-    calls: (s) => [{ path: `/2/dm_conversations/${groupId(s)}/dm_events`, params: page({ 'dm_event.fields': 'text' }, '4') }],
+    calls: (s) => [
+      { path: `/2/dm_conversations/${groupId(s)}/dm_events`, params: page({ 'dm_event.fields': 'text' }, '4') },
+    ],
   },
   {
     name: 'a conversation with a participant',
@@ -163,7 +203,9 @@ const cases: Case[] = [
     calls: (s) => [
       { path: `/2/dm_conversations/with/${userId(s, 1)}/dm_events`, params: page({ 'dm_event.fields': 'sender_id' }) },
     ],
-    posts: (s) => [{ path: `/2/dm_conversations/with/${userId(s, 1)}/dm_events`, params: page({ expansions: 'sender_id' }) }],
+    posts: (s) => [
+      { path: `/2/dm_conversations/with/${userId(s, 1)}/dm_events`, params: page({ expansions: 'sender_id' }) },
+    ],
   },
   {
     name: 'eventTypes filters',
@@ -179,7 +221,12 @@ const cases: Case[] = [
         params: { 'dm_event.fields': 'sender_id,text', expansions: 'sender_id', 'user.fields': 'username' },
       },
     ],
-    posts: (s) => [{ path: `/2/dm_events/${firstEventId(s)}`, params: { 'dm_event.fields': 'text', expansions: 'sender_id', 'user.fields': 'username' } }],
+    posts: (s) => [
+      {
+        path: `/2/dm_events/${firstEventId(s)}`,
+        params: { 'dm_event.fields': 'text', expansions: 'sender_id', 'user.fields': 'username' },
+      },
+    ],
   },
   {
     name: "a sender's pinned tweet is one tweets lookup",
@@ -198,7 +245,10 @@ const cases: Case[] = [
     name: "a referenced tweet's author is one users lookup",
     query: () => '{ dmEvents(first: 100) { nodes { referencedTweets { author { username } } } } }',
     calls: () => [
-      events({ 'dm_event.fields': 'referenced_tweets', expansions: 'referenced_tweets.id', 'tweet.fields': 'author_id' }, '100'),
+      events(
+        { 'dm_event.fields': 'referenced_tweets', expansions: 'referenced_tweets.id', 'tweet.fields': 'author_id' },
+        '100',
+      ),
       { path: '/2/users', params: { 'user.fields': 'username' } },
     ],
     posts: (): Call[] => [
@@ -210,14 +260,20 @@ const cases: Case[] = [
   {
     name: 'mentioned users are one users lookup',
     query: () => '{ dmEvents(first: 100) { nodes { entities { mentions { username user { name } } } } } }',
-    calls: () => [events({ 'dm_event.fields': 'entities' }, '100'), { path: '/2/users', params: { 'user.fields': 'name' } }],
+    calls: () => [
+      events({ 'dm_event.fields': 'entities' }, '100'),
+      { path: '/2/users', params: { 'user.fields': 'name' } },
+    ],
   },
   {
     name: "a mentioned user's pinned tweet rides on the users lookup",
     query: () => '{ dmEvents(first: 100) { nodes { entities { mentions { user { pinnedTweet { text } } } } } } }',
     calls: () => [
       events({ 'dm_event.fields': 'entities' }, '100'),
-      { path: '/2/users', params: { 'user.fields': 'pinned_tweet_id', expansions: 'pinned_tweet_id', 'tweet.fields': 'text' } },
+      {
+        path: '/2/users',
+        params: { 'user.fields': 'pinned_tweet_id', expansions: 'pinned_tweet_id', 'tweet.fields': 'text' },
+      },
     ],
     posts: (): Call[] => [
       events({ 'dm_event.fields': 'entities' }, '100'),
@@ -229,19 +285,31 @@ const cases: Case[] = [
     query: () => '{ dmEvents(first: 100) { nodes { referencedTweets { attachments { media { url } } } } } }',
     calls: () => [
       events({ 'dm_event.fields': 'referenced_tweets' }, '100'),
-      { path: '/2/tweets', params: { 'tweet.fields': 'attachments', expansions: 'attachments.media_keys', 'media.fields': 'url' } },
+      {
+        path: '/2/tweets',
+        params: { 'tweet.fields': 'attachments', expansions: 'attachments.media_keys', 'media.fields': 'url' },
+      },
     ],
     posts: (): Call[] => [
       events({ expansions: 'referenced_posts' }, '100'),
-      { path: '/2/tweets', params: { 'post.fields': 'attachments', expansions: 'attachments.media_keys', 'media.fields': 'url' } },
+      {
+        path: '/2/tweets',
+        params: { 'post.fields': 'attachments', expansions: 'attachments.media_keys', 'media.fields': 'url' },
+      },
     ],
   },
   {
     name: "an author's pinned tweet rides on the users lookup",
     query: () => '{ dmEvents(first: 100) { nodes { referencedTweets { author { pinnedTweet { lang } } } } } }',
     calls: () => [
-      events({ 'dm_event.fields': 'referenced_tweets', expansions: 'referenced_tweets.id', 'tweet.fields': 'author_id' }, '100'),
-      { path: '/2/users', params: { 'user.fields': 'pinned_tweet_id', expansions: 'pinned_tweet_id', 'tweet.fields': 'lang' } },
+      events(
+        { 'dm_event.fields': 'referenced_tweets', expansions: 'referenced_tweets.id', 'tweet.fields': 'author_id' },
+        '100',
+      ),
+      {
+        path: '/2/users',
+        params: { 'user.fields': 'pinned_tweet_id', expansions: 'pinned_tweet_id', 'tweet.fields': 'lang' },
+      },
     ],
     posts: (): Call[] => [
       events({ expansions: 'referenced_posts' }, '100'),
@@ -252,8 +320,15 @@ const cases: Case[] = [
   {
     name: 'a user node is a users lookup',
     query: (s) => `{ node(id: "${globalId('User', userId(s, 2))}") { ... on User { username pinnedTweet { text } } } }`,
-    calls: () => [{ path: '/2/users', params: { 'user.fields': 'pinned_tweet_id,username', expansions: 'pinned_tweet_id', 'tweet.fields': 'text' } }],
-    posts: () => [{ path: '/2/users', params: { 'user.fields': 'username', expansions: 'pinned_post_id', 'post.fields': 'text' } }],
+    calls: () => [
+      {
+        path: '/2/users',
+        params: { 'user.fields': 'pinned_tweet_id,username', expansions: 'pinned_tweet_id', 'tweet.fields': 'text' },
+      },
+    ],
+    posts: () => [
+      { path: '/2/users', params: { 'user.fields': 'username', expansions: 'pinned_post_id', 'post.fields': 'text' } },
+    ],
   },
   {
     name: 'a DM event node is the by-id endpoint',
@@ -262,7 +337,8 @@ const cases: Case[] = [
   },
   {
     name: 'several user nodes are one lookup',
-    query: (s) => `{ nodes(ids: ["${globalId('User', userId(s, 1))}", "${globalId('User', userId(s, 2))}"]) { ... on User { name } } }`,
+    query: (s) =>
+      `{ nodes(ids: ["${globalId('User', userId(s, 1))}", "${globalId('User', userId(s, 2))}"]) { ... on User { name } } }`,
     calls: () => [{ path: '/2/users', params: { 'user.fields': 'name' } }],
   },
   {
@@ -321,7 +397,10 @@ const cases: Case[] = [
       }),
     ],
     posts: (): Call[] => [
-      events({ expansions: 'referenced_posts', 'post.fields': 'created_at,edit_controls,possibly_sensitive,public_metrics' }),
+      events({
+        expansions: 'referenced_posts',
+        'post.fields': 'created_at,edit_controls,possibly_sensitive,public_metrics',
+      }),
     ],
   },
   {
@@ -340,7 +419,14 @@ const cases: Case[] = [
     name: "a referenced tweet's authorId",
     query: () => '{ dmEvents(first: 100) { nodes { referencedTweets { authorId inReplyToUserId } } } }',
     calls: () => [
-      events({ 'dm_event.fields': 'referenced_tweets', expansions: 'referenced_tweets.id', 'tweet.fields': 'author_id,in_reply_to_user_id' }, '100'),
+      events(
+        {
+          'dm_event.fields': 'referenced_tweets',
+          expansions: 'referenced_tweets.id',
+          'tweet.fields': 'author_id,in_reply_to_user_id',
+        },
+        '100',
+      ),
     ],
     posts: (): Call[] => [
       events({ expansions: 'referenced_posts' }, '100'),
@@ -351,7 +437,14 @@ const cases: Case[] = [
     name: "a referenced tweet's edit history and long text",
     query: () => '{ dmEvents(first: 100) { nodes { referencedTweets { editHistoryTweetIds noteTweet { text } } } } }',
     calls: () => [
-      events({ 'dm_event.fields': 'referenced_tweets', expansions: 'referenced_tweets.id', 'tweet.fields': 'edit_history_tweet_ids,note_tweet' }, '100'),
+      events(
+        {
+          'dm_event.fields': 'referenced_tweets',
+          expansions: 'referenced_tweets.id',
+          'tweet.fields': 'edit_history_tweet_ids,note_tweet',
+        },
+        '100',
+      ),
     ],
     posts: (): Call[] => [
       events({ expansions: 'referenced_posts' }, '100'),
@@ -373,7 +466,10 @@ const cases: Case[] = [
       },
     ],
     posts: (): Call[] => [
-      { path: '/2/users', params: { 'user.fields': 'username', expansions: 'affiliation,most_recent_post_id', 'post.fields': 'lang' } },
+      {
+        path: '/2/users',
+        params: { 'user.fields': 'username', expansions: 'affiliation,most_recent_post_id', 'post.fields': 'lang' },
+      },
     ],
   },
   {
@@ -382,11 +478,18 @@ const cases: Case[] = [
     calls: () => [
       {
         path: '/2/users/me',
-        params: { 'user.fields': 'pinned_tweet_id,subscription,username', expansions: 'pinned_tweet_id', 'tweet.fields': 'text' },
+        params: {
+          'user.fields': 'pinned_tweet_id,subscription,username',
+          expansions: 'pinned_tweet_id',
+          'tweet.fields': 'text',
+        },
       },
     ],
     posts: () => [
-      { path: '/2/users/me', params: { 'user.fields': 'subscribes_to_you,username', expansions: 'pinned_post_id', 'post.fields': 'text' } },
+      {
+        path: '/2/users/me',
+        params: { 'user.fields': 'subscribes_to_you,username', expansions: 'pinned_post_id', 'post.fields': 'text' },
+      },
     ],
   },
   {
@@ -396,8 +499,11 @@ const cases: Case[] = [
   },
   {
     name: 'fields new in spec 2.167, and what spec 2.159 offers of them',
-    query: () => '{ dmEvents { nodes { referencedTweets { articleTitle paidPartnership matchedMediaNotes { noteId } } } } }',
-    calls: () => [events({ 'dm_event.fields': 'referenced_tweets', expansions: 'referenced_tweets.id', 'tweet.fields': 'article' })],
+    query: () =>
+      '{ dmEvents { nodes { referencedTweets { articleTitle paidPartnership matchedMediaNotes { noteId } } } } }',
+    calls: () => [
+      events({ 'dm_event.fields': 'referenced_tweets', expansions: 'referenced_tweets.id', 'tweet.fields': 'article' }),
+    ],
     posts: () => [
       events({ expansions: 'referenced_posts', 'post.fields': 'article_title,matched_media_notes,paid_partnership' }),
     ],

@@ -79,7 +79,10 @@ describe('waiting for a reset inside a short deadline', () => {
       await hurried.query(QUERY, undefined, token);
       const started = performance.now();
       const refused = await hurried.query(QUERY, undefined, token);
-      expect(refused.errors?.[0]).toMatchObject({ message: 'The operation did not finish within 1000 ms', extensions: { code: 'UPSTREAM_ERROR' } });
+      expect(refused.errors?.[0]).toMatchObject({
+        message: 'The operation did not finish within 1000 ms',
+        extensions: { code: 'UPSTREAM_ERROR' },
+      });
       expect(performance.now() - started).toBeLessThan(900);
       expect(hurried.calls()).toHaveLength(1);
     });

@@ -58,7 +58,8 @@ async function request(): Promise<number> {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${sandbox.users[0]!.token}` },
     body: JSON.stringify({ query: QUERY }),
   });
-  const edges = ((await response.json()) as { data?: { dmEvents: { edges: unknown[] } } }).data?.dmEvents.edges.length ?? 0;
+  const edges =
+    ((await response.json()) as { data?: { dmEvents: { edges: unknown[] } } }).data?.dmEvents.edges.length ?? 0;
   sandbox.clearRequests();
   return edges;
 }

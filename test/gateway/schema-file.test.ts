@@ -11,8 +11,12 @@ describe('schema/schema.graphql', () => {
   it('has the root fields of the contract', () => {
     const schema = printedSchema();
     for (const field of [
-      'dmEvents(', 'dmEvent(eventId: ID!): DmEvent', 'dmConversation(conversationId: ID!): DmConversation!',
-      'dmConversationWith(participantId: ID!): DmConversation!', 'node(id: ID!): Node', 'nodes(ids: [ID!]!): [Node]!',
+      'dmEvents(',
+      'dmEvent(eventId: ID!): DmEvent',
+      'dmConversation(conversationId: ID!): DmConversation!',
+      'dmConversationWith(participantId: ID!): DmConversation!',
+      'node(id: ID!): Node',
+      'nodes(ids: [ID!]!): [Node]!',
     ]) {
       expect(schema).toContain(field);
     }

@@ -20,7 +20,14 @@ function slowUpstream(delayMs: number) {
     const body = request.url!.startsWith('/2/users')
       ? { data: [{ id: '5', name: 'Five', username: 'five' }] }
       : {
-          data: [{ id: '1', event_type: 'MessageCreate', text: '@five late but whole', mentions: [{ start: 0, end: 5, username: 'five', id: '5' }] }],
+          data: [
+            {
+              id: '1',
+              event_type: 'MessageCreate',
+              text: '@five late but whole',
+              mentions: [{ start: 0, end: 5, username: 'five', id: '5' }],
+            },
+          ],
           meta: { result_count: 1 },
         };
     setTimeout(() => {
@@ -52,22 +59,33 @@ describe('SIGTERM', () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       // As deployed: the default log level (the suite's own is `warn`), so the request logs its line.
-      env: { ...process.env, PORT: String(port), X_API_BASE_URL: `http://127.0.0.1:${upstreamPort}`, LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        X_API_BASE_URL: `http://127.0.0.1:${upstreamPort}`,
+        LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await until('the gateway to start', () => {
-      if (child.exitCode !== null) throw new Error(`the gateway exited:\n${output}`);
-      return output.includes('gateway on');
-    }, { timeoutMs: 30_000, everyMs: 20 });
+    await until(
+      'the gateway to start',
+      () => {
+        if (child.exitCode !== null) throw new Error(`the gateway exited:\n${output}`);
+        return output.includes('gateway on');
+      },
+      { timeoutMs: 30_000, everyMs: 20 },
+    );
 
     const inFlight = fetch(`http://127.0.0.1:${port}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer user-token' },
-      body: JSON.stringify({ query: '{ dmEvents(first: 1) { nodes { text entities { mentions { user { name } } } } } }' }),
+      body: JSON.stringify({
+        query: '{ dmEvents(first: 1) { nodes { text entities { mentions { user { name } } } } } }',
+      }),
     });
     await upstream.firstCall;
     child.kill('SIGTERM');
@@ -88,6 +106,8 @@ describe('SIGTERM', () => {
     expect(await exited).toBe(0);
     // The line of the request finished during the drain, written though the process exited before a batch filled.
     const lines = output.split('\n').filter((line) => line.includes('"msg":"graphql request"'));
-    expect(lines.map((line) => JSON.parse(line) as { outcome: string })).toEqual([expect.objectContaining({ outcome: 'ok' })]);
+    expect(lines.map((line) => JSON.parse(line) as { outcome: string })).toEqual([
+      expect.objectContaining({ outcome: 'ok' }),
+    ]);
   }, 40_000);
 });

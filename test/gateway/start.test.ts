@@ -26,15 +26,27 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   // As deployed: the default log level (the suite's own is `warn`), so each request logs its line.
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_TOKEN: 'start-test-token', LOG_LEVEL: 'info' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    SANDBOX_TOKEN: 'start-test-token',
+    LOG_LEVEL: 'info',
+  };
   delete env.X_API_BASE_URL;
-  child = spawn(process.execPath, [...startNodeFlags(), '--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, [...startNodeFlags(), '--import', 'tsx', 'src/server.ts'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
-  await until('the gateway to start', () => {
-    if (child.exitCode !== null) throw new Error(`the gateway exited:\n${output}`);
-    return output.includes('GraphiQL');
-  }, { timeoutMs: 30_000, everyMs: 20 }).catch((error: Error) => {
+  await until(
+    'the gateway to start',
+    () => {
+      if (child.exitCode !== null) throw new Error(`the gateway exited:\n${output}`);
+      return output.includes('GraphiQL');
+    },
+    { timeoutMs: 30_000, everyMs: 20 },
+  ).catch((error: Error) => {
     throw new Error(`${error.message}:\n${output}`);
   });
 }, 40_000);
@@ -55,7 +67,7 @@ describe('npm start', () => {
       headers: { 'content-type': 'application/json', authorization: 'Bearer start-test-token' },
       body: JSON.stringify({ query: '{ dmEvents(first: 2) { nodes { text sender { username } } } }' }),
     });
-    const body = (await response.json()) as any;
+    const body = await response.json();
     expect(body.errors).toBeUndefined();
     expect(body.data.dmEvents.nodes).toHaveLength(2);
   });

@@ -25,7 +25,8 @@ const EVERYTHING = `
 
 const usersById = () => new Map(h.sandbox.data.users.map((user): [string, User] => [user.id, user]));
 const tweetsById = () => new Map(h.sandbox.data.tweets.map((tweet): [string, Tweet] => [tweet.id!, tweet]));
-const expectedEvents = () => new Map(h.sandbox.visibleEvents(h.sandbox.users[0]!.id).map((e): [string, DmEvent] => [e.id, e]));
+const expectedEvents = () =>
+  new Map(h.sandbox.visibleEvents(h.sandbox.users[0]!.id).map((e): [string, DmEvent] => [e.id, e]));
 
 /**
  * What X receives for one page of EVERYTHING: the page, and (spec 2.167 gives a post's `author_id` only to the posts a
@@ -49,7 +50,12 @@ describe('a page with every expansion', () => {
       expect(node.text ?? undefined).toEqual(event.text);
       if (event.sender_id) {
         const sender = users.get(event.sender_id)!;
-        expect(node.sender).toEqual({ restId: sender.id, username: sender.username, name: sender.name, description: sender.description });
+        expect(node.sender).toEqual({
+          restId: sender.id,
+          username: sender.username,
+          name: sender.name,
+          description: sender.description,
+        });
       }
       if (event.participant_ids) {
         expect(node.participants.map((p: any) => p.restId)).toEqual(event.participant_ids);
@@ -61,7 +67,11 @@ describe('a page with every expansion', () => {
       for (const [index, reference] of (event.referenced_tweets ?? []).entries()) {
         const tweet = tweets.get(reference.id);
         if (!tweet) continue;
-        expect(node.referencedTweets[index]).toMatchObject({ restId: tweet.id, text: tweet.text, authorId: tweet.author_id });
+        expect(node.referencedTweets[index]).toMatchObject({
+          restId: tweet.id,
+          text: tweet.text,
+          authorId: tweet.author_id,
+        });
         referenced += 1;
       }
     }
@@ -86,15 +96,20 @@ describe('a page with every expansion', () => {
 });
 
 describe('what the DM endpoints cannot expand', () => {
-  it("mentioned users come from one users lookup and carry the fields selected", async () => {
-    const answer = await h.query(`{ dmEvents(first: 100) { nodes { entities { mentions { userId user { username location } } } } } }`);
+  it('mentioned users come from one users lookup and carry the fields selected', async () => {
+    const answer = await h.query(
+      `{ dmEvents(first: 100) { nodes { entities { mentions { userId user { username location } } } } } }`,
+    );
     const lookups = h.calls().filter((call) => call.path === '/2/users');
     expect(lookups).toHaveLength(1);
     const users = usersById();
     const mentions = answer.data.dmEvents.nodes.flatMap((n: any) => n.entities?.mentions ?? []);
     expect(mentions.length).toBeGreaterThan(0);
     for (const mention of mentions) {
-      expect(mention.user).toEqual({ username: users.get(mention.userId)!.username, location: users.get(mention.userId)!.location });
+      expect(mention.user).toEqual({
+        username: users.get(mention.userId)!.username,
+        location: users.get(mention.userId)!.location,
+      });
     }
     expect(new Set(lookups[0]!.query.ids!.split(','))).toEqual(new Set(mentions.map((m: any) => m.userId)));
   });
@@ -117,7 +132,7 @@ describe('what the DM endpoints cannot expand', () => {
     expect(lookup.query['user.fields']).toBe('description,name');
   });
 
-  it("a user known with every field a selection reads costs no lookup", async () => {
+  it('a user known with every field a selection reads costs no lookup', async () => {
     await h.query(`{ dmEvents(first: 100) { nodes { sender { name } participants { name } } } }`);
     expect(h.calls()).toHaveLength(1);
   });
@@ -127,7 +142,10 @@ describe('what the DM endpoints cannot expand', () => {
       sender { pinnedTweet { restId text } }
       referencedTweets { author { restId username } }
     } } }`);
-    const paths = h.calls().map((call) => call.path).sort();
+    const paths = h
+      .calls()
+      .map((call) => call.path)
+      .sort();
     expect(paths).toEqual(['/2/dm_events', '/2/tweets', '/2/users']);
     const tweets = tweetsById();
     const users = usersById();
@@ -142,7 +160,7 @@ describe('what the DM endpoints cannot expand', () => {
     }
   });
 
-  it("a referenced tweet that no longer exists is an error at its path, and the rest of the data stays", async () => {
+  it('a referenced tweet that no longer exists is an error at its path, and the rest of the data stays', async () => {
     const { missingTweetId } = h.sandbox.data;
     const event = h.sandbox
       .visibleEvents(h.sandbox.users[0]!.id)
@@ -163,7 +181,9 @@ describe('what the DM endpoints cannot expand', () => {
 
 describe('node and nodes', () => {
   it('refetch an event, a user, a tweet and a conversation by their global ids', async () => {
-    const list = await h.query(`{ dmEvents(first: 100) { nodes { id restId conversation { id conversationId } sender { id username } referencedTweets { id restId } } } }`);
+    const list = await h.query(
+      `{ dmEvents(first: 100) { nodes { id restId conversation { id conversationId } sender { id username } referencedTweets { id restId } } } }`,
+    );
     const nodes = list.data.dmEvents.nodes as any[];
     const event = nodes.find((n) => n.sender && n.referencedTweets?.length);
     if (!event) throw new Error('the demo data has a message that references a tweet');

@@ -41,14 +41,14 @@ async function start(env: Record<string, string>) {
   );
   children.push(child);
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
   await new Promise<void>((resolve, reject) => {
     const check = () => {
       if (output.includes('GraphiQL')) resolve();
       else if (child.exitCode !== null) reject(new Error(`the gateway did not start:\n${output}`));
     };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     child.once('exit', check);
   });
   const query = (headers: Record<string, string> = {}) =>
@@ -83,7 +83,9 @@ describe('npm start and OpenTelemetry', () => {
     try {
       const gateway = await start({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME: 'xdm-start-test' });
       const traceId = randomBytes(16).toString('hex');
-      expect((await gateway.query({ traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` })).errors).toBeUndefined();
+      expect(
+        (await gateway.query({ traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` })).errors,
+      ).toBeUndefined();
       // Stopping exports what is left before the process exits.
       expect(await gateway.stop()).toBe(0);
       expect(gateway.imports().some((url) => url.includes('/node_modules/@opentelemetry/sdk-trace-base/'))).toBe(true);

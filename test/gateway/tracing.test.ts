@@ -47,7 +47,10 @@ function traceOf(traceId: string): ReceivedSpan[] {
 
 function only(spans: readonly ReceivedSpan[], name: string): ReceivedSpan {
   const found = spans.filter((span) => span.name === name);
-  expect(found.map((span) => span.name), `one span ${name}`).toEqual([name]);
+  expect(
+    found.map((span) => span.name),
+    `one span ${name}`,
+  ).toEqual([name]);
   return found[0]!;
 }
 
@@ -63,7 +66,11 @@ describe('traces', () => {
     const spans = traceOf(caller.traceId);
 
     const operation = only(spans, 'query Inbox');
-    expect(operation).toMatchObject({ parentSpanId: caller.parentId, kind: 2, resource: { 'service.name': 'x-dm-test' } });
+    expect(operation).toMatchObject({
+      parentSpanId: caller.parentId,
+      kind: 2,
+      resource: { 'service.name': 'x-dm-test' },
+    });
     expect(operation.attributes).toMatchObject({
       'graphql.operation.type': 'query',
       'graphql.operation.name': 'Inbox',
@@ -99,7 +106,10 @@ describe('traces', () => {
   it('show a read memory answered as a hit, with no call below it', async () => {
     const me = h.sandbox.users[0]!;
     const caller = traceparent();
-    await run(`query Again { dmEvents(first: 3) { nodes { text } } }`, { authorization: `Bearer ${me.token}`, traceparent: caller.header });
+    await run(`query Again { dmEvents(first: 3) { nodes { text } } }`, {
+      authorization: `Bearer ${me.token}`,
+      traceparent: caller.header,
+    });
     const spans = traceOf(caller.traceId);
     expect(spans.map((span) => span.name).sort()).toEqual(['query Again', 'xdm.memory.page']);
     expect(only(spans, 'xdm.memory.page').attributes).toMatchObject({ 'xdm.memory.result': 'hit', 'xdm.x.calls': 0 });
@@ -112,10 +122,17 @@ describe('traces', () => {
     const eventId = h.sandbox.visibleEvents(me.id).at(-1)!.id;
     h.sandbox.injectFaults({ type: 'status', status: 503 }, 1);
     const caller = traceparent();
-    const answer = await run(`{ dmEvent(eventId: "${eventId}") { restId } }`, { authorization: `Bearer ${me.token}`, traceparent: caller.header });
+    const answer = await run(`{ dmEvent(eventId: "${eventId}") { restId } }`, {
+      authorization: `Bearer ${me.token}`,
+      traceparent: caller.header,
+    });
     expect(answer.data.dmEvent.restId).toBe(eventId);
     const call = only(traceOf(caller.traceId), 'GET /2/dm_events/:id');
-    expect(call.attributes).toMatchObject({ 'url.template': '/2/dm_events/:id', 'http.response.status_code': 200, 'http.request.resend_count': 1 });
+    expect(call.attributes).toMatchObject({
+      'url.template': '/2/dm_events/:id',
+      'http.response.status_code': 200,
+      'http.request.resend_count': 1,
+    });
     expect(h.calls().map((c) => c.status)).toEqual([503, 200]);
     expect(only(traceOf(caller.traceId), 'xdm.memory.event').attributes['xdm.memory.result']).toBe('miss');
   });
@@ -127,12 +144,19 @@ describe('traces', () => {
     const operation = receiver.spans.find((span) => span.name === 'query NoToken' && !before.has(span.traceId))!;
     expect(operation.parentSpanId).toBeUndefined();
     expect(operation.status).toBe(2);
-    expect(operation.attributes).toMatchObject({ 'xdm.outcome': 'error', 'xdm.error_codes': ['UNAUTHENTICATED'], 'xdm.x.calls': 0 });
+    expect(operation.attributes).toMatchObject({
+      'xdm.outcome': 'error',
+      'xdm.error_codes': ['UNAUTHENTICATED'],
+      'xdm.x.calls': 0,
+    });
   });
 
   it('a call X refuses is an error span with its status and code', async () => {
     const caller = traceparent();
-    await run(`query BadToken { viewer { username } }`, { authorization: 'Bearer not-a-sandbox-token', traceparent: caller.header });
+    await run(`query BadToken { viewer { username } }`, {
+      authorization: 'Bearer not-a-sandbox-token',
+      traceparent: caller.header,
+    });
     const call = only(traceOf(caller.traceId), 'GET /2/users/me');
     expect(call.status).toBe(2);
     expect(call.attributes).toMatchObject({ 'http.response.status_code': 401, 'error.type': 'UNAUTHENTICATED' });
@@ -146,11 +170,18 @@ describe('traces', () => {
     );
     expect(sent.errors).toBeUndefined();
     const read = await run(`{ dmEvents(first: 20) { nodes { text } } }`, { authorization: `Bearer ${me.token}` });
-    const texts = (read.data.dmEvents.nodes as { text: string | null }[]).map((node) => node.text).filter((text) => text && text.length > 3);
+    const texts = (read.data.dmEvents.nodes as { text: string | null }[])
+      .map((node) => node.text)
+      .filter((text) => text && text.length > 3);
     expect(texts.length).toBeGreaterThan(5);
     const exported = receiver.bodies.join('\n');
     expect(exported).toContain('mutation anonymous');
-    for (const secret of [...h.sandbox.users.map((user) => user.token), 'not-a-sandbox-token', 'a secret only for DMs', ...texts]) {
+    for (const secret of [
+      ...h.sandbox.users.map((user) => user.token),
+      'not-a-sandbox-token',
+      'a secret only for DMs',
+      ...texts,
+    ]) {
       expect(exported.includes(JSON.stringify(secret!).slice(1, -1)), `exported spans hold ${secret}`).toBe(false);
     }
   });

@@ -35,7 +35,8 @@ async function returnedTo(h: Harness, recorded: readonly RecordedRequest[]): Pro
   return cost;
 }
 
-const counter = (metrics: string, name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1] ?? 'NaN');
+const counter = (metrics: string, name: string) =>
+  Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1] ?? 'NaN');
 
 const LINKED = `query($first: Int) { dmEvents(first: $first) { nodes {
   restId sender { username } referencedTweets { text author { username pinnedTweet { text } } }
@@ -56,7 +57,11 @@ describe('extensions.xCost, without memory', () => {
     expect(expected.dmEvents).toBe(50);
 
     const line = h.logLines().at(-1)!;
-    expect(line).toMatchObject({ dmEventsRead: expected.dmEvents, usersRead: expected.users, postsRead: expected.posts });
+    expect(line).toMatchObject({
+      dmEventsRead: expected.dmEvents,
+      usersRead: expected.users,
+      postsRead: expected.posts,
+    });
     const after = await metricsOf();
     for (const [name, count] of [
       ['gateway_dm_events_read_total', expected.dmEvents],

@@ -64,16 +64,27 @@ const VARIABLE_TYPES: Record<RootField, Record<string, VariableType>> = {
   dmEvents: { first: 'Int', after: 'String', last: 'Int', before: 'String', eventTypes: '[DmEventType!]' },
   dmEvent: { eventId: 'ID!' },
   dmConversation: {
-    conversationId: 'ID!', first: 'Int', after: 'String', last: 'Int', before: 'String', eventTypes: '[DmEventType!]',
+    conversationId: 'ID!',
+    first: 'Int',
+    after: 'String',
+    last: 'Int',
+    before: 'String',
+    eventTypes: '[DmEventType!]',
   },
   dmConversationWith: {
-    participantId: 'ID!', first: 'Int', after: 'String', last: 'Int', before: 'String', eventTypes: '[DmEventType!]',
+    participantId: 'ID!',
+    first: 'Int',
+    after: 'String',
+    last: 'Int',
+    before: 'String',
+    eventTypes: '[DmEventType!]',
   },
   node: { id: 'ID!' },
   nodes: { ids: '[ID!]!' },
 };
 
-const isInt32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31;
+const isInt32 = (v: unknown): v is number =>
+  Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31;
 const coercesToId = (v: unknown) => typeof v === 'string' || Number.isInteger(v);
 const idString = (v: unknown) => String(v);
 
@@ -87,7 +98,9 @@ function coerces(type: VariableType, v: unknown): boolean {
       return coercesToId(v);
     case '[DmEventType!]':
       if (v === undefined || v === null) return true;
-      return (Array.isArray(v) ? v : [v]).every((item) => typeof item === 'string' && (EVENT_TYPES as readonly string[]).includes(item));
+      return (Array.isArray(v) ? v : [v]).every(
+        (item) => typeof item === 'string' && (EVENT_TYPES as readonly string[]).includes(item),
+      );
     case '[ID!]!':
       if (v === undefined || v === null) return false;
       return (Array.isArray(v) ? v : [v]).every(coercesToId);
@@ -95,7 +108,8 @@ function coerces(type: VariableType, v: unknown): boolean {
 }
 
 /** What the server receives: `JSON.stringify` drops `undefined`, turns NaN and Infinity into null. */
-const overTheWire = (variables: Record<string, unknown>): Record<string, unknown> => JSON.parse(JSON.stringify(variables));
+const overTheWire = (variables: Record<string, unknown>): Record<string, unknown> =>
+  JSON.parse(JSON.stringify(variables));
 
 const coercionFails = (field: RootField, variables: Record<string, unknown>) =>
   Object.entries(VARIABLE_TYPES[field]).some(([name, type]) => !coerces(type, variables[name]));
@@ -139,22 +153,38 @@ beforeAll(async () => {
     expect(answer.errors).toBeUndefined();
     const connection = pick(answer.data);
     for (const edge of connection.edges) {
-      demo.cursors.set(edge.cursor, { base, ...(variables.eventTypes ? { eventTypes: variables.eventTypes as string[] } : {}) });
+      demo.cursors.set(edge.cursor, {
+        base,
+        ...(variables.eventTypes ? { eventTypes: variables.eventTypes as string[] } : {}),
+      });
       demo.globalIds.push(edge.node.id);
     }
     expect(connection.edges.length).toBe(5);
   };
   await collect('dmEvents', {}, 'dmEvents', (d) => d.dmEvents);
   await collect('dmEvents', { eventTypes: ['MESSAGE_CREATE'] }, 'dmEvents', (d) => d.dmEvents);
-  await collect('dmConversation', { conversationId: demo.busiest }, `conversation:${demo.busiest}`, (d) => d.dmConversation.events);
-  await collect('dmConversationWith', { participantId: demo.partner }, `with:${demo.partner}`, (d) => d.dmConversationWith.events);
+  await collect(
+    'dmConversation',
+    { conversationId: demo.busiest },
+    `conversation:${demo.busiest}`,
+    (d) => d.dmConversation.events,
+  );
+  await collect(
+    'dmConversationWith',
+    { participantId: demo.partner },
+    `with:${demo.partner}`,
+    (d) => d.dmConversationWith.events,
+  );
   // A second page (cursors with a page token), and a page walked back from it (cursors of a backward page).
-  const plain = () => [...demo.cursors].filter(([, c]) => c.base === 'dmEvents' && !c.eventTypes).map(([cursor]) => cursor);
+  const plain = () =>
+    [...demo.cursors].filter(([, c]) => c.base === 'dmEvents' && !c.eventTypes).map(([cursor]) => cursor);
   await collect('dmEvents', { after: plain().at(-1) }, 'dmEvents', (d) => d.dmEvents);
   const secondPageStart = plain()[5]!;
   await collect('dmEvents', { first: undefined, last: 5, before: secondPageStart }, 'dmEvents', (d) => d.dmEvents);
 
-  const refs = await h.query(`{ dmEvents(first: 100) { nodes { conversation { id } sender { id } referencedTweets { id } } } }`);
+  const refs = await h.query(
+    `{ dmEvents(first: 100) { nodes { conversation { id } sender { id } referencedTweets { id } } } }`,
+  );
   for (const node of refs.data.dmEvents.nodes) {
     demo.globalIds.push(node.conversation.id);
     if (node.sender) demo.globalIds.push(node.sender.id);
@@ -167,15 +197,86 @@ beforeAll(async () => {
 // Arbitraries. Built lazily: they need the demo data.
 
 const HOSTILE_STRINGS = [
-  '', ' ', '  ', '\t', '\n', '\u0000', '../', '../../2/users/me', '..%2F..%2F2%2Fusers%2Fme', '%2F', '/', '//',
-  '?max_results=1000', '&max_results=1000', '#', '%', '%00', '%zz', "1' OR '1'='1", '1; DROP TABLE dm_events;--',
-  '{"$gt":""}', '{}', '[]', '[1]', 'null', 'undefined', 'NaN', 'Infinity', 'true', '-1', '-0', '0', '00', '000123',
-  '1e5', '1E5', '0x1F', '+1', ' 1', '1 ', '1\n', '\u200b1', '１２３', '١٢٣', '𝟏𝟐𝟑', '1-2', '1-2-3', '123-', '-123',
-  '1_2', '1.5', '1,2', 'c_1', 'w_1', 'me', '💥', 'é', 'ü'.repeat(30), '<script>alert(1)</script>', '${jndi:ldap://x}',
-  'DmEvent:1', 'User:1', '\ud800', 'a'.repeat(257), '9'.repeat(2000), 'a'.repeat(70_000),
+  '',
+  ' ',
+  '  ',
+  '\t',
+  '\n',
+  '\u0000',
+  '../',
+  '../../2/users/me',
+  '..%2F..%2F2%2Fusers%2Fme',
+  '%2F',
+  '/',
+  '//',
+  '?max_results=1000',
+  '&max_results=1000',
+  '#',
+  '%',
+  '%00',
+  '%zz',
+  "1' OR '1'='1",
+  '1; DROP TABLE dm_events;--',
+  '{"$gt":""}',
+  '{}',
+  '[]',
+  '[1]',
+  'null',
+  'undefined',
+  'NaN',
+  'Infinity',
+  'true',
+  '-1',
+  '-0',
+  '0',
+  '00',
+  '000123',
+  '1e5',
+  '1E5',
+  '0x1F',
+  '+1',
+  ' 1',
+  '1 ',
+  '1\n',
+  '\u200b1',
+  '１２３',
+  '١٢٣',
+  '𝟏𝟐𝟑',
+  '1-2',
+  '1-2-3',
+  '123-',
+  '-123',
+  '1_2',
+  '1.5',
+  '1,2',
+  'c_1',
+  'w_1',
+  'me',
+  '💥',
+  'é',
+  'ü'.repeat(30),
+  '<script>alert(1)</script>',
+  '${jndi:ldap://x}',
+  'DmEvent:1',
+  'User:1',
+  '\ud800',
+  'a'.repeat(257),
+  '9'.repeat(2000),
+  'a'.repeat(70_000),
 ];
 
-const URL_JUNK = ['?max_results=1000', '/../users/me', '%2F..%2F', '&pagination_token=x', ' ', '\n', '#x', '%00', '/', '.json'];
+const URL_JUNK = [
+  '?max_results=1000',
+  '/../users/me',
+  '%2F..%2F',
+  '&pagination_token=x',
+  ' ',
+  '\n',
+  '#x',
+  '%00',
+  '/',
+  '.json',
+];
 
 function idArbitraries() {
   const demoIds = fc.constantFrom(...demo.eventIds, ...demo.userIds, ...demo.tweetIds);
@@ -211,7 +312,8 @@ function conversationIdArbitrary() {
 
 function cursorArbitrary() {
   const real = fc.constantFrom(...demo.cursors.keys());
-  const base64 = (encoding: BufferEncoding) => fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString(encoding));
+  const base64 = (encoding: BufferEncoding) =>
+    fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString(encoding));
   const base64Chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   return fc.oneof(
     { arbitrary: real, weight: 4 },
@@ -231,17 +333,35 @@ function cursorArbitrary() {
       return cursor.slice(0, at) + replacement + cursor.slice(at + 1);
     }),
     // Another edge index, past the page's 5 edges, or not a number.
-    fc.tuple(real, fc.oneof(fc.integer({ min: 5, max: 99_999 }).map(String), fc.constantFrom('-1', '01', '1.0', '', '1e2', ' 1', '０', '4 ')))
+    fc
+      .tuple(
+        real,
+        fc.oneof(
+          fc.integer({ min: 5, max: 99_999 }).map(String),
+          fc.constantFrom('-1', '01', '1.0', '', '1e2', ' 1', '０', '4 '),
+        ),
+      )
       .map(([cursor, index]) => cursor.slice(0, cursor.lastIndexOf('.') + 1) + index),
     // Something appended.
-    fc.tuple(real, fc.constantFrom('0', '.0', '=', ' ', '%00', '?max_results=1000', '.', 'A')).map(([cursor, tail]) => cursor + tail),
+    fc
+      .tuple(real, fc.constantFrom('0', '.0', '=', ' ', '%00', '?max_results=1000', '.', 'A'))
+      .map(([cursor, tail]) => cursor + tail),
     // A forged payload with a made-up signature.
-    fc.tuple(
-      fc.record({ c: fc.oneof(fc.string(), fc.constantFrom('dm_events', '/2/dm_events')), m: fc.integer(), s: fc.integer(), t: fc.string() }),
-      fc.uint8Array({ minLength: 16, maxLength: 16 }),
-      fc.nat({ max: 4 }),
-    ).map(([payload, signature, index]) =>
-      `${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${Buffer.from(signature).toString('base64url')}.${index}`),
+    fc
+      .tuple(
+        fc.record({
+          c: fc.oneof(fc.string(), fc.constantFrom('dm_events', '/2/dm_events')),
+          m: fc.integer(),
+          s: fc.integer(),
+          t: fc.string(),
+        }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.nat({ max: 4 }),
+      )
+      .map(
+        ([payload, signature, index]) =>
+          `${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${Buffer.from(signature).toString('base64url')}.${index}`,
+      ),
   );
 }
 
@@ -276,7 +396,19 @@ function connectionArbitrary() {
   });
 }
 
-const GLOBAL_TYPES = ['DmEvent', 'User', 'Tweet', 'DmConversation', 'Media', 'Post', 'Node', 'Query', 'dmevent', 'user', ''];
+const GLOBAL_TYPES = [
+  'DmEvent',
+  'User',
+  'Tweet',
+  'DmConversation',
+  'Media',
+  'Post',
+  'Node',
+  'Query',
+  'dmevent',
+  'user',
+  '',
+];
 
 function globalIdArbitrary() {
   const ids = idArbitraries();
@@ -290,7 +422,8 @@ function globalIdArbitrary() {
   const typename = fc.oneof({ arbitrary: fc.constantFrom(...GLOBAL_TYPES), weight: 4 }, fc.string({ maxLength: 10 }));
   return fc.oneof(
     { arbitrary: fc.constantFrom(...demo.globalIds), weight: 2 },
-    fc.tuple(typename, localId, fc.constantFrom<BufferEncoding>('base64', 'base64', 'base64url'))
+    fc
+      .tuple(typename, localId, fc.constantFrom<BufferEncoding>('base64', 'base64', 'base64url'))
       .map(([type, id, encoding]) => Buffer.from(`${type}:${id}`).toString(encoding)),
     fc.tuple(typename, localId).map(([type, id]) => `${type}:${id}`),
     ids.hostile,
@@ -349,7 +482,10 @@ function localIdValid(typename: string, id: string): boolean {
     case 'Tweet':
       return DIGITS_ID.test(id);
     case 'DmConversation':
-      return (id.startsWith('c_') && CONVERSATION_ID.test(id.slice(2))) || (id.startsWith('w_') && DIGITS_ID.test(id.slice(2)));
+      return (
+        (id.startsWith('c_') && CONVERSATION_ID.test(id.slice(2))) ||
+        (id.startsWith('w_') && DIGITS_ID.test(id.slice(2)))
+      );
     default:
       return false;
   }
@@ -401,14 +537,21 @@ async function send(field: RootField, variables: Record<string, unknown>) {
   return { answer, calls: [...h.calls()] };
 }
 
-function checkAnswer(field: RootField, sent: Record<string, unknown>, answer: GraphQLAnswer<any>, calls: RecordedRequest[]) {
+function checkAnswer(
+  field: RootField,
+  sent: Record<string, unknown>,
+  answer: GraphQLAnswer<any>,
+  calls: RecordedRequest[],
+) {
   const variables = overTheWire(sent);
   const codes = (answer.errors ?? []).map((e) => e.extensions?.code);
-  const context = () => JSON.stringify({ status: answer.status, errors: answer.errors, calls: calls.map(describeCall) }).slice(0, 2000);
+  const context = () =>
+    JSON.stringify({ status: answer.status, errors: answer.errors, calls: calls.map(describeCall) }).slice(0, 2000);
 
   // (a) JSON, with data or errors.
   expect('data' in answer || 'errors' in answer, context()).toBe(true);
-  if (answer.errors !== undefined) expect(Array.isArray(answer.errors) && answer.errors.length > 0, context()).toBe(true);
+  if (answer.errors !== undefined)
+    expect(Array.isArray(answer.errors) && answer.errors.length > 0, context()).toBe(true);
 
   // (b) every error has a contract code.
   for (const code of codes) expect(CONTRACT_CODES, context()).toContain(code);
@@ -436,16 +579,23 @@ function checkAnswer(field: RootField, sent: Record<string, unknown>, answer: Gr
     expect('data' in answer, context()).toBe(true);
   }
   const verdict = verdictOf(field, variables);
-  if (verdict === 'refuse') expect(codes.some((c) => c === 'BAD_USER_INPUT' || c === 'COST_LIMIT_EXCEEDED'), context()).toBe(true);
+  if (verdict === 'refuse')
+    expect(
+      codes.some((c) => c === 'BAD_USER_INPUT' || c === 'COST_LIMIT_EXCEEDED'),
+      context(),
+    ).toBe(true);
   if (verdict === 'accept') expect(codes, context()).not.toContain('BAD_USER_INPUT');
 
   // Whatever came back belongs to the caller.
   const visible = new Set(h.sandbox.visibleEvents(mainUser().id).map((e) => e.id));
   const connection =
-    field === 'dmEvents' ? answer.data?.dmEvents
-    : field === 'dmConversation' ? answer.data?.dmConversation?.events
-    : field === 'dmConversationWith' ? answer.data?.dmConversationWith?.events
-    : undefined;
+    field === 'dmEvents'
+      ? answer.data?.dmEvents
+      : field === 'dmConversation'
+        ? answer.data?.dmConversation?.events
+        : field === 'dmConversationWith'
+          ? answer.data?.dmConversationWith?.events
+          : undefined;
   for (const edge of connection?.edges ?? []) expect(visible.has(edge.node.restId), context()).toBe(true);
 }
 
@@ -467,8 +617,10 @@ describe('well-typed hostile arguments', () => {
   it('dmEvent(eventId)', async () => {
     const ids = idArbitraries();
     await fc.assert(
-      fc.asyncProperty(fc.oneof(ids.hostile, ids.validLooking, fc.integer(), fc.constantFrom(1e21, 2 ** 53, -(2 ** 53))), (eventId) =>
-        run('dmEvent', { eventId })),
+      fc.asyncProperty(
+        fc.oneof(ids.hostile, ids.validLooking, fc.integer(), fc.constantFrom(1e21, 2 ** 53, -(2 ** 53))),
+        (eventId) => run('dmEvent', { eventId }),
+      ),
       { numRuns: 150, seed: 0x5eed02 },
     );
   });
@@ -476,14 +628,17 @@ describe('well-typed hostile arguments', () => {
   it('dmConversation(conversationId) { events(...) }', async () => {
     await fc.assert(
       fc.asyncProperty(conversationIdArbitrary(), connectionArbitrary(), (conversationId, args) =>
-        run('dmConversation', { conversationId, ...args })),
+        run('dmConversation', { conversationId, ...args }),
+      ),
       { numRuns: 200, seed: 0x5eed03 },
     );
   });
 
   it('dmConversation of the busiest conversation, with its own and foreign cursors', async () => {
     await fc.assert(
-      fc.asyncProperty(connectionArbitrary(), (args) => run('dmConversation', { conversationId: demo.busiest, ...args })),
+      fc.asyncProperty(connectionArbitrary(), (args) =>
+        run('dmConversation', { conversationId: demo.busiest, ...args }),
+      ),
       { numRuns: 100, seed: 0x5eed07 },
     );
   });
@@ -499,7 +654,8 @@ describe('well-typed hostile arguments', () => {
     );
     await fc.assert(
       fc.asyncProperty(participant, connectionArbitrary(), (participantId, args) =>
-        run('dmConversationWith', { participantId, ...args })),
+        run('dmConversationWith', { participantId, ...args }),
+      ),
       { numRuns: 200, seed: 0x5eed04 },
     );
   });
@@ -557,12 +713,24 @@ const wrongId = () =>
 
 const wrongEventTypes = () =>
   fc.oneof(
-    fc.constantFrom('message_create', 'MessageCreate', '', 'X', 'MESSAGE_CREATE ', 'PARTICIPANTS_JOIN,PARTICIPANTS_LEAVE', 'ALL'),
+    fc.constantFrom(
+      'message_create',
+      'MessageCreate',
+      '',
+      'X',
+      'MESSAGE_CREATE ',
+      'PARTICIPANTS_JOIN,PARTICIPANTS_LEAVE',
+      'ALL',
+    ),
     fc.integer(),
     fc.boolean(),
     fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { minKeys: 1, maxKeys: 3 }),
     fc.constant([null]),
-    fc.tuple(fc.array(fc.constantFrom(...EVENT_TYPES), { maxLength: 3 }), fc.oneof(fc.string({ maxLength: 15 }), fc.integer(), fc.constant(null)))
+    fc
+      .tuple(
+        fc.array(fc.constantFrom(...EVENT_TYPES), { maxLength: 3 }),
+        fc.oneof(fc.string({ maxLength: 15 }), fc.integer(), fc.constant(null)),
+      )
       .map(([valid, bad]) => [...valid, bad]),
   );
 
@@ -571,7 +739,10 @@ const wrongIds = () =>
     fc.constant(null),
     fc.constant(undefined),
     fc.constant([null]),
-    fc.array(wrongId().filter((v) => v !== undefined), { minLength: 1, maxLength: 3 }),
+    fc.array(
+      wrongId().filter((v) => v !== undefined),
+      { minLength: 1, maxLength: 3 },
+    ),
     fc.boolean(),
     fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
   );
@@ -612,7 +783,8 @@ describe('variables of the wrong JSON type', () => {
 
   it('fail as variable coercion: BAD_USER_INPUT, no data, no call, on every root field', async () => {
     const slots = (Object.keys(QUERIES) as RootField[]).flatMap((field) =>
-      Object.entries(VARIABLE_TYPES[field]).map(([name, type]) => ({ field, name, type })));
+      Object.entries(VARIABLE_TYPES[field]).map(([name, type]) => ({ field, name, type })),
+    );
     const wrong = fc.constantFrom(...slots).chain((slot) => WRONG[slot.type]().map((value) => ({ ...slot, value })));
     await fc.assert(
       fc.asyncProperty(wrong, async ({ field, name, value }) => {
@@ -625,7 +797,7 @@ describe('variables of the wrong JSON type', () => {
   });
 });
 
-describe('hostile input is the client\'s fault, not the gateway\'s', () => {
+describe("hostile input is the client's fault, not the gateway's", () => {
   it('a refused argument is not logged as an error of the gateway', async () => {
     // gateway.ts: "only what went wrong inside the gateway is logged as an error".
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});

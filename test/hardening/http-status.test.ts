@@ -23,7 +23,14 @@ interface Answer {
 }
 
 async function send(
-  init: { method?: string; path?: string; body?: string; contentType?: string | null; accept?: string; token?: string | null } = {},
+  init: {
+    method?: string;
+    path?: string;
+    body?: string;
+    contentType?: string | null;
+    accept?: string;
+    token?: string | null;
+  } = {},
 ): Promise<Answer> {
   const headers: Record<string, string> = {};
   const token = init.token === undefined ? h.sandbox.users[0]!.token : init.token;
@@ -42,7 +49,12 @@ async function send(
   } catch {
     // not JSON: kept as text
   }
-  return { status: response.status, contentType: response.headers.get('content-type'), allow: response.headers.get('allow'), body };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    allow: response.headers.get('allow'),
+    body,
+  };
 }
 
 const post = (document: { query?: unknown; variables?: unknown; operationName?: unknown }, accept = GRAPHQL_RESPONSE) =>
@@ -109,7 +121,9 @@ describe('accept: application/graphql-response+json', () => {
   });
 
   it('a partial result is 200: the failing field null, the rest of the data kept', async () => {
-    const answer = await post({ query: '{ bad: dmEvent(eventId: "12a") { text } good: dmEvents(first: 2) { nodes { restId } } }' });
+    const answer = await post({
+      query: '{ bad: dmEvent(eventId: "12a") { text } good: dmEvents(first: 2) { nodes { restId } } }',
+    });
     expect(answer.status).toBe(200);
     expect(answer.body.data.bad).toBeNull();
     expect(answer.body.data.good.nodes).toHaveLength(2);
@@ -132,7 +146,10 @@ describe('accept: application/graphql-response+json', () => {
   });
 
   it('a GET with variables is 200 too', async () => {
-    const answer = await get({ query: 'query($n: Int) { dmEvents(first: $n) { nodes { restId } } }', variables: JSON.stringify({ n: 2 }) });
+    const answer = await get({
+      query: 'query($n: Int) { dmEvents(first: $n) { nodes { restId } } }',
+      variables: JSON.stringify({ n: 2 }),
+    });
     expect(answer.status).toBe(200);
     expect(answer.body.data.dmEvents.nodes).toHaveLength(2);
   });
@@ -145,7 +162,9 @@ describe('accept: application/graphql-response+json', () => {
   });
 
   it('a real mutation over GET is 405 too, and sends nothing', async () => {
-    const answer = await get({ query: `mutation { sendDm(input: { participantId: "${h.sandbox.users[1]!.id}", text: "by GET" }) { event { restId } } }` });
+    const answer = await get({
+      query: `mutation { sendDm(input: { participantId: "${h.sandbox.users[1]!.id}", text: "by GET" }) { event { restId } } }`,
+    });
     expect(answer.status).toBe(405);
     expect(answer.allow).toBe('POST');
     expect(h.calls()).toHaveLength(0);
@@ -244,8 +263,11 @@ describe('accept: application/json (legacy)', () => {
     expect(codes(answer)).toEqual(['BAD_REQUEST']);
   });
 
-  it('variable coercion keeps the 400 graphql-js gives it (yoga honours an error\'s own HTTP status)', async () => {
-    const answer = await post({ query: 'query($f: Int) { dmEvents(first: $f) { nodes { restId } } }', variables: { f: 'ten' } }, JSON_TYPE);
+  it("variable coercion keeps the 400 graphql-js gives it (yoga honours an error's own HTTP status)", async () => {
+    const answer = await post(
+      { query: 'query($f: Int) { dmEvents(first: $f) { nodes { restId } } }', variables: { f: 'ten' } },
+      JSON_TYPE,
+    );
     expect(answer.status).toBe(400);
     expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
   });
@@ -256,7 +278,11 @@ describe('accept: application/json (legacy)', () => {
   });
 
   it('a wrong content type stays 415', async () => {
-    const answer = await send({ body: JSON.stringify({ query: '{ __typename }' }), contentType: 'text/plain', accept: JSON_TYPE });
+    const answer = await send({
+      body: JSON.stringify({ query: '{ __typename }' }),
+      contentType: 'text/plain',
+      accept: JSON_TYPE,
+    });
     expect(answer.status).toBe(415);
   });
 });

@@ -23,7 +23,8 @@ const NODE = `restId conversationId eventType senderId
   sender { restId username }
   participantIds participants { restId username }`;
 const MENTIONS = `entities { mentions { userId user { restId username } } }`;
-const PAGE = (mentions: boolean) => `edges { cursor node { ${NODE} ${mentions ? MENTIONS : ''} } } pageInfo { hasNextPage endCursor }`;
+const PAGE = (mentions: boolean) =>
+  `edges { cursor node { ${NODE} ${mentions ? MENTIONS : ''} } } pageInfo { hasNextPage endCursor }`;
 
 const query = {
   inbox: (mentions: boolean) => `query Inbox($first: Int, $after: String) {
@@ -79,14 +80,20 @@ const EVENT_TYPE: Record<string, string> = {
 };
 
 describe('one gateway, every demo token, 32 operations in flight', () => {
-  it('each answer holds only its own user data, and each call carries its own operation\'s Authorization', async () => {
+  it("each answer holds only its own user data, and each call carries its own operation's Authorization", async () => {
     const { users, data } = h.sandbox;
     expect(users.length).toBeGreaterThanOrEqual(20);
     const usernames = new Map(data.users.map((u) => [u.id, u.username]));
     const visible = users.map((u) => new Map(h.sandbox.visibleEvents(u.id).map((e): [string, DmEvent] => [e.id, e])));
     const conversationsOf = users.map((_, i) => new Set([...visible[i]!.values()].map((e) => e.dm_conversation_id!)));
-    const mentionedBy = users.map((_, i) =>
-      new Set([...visible[i]!.values()].flatMap((e) => (e.entities?.mentions ?? (e as any).mentions ?? []).map((m: any) => m.id as string))));
+    const mentionedBy = users.map(
+      (_, i) =>
+        new Set(
+          [...visible[i]!.values()].flatMap((e) =>
+            (e.entities?.mentions ?? (e as any).mentions ?? []).map((m: any) => m.id as string),
+          ),
+        ),
+    );
 
     // The workload, fixed in advance.
     const random = generator(20_240_601);
@@ -100,9 +107,13 @@ describe('one gateway, every demo token, 32 operations in flight', () => {
       while (operations < OPERATIONS_PER_USER) {
         const kind = random.pick(['inbox', 'inbox', 'with', 'with', 'conversation'] as const);
         const target =
-          kind === 'with' ? (random.chance(0.85) ? random.pick(partners) : random.pick(users).id)
-          : kind === 'conversation' ? random.pick(conversations)
-          : undefined;
+          kind === 'with'
+            ? random.chance(0.85)
+              ? random.pick(partners)
+              : random.pick(users).id
+            : kind === 'conversation'
+              ? random.pick(conversations)
+              : undefined;
         const pages = Math.min(random.int(1, 4), OPERATIONS_PER_USER - operations);
         chains.push({
           user: index,
@@ -129,9 +140,11 @@ describe('one gateway, every demo token, 32 operations in flight', () => {
       const user = users[chain.user]!;
       const own = visible[chain.user]!;
       const expectedIds = (
-        chain.kind === 'inbox' ? [...own.values()]
-        : chain.kind === 'with' ? h.sandbox.visibleEvents(user.id, pairId(user.id, chain.target!))
-        : h.sandbox.visibleEvents(user.id, chain.target!)
+        chain.kind === 'inbox'
+          ? [...own.values()]
+          : chain.kind === 'with'
+            ? h.sandbox.visibleEvents(user.id, pairId(user.id, chain.target!))
+            : h.sandbox.visibleEvents(user.id, chain.target)
       ).map((e) => e.id);
       const seen: string[] = [];
       let after: string | null = null;
@@ -182,27 +195,41 @@ describe('one gateway, every demo token, 32 operations in flight', () => {
             continue;
           }
           const problems: string[] = [];
-          if (!conversationsOf[chain.user]!.has(node.conversationId!)) problems.push(`conversation ${node.conversationId}`);
+          if (!conversationsOf[chain.user]!.has(node.conversationId!))
+            problems.push(`conversation ${node.conversationId}`);
           if (node.conversationId !== event.dm_conversation_id) problems.push('conversationId');
-          if (chain.kind !== 'inbox' && node.conversationId !== (chain.kind === 'with' ? pairId(user.id, chain.target!) : chain.target)) {
+          if (
+            chain.kind !== 'inbox' &&
+            node.conversationId !== (chain.kind === 'with' ? pairId(user.id, chain.target!) : chain.target)
+          ) {
             problems.push('conversation of the connection');
           }
           if (node.eventType !== EVENT_TYPE[event.event_type]) problems.push('eventType');
           if ((node.senderId ?? undefined) !== event.sender_id) problems.push('senderId');
-          if (event.sender_id && (node.sender?.restId !== event.sender_id || node.sender.username !== usernames.get(event.sender_id))) {
+          if (
+            event.sender_id &&
+            (node.sender?.restId !== event.sender_id || node.sender.username !== usernames.get(event.sender_id))
+          ) {
             problems.push(`sender ${JSON.stringify(node.sender)}`);
           }
           const participants = event.participant_ids ?? null;
           if (JSON.stringify(node.participantIds) !== JSON.stringify(participants)) problems.push('participantIds');
-          if (participants && JSON.stringify(node.participants?.map((p) => p.restId)) !== JSON.stringify(participants)) {
+          if (
+            participants &&
+            JSON.stringify(node.participants?.map((p) => p.restId)) !== JSON.stringify(participants)
+          ) {
             problems.push(`participants ${JSON.stringify(node.participants)}`);
           }
           if (chain.mentions) {
             const mentions: any[] = event.entities?.mentions ?? (event as any).mentions ?? [];
             const got = node.entities?.mentions ?? [];
-            if (JSON.stringify(got.map((m) => m.userId)) !== JSON.stringify(mentions.map((m) => m.id))) problems.push('mentions');
+            if (JSON.stringify(got.map((m) => m.userId)) !== JSON.stringify(mentions.map((m) => m.id)))
+              problems.push('mentions');
             for (const mention of got) {
-              if (mention.user && (mention.user.restId !== mention.userId || mention.user.username !== usernames.get(mention.userId))) {
+              if (
+                mention.user &&
+                (mention.user.restId !== mention.userId || mention.user.username !== usernames.get(mention.userId))
+              ) {
                 problems.push(`mentioned user ${JSON.stringify(mention)}`);
               }
             }
@@ -222,7 +249,9 @@ describe('one gateway, every demo token, 32 operations in flight', () => {
       // A walk is the user's own list, in order, without gaps or repeats.
       function checkWalk(walked: string[]) {
         if (JSON.stringify(walked) !== JSON.stringify(expectedIds.slice(0, walked.length))) {
-          failures.push(`${user.token} ${chain.kind} ${chain.target ?? ''}: walked ${walked.length} events out of order or not its own`);
+          failures.push(
+            `${user.token} ${chain.kind} ${chain.target ?? ''}: walked ${walked.length} events out of order or not its own`,
+          );
         }
       }
     }
@@ -256,7 +285,8 @@ describe('one gateway, every demo token, 32 operations in flight', () => {
       if (call.path === '/2/users') {
         userLookups[index]! += 1;
         for (const id of (call.query.ids ?? '').split(',')) {
-          if (!mentionedBy[index]!.has(id)) callProblems.push(`/2/users as ${users[index]!.token} looked up ${id}, which its events do not mention`);
+          if (!mentionedBy[index]!.has(id))
+            callProblems.push(`/2/users as ${users[index]!.token} looked up ${id}, which its events do not mention`);
         }
       } else if (call.path === '/2/users/me') {
         meLookups[index]! += 1;

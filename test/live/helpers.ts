@@ -17,7 +17,9 @@ export interface LiveHarness {
   dmCalls(): number;
 }
 
-export function useLiveGateway(options: { sandbox?: SandboxOptions; gateway?: Partial<GatewayOptions> } = {}): LiveHarness {
+export function useLiveGateway(
+  options: { sandbox?: SandboxOptions; gateway?: Partial<GatewayOptions> } = {},
+): LiveHarness {
   let sandbox: Sandbox;
   let gateway: Gateway;
   let server: Server;
@@ -80,7 +82,10 @@ function streamState() {
     },
     waitFor(count: number, ms = 5_000): Promise<void> {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`waited ${ms} ms for ${count} results, got ${received.length}`)), ms);
+        const timer = setTimeout(
+          () => reject(new Error(`waited ${ms} ms for ${count} results, got ${received.length}`)),
+          ms,
+        );
         const check = () => {
           if (received.length >= count) {
             clearTimeout(timer);
@@ -98,7 +103,11 @@ export async function subscribeSse(url: string, query: string, token: string | n
   const controller = new AbortController();
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(token && { authorization: `Bearer ${token}` }) },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      ...(token && { authorization: `Bearer ${token}` }),
+    },
     body: JSON.stringify({ query }),
     signal: controller.signal,
   });

@@ -13,7 +13,8 @@ const h = useLiveGateway();
  * check of a pace measures the time it actually watched.
  */
 const WINDOW_MS = 1_000;
-const QUERY = 'subscription { dmEventAdded { restId text senderId sender { restId } conversation { conversationId } } }';
+const QUERY =
+  'subscription { dmEventAdded { restId text senderId sender { restId } conversation { conversationId } } }';
 
 const user = (index: number) => h.sandbox.users[index]!;
 /** A one-to-one conversation of the user at `index`, and the other person in it. */
@@ -49,7 +50,13 @@ describe('dmEventAdded', () => {
       expect(stream.received).toEqual([
         {
           data: {
-            dmEventAdded: { restId: arrived.id, text: 'hello, every tab', senderId: other, sender: { restId: other }, conversation: { conversationId: id } },
+            dmEventAdded: {
+              restId: arrived.id,
+              text: 'hello, every tab',
+              senderId: other,
+              sender: { restId: other },
+              conversation: { conversationId: id },
+            },
           },
         },
       ]);
@@ -121,7 +128,12 @@ describe('dmEventAdded', () => {
   it('sends one user’s news to nobody else, over SSE and WebSocket', async () => {
     const a = user(5);
     const { id, other } = oneToOne(5);
-    const stranger = h.sandbox.users.findIndex((u) => u.id !== a.id && u.id !== other && h.sandbox.data.conversations.some((c) => !c.group && c.participantIds.includes(u.id)));
+    const stranger = h.sandbox.users.findIndex(
+      (u) =>
+        u.id !== a.id &&
+        u.id !== other &&
+        h.sandbox.data.conversations.some((c) => !c.group && c.participantIds.includes(u.id)),
+    );
     const b = user(stranger);
     const mine = await subscribeSse(h.url, QUERY, a.token);
     const theirs = [await subscribeSse(h.url, QUERY, b.token), subscribeWs(h.url, QUERY, b.token)];
@@ -130,8 +142,14 @@ describe('dmEventAdded', () => {
     h.sandbox.addMessage(id, other, 'only for a');
     await mine.waitFor(1);
     // b's own news, sent after a's message, reaches b's streams: a's did not come before it, nor with it.
-    const forB = h.sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(b.id) && !c.participantIds.includes(a.id))!;
-    h.sandbox.addMessage(forB.id, forB.participantIds.find((p) => p !== b.id)!, 'for b');
+    const forB = h.sandbox.data.conversations.find(
+      (c) => !c.group && c.participantIds.includes(b.id) && !c.participantIds.includes(a.id),
+    )!;
+    h.sandbox.addMessage(
+      forB.id,
+      forB.participantIds.find((p) => p !== b.id)!,
+      'for b',
+    );
     for (const stream of theirs) await stream.waitFor(1);
     for (const stream of theirs) expect(texts(stream)).toEqual(['for b']);
     expect(texts(mine)).toEqual(['only for a']);
@@ -158,13 +176,29 @@ describe('dmEventAdded', () => {
     const { token, id: me } = user(6);
     const conversations = h.sandbox.data.conversations.filter((c) => !c.group && c.participantIds.includes(me));
     const [first, second] = conversations;
-    const stream = await subscribeSse(h.url, `subscription { dmEventAdded(conversationId: "${first!.id}", eventTypes: [MESSAGE_CREATE]) { text } }`, token);
+    const stream = await subscribeSse(
+      h.url,
+      `subscription { dmEventAdded(conversationId: "${first!.id}", eventTypes: [MESSAGE_CREATE]) { text } }`,
+      token,
+    );
     await subscribed(h, me, 1);
-    h.sandbox.addMessage(second!.id, second!.participantIds.find((p) => p !== me)!, 'elsewhere');
-    h.sandbox.addMessage(first!.id, first!.participantIds.find((p) => p !== me)!, 'here');
+    h.sandbox.addMessage(
+      second!.id,
+      second!.participantIds.find((p) => p !== me)!,
+      'elsewhere',
+    );
+    h.sandbox.addMessage(
+      first!.id,
+      first!.participantIds.find((p) => p !== me)!,
+      'here',
+    );
     await stream.waitFor(1);
     // Events arrive in order: by the time a later message here arrives, the one elsewhere would have.
-    h.sandbox.addMessage(first!.id, first!.participantIds.find((p) => p !== me)!, 'here again');
+    h.sandbox.addMessage(
+      first!.id,
+      first!.participantIds.find((p) => p !== me)!,
+      'here again',
+    );
     await stream.waitFor(2);
     expect(texts(stream)).toEqual(['here', 'here again']);
     await stream.close();
@@ -240,7 +274,10 @@ describe('limits', () => {
     await open[0]!.close();
     await subscribed(small, userA, 1);
     const again = await subscribeSse(small.url, QUERY, a);
-    await until('the new subscription taken or refused', () => small.gateway.live.subscribersOf(userA) === 2 || again.received.length > 0);
+    await until(
+      'the new subscription taken or refused',
+      () => small.gateway.live.subscribersOf(userA) === 2 || again.received.length > 0,
+    );
     expect(again.received).toEqual([]);
     await Promise.all([...open.slice(1), third, fourth, again].map((stream) => stream.close()));
   });

@@ -14,9 +14,19 @@ function fakeSession() {
       // X answers in its own order, leaves missing ids out and names them in `errors`.
       const ids = query.ids!.split(',').reverse();
       return {
-        data: ids.filter((id) => id !== '404').map((id) => ({ id, name: `n${id}`, username: `u${id}`, location: `l${id}` })),
+        data: ids
+          .filter((id) => id !== '404')
+          .map((id) => ({ id, name: `n${id}`, username: `u${id}`, location: `l${id}` })),
         errors: ids.includes('404')
-          ? [{ type: 'https://api.twitter.com/2/problems/resource-not-found', title: 'Not Found Error', detail: 'Could not find user with ids: [404].', resource_type: 'user', resource_id: '404' }]
+          ? [
+              {
+                type: 'https://api.twitter.com/2/problems/resource-not-found',
+                title: 'Not Found Error',
+                detail: 'Could not find user with ids: [404].',
+                resource_type: 'user',
+                resource_id: '404',
+              },
+            ]
           : undefined,
       };
     },
@@ -50,7 +60,11 @@ describe('Loaders', () => {
   it('answer from what an earlier answer carried when it has every field, and look up again when it does not', async () => {
     const { session, calls } = fakeSession();
     const loaders = new Loaders(session);
-    loaders.prime('dm_event', { 'user.fields': 'location' }, { includes: { users: [{ id: '7', name: 'n', username: 'u', location: 'here' }] } });
+    loaders.prime(
+      'dm_event',
+      { 'user.fields': 'location' },
+      { includes: { users: [{ id: '7', name: 'n', username: 'u', location: 'here' }] } },
+    );
     expect(await loaders.load(userPlan(['location', 'name']), '7')).toMatchObject({ x: { location: 'here' } });
     expect(calls).toHaveLength(0);
     await loaders.load(userPlan(['description']), '7');
@@ -60,7 +74,10 @@ describe('Loaders', () => {
   it("turn X's not-found into NOT_FOUND for that id only", async () => {
     const { session } = fakeSession();
     const loaders = new Loaders(session);
-    const [missing, found] = await Promise.allSettled([loaders.load(userPlan(['name']), '404'), loaders.load(userPlan(['name']), '5')]);
+    const [missing, found] = await Promise.allSettled([
+      loaders.load(userPlan(['name']), '404'),
+      loaders.load(userPlan(['name']), '5'),
+    ]);
     expect(missing).toMatchObject({ status: 'rejected', reason: { code: 'NOT_FOUND' } });
     expect(found).toMatchObject({ status: 'fulfilled', value: { x: { id: '5' } } });
   });

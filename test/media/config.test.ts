@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 
 describe('media configuration', () => {
-  it('defaults to 15-minute links on the requests\' own origin', () => {
+  it("defaults to 15-minute links on the requests' own origin", () => {
     const config = loadConfig({});
     expect(config.mediaUrlTtlMs).toBe(900_000);
     expect(config.publicUrl).toBeUndefined();

@@ -11,7 +11,8 @@ let clock = Date.now();
 const h = useGateway({ gateway: { media: { now: () => clock } } });
 
 /** A GET of a minted URL with no header at all, as an `<img>` makes it (plus `headers`). */
-const load = (url: string, headers: Record<string, string> = {}, method = 'GET') => h.gateway.fetch(url, { method, headers });
+const load = (url: string, headers: Record<string, string> = {}, method = 'GET') =>
+  h.gateway.fetch(url, { method, headers });
 
 describe('Media.downloadUrl', () => {
   it('is a URL of the gateway that reads nothing: no token, no event, media, conversation or user id', async () => {
@@ -20,7 +21,14 @@ describe('Media.downloadUrl', () => {
     expect(url).toMatch(/^http:\/\/gateway\.test\/media\/[A-Za-z0-9_-]{48}$/);
     const id = url.slice(url.lastIndexOf('/') + 1);
     const decoded = Buffer.from(id, 'base64url').toString('latin1');
-    const secrets = [dm.owner.token, dm.owner.id, dm.other.id, dm.event.id, dm.event.dm_conversation_id!, ...Object.values(dm.ids)];
+    const secrets = [
+      dm.owner.token,
+      dm.owner.id,
+      dm.other.id,
+      dm.event.id,
+      dm.event.dm_conversation_id!,
+      ...Object.values(dm.ids),
+    ];
     for (const secret of secrets) {
       expect(url).not.toContain(secret);
       expect(decoded).not.toContain(secret);
@@ -29,16 +37,20 @@ describe('Media.downloadUrl', () => {
     expect(downloads(h.sandbox)).toHaveLength(0);
   });
 
-  it('is null for media that is not a DM\'s', async () => {
-    const answer = await h.query(`{ dmEvents(first: 100) { nodes { referencedTweets { attachments { media { url downloadUrl } } } } } }`);
-    const media = (answer.data!.dmEvents.nodes as any[]).flatMap((n) => (n.referencedTweets ?? []).flatMap((t: any) => t.attachments?.media ?? []));
+  it("is null for media that is not a DM's", async () => {
+    const answer = await h.query(
+      `{ dmEvents(first: 100) { nodes { referencedTweets { attachments { media { url downloadUrl } } } } } }`,
+    );
+    const media = (answer.data!.dmEvents.nodes as any[]).flatMap((n) =>
+      (n.referencedTweets ?? []).flatMap((t: any) => t.attachments?.media ?? []),
+    );
     expect(media.length).toBeGreaterThan(0);
     for (const m of media) expect(m.downloadUrl).toBeNull();
   });
 });
 
 describe('/media/...', () => {
-  it('serves the bytes with no header, fetched once from X with the minting caller\'s credentials', async () => {
+  it("serves the bytes with no header, fetched once from X with the minting caller's credentials", async () => {
     const dm = dmMedia(h.sandbox, 'photo', 1);
     const url = await downloadUrlFor(h.gateway, dm.owner, dm.event.id);
     // Whatever credentials the loading request carries, the download is made with the minting caller's.
@@ -113,7 +125,9 @@ describe('/media/...', () => {
   it('shares one call among loads of the same media that arrive while it is fetched', async () => {
     const dm = dmMedia(h.sandbox, 'video', 1);
     const url = await downloadUrlFor(h.gateway, dm.owner, dm.event.id);
-    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => load(url, i % 2 ? { range: 'bytes=0-99' } : {})));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => load(url, i % 2 ? { range: 'bytes=0-99' } : {})),
+    );
     expect(answers.map((a) => a.status)).toEqual([200, 206, 200, 206, 200]);
     expect(downloads(h.sandbox)).toHaveLength(1);
   });
@@ -125,10 +139,21 @@ describe('/media/...', () => {
     const lines = h.logLines().filter((line) => line.msg === 'media request');
     expect(lines.length).toBeGreaterThan(0);
     const text = JSON.stringify(lines);
-    for (const secret of [url.slice(url.lastIndexOf('/') + 1), dm.owner.token, dm.event.id, dm.ids.media_id, dm.ids.resource_id]) {
+    for (const secret of [
+      url.slice(url.lastIndexOf('/') + 1),
+      dm.owner.token,
+      dm.event.id,
+      dm.ids.media_id,
+      dm.ids.resource_id,
+    ]) {
       expect(text).not.toContain(secret);
     }
-    expect(lines.at(-1)).toMatchObject({ route: 'media', status: 200, source: 'x', upstream: [{ endpoint: '/2/dm_conversations/media/:id/:id/:id', status: 200 }] });
+    expect(lines.at(-1)).toMatchObject({
+      route: 'media',
+      status: 200,
+      source: 'x',
+      upstream: [{ endpoint: '/2/dm_conversations/media/:id/:id/:id', status: 200 }],
+    });
   });
 
   it('answers a tampered or unknown link 404 and an expired one 410, without any call to X', async () => {
@@ -178,7 +203,7 @@ describe('/media/...', () => {
     }
   });
 
-  it('is bound to its minting caller: another caller\'s link to the same media is fetched with theirs, and X decides', async () => {
+  it("is bound to its minting caller: another caller's link to the same media is fetched with theirs, and X decides", async () => {
     const dm = dmMedia(h.sandbox, 'photo', 5);
     const mine = await downloadUrlFor(h.gateway, dm.owner, dm.event.id);
     expect((await load(mine)).status).toBe(200);
@@ -187,7 +212,12 @@ describe('/media/...', () => {
     expect(theirs).not.toBe(mine);
     expect((await load(theirs)).status).toBe(200);
     // Someone outside the conversation, given a link of their own for it: X refuses them.
-    const outsider = await h.gateway.media.mint(`Bearer ${dm.outsider.token}`, RateLimitBook.keyOf(`Bearer ${dm.outsider.token}`), dm.ids, 'http://gateway.test');
+    const outsider = await h.gateway.media.mint(
+      `Bearer ${dm.outsider.token}`,
+      RateLimitBook.keyOf(`Bearer ${dm.outsider.token}`),
+      dm.ids,
+      'http://gateway.test',
+    );
     const refused = await load(outsider);
     expect(refused.status).toBe(403);
     expect(await refused.text()).toBe('');
@@ -230,13 +260,16 @@ describe('/media/...', () => {
     const before = downloads(h.sandbox).length;
     expect((await load(url)).status).toBe(429);
     expect(downloads(h.sandbox)).toHaveLength(before);
-    expect((await h.query(`{ dmEvent(eventId: "${dm.event.id}") { restId } }`)).data).toEqual({ dmEvent: { restId: dm.event.id } });
-
+    expect((await h.query(`{ dmEvent(eventId: "${dm.event.id}") { restId } }`)).data).toEqual({
+      dmEvent: { restId: dm.event.id },
+    });
   });
 
   it('counts the download in /metrics, by its folded endpoint, and each media request by status and source', async () => {
     const text = await (await h.gateway.fetch('http://gateway.test/metrics')).text();
-    expect(text).toMatch(/gateway_upstream_requests_total\{endpoint="\/2\/dm_conversations\/media\/:id\/:id\/:id",status="200"\} [1-9]/);
+    expect(text).toMatch(
+      /gateway_upstream_requests_total\{endpoint="\/2\/dm_conversations\/media\/:id\/:id\/:id",status="200"\} [1-9]/,
+    );
     expect(text).toMatch(/gateway_media_requests_total\{status="200",source="memory"\} [1-9]/);
     expect(text).toMatch(/gateway_media_requests_total\{status="410",source="none"\} 1/);
     // No id of any media in any label.
@@ -256,7 +289,11 @@ describe('/media/...', () => {
     // The other participant: the main user's download budget was spent above.
     const url = await downloadUrlFor(h.gateway, dm.other, dm.event.id);
     const origin = 'http://frontend.test';
-    const preflight = await load(url, { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'range' }, 'OPTIONS');
+    const preflight = await load(
+      url,
+      { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'range' },
+      'OPTIONS',
+    );
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-headers')).toBe('range');
     const response = await load(url, { origin, range: 'bytes=0-3' });

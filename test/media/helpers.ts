@@ -17,13 +17,11 @@ export interface DemoDmMedia {
 /** The `index`-th DM the main user sees with media of `type` attached. */
 export function dmMedia(sandbox: Sandbox, type: 'photo' | 'video' | 'animated_gif', index = 0): DemoDmMedia {
   const owner = sandbox.users[0]!;
-  const found = sandbox
-    .visibleEvents(owner.id)
-    .filter((event) => {
-      const key = event.attachments?.media_keys?.[0];
-      const media = key && sandbox.data.media.find((m) => m.media_key === key);
-      return media && media.type === type;
-    })[index];
+  const found = sandbox.visibleEvents(owner.id).filter((event) => {
+    const key = event.attachments?.media_keys?.[0];
+    const media = key && sandbox.data.media.find((m) => m.media_key === key);
+    return media && media.type === type;
+  })[index];
   if (!found) throw new Error(`no DM with a ${type} at ${index}`);
   const media = sandbox.data.media.find((m) => m.media_key === found.attachments!.media_keys![0])!;
   const [dm_id, media_id, resource_id] = media.url!.split('/').slice(-3) as [string, string, string];
@@ -40,14 +38,17 @@ export async function downloadUrlFor(gateway: Gateway, user: DemoUser, eventId: 
     headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
     body: JSON.stringify({ query: `{ dmEvent(eventId: "${eventId}") { attachments { media { url downloadUrl } } } }` }),
   });
-  const body = (await response.json()) as { data?: { dmEvent?: { attachments?: { media: { downloadUrl: string | null }[] } } } };
+  const body = (await response.json()) as {
+    data?: { dmEvent?: { attachments?: { media: { downloadUrl: string | null }[] } } };
+  };
   const url = body.data?.dmEvent?.attachments?.media[0]?.downloadUrl;
   if (!url) throw new Error(`no downloadUrl: ${JSON.stringify(body)}`);
   return url;
 }
 
 /** The sandbox's calls to X's download endpoint so far. */
-export const downloads = (sandbox: Sandbox) => sandbox.requests.filter((r) => r.path.startsWith('/2/dm_conversations/media/'));
+export const downloads = (sandbox: Sandbox) =>
+  sandbox.requests.filter((r) => r.path.startsWith('/2/dm_conversations/media/'));
 
 /**
  * A first read of the user's DMs, as any client's list makes it: the memory ties the token to the user's id (in Redis,

@@ -45,7 +45,9 @@ describe('parseTonUrl', () => {
 
 describe('downloadPath', () => {
   it("is X's download endpoint for valid ids, and throws for any other", () => {
-    expect(downloadPath({ dm_id: '1', media_id: '2', resource_id: 'a.jpg' })).toBe('/2/dm_conversations/media/1/2/a.jpg');
+    expect(downloadPath({ dm_id: '1', media_id: '2', resource_id: 'a.jpg' })).toBe(
+      '/2/dm_conversations/media/1/2/a.jpg',
+    );
     expect(() => downloadPath({ dm_id: '1', media_id: '2', resource_id: '../../x' })).toThrow();
     expect(() => downloadPath({ dm_id: '1/..', media_id: '2', resource_id: 'a.jpg' })).toThrow();
   });

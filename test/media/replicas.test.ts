@@ -48,7 +48,7 @@ describe.skipIf(!redisAvailable)('media across replicas sharing Redis', () => {
     // The shared bytes are written after the answer: wait until Redis holds them, then ask a replica that has none.
     const raw = new Redis(redis.url);
     try {
-      for (const until = Date.now() + 5_000; (await raw.keys('xdm:mb:*')).length === 0 && Date.now() < until; ) {
+      for (const until = Date.now() + 5_000; (await raw.keys('xdm:mb:*')).length === 0 && Date.now() < until;) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       const c = await replica();
@@ -69,7 +69,11 @@ describe.skipIf(!redisAvailable)('media across replicas sharing Redis', () => {
       for (const key of keys) {
         const type = await raw.type(key);
         const values =
-          type === 'string' ? [await raw.getBuffer(key)] : type === 'hash' ? Object.entries(await raw.hgetall(key)).flat() : await raw.zrange(key, 0, -1);
+          type === 'string'
+            ? [await raw.getBuffer(key)]
+            : type === 'hash'
+              ? Object.entries(await raw.hgetall(key)).flat()
+              : await raw.zrange(key, 0, -1);
         const text = [key, ...values.map((v) => (Buffer.isBuffer(v) ? v.toString('latin1') : String(v)))].join('\n');
         for (const secret of secrets) expect(text, key).not.toContain(secret);
         expect(text).not.toContain(bytes.subarray(0, 16).toString('latin1'));

@@ -40,7 +40,9 @@ describe('a conversation read by several fields of one request', () => {
     // knew, 7 of the operation's 10 calls.
     await h.query(FEED, undefined, me.token);
     const NEW = 300;
-    const added = Array.from({ length: NEW }, (_, i) => h.sandbox.addMessage(group.id, others[i % others.length]!, `busy ${i}`));
+    const added = Array.from({ length: NEW }, (_, i) =>
+      h.sandbox.addMessage(group.id, others[i % others.length]!, `busy ${i}`),
+    );
     skipped += FRESHNESS_MS + 50;
     h.sandbox.clearRequests();
 
@@ -52,7 +54,10 @@ describe('a conversation read by several fields of one request', () => {
       const newest = added[added.length - 1]!;
       expect(conversation.lastEvent.restId).toBe(newest.id);
       expect(conversation.events.edges.map((edge: any) => edge.node.restId)).toEqual(
-        h.sandbox.visibleEvents(me.id, group.id).slice(0, 10).map((event) => event.id),
+        h.sandbox
+          .visibleEvents(me.id, group.id)
+          .slice(0, 10)
+          .map((event) => event.id),
       );
       expect(conversation.participants.map((user: any) => user.restId)).toEqual(expect.arrayContaining(others));
     } finally {

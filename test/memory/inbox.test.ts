@@ -38,13 +38,20 @@ function deepFeed(h: Harness, index: number) {
   const newest = h.sandbox.visibleEvents(me.id)[0]!.dm_conversation_id!;
   const other = h.sandbox.data.conversations.find((c) => c.id === newest)!.participantIds.find((id) => id !== me.id)!;
   for (let i = 0; i < 100; i++) h.sandbox.addMessage(newest, i % 2 === 0 ? other : me.id, `busy ${i}`);
-  const inFirstHundred = new Set(h.sandbox.visibleEvents(me.id).slice(0, 100).map((event) => event.dm_conversation_id));
+  const inFirstHundred = new Set(
+    h.sandbox
+      .visibleEvents(me.id)
+      .slice(0, 100)
+      .map((event) => event.dm_conversation_id),
+  );
   expect(inFirstHundred.size).toBe(1);
   return me;
 }
 
 const lastEvents = (answer: { data?: any }) =>
-  (answer.data.dmConversations.edges as { node: { lastEvent: { restId: string } } }[]).map((edge) => edge.node.lastEvent.restId);
+  (answer.data.dmConversations.edges as { node: { lastEvent: { restId: string } } }[]).map(
+    (edge) => edge.node.lastEvent.restId,
+  );
 
 describe('the inbox', () => {
   const h = useGateway({ gateway: { store: 'memory', freshnessMs: 60_000 } });
@@ -81,13 +88,17 @@ describe('the inbox', () => {
     expect(rest.errors).toBeUndefined();
     expect(lastEvents(rest)).toEqual(conversations.slice(2));
     expect(rest.data.dmConversations.pageInfo.hasNextPage).toBe(false);
-    expect(dmCalls().every((call) => call.query.max_results === '100' && call.query.pagination_token !== undefined)).toBe(true);
+    expect(
+      dmCalls().every((call) => call.query.max_results === '100' && call.query.pagination_token !== undefined),
+    ).toBe(true);
 
     h.sandbox.clearRequests();
     const full = await h.query(INBOX, { first: conversations.length }, me.token);
     expect(lastEvents(full)).toEqual(conversations);
     expect(full.data.dmConversations.pageInfo.hasNextPage).toBe(false);
-    expect(await h.query(INBOX, { first: 50, after: first.data.dmConversations.pageInfo.endCursor }, me.token)).toEqual(rest);
+    expect(await h.query(INBOX, { first: 50, after: first.data.dmConversations.pageInfo.endCursor }, me.token)).toEqual(
+      rest,
+    );
     expect(h.calls()).toHaveLength(0);
   });
 });
@@ -148,7 +159,10 @@ describe('an inbox read the call cap stops after a full page', () => {
 
 describe('an inbox read X’s budget stops', () => {
   // One DM lookup per window: the first page of the feed spends it.
-  const h = useGateway({ sandbox: { rateLimit: { limit: 1, windowMs: 900_000 } }, gateway: { store: 'memory', freshnessMs: 60_000 } });
+  const h = useGateway({
+    sandbox: { rateLimit: { limit: 1, windowMs: 900_000 } },
+    gateway: { store: 'memory', freshnessMs: 60_000 },
+  });
 
   it('is short with hasNextPage true and RATE_LIMITED with resetAt at the connection, the data still returned', async () => {
     const me = deepFeed(h, 2);

@@ -29,7 +29,9 @@ describe('the memory under many users at once', () => {
       for (let userIndex = 0; userIndex < users.length; userIndex++) {
         const user = users[userIndex]!;
         const visible = h.sandbox.visibleEvents(user.id);
-        const conversations = h.sandbox.data.conversations.filter((c) => !c.group && c.participantIds.includes(user.id));
+        const conversations = h.sandbox.data.conversations.filter(
+          (c) => !c.group && c.participantIds.includes(user.id),
+        );
         const kind = random.int(0, 3);
         operations.push({
           userIndex,
@@ -57,8 +59,14 @@ describe('the memory under many users at once', () => {
               const answer = await h.query(`{ dmEvent(eventId: "${eventId}") { restId } }`, undefined, user.token);
               return [answer.data.dmEvent.restId];
             }
-            const answer = await h.query('{ dmConversations(first: 5) { nodes { lastEvent { restId } } } }', undefined, user.token);
-            return answer.data.dmConversations.nodes.map((node: { lastEvent: { restId: string } }) => node.lastEvent.restId);
+            const answer = await h.query(
+              '{ dmConversations(first: 5) { nodes { lastEvent { restId } } } }',
+              undefined,
+              user.token,
+            );
+            return answer.data.dmConversations.nodes.map(
+              (node: { lastEvent: { restId: string } }) => node.lastEvent.restId,
+            );
           },
         });
       }
@@ -71,7 +79,8 @@ describe('the memory under many users at once', () => {
         const operation = operations[next++]!;
         const user = users[operation.userIndex]!;
         const visible = new Set(h.sandbox.visibleEvents(user.id).map((event) => event.id));
-        for (const eventId of await operation.run()) if (!visible.has(eventId)) leaks.push(`${user.username} got ${eventId}`);
+        for (const eventId of await operation.run())
+          if (!visible.has(eventId)) leaks.push(`${user.username} got ${eventId}`);
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -86,7 +95,11 @@ describe('the memory under many users at once', () => {
     }
 
     h.sandbox.clearRequests();
-    const stranger = await h.query('{ dmEvents(first: 5) { nodes { restId } } dmConversations { nodes { conversationId } } }', undefined, 'nobody');
+    const stranger = await h.query(
+      '{ dmEvents(first: 5) { nodes { restId } } dmConversations { nodes { conversationId } } }',
+      undefined,
+      'nobody',
+    );
     expect(stranger.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(stranger.data).toBeNull();
     expect(h.calls().filter((c) => c.path.startsWith('/2/dm_'))).toHaveLength(0);

@@ -20,13 +20,16 @@ const pastFreshness = () => {
   skipped += FRESHNESS_MS + 50;
 };
 
-const PAGE = 'query($first: Int, $after: String) { dmEvents(first: $first, after: $after) { nodes { restId text } pageInfo { endCursor hasNextPage } } }';
+const PAGE =
+  'query($first: Int, $after: String) { dmEvents(first: $first, after: $after) { nodes { restId text } pageInfo { endCursor hasNextPage } } }';
 const ids = (answer: { data?: any }) => (answer.data.dmEvents.nodes as { restId: string }[]).map((node) => node.restId);
 
 /** Each test uses a user of its own, so the memory of one does not serve another's. */
 const user = (index: number) => ({ token: h.sandbox.users[index]!.token, id: h.sandbox.users[index]!.id });
-const truth = (userId: string, conversationId?: string) => h.sandbox.visibleEvents(userId, conversationId).map((event) => event.id);
-const conversationOf = (userId: string) => h.sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(userId))!;
+const truth = (userId: string, conversationId?: string) =>
+  h.sandbox.visibleEvents(userId, conversationId).map((event) => event.id);
+const conversationOf = (userId: string) =>
+  h.sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(userId))!;
 
 describe('what the memory has read', () => {
   it('is served again without a call, and the answer says how fresh it is', async () => {
@@ -55,7 +58,11 @@ describe('what the memory has read', () => {
     const eventId = truth(id)[7]!;
     const byId = await h.query(`{ dmEvent(eventId: "${eventId}") { restId text } }`, undefined, token);
     expect(byId.data.dmEvent.restId).toBe(eventId);
-    const node = await h.query(`{ node(id: "${Buffer.from(`DmEvent:${eventId}`).toString('base64')}") { ... on DmEvent { restId } } }`, undefined, token);
+    const node = await h.query(
+      `{ node(id: "${Buffer.from(`DmEvent:${eventId}`).toString('base64')}") { ... on DmEvent { restId } } }`,
+      undefined,
+      token,
+    );
     expect(node.data.node.restId).toBe(eventId);
     expect(dmCalls()).toHaveLength(0);
   });
@@ -88,7 +95,7 @@ describe('what the memory has read', () => {
     const query = `query($after: String) { dmConversation(conversationId: "${conversation.id}") { events(first: 10, after: $after) { nodes { restId } pageInfo { endCursor hasNextPage } } } }`;
     const pages: string[] = [];
     let after: string | undefined;
-    for (let more = true; more; ) {
+    for (let more = true; more;) {
       const answer = await h.query(query, { after });
       pages.push(...answer.data.dmConversation.events.nodes.map((node: { restId: string }) => node.restId));
       after = answer.data.dmConversation.events.pageInfo.endCursor;
@@ -251,10 +258,13 @@ describe('the inbox', () => {
       }
     }
     const nodes = answer.data.dmConversations.nodes as any[];
-    expect(nodes.map((n) => ({ conversationId: n.conversationId, lastEventId: n.lastEvent.restId }))).toEqual(expected.slice(0, 50));
+    expect(nodes.map((n) => ({ conversationId: n.conversationId, lastEventId: n.lastEvent.restId }))).toEqual(
+      expected.slice(0, 50),
+    );
     for (const node of nodes) {
       expect(node.kind).toBe(node.conversationId.includes('-') ? 'ONE_TO_ONE' : 'GROUP');
-      if (node.kind === 'ONE_TO_ONE') expect(node.participants.map((p: any) => p.restId).sort()).toEqual(node.conversationId.split('-').sort());
+      if (node.kind === 'ONE_TO_ONE')
+        expect(node.participants.map((p: any) => p.restId).sort()).toEqual(node.conversationId.split('-').sort());
       else expect(node.participants.map((p: any) => p.restId)).toContain(id);
     }
   });

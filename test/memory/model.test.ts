@@ -178,11 +178,21 @@ interface Answer {
   sentAt: number;
 }
 
-async function ask(world: World, gateway: Gateway, token: string, query: string, variables: Record<string, unknown>): Promise<Answer> {
+async function ask(
+  world: World,
+  gateway: Gateway,
+  token: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<Answer> {
   const sentAt = world.clock;
   const response = await gateway.fetch('http://gateway.test/graphql', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}` },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json',
+      authorization: `Bearer ${token}`,
+    },
     body: JSON.stringify({ query, variables }),
   });
   return { ...((await response.json()) as object), sentAt };
@@ -260,14 +270,23 @@ function checkEvent(node: EventNode, event: DmEvent, who: string): void {
     conversationId: event.dm_conversation_id ?? null,
   };
   const actual = { ...node, createdAt: node.createdAt === null ? null : Date.parse(node.createdAt) };
-  check(JSON.stringify(actual) === JSON.stringify(expected), `${who}: event ${event.id} is not as X has it`, () => ({ actual, expected }));
+  check(JSON.stringify(actual) === JSON.stringify(expected), `${who}: event ${event.id} is not as X has it`, () => ({
+    actual,
+    expected,
+  }));
 }
 
 /**
  * The event `id` as `who` may show it to `userId`: visible at X now, or (for the memory) deleted at X while the
  * memory held it. Anything else is an event the user may not see.
  */
-function eventFor(world: World, userId: string, id: string, who: 'memory' | 'off', visible: ReadonlyMap<string, DmEvent>): DmEvent {
+function eventFor(
+  world: World,
+  userId: string,
+  id: string,
+  who: 'memory' | 'off',
+  visible: ReadonlyMap<string, DmEvent>,
+): DmEvent {
   const event = visible.get(id) ?? (who === 'memory' ? lingeringOf(world, userId).get(id) : undefined);
   check(event !== undefined, `${who} shows user ${userId} an event they may not see: ${id}`, () => ({
     deletedAtX: world.deleted.has(id),
@@ -277,7 +296,8 @@ function eventFor(world: World, userId: string, id: string, who: 'memory' | 'off
   return event;
 }
 
-const visibleMap = (world: World, userId: string) => new Map(world.sandbox.visibleEvents(userId).map((event) => [event.id, event]));
+const visibleMap = (world: World, userId: string) =>
+  new Map(world.sandbox.visibleEvents(userId).map((event) => [event.id, event]));
 
 // ---------------------------------------------------------------------------------------------------------------
 // The states an answer may show: X's now, or (with a freshness window) X's as of a moment since its list's sync.
@@ -297,7 +317,9 @@ async function memoryLists(
   syncedAt: number | undefined,
 ): Promise<DmEvent[][]> {
   const memory = await world.store.read(userId);
-  const held = [...lingeringOf(world, userId).values()].filter((event) => memory?.events[event.id] !== undefined && belongs(event));
+  const held = [...lingeringOf(world, userId).values()].filter(
+    (event) => memory?.events[event.id] !== undefined && belongs(event),
+  );
   const withHeld = new Map([...now, ...shownDeleted, ...held].map((event) => [event.id, event]));
   const bases = [newestFirst([...now, ...shownDeleted]), newestFirst(withHeld.values())];
   const since = syncedAt === undefined ? [] : world.adds.filter((add) => add.at >= syncedAt);
@@ -312,15 +334,21 @@ async function memoryLists(
 /** `syncedAt` of an answer served by the memory: present, not stale, and within the freshness window. */
 function syncedAtOf(world: World, answer: Answer, what: string): number {
   const freshness = answer.extensions?.freshness;
-  check(freshness !== undefined, `memory: ${what} has no extensions.freshness`, () => ({ extensions: answer.extensions }));
+  check(freshness !== undefined, `memory: ${what} has no extensions.freshness`, () => ({
+    extensions: answer.extensions,
+  }));
   check(!freshness.stale, `memory: ${what} is stale although X answers`, () => ({ freshness }));
   const syncedAt = Date.parse(freshness.syncedAt);
   // Synced within the window before the request.
-  check(syncedAt >= answer.sentAt - world.freshnessMs, `memory: ${what} rests on a sync older than FRESHNESS_MS`, () => ({
-    syncedAt: freshness.syncedAt,
-    sentAt: new Date(answer.sentAt).toISOString(),
-    freshnessMs: world.freshnessMs,
-  }));
+  check(
+    syncedAt >= answer.sentAt - world.freshnessMs,
+    `memory: ${what} rests on a sync older than FRESHNESS_MS`,
+    () => ({
+      syncedAt: freshness.syncedAt,
+      sentAt: new Date(answer.sentAt).toISOString(),
+      freshnessMs: world.freshnessMs,
+    }),
+  );
   if (world.freshnessMs === 0) {
     check(syncedAt > world.lastMutationAt, `memory: ${what} was not synced after the last change at X`, () => ({
       syncedAt: freshness.syncedAt,
@@ -403,7 +431,10 @@ interface WaitStep {
 type Step = PageStep | EventStep | NodesStep | InboxStep | AddStep | DeleteStep | ForeignCursorStep | WaitStep;
 
 const user = fc.integer({ min: 0, max: USERS - 1 });
-const size = fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 1, max: 8 }) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 100 }) });
+const size = fc.oneof(
+  { weight: 5, arbitrary: fc.integer({ min: 1, max: 8 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 100 }) },
+);
 const types = fc.oneof(
   { weight: 5, arbitrary: fc.constant(null) },
   { weight: 1, arbitrary: fc.subarray([...TYPES], { minLength: 1 }) },
@@ -442,7 +473,13 @@ const stepArbitraries = (withWaits: boolean) =>
         user,
         items: fc.array(
           fc.record({
-            source: fc.constantFrom<NodesStep['items'][number]['source']>('visible', 'deleted', 'any', 'conversation', 'with'),
+            source: fc.constantFrom<NodesStep['items'][number]['source']>(
+              'visible',
+              'deleted',
+              'any',
+              'conversation',
+              'with',
+            ),
             pick: fc.nat(),
           }),
           { minLength: 1, maxLength: 5 },
@@ -460,12 +497,26 @@ const stepArbitraries = (withWaits: boolean) =>
     },
     {
       weight: 12,
-      arbitrary: fc.record({ kind: fc.constant('add' as const), user, conversation: fc.nat(), mine: fc.boolean(), other: fc.nat() }),
+      arbitrary: fc.record({
+        kind: fc.constant('add' as const),
+        user,
+        conversation: fc.nat(),
+        mine: fc.boolean(),
+        other: fc.nat(),
+      }),
     },
-    { weight: 7, arbitrary: fc.record({ kind: fc.constant('delete' as const), user, near: fc.boolean(), pick: fc.nat() }) },
+    {
+      weight: 7,
+      arbitrary: fc.record({ kind: fc.constant('delete' as const), user, near: fc.boolean(), pick: fc.nat() }),
+    },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('foreign-cursor' as const), user, pick: fc.nat() }) },
     ...(withWaits
-      ? [{ weight: 8, arbitrary: fc.record({ kind: fc.constant('wait' as const), share: fc.constantFrom(0.25, 0.5, 1.01, 2) }) }]
+      ? [
+          {
+            weight: 8,
+            arbitrary: fc.record({ kind: fc.constant('wait' as const), share: fc.constantFrom(0.25, 0.5, 1.01, 2) }),
+          },
+        ]
       : []),
   ) as fc.Arbitrary<Step>;
 
@@ -482,10 +533,14 @@ async function checkSpannedDeletions(world: World, userId: string): Promise<void
   const memory = await world.store.read(userId);
   for (const [eventId, deletedAt] of spanned) {
     if (!memory?.feed || memory.feed.syncedAt <= deletedAt) continue;
-    check(memory.events[eventId] === undefined, `memory: user ${userId} still holds ${eventId}, deleted among the newest, after a sync read across it`, () => ({
-      deletedAt,
-      feed: { syncedAt: memory.feed!.syncedAt, newest: memory.feed!.ids.slice(0, 8) },
-    }));
+    check(
+      memory.events[eventId] === undefined,
+      `memory: user ${userId} still holds ${eventId}, deleted among the newest, after a sync read across it`,
+      () => ({
+        deletedAt,
+        feed: { syncedAt: memory.feed!.syncedAt, newest: memory.feed!.ids.slice(0, 8) },
+      }),
+    );
     spanned.delete(eventId);
     world.lingering.get(userId)?.delete(eventId);
   }
@@ -631,7 +686,12 @@ function connectionOf(world: World, me: DemoUser, step: Pick<PageStep, 'list' | 
 }
 
 /** The page of `list` a request asks for: `size` events after (older than) `from`, or right before (newer than) it. */
-function pageOf(list: readonly DmEvent[], backward: boolean, size: number, from: string | undefined): { ids: string[]; more: boolean } {
+function pageOf(
+  list: readonly DmEvent[],
+  backward: boolean,
+  size: number,
+  from: string | undefined,
+): { ids: string[]; more: boolean } {
   if (backward) {
     const newer = list.filter((event) => compareIds(event.id, from!) > 0);
     const start = Math.max(0, newer.length - size);
@@ -681,7 +741,9 @@ async function readPage(world: World, step: PageStep): Promise<void> {
   if (step.list !== 'feed') world.stats.conversations++;
   const variables = (cursor: string | undefined) => ({
     ...connection.variables,
-    ...(backward ? { last: step.size, before: cursor } : { first: step.size, ...(cursor !== undefined && { after: cursor }) }),
+    ...(backward
+      ? { last: step.size, before: cursor }
+      : { first: step.size, ...(cursor !== undefined && { after: cursor }) }),
   });
   const truth = [...connection.truth];
   const [memory, off] = await Promise.all([
@@ -697,7 +759,11 @@ async function readPage(world: World, step: PageStep): Promise<void> {
     cursorEpoch: from?.epoch,
     epoch: epochOf(world, me.id),
   });
-  check(!memory.errors && !off.errors, 'a page read failed', () => ({ ...context(), memory: memory.errors, off: off.errors }));
+  check(!memory.errors && !off.errors, 'a page read failed', () => ({
+    ...context(),
+    memory: memory.errors,
+    off: off.errors,
+  }));
   const m = connection.pick(memory.data) as PageAnswer;
   const o = connection.pick(off.data) as PageAnswer;
   const visible = visibleMap(world, me.id);
@@ -712,7 +778,9 @@ async function readPage(world: World, step: PageStep): Promise<void> {
     offIds.length < expectedOff.ids.length &&
     (backward ? o.pageInfo.hasPreviousPage : o.pageInfo.hasNextPage && !from.exactAfter);
   if (short) world.stats.shortPages++;
-  const part = backward ? expectedOff.ids.slice(expectedOff.ids.length - offIds.length) : expectedOff.ids.slice(0, offIds.length);
+  const part = backward
+    ? expectedOff.ids.slice(expectedOff.ids.length - offIds.length)
+    : expectedOff.ids.slice(0, offIds.length);
   const same = (a: string[], b: string[]) => JSON.stringify(a) === JSON.stringify(b);
   check(
     short ? offIds.length > 0 && same(offIds, part) : same(offIds, expectedOff.ids),
@@ -723,11 +791,15 @@ async function readPage(world: World, step: PageStep): Promise<void> {
 
   // The memory: X's list as of a moment since its sync, with the deleted events it held.
   const memoryIds = m.edges.map((edge) => edge.node.restId);
-  for (const edge of m.edges) checkEvent(edge.node, eventFor(world, me.id, edge.node.restId, 'memory', visible), 'memory');
+  for (const edge of m.edges)
+    checkEvent(edge.node, eventFor(world, me.id, edge.node.restId, 'memory', visible), 'memory');
   const held = lingeringOf(world, me.id);
   const shownDeleted = memoryIds.filter((id) => !visible.has(id)).map((id) => held.get(id)!);
   for (const event of shownDeleted) {
-    check(connection.belongs(event), 'memory: a deleted event it held is shown in a list it is not of', () => ({ ...context(), event }));
+    check(connection.belongs(event), 'memory: a deleted event it held is shown in a list it is not of', () => ({
+      ...context(),
+      event,
+    }));
   }
   // News arrives at the top: a page below a cursor is the same whenever the list was synced (and needs no sync).
   const belowCursor = !backward && from !== undefined;
@@ -745,11 +817,15 @@ async function readPage(world: World, step: PageStep): Promise<void> {
 
   // Where both show the same events, they show them alike.
   if (shownDeleted.length === 0 && !short && matches.includes(candidates[0]!)) {
-    check(JSON.stringify(m.edges.map((e) => e.node)) === JSON.stringify(o.edges.map((e) => e.node)), 'memory and off differ', () => ({
-      ...context(),
-      memory: m.edges.map((e) => e.node),
-      off: o.edges.map((e) => e.node),
-    }));
+    check(
+      JSON.stringify(m.edges.map((e) => e.node)) === JSON.stringify(o.edges.map((e) => e.node)),
+      'memory and off differ',
+      () => ({
+        ...context(),
+        memory: m.edges.map((e) => e.node),
+        off: o.edges.map((e) => e.node),
+      }),
+    );
   }
 
   // pageInfo: exact where it can be known, and never "nothing more" when there is more.
@@ -820,15 +896,14 @@ const NODES_QUERY = `query($ids: [ID!]!) {
 
 const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
 
-type Item =
-  | { kind: 'event'; id: string }
-  | { kind: 'conversation'; local: string; conversationId: string };
+type Item = { kind: 'event'; id: string } | { kind: 'conversation'; local: string; conversationId: string };
 
 function itemOf(world: World, me: DemoUser, item: NodesStep['items'][number]): Item | undefined {
   if (item.source === 'conversation' || item.source === 'with') {
     const all = world.sandbox.data.conversations.filter((c) => item.source === 'conversation' || !c.group);
     const conversation = all[item.pick % all.length]!;
-    if (item.source === 'conversation') return { kind: 'conversation', local: `c_${conversation.id}`, conversationId: conversation.id };
+    if (item.source === 'conversation')
+      return { kind: 'conversation', local: `c_${conversation.id}`, conversationId: conversation.id };
     // A one-to-one conversation by the other participant: the caller's own, or one with someone else's id in it.
     const participantId = conversation.participantIds.find((id) => id !== me.id)!;
     const [a, b] = [me.id, participantId].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1));
@@ -842,7 +917,12 @@ function itemOf(world: World, me: DemoUser, item: NodesStep['items'][number]): I
   return { kind: 'event', id: pool[item.pick % pool.length]!.id };
 }
 
-async function readEvents(world: World, userIndex: number, items: NodesStep['items'], via: 'dmEvent' | 'node' | 'nodes'): Promise<void> {
+async function readEvents(
+  world: World,
+  userIndex: number,
+  items: NodesStep['items'],
+  via: 'dmEvent' | 'node' | 'nodes',
+): Promise<void> {
   world.stats.events++;
   const me = world.users[userIndex]!;
   const resolved = items.map((item) => itemOf(world, me, item)).filter((item): item is Item => item !== undefined);
@@ -858,14 +938,23 @@ async function readEvents(world: World, userIndex: number, items: NodesStep['ite
     return;
   }
   if (resolved.length === 0) return;
-  const ids = resolved.map((item) => (item.kind === 'event' ? globalId('DmEvent', item.id) : globalId('DmConversation', item.local)));
+  const ids = resolved.map((item) =>
+    item.kind === 'event' ? globalId('DmEvent', item.id) : globalId('DmConversation', item.local),
+  );
   const { memory, off } = await askBoth(world, me.token, NODES_QUERY, { ids });
-  for (const [who, answer] of [['memory', memory], ['off', off]] as const) {
+  for (const [who, answer] of [
+    ['memory', memory],
+    ['off', off],
+  ] as const) {
     const codes = errorCodes(answer);
-    check(Array.isArray(answer.data?.nodes) && answer.data.nodes.length === resolved.length, `${who}: nodes answered another number of items than ids`, () => ({
-      resolved,
-      answer,
-    }));
+    check(
+      Array.isArray(answer.data?.nodes) && answer.data.nodes.length === resolved.length,
+      `${who}: nodes answered another number of items than ids`,
+      () => ({
+        resolved,
+        answer,
+      }),
+    );
     resolved.forEach((item, index) => {
       const mine = codes
         .filter((code) => code.startsWith(`nodes.${index}:`) || code.startsWith(`nodes.${index}.`))
@@ -876,7 +965,15 @@ async function readEvents(world: World, userIndex: number, items: NodesStep['ite
 }
 
 /** One event or conversation by id, as `who` answered it: X's now, or (memory) the deleted event it held. */
-function checkItem(world: World, me: DemoUser, item: Item, node: any, codes: string[], who: 'memory' | 'off', via: string): void {
+function checkItem(
+  world: World,
+  me: DemoUser,
+  item: Item,
+  node: any,
+  codes: string[],
+  who: 'memory' | 'off',
+  via: string,
+): void {
   const visible = visibleMap(world, me.id);
   const details = () => ({ user: me.id, item, via, node, codes });
   if (item.kind === 'conversation') {
@@ -892,7 +989,8 @@ function checkItem(world: World, me: DemoUser, item: Item, node: any, codes: str
     const unseen = (id: string) => world.freshnessMs > 0 && world.adds.some((add) => add.id === id);
     const skipped = events.filter((event) => shown === null || compareIds(event.id, shown) > 0);
     check(
-      (shown === null || known?.dm_conversation_id === item.conversationId) && skipped.every((event) => unseen(event.id)),
+      (shown === null || known?.dm_conversation_id === item.conversationId) &&
+        skipped.every((event) => unseen(event.id)),
       'memory: lastEvent is not the conversation’s newest, nor one it may still show',
       () => ({ ...details(), newest }),
     );
@@ -928,7 +1026,12 @@ const INBOX_QUERY = `query($first: Int, $after: String) {
 interface InboxAnswer {
   edges: {
     cursor: string;
-    node: { conversationId: string; kind: string; lastEvent: { restId: string; text: string | null } | null; updatedAt: string | null };
+    node: {
+      conversationId: string;
+      kind: string;
+      lastEvent: { restId: string; text: string | null } | null;
+      updatedAt: string | null;
+    };
   }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
@@ -943,7 +1046,10 @@ function inboxOf(list: readonly DmEvent[], first: number, after: string | undefi
     newest.push(event);
   }
   const rest = after === undefined ? newest : newest.filter((event) => compareIds(event.id, after) < 0);
-  return { ids: rest.slice(0, first).map((event) => `${event.dm_conversation_id}@${event.id}`), more: rest.length > first };
+  return {
+    ids: rest.slice(0, first).map((event) => `${event.dm_conversation_id}@${event.id}`),
+    more: rest.length > first,
+  };
 }
 
 async function readInbox(world: World, step: InboxStep): Promise<void> {
@@ -960,15 +1066,26 @@ async function readInbox(world: World, step: InboxStep): Promise<void> {
     ask(world, world.off, me.token, INBOX_QUERY, { first: step.first, ...(from && { after: from.off }) }),
   ]);
   const context = () => ({ user: me.id, first: step.first, after: from?.eventId });
-  check(!memory.errors && !off.errors, 'an inbox read failed', () => ({ ...context(), memory: memory.errors, off: off.errors }));
+  check(!memory.errors && !off.errors, 'an inbox read failed', () => ({
+    ...context(),
+    memory: memory.errors,
+    off: off.errors,
+  }));
   const m = memory.data.inbox as InboxAnswer;
   const o = off.data.inbox as InboxAnswer;
   const visible = visibleMap(world, me.id);
-  const idsOf = (answer: InboxAnswer) => answer.edges.map((edge) => `${edge.node.conversationId}@${edge.node.lastEvent?.restId}`);
+  const idsOf = (answer: InboxAnswer) =>
+    answer.edges.map((edge) => `${edge.node.conversationId}@${edge.node.lastEvent?.restId}`);
 
-  for (const [who, answer] of [['memory', m], ['off', o]] as const) {
+  for (const [who, answer] of [
+    ['memory', m],
+    ['off', o],
+  ] as const) {
     for (const { node } of answer.edges) {
-      check(node.lastEvent !== null, `${who}: an inbox conversation without its last event`, () => ({ ...context(), node }));
+      check(node.lastEvent !== null, `${who}: an inbox conversation without its last event`, () => ({
+        ...context(),
+        node,
+      }));
       const event = eventFor(world, me.id, node.lastEvent.restId, who, visible);
       check(
         event.dm_conversation_id === node.conversationId &&
@@ -977,10 +1094,15 @@ async function readInbox(world: World, step: InboxStep): Promise<void> {
         `${who}: an inbox conversation is not as its last event says`,
         () => ({ ...context(), node, event }),
       );
-      check(node.kind === (node.conversationId.includes('-') ? 'ONE_TO_ONE' : 'GROUP'), `${who}: kind`, () => ({ node }));
+      check(node.kind === (node.conversationId.includes('-') ? 'ONE_TO_ONE' : 'GROUP'), `${who}: kind`, () => ({
+        node,
+      }));
     }
     const last = answer.edges.at(-1)?.cursor ?? null;
-    check(answer.pageInfo.endCursor === last, `${who}: endCursor is not the last edge's`, () => ({ ...context(), answer }));
+    check(answer.pageInfo.endCursor === last, `${who}: endCursor is not the last edge's`, () => ({
+      ...context(),
+      answer,
+    }));
   }
 
   // The inbox reads at most one page of the feed a request: a page holds the newest conversations after the cursor,
@@ -1008,7 +1130,9 @@ async function readInbox(world: World, step: InboxStep): Promise<void> {
   const lists = await memoryLists(world, me.id, truth, shownDeleted, () => true, syncedAt);
   const candidates = lists.map((list) => inboxOf(list, step.first, from?.eventId));
   // A deleted event it may still hold, below the page, may make it say there is more.
-  const match = candidates.find((candidate) => fits(idsOf(m), m.pageInfo.hasNextPage, candidate, lingeringOf(world, me.id).size === 0));
+  const match = candidates.find((candidate) =>
+    fits(idsOf(m), m.pageInfo.hasNextPage, candidate, lingeringOf(world, me.id).size === 0),
+  );
   check(match !== undefined, 'memory: the inbox is not X’s', () => ({
     ...context(),
     memory: idsOf(m),
@@ -1052,11 +1176,18 @@ async function useForeignCursor(world: World, step: ForeignCursorStep): Promise<
     ask(world, world.off, me.token, connection.query, { first: 3, after: pair.off }),
   ]);
   world.stats.refused++;
-  for (const [who, answer] of [['memory', memory], ['off', off]] as const) {
-    check(JSON.stringify(errorCodes(answer)) === JSON.stringify(['list:BAD_USER_INPUT']), `${who}: a foreign cursor is not refused`, () => ({
-      errors: answer.errors,
-      data: answer.data,
-    }));
+  for (const [who, answer] of [
+    ['memory', memory],
+    ['off', off],
+  ] as const) {
+    check(
+      JSON.stringify(errorCodes(answer)) === JSON.stringify(['list:BAD_USER_INPUT']),
+      `${who}: a foreign cursor is not refused`,
+      () => ({
+        errors: answer.errors,
+        data: answer.data,
+      }),
+    );
   }
 }
 
@@ -1089,17 +1220,23 @@ async function assertModel(freshnessMs: number, runs: number, maxSteps: number, 
     fc.asyncProperty(sandboxSeed, steps, (sandbox, run) => runSteps(sandbox, freshnessMs, run)),
     { seed, numRuns: runs, endOnFailure },
   );
-  const done = Object.fromEntries(Object.entries(totals).map(([key, value]) => [key, value - before[key as keyof Stats]]));
+  const done = Object.fromEntries(
+    Object.entries(totals).map(([key, value]) => [key, value - before[key as keyof Stats]]),
+  );
   console.info(`model (freshnessMs ${freshnessMs}, ${runs} runs): ${JSON.stringify(done)}`);
 }
 
 describe('the memory against X, step by step', () => {
-  it('answers as the pass-through gateway does, when every read checks for news (freshnessMs: 0)', { timeout: 300_000 }, () =>
-    assertModel(0, 50, 140, 20261201),
+  it(
+    'answers as the pass-through gateway does, when every read checks for news (freshnessMs: 0)',
+    { timeout: 300_000 },
+    () => assertModel(0, 50, 140, 20261201),
   );
 
-  it('answers with X’s lists as of its last sync, never older than FRESHNESS_MS (freshnessMs: 40)', { timeout: 300_000 }, () =>
-    assertModel(40, 35, 100, 20261202),
+  it(
+    'answers with X’s lists as of its last sync, never older than FRESHNESS_MS (freshnessMs: 40)',
+    { timeout: 300_000 },
+    () => assertModel(40, 35, 100, 20261202),
   );
 
   it('says a list synced for the request itself is fresh, however long the request takes', async () => {
@@ -1113,7 +1250,10 @@ describe('the memory against X, step by step', () => {
       now: () => (now += 5),
     });
     try {
-      for (const query of ['{ dmEvents(first: 3) { nodes { restId } } }', '{ dmConversations(first: 2) { nodes { conversationId } } }']) {
+      for (const query of [
+        '{ dmEvents(first: 3) { nodes { restId } } }',
+        '{ dmConversations(first: 2) { nodes { conversationId } } }',
+      ]) {
         const answer = await ask({ clock: now } as World, gateway, sandbox.users[0]!.token, query, {});
         expect(answer.errors).toBeUndefined();
         expect(answer.extensions?.freshness?.stale).toBe(false);

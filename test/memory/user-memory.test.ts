@@ -32,7 +32,8 @@ describe('ids', () => {
 describe('a conversation’s view', () => {
   it('joins the feed and the conversation’s own run when the run reaches up into the feed', () => {
     const memory = emptyMemory('u');
-    for (const e of [event('90', 'c'), event('80', 'd'), event('70', 'c'), event('60', 'c'), event('50', 'c')]) memory.events[e.id] = e;
+    for (const e of [event('90', 'c'), event('80', 'd'), event('70', 'c'), event('60', 'c'), event('50', 'c')])
+      memory.events[e.id] = e;
     memory.feed = { ids: ['90', '80', '70'], headId: '90', next: 'feed-token', end: false, syncedAt: 1_000 };
     memory.conversations.c = { ids: ['70', '60', '50'], headId: '70', next: 'c-token', end: false, syncedAt: 500 };
     expect(conversationView(memory, 'c')).toEqual({ ids: ['90', '70', '60', '50'], complete: false, syncedAt: 1_000 });
@@ -71,13 +72,14 @@ describe('X’s 30-day window', () => {
     const now = Date.now();
     const memory = emptyMemory('u');
     const old = new Date(now - RETENTION_MS - 60_000).toISOString();
-    for (const e of [event('90', 'c'), event('80', 'd'), event('20', 'd', old), event('10', 'd', old)]) memory.events[e.id] = e;
+    for (const e of [event('90', 'c'), event('80', 'd'), event('20', 'd', old), event('10', 'd', old)])
+      memory.events[e.id] = e;
     memory.feed = { ids: ['90', '80'], headId: '90', next: 'feed-token', end: false, syncedAt: now };
     memory.conversations.d = { ids: ['80', '20', '10'], headId: '80', next: 'd-token', end: false, syncedAt: now };
     expire(memory, now);
     expect(Object.keys(memory.events).sort()).toEqual(['80', '90']);
     expect(memory.conversations.d).toMatchObject({ ids: ['80'], end: true });
-    expect(memory.conversations.d!.next).toBeUndefined();
+    expect(memory.conversations.d.next).toBeUndefined();
     expect(memory.feed).toMatchObject({ ids: ['90', '80'], next: 'feed-token', end: false });
   });
 });

@@ -51,18 +51,34 @@ function lines(response: Response) {
       const test = () => (check() ? resolve() : waiters.push(test));
       test();
     });
-  return { seen, until, events: () => seen.filter((l) => l !== '').map((l) => JSON.parse(l) as { data: Record<string, any> }) };
+  return {
+    seen,
+    until,
+    events: () => seen.filter((l) => l !== '').map((l) => JSON.parse(l) as { data: Record<string, any> }),
+  };
 }
 
 describe('Activity API subscriptions', () => {
   it('takes a user token for its own user only, refuses a duplicate with a 4xx', async () => {
     const user = sandbox.users[1]!;
-    const ok = await call('POST', '/2/activity/subscriptions', user.token, { event_type: 'dm.received', filter: { user_id: user.id } });
+    const ok = await call('POST', '/2/activity/subscriptions', user.token, {
+      event_type: 'dm.received',
+      filter: { user_id: user.id },
+    });
     expect(ok.status).toBe(200);
-    expect(((await ok.json()) as any).data.subscription).toMatchObject({ event_type: 'dm.received', filter: { user_id: user.id } });
-    const again = await call('POST', '/2/activity/subscriptions', user.token, { event_type: 'dm.received', filter: { user_id: user.id } });
+    expect((await ok.json()).data.subscription).toMatchObject({
+      event_type: 'dm.received',
+      filter: { user_id: user.id },
+    });
+    const again = await call('POST', '/2/activity/subscriptions', user.token, {
+      event_type: 'dm.received',
+      filter: { user_id: user.id },
+    });
     expect(again.status).toBe(409);
-    const foreign = await call('POST', '/2/activity/subscriptions', user.token, { event_type: 'dm.received', filter: { user_id: sandbox.users[2]!.id } });
+    const foreign = await call('POST', '/2/activity/subscriptions', user.token, {
+      event_type: 'dm.received',
+      filter: { user_id: sandbox.users[2]!.id },
+    });
     expect(foreign.status).toBe(403);
   });
 
@@ -85,7 +101,9 @@ describe('Activity API subscriptions', () => {
     sandbox.addMessage(conversation.id, other, 'while away');
     const second = lines(await call('GET', '/2/activity/stream?backfill_minutes=1', sandbox.appOnlyToken));
     await second.until(() => second.events().length === 2);
-    expect(second.events().map((e) => e.data.payload.direct_message_events[0].message_create.message_data.text)).toEqual(['pushed', 'while away']);
+    expect(
+      second.events().map((e) => e.data.payload.direct_message_events[0].message_create.message_data.text),
+    ).toEqual(['pushed', 'while away']);
     expect((await call('GET', '/2/activity/stream?backfill_minutes=6', sandbox.appOnlyToken)).status).toBe(400);
     const third = lines(await call('GET', '/2/activity/stream', sandbox.appOnlyToken));
     expect((await call('GET', '/2/activity/stream', sandbox.appOnlyToken)).status).toBe(429);
@@ -100,7 +118,9 @@ describe('Activity API subscriptions', () => {
       const url = new URL(req.url!, 'http://x');
       if (req.method === 'GET') {
         const token = url.searchParams.get('crc_token')!;
-        res.end(JSON.stringify({ response_token: `sha256=${createHmac('sha256', secret).update(token).digest('base64')}` }));
+        res.end(
+          JSON.stringify({ response_token: `sha256=${createHmac('sha256', secret).update(token).digest('base64')}` }),
+        );
         return;
       }
       let body = '';
@@ -114,11 +134,18 @@ describe('Activity API subscriptions', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/x/webhooks`;
     const registered = await call('POST', '/2/webhooks', sandbox.appOnlyToken, { url });
     expect(registered.status).toBe(200);
-    const webhookId = ((await registered.json()) as any).data.id as string;
+    const webhookId = (await registered.json()).data.id as string;
     const user = sandbox.users[3]!;
-    await call('POST', '/2/activity/subscriptions', user.token, { event_type: 'dm.indicate_typing', filter: { user_id: user.id }, webhook_id: webhookId });
+    await call('POST', '/2/activity/subscriptions', user.token, {
+      event_type: 'dm.indicate_typing',
+      filter: { user_id: user.id },
+      webhook_id: webhookId,
+    });
     const conversation = sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(user.id))!;
-    sandbox.activity.typing(conversation.id, conversation.participantIds.find((p) => p !== user.id)!);
+    sandbox.activity.typing(
+      conversation.id,
+      conversation.participantIds.find((p) => p !== user.id)!,
+    );
     while (deliveries.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     const [delivery] = deliveries;
     expect(delivery!.signature).toBe(`sha256=${createHmac('sha256', secret).update(delivery!.body).digest('base64')}`);

@@ -41,7 +41,12 @@ describe('the sandbox alive', () => {
     expect(response.status).toBe(201);
     const { data } = (await response.json()) as { data: { dm_conversation_id: string } };
     const s = sandbox;
-    await until('the reply', () => s.visibleEvents(me.id, data.dm_conversation_id).length >= 2 && s.visibleEvents(me.id, data.dm_conversation_id)[0]!.sender_id === other.id);
+    await until(
+      'the reply',
+      () =>
+        s.visibleEvents(me.id, data.dm_conversation_id).length >= 2 &&
+        s.visibleEvents(me.id, data.dm_conversation_id)[0]!.sender_id === other.id,
+    );
     const [reply, mine] = sandbox.visibleEvents(me.id, data.dm_conversation_id);
     expect(mine!.text).toBe('ping');
     expect(reply!.sender_id).toBe(other.id);

@@ -21,7 +21,10 @@ describe.each(DIALECT_NAMES)('auth (%s dialect)', (dialect) => {
 
   it('answers an unknown token and a non-bearer scheme with 401', async () => {
     expect((await get(sandbox, '/2/dm_events', { token: 'not-a-token' })).body).toEqual(UNAUTHORIZED);
-    const basic = await get(sandbox, '/2/users/me', { token: null, headers: { authorization: 'Basic c2FuZGJveDp0b2tlbg==' } });
+    const basic = await get(sandbox, '/2/users/me', {
+      token: null,
+      headers: { authorization: 'Basic c2FuZGJveDp0b2tlbg==' },
+    });
     expect(basic.status).toBe(401);
   });
 
@@ -60,7 +63,10 @@ describe.each(DIALECT_NAMES)('auth (%s dialect)', (dialect) => {
   });
 
   it('accepts the Bearer scheme case-insensitively', async () => {
-    const answer = await get(sandbox, '/2/users/me', { token: null, headers: { authorization: `bearer ${sandbox.users[0]!.token}` } });
+    const answer = await get(sandbox, '/2/users/me', {
+      token: null,
+      headers: { authorization: `bearer ${sandbox.users[0]!.token}` },
+    });
     expect(answer.status).toBe(200);
   });
 });

@@ -36,7 +36,9 @@ describe('the sandbox clock', () => {
     expect(ids(await walk(sandbox, '/2/dm_events', query))).toEqual(kept.map((event) => event.id));
     expect(sandbox.visibleEvents(me).map((event) => event.id)).toEqual(kept.map((event) => event.id));
     const old = gone[0]!;
-    expect(ids(await walk(sandbox, `/2/dm_conversations/${old.dm_conversation_id}/dm_events`, query))).not.toContain(old.id);
+    expect(ids(await walk(sandbox, `/2/dm_conversations/${old.dm_conversation_id}/dm_events`, query))).not.toContain(
+      old.id,
+    );
     const single = await get(sandbox, `/2/dm_events/${old.id}`);
     expect(single.body.data).toBeUndefined();
     expect(single.body.errors[0]).toMatchObject({ resource_id: old.id });
@@ -86,7 +88,9 @@ describe('demo friends writing on demand', () => {
       await sandbox.close();
       sandbox = undefined;
     }
-    expect(written[1]!.map((e) => [e.dm_conversation_id, e.sender_id, e.text])).toEqual(written[0]!.map((e) => [e.dm_conversation_id, e.sender_id, e.text]));
+    expect(written[1]!.map((e) => [e.dm_conversation_id, e.sender_id, e.text])).toEqual(
+      written[0]!.map((e) => [e.dm_conversation_id, e.sender_id, e.text]),
+    );
     expect(new Set(written[0]!.map((e) => e.dm_conversation_id)).size).toBeGreaterThan(1);
   });
 });

@@ -10,7 +10,10 @@ const main = data.users[0]!;
 const DAY = 86_400_000;
 
 /** Every entity's text, sliced by code points, is what the entity says it is. */
-function expectEntitiesMatch(text: string, entities: Pick<DmEvent, 'hashtags' | 'cashtags' | 'mentions' | 'urls'>): void {
+function expectEntitiesMatch(
+  text: string,
+  entities: Pick<DmEvent, 'hashtags' | 'cashtags' | 'mentions' | 'urls'>,
+): void {
   for (const h of entities.hashtags ?? []) expect(codePointSlice(text, h.start, h.end)).toBe(`#${h.tag}`);
   for (const c of entities.cashtags ?? []) expect(codePointSlice(text, c.start, c.end)).toBe(`$${c.tag}`);
   for (const m of entities.mentions ?? []) {
@@ -104,20 +107,32 @@ describe('demo data', () => {
   it('fills every user.fields value for every user', () => {
     for (const u of data.users) {
       for (const field of USER_FIELDS) expect(u, `${u.username}.${field}`).toHaveProperty(field);
-      expect(u.affiliation).toEqual({ badge_url: expect.any(String), description: expect.any(String), url: expect.any(String), user_id: [expect.any(String)] });
-      expect(Object.keys(u.public_metrics!).sort()).toEqual(['followers_count', 'following_count', 'like_count', 'listed_count', 'tweet_count']);
+      expect(u.affiliation).toEqual({
+        badge_url: expect.any(String),
+        description: expect.any(String),
+        url: expect.any(String),
+        user_id: [expect.any(String)],
+      });
+      expect(Object.keys(u.public_metrics!).sort()).toEqual([
+        'followers_count',
+        'following_count',
+        'like_count',
+        'listed_count',
+        'tweet_count',
+      ]);
       expect(Object.keys(u.withheld!).sort()).toEqual(['copyright', 'country_codes', 'scope']);
       expect(u.subscription).toEqual({ subscribes_to_you: expect.any(Boolean) });
       const tweetIds = new Set(data.tweets.map((t) => t.id));
-      expect(tweetIds.has(u.pinned_tweet_id!)).toBe(true);
-      expect(tweetIds.has(u.most_recent_tweet_id!)).toBe(true);
+      expect(tweetIds.has(u.pinned_tweet_id)).toBe(true);
+      expect(tweetIds.has(u.most_recent_tweet_id)).toBe(true);
     }
   });
 
   it('puts correct offsets on user description and url entities', () => {
     for (const u of data.users as User[]) {
       const d = u.entities!.description!;
-      for (const kind of ['hashtags', 'mentions', 'urls', 'cashtags'] as const) expect(d[kind]!.length).toBeGreaterThan(0);
+      for (const kind of ['hashtags', 'mentions', 'urls', 'cashtags'] as const)
+        expect(d[kind]!.length).toBeGreaterThan(0);
       expectEntitiesMatch(u.description!, d);
       const [link] = u.entities!.url!.urls!;
       expect(codePointSlice(u.url!, link!.start, link!.end)).toBe(link!.url);
@@ -134,7 +149,8 @@ describe('demo data', () => {
       expectEntitiesMatch(t.text!, t.entities!);
       expectEntitiesMatch(t.note_tweet!.text!, t.note_tweet!.entities!);
       // Annotations end inclusively.
-      for (const a of t.entities!.annotations!) expect(codePointSlice(t.text!, a.start, a.end + 1)).toBe(a.normalized_text);
+      for (const a of t.entities!.annotations!)
+        expect(codePointSlice(t.text!, a.start, a.end + 1)).toBe(a.normalized_text);
     }
   });
 
@@ -142,8 +158,8 @@ describe('demo data', () => {
     // 2.167's lists: its user fields keep their names; its post fields are translated (`note_post` is `note_tweet`).
     const userFields = valuesOf('posts', 'GET /2/users', 'user.fields');
     const postFields = sandboxDialect('posts')
-      .readSelection('tweet', { 'post.fields': valuesOf('posts', 'GET /2/tweets', 'post.fields').join(',') })['tweet.fields']!
-      .split(',');
+      .readSelection('tweet', { 'post.fields': valuesOf('posts', 'GET /2/tweets', 'post.fields').join(',') })
+      ['tweet.fields']!.split(',');
     expect(userFields).toContain('subscribes_to_you');
     expect(postFields).toEqual(expect.arrayContaining(['article_title', 'note_tweet', 'paid_partnership']));
     for (const u of data.users) {
@@ -154,11 +170,18 @@ describe('demo data', () => {
     expect(new Set(data.users.map((u) => u.subscribes_to_you))).toEqual(new Set([true, false]));
     const sometimes = ['matched_media_notes', 'note_request_suggestions'] as const;
     for (const t of data.tweets) {
-      for (const field of postFields.filter((f) => !(sometimes as readonly string[]).includes(f))) expect(t, `${t.id}.${field}`).toHaveProperty(field);
+      for (const field of postFields.filter((f) => !(sometimes as readonly string[]).includes(f)))
+        expect(t, `${t.id}.${field}`).toHaveProperty(field);
       expect(t.article_title).toEqual({ title: t.article!.title });
       expect(typeof t.paid_partnership).toBe('boolean');
-      for (const m of t.matched_media_notes ?? []) expect(m).toEqual({ match_status: 'matched', note_id: expect.stringMatching(/^[0-9]{1,19}$/) });
-      for (const n of t.note_request_suggestions ?? []) expect(n).toEqual({ suggestion_id: expect.stringMatching(/^[0-9]{1,19}$/), suggestion: expect.any(String), source_link: expect.stringMatching(/^https:\/\//) });
+      for (const m of t.matched_media_notes ?? [])
+        expect(m).toEqual({ match_status: 'matched', note_id: expect.stringMatching(/^[0-9]{1,19}$/) });
+      for (const n of t.note_request_suggestions ?? [])
+        expect(n).toEqual({
+          suggestion_id: expect.stringMatching(/^[0-9]{1,19}$/),
+          suggestion: expect.any(String),
+          source_link: expect.stringMatching(/^https:\/\//),
+        });
     }
     // Some posts have each, some do not: X leaves out what a post lacks.
     for (const field of [...sometimes, 'paid_partnership'] as const) {
@@ -171,7 +194,8 @@ describe('demo data', () => {
   it('dates one tweet in the legacy form and the others in RFC 3339', () => {
     const legacy = data.tweets.filter((t) => !t.created_at!.includes('T'));
     expect(legacy.map((t) => t.created_at)).toEqual(['Wed Jan 06 18:40:40 +0000 2021']);
-    for (const t of data.tweets) if (t !== legacy[0]) expect(t.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z$/);
+    for (const t of data.tweets)
+      if (t !== legacy[0]) expect(t.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z$/);
   });
 
   it('has media of all three kinds with their fields and key prefixes', () => {
@@ -182,13 +206,27 @@ describe('demo data', () => {
     expect(photo.length && video.length && gif.length).toBeTruthy();
     for (const m of photo) {
       expect(m.media_key).toMatch(/^3_[0-9]{19}$/);
-      expect(m).toMatchObject({ url: expect.any(String), alt_text: expect.any(String), width: expect.any(Number), height: expect.any(Number) });
+      expect(m).toMatchObject({
+        url: expect.any(String),
+        alt_text: expect.any(String),
+        width: expect.any(Number),
+        height: expect.any(Number),
+      });
     }
     for (const m of video) {
       expect(m.media_key).toMatch(/^7_[0-9]{19}$/);
-      expect(m).toMatchObject({ preview_image_url: expect.any(String), duration_ms: expect.any(Number), public_metrics: { view_count: expect.any(Number) } });
-      for (const key of ['non_public_metrics', 'organic_metrics', 'promoted_metrics']) expect(m[key].playback_0_count).toBeTypeOf('number');
-      expect(m.variants[0]).toEqual({ bit_rate: expect.any(Number), content_type: 'video/mp4', url: expect.any(String) });
+      expect(m).toMatchObject({
+        preview_image_url: expect.any(String),
+        duration_ms: expect.any(Number),
+        public_metrics: { view_count: expect.any(Number) },
+      });
+      for (const key of ['non_public_metrics', 'organic_metrics', 'promoted_metrics'])
+        expect(m[key].playback_0_count).toBeTypeOf('number');
+      expect(m.variants[0]).toEqual({
+        bit_rate: expect.any(Number),
+        content_type: 'video/mp4',
+        url: expect.any(String),
+      });
     }
     for (const m of gif) {
       expect(m.media_key).toMatch(/^16_[0-9]{19}$/);
@@ -217,11 +255,23 @@ describe('demo data', () => {
     for (const e of data.events) {
       if (!e.text) continue;
       expectEntitiesMatch(e.text, e);
-      const spans: { start: number }[] = [...(e.hashtags ?? []), ...(e.cashtags ?? []), ...(e.mentions ?? []), ...(e.urls ?? [])];
+      const spans: { start: number }[] = [
+        ...(e.hashtags ?? []),
+        ...(e.cashtags ?? []),
+        ...(e.mentions ?? []),
+        ...(e.urls ?? []),
+      ];
       const first = spans.sort((a, b) => a.start - b.start)[0];
       if (first && e.text.slice(0, first.start) !== codePointSlice(e.text, 0, first.start)) astralBeforeEntity = true;
       for (const u of e.urls ?? []) {
-        expect(u).toMatchObject({ display_url: expect.any(String), expanded_url: expect.any(String), unwound_url: expect.any(String), title: expect.any(String), description: expect.any(String), status: 200 });
+        expect(u).toMatchObject({
+          display_url: expect.any(String),
+          expanded_url: expect.any(String),
+          unwound_url: expect.any(String),
+          title: expect.any(String),
+          description: expect.any(String),
+          status: 200,
+        });
         expect(u.images!.length).toBeGreaterThan(0);
       }
     }

@@ -20,8 +20,15 @@ const unique = <T>(xs: T[]) => [...new Set(xs)];
  * keeps in the metrics it leaves untyped: `organic_metrics`, `promoted_metrics`).
  */
 const TWEETS_NAMES = [
-  '"tweets"', '"referenced_tweets"', '"note_tweet"', '"edit_history_tweet_ids"', '"pinned_tweet_id"', '"most_recent_tweet_id"',
-  '"tweet_count"', '"scope":"tweet"', 'api.twitter.com',
+  '"tweets"',
+  '"referenced_tweets"',
+  '"note_tweet"',
+  '"edit_history_tweet_ids"',
+  '"pinned_tweet_id"',
+  '"most_recent_tweet_id"',
+  '"tweet_count"',
+  '"scope":"tweet"',
+  'api.twitter.com',
 ];
 /** What a client reads of a problem: not `detail` (X's wording), and `type` by its name on either host. */
 function readable<T extends { errors?: Record<string, unknown>[] }>(body: T): T {
@@ -43,16 +50,19 @@ describe('the sandbox dialect', () => {
     const root = fileURLToPath(new URL('../../src/sandbox/', import.meta.url));
     const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
     expect(files).toContain('speech.ts');
-    const importers = files.filter((file) => /from '(\.\.\/)+x\/dialect\.js'/.test(readFileSync(join(root, file), 'utf8')));
+    const importers = files.filter((file) =>
+      /from '(\.\.\/)+x\/dialect\.js'/.test(readFileSync(join(root, file), 'utf8')),
+    );
     expect(importers).toEqual([]);
   });
 
-  it("places event entities as each spec does: nested in posts, top level in tweets, unless told", async () => {
+  it('places event entities as each spec does: nested in posts, top level in tweets, unless told', async () => {
     const byDialect = await Promise.all(
       (['posts', 'tweets'] as const).map(async (dialect) => {
         const sandbox = await startSandbox({ dialect });
         try {
-          return (await get<DmEventsPage>(sandbox, '/2/dm_events', { query: { 'dm_event.fields': 'entities' } })).body.data!;
+          return (await get<DmEventsPage>(sandbox, '/2/dm_events', { query: { 'dm_event.fields': 'entities' } })).body
+            .data!;
         } finally {
           await sandbox.close();
         }
@@ -62,7 +72,8 @@ describe('the sandbox dialect', () => {
     expect(byDialect[1]!.some((e) => e.urls) && !byDialect[1]!.some((e) => 'entities' in e)).toBe(true);
     const told = await startSandbox({ entityShape: 'top-level' });
     try {
-      const page = (await get<DmEventsPage>(told, '/2/dm_events', { query: { 'dm_event.fields': 'entities' } })).body.data!;
+      const page = (await get<DmEventsPage>(told, '/2/dm_events', { query: { 'dm_event.fields': 'entities' } })).body
+        .data!;
       expect(page.some((e) => e.urls) && !page.some((e) => 'entities' in e)).toBe(true);
     } finally {
       await told.close();
@@ -83,7 +94,8 @@ describe('the posts dialect', () => {
   });
   afterAll(() => sandbox.close());
 
-  const page = async (query: Query) => (await get<DmEventsPage & { includes?: { posts?: any[] } }>(sandbox, '/2/dm_events', { query })).body;
+  const page = async (query: Query) =>
+    (await get<DmEventsPage & { includes?: { posts?: any[] } }>(sandbox, '/2/dm_events', { query })).body;
 
   it('gives an event its sender_id only with expansions=sender_id, which also includes the senders', async () => {
     const bare = await page({ 'dm_event.fields': 'created_at,dm_conversation_id' });
@@ -91,7 +103,9 @@ describe('the posts dialect', () => {
     const expanded = await page({ expansions: 'sender_id' });
     for (const e of expanded.data!) expect(e.sender_id).toBe(byId.get(e.id)!.sender_id);
     expect(expanded.data!.some((e) => e.sender_id)).toBe(true);
-    expect(expanded.includes!.users!.map((u) => u.id)).toEqual(unique(expanded.data!.flatMap((e) => e.sender_id ?? [])));
+    expect(expanded.includes!.users!.map((u) => u.id)).toEqual(
+      unique(expanded.data!.flatMap((e) => e.sender_id ?? [])),
+    );
   });
 
   it('gives participant events their participant_ids by default (their defaults), and messages none', async () => {
@@ -126,7 +140,12 @@ describe('the posts dialect', () => {
     const id = sandbox.data.missingTweetId;
     const event = sandbox.data.events.find((e) => e.referenced_tweets?.[0]?.id === id)!;
     const answer = await get(sandbox, `/2/dm_events/${event.id}`, { query: { expansions: 'referenced_posts' } });
-    expect(answer.body.data).toEqual({ id: event.id, event_type: 'MessageCreate', text: event.text, referenced_posts: [{ id }] });
+    expect(answer.body.data).toEqual({
+      id: event.id,
+      event_type: 'MessageCreate',
+      text: event.text,
+      referenced_posts: [{ id }],
+    });
     expect(answer.body.errors).toEqual([
       {
         value: id,
@@ -139,44 +158,80 @@ describe('the posts dialect', () => {
       },
     ]);
     const lookup = await get(sandbox, '/2/tweets', { query: { ids: `${sandbox.data.tweets[0]!.id},${id}` } });
-    expect(lookup.body.errors).toEqual([expect.objectContaining({ resource_type: 'post', parameter: 'ids', type: 'https://api.x.com/2/problems/resource-not-found' })]);
+    expect(lookup.body.errors).toEqual([
+      expect.objectContaining({
+        resource_type: 'post',
+        parameter: 'ids',
+        type: 'https://api.x.com/2/problems/resource-not-found',
+      }),
+    ]);
     const event404 = await get(sandbox, '/2/dm_events/42');
-    expect(event404.body.errors[0]).toMatchObject({ resource_type: 'dm_event', parameter: 'event_id', type: 'https://api.x.com/2/problems/resource-not-found' });
+    expect(event404.body.errors[0]).toMatchObject({
+      resource_type: 'dm_event',
+      parameter: 'event_id',
+      type: 'https://api.x.com/2/problems/resource-not-found',
+    });
   });
 
   it('answers a post lookup with id and text by default, and its link ids only through their expansions, only on the posts asked for', async () => {
     const t = sandbox.data.tweets[7]!;
     expect((await get(sandbox, `/2/tweets/${t.id}`)).body).toEqual({ data: { id: t.id, text: t.text } });
     const answer = await get(sandbox, '/2/tweets', {
-      query: { ids: t.id, expansions: 'author_id,in_reply_to_user_id,referenced_posts,edit_history_post_ids', 'post.fields': 'lang' },
+      query: {
+        ids: t.id,
+        expansions: 'author_id,in_reply_to_user_id,referenced_posts,edit_history_post_ids',
+        'post.fields': 'lang',
+      },
     });
     expect(answer.body.data).toEqual([
       {
-        id: t.id, text: t.text, lang: t.lang, author_id: t.author_id, in_reply_to_user_id: t.in_reply_to_user_id,
-        referenced_posts: t.referenced_tweets, edit_history_post_ids: t.edit_history_tweet_ids,
+        id: t.id,
+        text: t.text,
+        lang: t.lang,
+        author_id: t.author_id,
+        in_reply_to_user_id: t.in_reply_to_user_id,
+        referenced_posts: t.referenced_tweets,
+        edit_history_post_ids: t.edit_history_tweet_ids,
       },
     ]);
     const included = answer.body.includes.posts as Record<string, unknown>[];
-    expect(included.map((p) => p.id)).toEqual(unique([...t.edit_history_tweet_ids!, ...t.referenced_tweets!.map((r) => r.id)]));
+    expect(included.map((p) => p.id)).toEqual(
+      unique([...t.edit_history_tweet_ids!, ...t.referenced_tweets!.map((r) => r.id)]),
+    );
     // The same post, included through its own edit history, has none of its asked-for-only fields.
     for (const p of included) expect(Object.keys(p)).toEqual(['id', 'text', 'lang']);
-    expect(answer.body.includes.users.map((u: { id: string }) => u.id)).toEqual(unique([t.author_id!, t.in_reply_to_user_id!]));
+    expect(answer.body.includes.users.map((u: { id: string }) => u.id)).toEqual(
+      unique([t.author_id!, t.in_reply_to_user_id!]),
+    );
   });
 
   it('gives looked-up users pinned_post_id, most_recent_post_id and affiliation through their expansions, never the users they include', async () => {
     const users = [sandbox.data.users[3]!, sandbox.data.users[8]!];
     const answer = await get(sandbox, '/2/users', {
-      query: { ids: users.map((u) => u.id).join(','), expansions: 'pinned_post_id,affiliation,most_recent_post_id', 'user.fields': 'created_at' },
+      query: {
+        ids: users.map((u) => u.id).join(','),
+        expansions: 'pinned_post_id,affiliation,most_recent_post_id',
+        'user.fields': 'created_at',
+      },
     });
     expect(answer.body.data).toEqual(
       users.map((u) => ({
-        id: u.id, name: u.name, username: u.username, created_at: u.created_at, affiliation: u.affiliation,
-        pinned_post_id: u.pinned_tweet_id, most_recent_post_id: u.most_recent_tweet_id,
+        id: u.id,
+        name: u.name,
+        username: u.username,
+        created_at: u.created_at,
+        affiliation: u.affiliation,
+        pinned_post_id: u.pinned_tweet_id,
+        most_recent_post_id: u.most_recent_tweet_id,
       })),
     );
     const affiliated = unique(users.flatMap((u) => u.affiliation!.user_id!));
-    expect(answer.body.includes.users).toEqual(affiliated.map((id) => pickKeys(userOf(id), ['id', 'name', 'username', 'created_at'])));
-    expect(answer.body.includes.posts.map((p: { id: string }) => p.id)).toEqual(users.flatMap((u) => [u.pinned_tweet_id, u.most_recent_tweet_id]));
+    expect(answer.body.includes.users).toEqual(
+      affiliated.map((id) => pickKeys(userOf(id), ['id', 'name', 'username', 'created_at'])),
+    );
+    expect(answer.body.includes.posts.map((p: { id: string }) => p.id)).toEqual(
+      users.flatMap((u) => [u.pinned_tweet_id, u.most_recent_tweet_id]),
+    );
     const me = await get(sandbox, '/2/users/me', { query: { expansions: 'most_recent_post_id' } });
     const main = sandbox.data.users[0]!;
     expect(me.body).toEqual({
@@ -188,7 +243,9 @@ describe('the posts dialect', () => {
   it("speaks 2.167's metrics and withheld scope, and leaves the demo data as it was", async () => {
     const t = sandbox.data.tweets[2]!;
     const before = structuredClone(t);
-    const answer = await get(sandbox, `/2/tweets/${t.id}`, { query: { 'post.fields': 'public_metrics,withheld', expansions: 'author_id', 'user.fields': 'public_metrics' } });
+    const answer = await get(sandbox, `/2/tweets/${t.id}`, {
+      query: { 'post.fields': 'public_metrics,withheld', expansions: 'author_id', 'user.fields': 'public_metrics' },
+    });
     const { retweet_count, ...rest } = t.public_metrics!;
     expect(answer.body.data.public_metrics).toEqual({ ...rest, repost_count: retweet_count });
     expect(answer.body.data.withheld).toEqual({ ...t.withheld, scope: 'post' });
@@ -201,11 +258,23 @@ describe('the posts dialect', () => {
     const withNotes = sandbox.data.tweets.find((t) => t.matched_media_notes)!;
     const withSuggestions = sandbox.data.tweets.find((t) => t.note_request_suggestions)!;
     const fields = ['article_title', 'matched_media_notes', 'note_request_suggestions', 'paid_partnership'];
-    const answer = await get(sandbox, '/2/tweets', { query: { ids: `${withNotes.id},${withSuggestions.id}`, 'post.fields': fields.join(',') } });
+    const answer = await get(sandbox, '/2/tweets', {
+      query: { ids: `${withNotes.id},${withSuggestions.id}`, 'post.fields': fields.join(',') },
+    });
     expect(answer.body.data).toEqual([withNotes, withSuggestions].map((t) => pickKeys(t, ['id', 'text', ...fields])));
     expect(answer.body.data[0].article_title).toEqual({ title: withNotes.article!.title });
-    const users = await get(sandbox, '/2/users', { query: { ids: sandbox.data.users.slice(0, 4).map((u) => u.id).join(','), 'user.fields': 'subscribes_to_you' } });
-    expect(users.body.data.map((u: StoredUser) => u.subscribes_to_you)).toEqual(sandbox.data.users.slice(0, 4).map((u) => u.subscribes_to_you));
+    const users = await get(sandbox, '/2/users', {
+      query: {
+        ids: sandbox.data.users
+          .slice(0, 4)
+          .map((u) => u.id)
+          .join(','),
+        'user.fields': 'subscribes_to_you',
+      },
+    });
+    expect(users.body.data.map((u: StoredUser) => u.subscribes_to_you)).toEqual(
+      sandbox.data.users.slice(0, 4).map((u) => u.subscribes_to_you),
+    );
     const bare = await get(sandbox, `/2/tweets/${withNotes.id}`, { query: { 'post.fields': 'lang' } });
     for (const field of fields) expect(bare.body.data).not.toHaveProperty(field);
   });
@@ -219,7 +288,15 @@ describe('the posts dialect', () => {
   it('spells nothing the tweets dialect way, even asked for everything', async () => {
     const everything = (operation: string, extra: Query = {}): Query => {
       const query: Query = { ...extra };
-      for (const name of ['dm_event.fields', 'expansions', 'user.fields', 'post.fields', 'media.fields', 'poll.fields', 'place.fields']) {
+      for (const name of [
+        'dm_event.fields',
+        'expansions',
+        'user.fields',
+        'post.fields',
+        'media.fields',
+        'poll.fields',
+        'place.fields',
+      ]) {
         try {
           query[name] = valuesOf('posts', operation, name).join(',');
         } catch {
@@ -230,8 +307,18 @@ describe('the posts dialect', () => {
     };
     const texts = [
       (await get(sandbox, '/2/dm_events', { query: everything('GET /2/dm_events') })).text,
-      (await get(sandbox, '/2/users', { query: everything('GET /2/users', { ids: sandbox.users.map((u) => u.id).join(',') }) })).text,
-      (await get(sandbox, '/2/tweets', { query: everything('GET /2/tweets', { ids: [...sandbox.data.tweets.map((t) => t.id), sandbox.data.missingTweetId].join(',') }) })).text,
+      (
+        await get(sandbox, '/2/users', {
+          query: everything('GET /2/users', { ids: sandbox.users.map((u) => u.id).join(',') }),
+        })
+      ).text,
+      (
+        await get(sandbox, '/2/tweets', {
+          query: everything('GET /2/tweets', {
+            ids: [...sandbox.data.tweets.map((t) => t.id), sandbox.data.missingTweetId].join(','),
+          }),
+        })
+      ).text,
       (await get(sandbox, '/2/users/me', { token: sandbox.appOnlyToken })).text,
       (await get(sandbox, '/2/users/me', { query: { 'tweet.fields': 'id' } })).text,
     ];
@@ -260,7 +347,9 @@ describe('one engine, two dialects', () => {
     // Everything both specs can ask of a DM page: the link ids are fields in 2.159 and expansions in 2.167.
     // The fields of included objects that the posts dialect can ask for too (its `toWire` drops the others).
     const common = (parameter: string, postsParameter = parameter) =>
-      valuesOf('tweets', 'GET /2/dm_events', parameter).filter((f) => posts.toWire('dm_event', { [parameter]: f })[postsParameter]);
+      valuesOf('tweets', 'GET /2/dm_events', parameter).filter(
+        (f) => posts.toWire('dm_event', { [parameter]: f })[postsParameter],
+      );
     const tweetsQuery = {
       'dm_event.fields': valuesOf('tweets', 'GET /2/dm_events', 'dm_event.fields').join(','),
       expansions: valuesOf('tweets', 'GET /2/dm_events', 'expansions').join(','),
@@ -281,6 +370,8 @@ describe('one engine, two dialects', () => {
     // The one difference of substance: 2.159 gives every included post its edit history; 2.167 only by expansion.
     const expected = structuredClone(inTweets.body);
     for (const t of expected.includes.tweets) delete t.edit_history_tweet_ids;
-    expect(readable(posts.readAnswer('dm_event', structuredClone(inPosts.body)))).toEqual(readable(structuredClone(expected)));
+    expect(readable(posts.readAnswer('dm_event', structuredClone(inPosts.body)))).toEqual(
+      readable(structuredClone(expected)),
+    );
   });
 });

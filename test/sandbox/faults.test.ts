@@ -29,7 +29,9 @@ describe('faults', () => {
     sandbox.injectFaults({ type: 'status', status: 429 });
     const answer = await get(sandbox, '/2/dm_events');
     expect(answer.status).toBe(429);
-    expect(answer.text).toBe('{"title":"Too Many Requests","type":"about:blank","status":429,"detail":"Too Many Requests"}');
+    expect(answer.text).toBe(
+      '{"title":"Too Many Requests","type":"about:blank","status":429,"detail":"Too Many Requests"}',
+    );
     expect(answer.headers['x-rate-limit-remaining']).toBe('0');
     expect(answer.headers['x-rate-limit-limit']).toBeDefined();
     expect(Number(answer.headers['x-rate-limit-reset'])).toBeGreaterThan(Date.now() / 1000);
@@ -135,7 +137,9 @@ describe('close()', () => {
     sandbox.injectFaults({ type: 'hang' });
     sandbox.injectFaults({ type: 'slow-body', delayMs: 10_000 });
     const hanging = request(`${sandbox.url}/2/dm_events`).catch((e: unknown) => e);
-    const slow = request(`${sandbox.url}/2/users/me`).then((r) => r.body.text()).catch((e: unknown) => e);
+    const slow = request(`${sandbox.url}/2/users/me`)
+      .then((r) => r.body.text())
+      .catch((e: unknown) => e);
     while (sandbox.requests.length < 2) await new Promise((r) => setTimeout(r, 5));
     const start = Date.now();
     await sandbox.close();

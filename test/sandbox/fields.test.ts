@@ -4,11 +4,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { DM_EVENT_FIELDS, MEDIA_FIELDS, TWEET_FIELDS, USER_FIELDS, type DmEvent, type DmEventsPage } from '../../src/x/wire.js';
+import {
+  DM_EVENT_FIELDS,
+  MEDIA_FIELDS,
+  TWEET_FIELDS,
+  USER_FIELDS,
+  type DmEvent,
+  type DmEventsPage,
+} from '../../src/x/wire.js';
 import { get, pickKeys, startSandbox } from './helpers.js';
 
 const ENTITY_KEYS = ['hashtags', 'cashtags', 'mentions', 'urls'];
-const defaultsOf = (e: DmEvent) => (e.event_type === 'MessageCreate' ? ['id', 'event_type', 'text'] : ['id', 'event_type', 'participant_ids']);
+const defaultsOf = (e: DmEvent) =>
+  e.event_type === 'MessageCreate' ? ['id', 'event_type', 'text'] : ['id', 'event_type', 'participant_ids'];
 /** What X sends for `event` given `dm_event.fields` (top-level entity shape): defaults plus the fields it has. */
 function expected(event: DmEvent, fields: string[]): Record<string, unknown> {
   const keys = new Set([...defaultsOf(event), ...fields.flatMap((f) => (f === 'entities' ? ENTITY_KEYS : [f]))]);
@@ -61,7 +69,9 @@ describe('field selection', () => {
   });
 
   it('leaves out fields an event does not have instead of sending null', async () => {
-    const [all, group] = await pages({ 'dm_event.fields': 'text,participant_ids,attachments,referenced_tweets,entities' });
+    const [all, group] = await pages({
+      'dm_event.fields': 'text,participant_ids,attachments,referenced_tweets,entities',
+    });
     for (const e of [...all!.data!, ...group!.data!]) {
       if (e.event_type !== 'MessageCreate') expect(e).not.toHaveProperty('text');
       else expect(e).not.toHaveProperty('participant_ids');
@@ -124,7 +134,8 @@ describe('field selection', () => {
     const [, group] = await pages({ expansions: 'participant_ids', 'user.fields': USER_FIELDS.join(',') });
     const expectedIds = unique(group!.data!.flatMap((e) => byId.get(e.id)!.participant_ids ?? []));
     expect(group!.includes!.users!.map((u) => u.id)).toEqual(expectedIds);
-    for (const u of group!.includes!.users!) expect(u).toEqual(allOfUser(sandbox.data.users.find((x) => x.id === u.id)!));
+    for (const u of group!.includes!.users!)
+      expect(u).toEqual(allOfUser(sandbox.data.users.find((x) => x.id === u.id)!));
   });
 
   it('includes media with media_key,type by default and every media field on request', async () => {
@@ -134,7 +145,8 @@ describe('field selection', () => {
     expect(page!.includes!.media!.map((m) => m.media_key)).toEqual(keys);
     for (const m of page!.includes!.media!) expect(Object.keys(m)).toEqual(['media_key', 'type']);
     const [full] = await pages({ expansions: 'attachments.media_keys', 'media.fields': MEDIA_FIELDS.join(',') });
-    for (const m of full!.includes!.media!) expect(m).toEqual(sandbox.data.media.find((x) => x.media_key === m.media_key));
+    for (const m of full!.includes!.media!)
+      expect(m).toEqual(sandbox.data.media.find((x) => x.media_key === m.media_key));
   });
 
   it('includes tweets with id,text,edit_history_tweet_ids by default and every tweet field on request', async () => {
@@ -143,7 +155,8 @@ describe('field selection', () => {
     expect(tweets.length).toBeGreaterThan(0);
     for (const t of tweets) expect(Object.keys(t)).toEqual(['id', 'text', 'edit_history_tweet_ids']);
     const [full] = await pages({ expansions: 'referenced_tweets.id', 'tweet.fields': TWEET_FIELDS.join(',') });
-    for (const t of full!.includes!.tweets!) expect(t).toEqual(allOfTweet(sandbox.data.tweets.find((x) => x.id === t.id)!));
+    for (const t of full!.includes!.tweets!)
+      expect(t).toEqual(allOfTweet(sandbox.data.tweets.find((x) => x.id === t.id)!));
   });
 
   it('ignores *.fields of objects that no expansion brings in', async () => {
@@ -154,9 +167,16 @@ describe('field selection', () => {
   it('reports the referenced tweet that does not exist as a partial error beside the data', async () => {
     const event = sandbox.data.events.find((e) => e.referenced_tweets?.[0]?.id === sandbox.data.missingTweetId)!;
     const id = sandbox.data.missingTweetId;
-    const answer = await get(sandbox, `/2/dm_events/${event.id}`, { query: { expansions: 'referenced_tweets.id', 'dm_event.fields': 'referenced_tweets' } });
+    const answer = await get(sandbox, `/2/dm_events/${event.id}`, {
+      query: { expansions: 'referenced_tweets.id', 'dm_event.fields': 'referenced_tweets' },
+    });
     expect(answer.status).toBe(200);
-    expect(answer.body.data).toEqual({ id: event.id, event_type: 'MessageCreate', text: event.text, referenced_tweets: [{ id }] });
+    expect(answer.body.data).toEqual({
+      id: event.id,
+      event_type: 'MessageCreate',
+      text: event.text,
+      referenced_tweets: [{ id }],
+    });
     expect(answer.body).not.toHaveProperty('includes');
     expect(answer.text).toContain(
       `"errors":[{"value":"${id}","detail":"Could not find tweet with referenced_tweets.id: [${id}].","title":"Not Found Error","resource_type":"tweet","parameter":"referenced_tweets.id","resource_id":"${id}","type":"https://api.twitter.com/2/problems/resource-not-found"}]`,
@@ -165,7 +185,9 @@ describe('field selection', () => {
 
   it('answers /2/dm_events/{id} with one object and no meta, or X not-found error', async () => {
     const event = sandbox.visibleEvents(sandbox.users[0]!.id)[0]!;
-    const answer = await get(sandbox, `/2/dm_events/${event.id}`, { query: { 'dm_event.fields': 'created_at,sender_id' } });
+    const answer = await get(sandbox, `/2/dm_events/${event.id}`, {
+      query: { 'dm_event.fields': 'created_at,sender_id' },
+    });
     expect(answer.body).toEqual({ data: expected(event, ['created_at', 'sender_id']) });
     const missing = await get(sandbox, '/2/dm_events/1234567890123456789');
     expect(missing.status).toBe(200);
@@ -185,9 +207,20 @@ describe('users and tweets lookups', () => {
   it('answers users in the requested order, unknown ids as resource-not-found errors', async () => {
     const [a, b] = [sandbox.data.users[5]!, sandbox.data.users[2]!];
     const answer = await get(sandbox, '/2/users', { query: { ids: `${a.id},42,${b.id}` } });
-    expect(answer.body.data).toEqual([pickKeys(a, ['id', 'name', 'username']), pickKeys(b, ['id', 'name', 'username'])]);
+    expect(answer.body.data).toEqual([
+      pickKeys(a, ['id', 'name', 'username']),
+      pickKeys(b, ['id', 'name', 'username']),
+    ]);
     expect(answer.body.errors).toEqual([
-      { value: '42', detail: 'Could not find user with ids: [42].', title: 'Not Found Error', resource_type: 'user', parameter: 'ids', resource_id: '42', type: 'https://api.twitter.com/2/problems/resource-not-found' },
+      {
+        value: '42',
+        detail: 'Could not find user with ids: [42].',
+        title: 'Not Found Error',
+        resource_type: 'user',
+        parameter: 'ids',
+        resource_id: '42',
+        type: 'https://api.twitter.com/2/problems/resource-not-found',
+      },
     ]);
     const none = await get(sandbox, '/2/users', { query: { ids: '42' } });
     expect(Object.keys(none.body)).toEqual(['errors']);
@@ -196,16 +229,28 @@ describe('users and tweets lookups', () => {
   it('returns every user field and the user expansions with tweet.fields', async () => {
     const user = sandbox.data.users[3]!;
     const answer = await get(sandbox, '/2/users', {
-      query: { ids: user.id, 'user.fields': USER_FIELDS.join(','), expansions: 'pinned_tweet_id,most_recent_tweet_id,affiliation.user_id', 'tweet.fields': 'author_id' },
+      query: {
+        ids: user.id,
+        'user.fields': USER_FIELDS.join(','),
+        expansions: 'pinned_tweet_id,most_recent_tweet_id,affiliation.user_id',
+        'tweet.fields': 'author_id',
+      },
     });
     expect(answer.body.data).toEqual([allOfUser(user)]);
-    const tweet = (id: string) => pickKeys(sandbox.data.tweets.find((t) => t.id === id)!, ['id', 'text', 'edit_history_tweet_ids', 'author_id']);
+    const tweet = (id: string) =>
+      pickKeys(
+        sandbox.data.tweets.find((t) => t.id === id)!,
+        ['id', 'text', 'edit_history_tweet_ids', 'author_id'],
+      );
     expect(answer.body.includes.tweets).toEqual([tweet(user.pinned_tweet_id!), tweet(user.most_recent_tweet_id!)]);
     expect(answer.body.includes.users.map((u: { id: string }) => u.id)).toEqual(user.affiliation!.user_id);
   });
 
   it('answers /2/users/me and /2/users/{id} with one object', async () => {
-    const me = await get(sandbox, '/2/users/me', { token: sandbox.users[4]!.token, query: { 'user.fields': 'location' } });
+    const me = await get(sandbox, '/2/users/me', {
+      token: sandbox.users[4]!.token,
+      query: { 'user.fields': 'location' },
+    });
     expect(me.body).toEqual({ data: pickKeys(sandbox.data.users[4]!, ['id', 'name', 'username', 'location']) });
     const one = await get(sandbox, `/2/users/${sandbox.users[6]!.id}`);
     expect(one.body.data.id).toBe(sandbox.users[6]!.id);
@@ -215,9 +260,16 @@ describe('users and tweets lookups', () => {
 
   it('answers tweets with defaults, every field on request, and unknown ids as errors', async () => {
     const [t1, t2] = [sandbox.data.tweets[4]!, sandbox.data.tweets[0]!];
-    const bare = await get(sandbox, '/2/tweets', { query: { ids: `${t1.id},${t2.id},${sandbox.data.missingTweetId}` } });
-    expect(bare.body.data).toEqual([pickKeys(t1, ['id', 'text', 'edit_history_tweet_ids']), pickKeys(t2, ['id', 'text', 'edit_history_tweet_ids'])]);
-    expect(bare.body.errors).toEqual([expect.objectContaining({ resource_type: 'tweet', parameter: 'ids', resource_id: sandbox.data.missingTweetId })]);
+    const bare = await get(sandbox, '/2/tweets', {
+      query: { ids: `${t1.id},${t2.id},${sandbox.data.missingTweetId}` },
+    });
+    expect(bare.body.data).toEqual([
+      pickKeys(t1, ['id', 'text', 'edit_history_tweet_ids']),
+      pickKeys(t2, ['id', 'text', 'edit_history_tweet_ids']),
+    ]);
+    expect(bare.body.errors).toEqual([
+      expect.objectContaining({ resource_type: 'tweet', parameter: 'ids', resource_id: sandbox.data.missingTweetId }),
+    ]);
     const full = await get(sandbox, '/2/tweets', { query: { ids: t2.id, 'tweet.fields': TWEET_FIELDS.join(',') } });
     expect(full.body.data).toEqual([allOfTweet(t2)]);
     expect(full.body.data[0].created_at).toBe('Wed Jan 06 18:40:40 +0000 2021');
@@ -228,7 +280,8 @@ describe('users and tweets lookups', () => {
     const answer = await get(sandbox, '/2/tweets', {
       query: {
         ids: t.id,
-        expansions: 'author_id,in_reply_to_user_id,entities.mentions.username,attachments.media_keys,referenced_tweets.id,attachments.poll_ids,geo.place_id',
+        expansions:
+          'author_id,in_reply_to_user_id,entities.mentions.username,attachments.media_keys,referenced_tweets.id,attachments.poll_ids,geo.place_id',
         'user.fields': 'verified',
         'place.fields': 'country_code',
       },
@@ -241,11 +294,18 @@ describe('users and tweets lookups', () => {
     expect(inc.tweets.map((x: { id: string }) => x.id)).toEqual(t.referenced_tweets!.map((r) => r.id));
     expect(inc.polls.map((p: { id: string }) => p.id)).toEqual(t.attachments!.poll_ids);
     expect(Object.keys(inc.polls[0])).toEqual(['id', 'options']);
-    expect(inc.places).toEqual([pickKeys(sandbox.data.places.find((p) => p.id === t.geo!.place_id)!, ['id', 'full_name', 'country_code'])]);
+    expect(inc.places).toEqual([
+      pickKeys(
+        sandbox.data.places.find((p) => p.id === t.geo!.place_id)!,
+        ['id', 'full_name', 'country_code'],
+      ),
+    ]);
   });
 
   it('answers /2/tweets/{id} with one object', async () => {
     const t = sandbox.data.tweets[1]!;
-    expect((await get(sandbox, `/2/tweets/${t.id}`)).body).toEqual({ data: pickKeys(t, ['id', 'text', 'edit_history_tweet_ids']) });
+    expect((await get(sandbox, `/2/tweets/${t.id}`)).body).toEqual({
+      data: pickKeys(t, ['id', 'text', 'edit_history_tweet_ids']),
+    });
   });
 });

@@ -9,7 +9,12 @@ import type { DmEvent, DmEventsPage } from '../../src/x/wire.js';
 export const NOW = new Date('2025-06-01T12:00:00Z');
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const sandbox = createSandbox({ now: NOW, mainToken: 'sandbox-token', rateLimit: { limit: 100_000, windowMs: 900_000 }, ...options });
+  const sandbox = createSandbox({
+    now: NOW,
+    mainToken: 'sandbox-token',
+    rateLimit: { limit: 100_000, windowMs: 900_000 },
+    ...options,
+  });
   await sandbox.listen();
   return sandbox;
 }
@@ -31,7 +36,11 @@ export function withQuery(path: string, query: Query = {}): string {
 }
 
 /** GET `path` with a bearer token (`null`: no Authorization header). */
-export async function get<T = any>(sandbox: Sandbox, path: string, options: { token?: string | null; query?: Query; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
+export async function get<T = any>(
+  sandbox: Sandbox,
+  path: string,
+  options: { token?: string | null; query?: Query; headers?: Record<string, string> } = {},
+): Promise<Answer<T>> {
   const token = options.token === undefined ? sandbox.users[0]!.token : options.token;
   const res = await request(sandbox.url + withQuery(path, options.query), {
     headers: { ...(token !== null && { authorization: `Bearer ${token}` }), ...options.headers },
@@ -77,7 +86,10 @@ export function codePointSlice(text: string, start: number, end: number): string
 
 /** The values the list parameter `parameter` of `operation` (`'GET /2/dm_events'`) accepts in `dialect`'s spec. */
 export function valuesOf(dialect: DialectName, operation: string, parameter: string): string[] {
-  const operations = SPEC_VOCABULARY[dialectOf(dialect).specVersion] as unknown as Record<string, Record<string, { values?: string[] }>>;
+  const operations = SPEC_VOCABULARY[dialectOf(dialect).specVersion] as unknown as Record<
+    string,
+    Record<string, { values?: string[] }>
+  >;
   const values = operations[operation]?.[parameter]?.values;
   if (!values) throw new Error(`${dialect}: ${operation} has no list parameter ${parameter}`);
   return [...values];
@@ -85,7 +97,10 @@ export function valuesOf(dialect: DialectName, operation: string, parameter: str
 
 /** A query asking `operation` for every field and expansion `dialect`'s spec offers. */
 export function everything(dialect: DialectName, operation: string): Query {
-  const operations = SPEC_VOCABULARY[dialectOf(dialect).specVersion] as unknown as Record<string, Record<string, { values?: string[] }>>;
+  const operations = SPEC_VOCABULARY[dialectOf(dialect).specVersion] as unknown as Record<
+    string,
+    Record<string, { values?: string[] }>
+  >;
   const query: Query = {};
   for (const [name, rule] of Object.entries(operations[operation]!)) {
     if (rule.values && (name === 'expansions' || name.endsWith('.fields'))) query[name] = rule.values.join(',');

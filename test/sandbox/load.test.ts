@@ -6,8 +6,10 @@ import { NOW } from './helpers.js';
 
 /** A full page with every link expanded, in each dialect's names. */
 const FULL_PAGE: Record<DialectName, string> = {
-  tweets: '/2/dm_events?dm_event.fields=created_at,sender_id,entities,attachments,referenced_tweets&expansions=sender_id,attachments.media_keys,referenced_tweets.id&user.fields=profile_image_url',
-  posts: '/2/dm_events?dm_event.fields=created_at,entities,attachments&expansions=sender_id,attachments.media_keys,referenced_posts&user.fields=profile_image_url',
+  tweets:
+    '/2/dm_events?dm_event.fields=created_at,sender_id,entities,attachments,referenced_tweets&expansions=sender_id,attachments.media_keys,referenced_tweets.id&user.fields=profile_image_url',
+  posts:
+    '/2/dm_events?dm_event.fields=created_at,entities,attachments&expansions=sender_id,attachments.media_keys,referenced_posts&user.fields=profile_image_url',
 };
 
 describe.each(DIALECT_NAMES)('load (%s dialect)', (dialect) => {
@@ -37,7 +39,10 @@ describe.each(DIALECT_NAMES)('load (%s dialect)', (dialect) => {
       while (next < 2000) {
         const i = next++;
         const token = sandbox.users[1 + (i % 20)]!.token;
-        const res = await request(sandbox.url + paths[i % paths.length], { dispatcher: agent, headers: { authorization: `Bearer ${token}` } });
+        const res = await request(sandbox.url + paths[i % paths.length], {
+          dispatcher: agent,
+          headers: { authorization: `Bearer ${token}` },
+        });
         await res.body.arrayBuffer();
         statuses.push(res.statusCode);
       }

@@ -35,7 +35,9 @@ describe('npm run sandbox (src/sandbox/main.ts)', () => {
       expect(run.state.output).toContain('posts dialect');
       const res = await fetch(`${url}/2/users/me`, { headers: { authorization: 'Bearer main-test-token' } });
       expect((await res.json()).data.username).toBe('sandbox_demo');
-      const tweets = await fetch(`${url}/2/users/me?tweet.fields=text`, { headers: { authorization: 'Bearer main-test-token' } });
+      const tweets = await fetch(`${url}/2/users/me?tweet.fields=text`, {
+        headers: { authorization: 'Bearer main-test-token' },
+      });
       expect(tweets.status).toBe(400);
     } finally {
       run.child.kill('SIGTERM');
@@ -48,7 +50,9 @@ describe('npm run sandbox (src/sandbox/main.ts)', () => {
     try {
       const url = await run.ready();
       expect(run.state.output).toContain('tweets dialect');
-      const res = await fetch(`${url}/2/users/me?tweet.fields=text&expansions=pinned_tweet_id`, { headers: { authorization: 'Bearer sandbox-token' } });
+      const res = await fetch(`${url}/2/users/me?tweet.fields=text&expansions=pinned_tweet_id`, {
+        headers: { authorization: 'Bearer sandbox-token' },
+      });
       expect(res.status).toBe(200);
       expect((await res.json()).includes.tweets).toHaveLength(1);
     } finally {

@@ -16,9 +16,12 @@ import { DIALECT_NAMES, dialectOf, type DialectName } from '../../src/x/dialect.
 import type { DmEvent } from '../../src/x/wire.js';
 import { startSandbox, withQuery, type Query } from './helpers.js';
 
-const addFormats = ((formatsModule as unknown as { default?: FormatsPlugin }).default ?? formatsModule) as FormatsPlugin;
+const addFormats = ((formatsModule as unknown as { default?: FormatsPlugin }).default ??
+  formatsModule) as FormatsPlugin;
 
-const spec = JSON.parse(readFileSync(fileURLToPath(new URL('../../spec/x-openapi-2.167-dm.json', import.meta.url)), 'utf8'));
+const spec = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../../spec/x-openapi-2.167-dm.json', import.meta.url)), 'utf8'),
+);
 const ajv = new Ajv({ strict: false, allErrors: true });
 addFormats(ajv);
 ajv.addSchema(spec, 'x');
@@ -51,7 +54,7 @@ function expectValid(fn: ValidateFunction, name: string, body: unknown): void {
 function requestValid(template: Exclude<Template, 'delete'>, body: unknown): boolean {
   const [path, method] = TEMPLATES[template];
   const fn = schema(spec.paths[path][method].requestBody.content['application/json'].schema.$ref);
-  return fn(body) as boolean;
+  return fn(body);
 }
 
 interface Reply<T = any> {
@@ -67,7 +70,11 @@ function validateAnswer(dialect: DialectName, template: Template, answer: Reply)
   const responses = spec.paths[path][method].responses;
   if (answer.status === Number(success)) {
     expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
-    expectValid(schema(responses[success].content['application/json'].schema.$ref), `${template} ${success}`, answer.body);
+    expectValid(
+      schema(responses[success].content['application/json'].schema.$ref),
+      `${template} ${success}`,
+      answer.body,
+    );
     return;
   }
   expect(answer.headers.get('content-type')).toBe('application/problem+json');
@@ -87,7 +94,13 @@ async function call<T = any>(
   sandbox: Sandbox,
   method: string,
   path: string,
-  options: { body?: unknown; token?: string | null; headers?: Record<string, string>; query?: Query; signal?: AbortSignal } = {},
+  options: {
+    body?: unknown;
+    token?: string | null;
+    headers?: Record<string, string>;
+    query?: Query;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<Reply<T>> {
   const token = options.token === undefined ? sandbox.users[0]!.token : options.token;
   const headers: Record<string, string> = {
@@ -95,8 +108,18 @@ async function call<T = any>(
     ...(options.body !== undefined && { 'content-type': 'application/json' }),
     ...options.headers,
   };
-  const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-  const res = await fetch(sandbox.url + withQuery(path, options.query), { method, headers, body, signal: options.signal });
+  const body =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === 'string'
+        ? options.body
+        : JSON.stringify(options.body);
+  const res = await fetch(sandbox.url + withQuery(path, options.query), {
+    method,
+    headers,
+    body,
+    signal: options.signal,
+  });
   const text = await res.text();
   let parsed: unknown;
   try {
@@ -112,8 +135,16 @@ const pairId = (a: string, b: string) => (BigInt(a) < BigInt(b) ? `${a}-${b}` : 
 /** The fields that show who sent an event, with which media, where: 2.167 gives `sender_id` only with its expansion. */
 function eventQuery(dialect: DialectName): Query {
   return dialect === 'posts'
-    ? { 'dm_event.fields': 'attachments,created_at,dm_conversation_id', expansions: 'sender_id,attachments.media_keys', 'media.fields': 'url,width,height' }
-    : { 'dm_event.fields': 'attachments,created_at,dm_conversation_id,sender_id', expansions: 'sender_id,attachments.media_keys', 'media.fields': 'url,width,height' };
+    ? {
+        'dm_event.fields': 'attachments,created_at,dm_conversation_id',
+        expansions: 'sender_id,attachments.media_keys',
+        'media.fields': 'url,width,height',
+      }
+    : {
+        'dm_event.fields': 'attachments,created_at,dm_conversation_id,sender_id',
+        expansions: 'sender_id,attachments.media_keys',
+        'media.fields': 'url,width,height',
+      };
 }
 
 describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
@@ -133,8 +164,10 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
   afterAll(() => sandbox.close());
 
   const post = (path: string, body: unknown, token?: string) => call(sandbox, 'POST', path, { body, token });
-  const sendTo = (participantId: string, body: unknown, token?: string) => post(`/2/dm_conversations/with/${participantId}/messages`, body, token);
-  const sendIn = (conversationId: string, body: unknown, token?: string) => post(`/2/dm_conversations/${conversationId}/messages`, body, token);
+  const sendTo = (participantId: string, body: unknown, token?: string) =>
+    post(`/2/dm_conversations/with/${participantId}/messages`, body, token);
+  const sendIn = (conversationId: string, body: unknown, token?: string) =>
+    post(`/2/dm_conversations/${conversationId}/messages`, body, token);
   const newGroup = (participantIds: unknown, message: unknown, token?: string) =>
     post('/2/dm_conversations', { conversation_type: 'Group', participant_ids: participantIds, message }, token);
   const remove = (eventId: string, token?: string) => call(sandbox, 'DELETE', `/2/dm_events/${eventId}`, { token });
@@ -143,7 +176,12 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
   const strangers = new Set<string>();
   function stranger(of: DemoUser = main): DemoUser {
     const found = sandbox.users.find(
-      (u) => u.id !== of.id && !strangers.has(u.id) && !sandbox.data.conversations.some((c) => !c.group && c.participantIds.includes(u.id) && c.participantIds.includes(of.id)),
+      (u) =>
+        u.id !== of.id &&
+        !strangers.has(u.id) &&
+        !sandbox.data.conversations.some(
+          (c) => !c.group && c.participantIds.includes(u.id) && c.participantIds.includes(of.id),
+        ),
     );
     if (!found) throw new Error('no stranger left');
     strangers.add(found.id);
@@ -154,8 +192,14 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
   async function views(user: DemoUser, eventId: string, conversationId: string) {
     const query = eventQuery(dialect);
     const byId = await call(sandbox, 'GET', `/2/dm_events/${eventId}`, { token: user.token, query });
-    const feed = await call(sandbox, 'GET', '/2/dm_events', { token: user.token, query: { ...query, max_results: 10 } });
-    const conversation = await call(sandbox, 'GET', `/2/dm_conversations/${conversationId}/dm_events`, { token: user.token, query: { max_results: 10 } });
+    const feed = await call(sandbox, 'GET', '/2/dm_events', {
+      token: user.token,
+      query: { ...query, max_results: 10 },
+    });
+    const conversation = await call(sandbox, 'GET', `/2/dm_conversations/${conversationId}/dm_events`, {
+      token: user.token,
+      query: { max_results: 10 },
+    });
     for (const answer of [byId, feed, conversation]) expect(answer.status).toBe(200);
     return {
       byId: byId.body.data as DmEvent | undefined,
@@ -181,7 +225,9 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
     for (const other of others) {
       const seen = await views(other, eventId, conversationId);
       expect(seen.byId, `@${other.username} does not see ${eventId}`).toBeUndefined();
-      expect(seen.byIdErrors).toEqual([expect.objectContaining({ type: problemType('resource-not-found'), resource_id: eventId })]);
+      expect(seen.byIdErrors).toEqual([
+        expect.objectContaining({ type: problemType('resource-not-found'), resource_id: eventId }),
+      ]);
       expect(seen.inFeed).toBe(false);
       expect(seen.inConversation).toBe(false);
       expect(sandbox.visibleEvents(other.id).some((e) => e.id === eventId)).toBe(false);
@@ -203,7 +249,9 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       expect(answer.status).toBe(201);
       validateAnswer(dialect, 'participant', answer);
       const { dm_conversation_id, dm_event_id } = answer.body.data;
-      expect(answer.body).toEqual({ data: { dm_conversation_id: conversationId, dm_event_id: expect.stringMatching(/^\d{19}$/) } });
+      expect(answer.body).toEqual({
+        data: { dm_conversation_id: conversationId, dm_event_id: expect.stringMatching(/^\d{19}$/) },
+      });
       expect(BigInt(dm_event_id)).toBeGreaterThan(before);
       expect(sandbox.data.conversations).toHaveLength(conversations);
       expect(sandbox.sent.slice(sentBefore).map((e) => e.id)).toEqual([dm_event_id]);
@@ -215,14 +263,20 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       await expectHiddenFrom([sandbox.users[3]!, sandbox.users[20]!], dm_event_id, dm_conversation_id);
       const seen = await views(other, dm_event_id, dm_conversation_id);
       expect(seen.byId).toMatchObject({
-        id: dm_event_id, event_type: 'MessageCreate', text: 'Hello from the manage endpoint 👋', sender_id: main.id, dm_conversation_id: conversationId,
+        id: dm_event_id,
+        event_type: 'MessageCreate',
+        text: 'Hello from the manage endpoint 👋',
+        sender_id: main.id,
+        dm_conversation_id: conversationId,
       });
       expect(Date.parse(seen.byId!.created_at!)).toBeGreaterThanOrEqual(started);
       expect(Date.parse(seen.byId!.created_at!)).toBeLessThanOrEqual(Date.now());
       expect(seen.byId!.created_at).toMatch(/:\d\d\.000Z$/);
       expect(seen.includes.users).toEqual([expect.objectContaining({ id: main.id, username: main.username })]);
       // The participant endpoint reads it too.
-      const withOther = await call(sandbox, 'GET', `/2/dm_conversations/with/${other.id}/dm_events`, { query: { max_results: 1 } });
+      const withOther = await call(sandbox, 'GET', `/2/dm_conversations/with/${other.id}/dm_events`, {
+        query: { max_results: 1 },
+      });
       expect(withOther.body.data[0].id).toBe(dm_event_id);
     });
 
@@ -234,7 +288,11 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       expect(answer.status).toBe(201);
       validateAnswer(dialect, 'participant', answer);
       expect(answer.body.data.dm_conversation_id).toBe(conversationId);
-      expect(sandbox.data.conversations.find((c) => c.id === conversationId)).toEqual({ id: conversationId, participantIds: [main.id, other.id], group: false });
+      expect(sandbox.data.conversations.find((c) => c.id === conversationId)).toEqual({
+        id: conversationId,
+        participantIds: [main.id, other.id],
+        group: false,
+      });
       await expectSeenBy([main, other], answer.body.data.dm_event_id, conversationId);
       await expectHiddenFrom([sandbox.users[1]!], answer.body.data.dm_event_id, conversationId);
       // The other side answers in the same conversation, through either endpoint.
@@ -242,7 +300,11 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       expect(reply.body.data.dm_conversation_id).toBe(conversationId);
       const again = await sendIn(conversationId, { text: 'and again' }, other.token);
       expect(again.status).toBe(201);
-      expect(sandbox.visibleEvents(main.id, conversationId).map((e) => e.text)).toEqual(['and again', 'hi back', 'first contact']);
+      expect(sandbox.visibleEvents(main.id, conversationId).map((e) => e.text)).toEqual([
+        'and again',
+        'hi back',
+        'first contact',
+      ]);
       expect(sandbox.data.conversations.filter((c) => c.id === conversationId)).toHaveLength(1);
     });
 
@@ -253,7 +315,13 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       const seen = await views(other, answer.body.data.dm_event_id, answer.body.data.dm_conversation_id);
       expect(seen.byId!.attachments).toEqual({ media_keys: ['3_1146654567674912769'] });
       expect(seen.includes.media).toEqual([
-        { media_key: '3_1146654567674912769', type: 'photo', url: expect.stringMatching(/^https:\/\//), width: 1200, height: 800 },
+        {
+          media_key: '3_1146654567674912769',
+          type: 'photo',
+          url: expect.stringMatching(/^https:\/\//),
+          width: 1200,
+          height: 800,
+        },
       ]);
       expect(sandbox.data.media.filter((m) => m.media_key === '3_1146654567674912769')).toHaveLength(1);
 
@@ -261,7 +329,9 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       const mediaId = video.media_key!.split('_')[1]!;
       const attachmentOnly = await sendTo(other.id, { attachments: [{ media_id: mediaId }] });
       expect(attachmentOnly.status).toBe(201);
-      const event = (await views(main, attachmentOnly.body.data.dm_event_id, attachmentOnly.body.data.dm_conversation_id)).byId!;
+      const event = (
+        await views(main, attachmentOnly.body.data.dm_event_id, attachmentOnly.body.data.dm_conversation_id)
+      ).byId!;
       expect(event.attachments).toEqual({ media_keys: [video.media_key] });
       // A message with only an attachment has an empty text.
       expect(event.text).toBe('');
@@ -309,7 +379,11 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       const id = pairId(main.id, fresh.id);
       const opened = await sendIn(id, { text: 'opened by id' });
       expect(opened.status).toBe(201);
-      expect(sandbox.data.conversations.find((c) => c.id === id)).toEqual({ id, participantIds: [main.id, fresh.id], group: false });
+      expect(sandbox.data.conversations.find((c) => c.id === id)).toEqual({
+        id,
+        participantIds: [main.id, fresh.id],
+        group: false,
+      });
       await expectSeenBy([main, fresh], opened.body.data.dm_event_id, id);
     });
   });
@@ -318,7 +392,11 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
     it('starts a new group (new 19-digit id) with the message as its first event, seen by every member only', async () => {
       const others = [sandbox.users[7]!, sandbox.users[19]!, sandbox.users[22]!];
       const ids = new Set(sandbox.data.conversations.map((c) => c.id));
-      const body = { conversation_type: 'Group', participant_ids: others.map((u) => u.id), message: { text: 'new group!' } };
+      const body = {
+        conversation_type: 'Group',
+        participant_ids: others.map((u) => u.id),
+        message: { text: 'new group!' },
+      };
       expect(requestValid('group', body)).toBe(true);
       const answer = await post('/2/dm_conversations', body);
       expect(answer.status).toBe(201);
@@ -326,10 +404,16 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       const { dm_conversation_id: groupId, dm_event_id: eventId } = answer.body.data;
       expect(groupId).toMatch(/^[1-9]\d{18}$/);
       expect(ids.has(groupId)).toBe(false);
-      expect(sandbox.data.conversations.at(-1)).toEqual({ id: groupId, participantIds: [main.id, ...others.map((u) => u.id)], group: true });
+      expect(sandbox.data.conversations.at(-1)).toEqual({
+        id: groupId,
+        participantIds: [main.id, ...others.map((u) => u.id)],
+        group: true,
+      });
       await expectSeenBy([main, ...others], eventId, groupId);
       await expectHiddenFrom([sandbox.users[1]!, sandbox.users[8]!], eventId, groupId);
-      const conversation = await call(sandbox, 'GET', `/2/dm_conversations/${groupId}/dm_events`, { token: others[1]!.token });
+      const conversation = await call(sandbox, 'GET', `/2/dm_conversations/${groupId}/dm_events`, {
+        token: others[1]!.token,
+      });
       expect(conversation.body.data.map((e: DmEvent) => e.id)).toEqual([eventId]);
 
       // Members write in it; the same participants again make another group.
@@ -339,7 +423,11 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       const second = await post('/2/dm_conversations', body);
       expect(second.status).toBe(201);
       expect(second.body.data.dm_conversation_id).not.toBe(groupId);
-      expect(sandbox.data.conversations.filter((c) => c.group && c.participantIds.join() === [main.id, ...others.map((u) => u.id)].join())).toHaveLength(2);
+      expect(
+        sandbox.data.conversations.filter(
+          (c) => c.group && c.participantIds.join() === [main.id, ...others.map((u) => u.id)].join(),
+        ),
+      ).toHaveLength(2);
     });
 
     it('takes every other demo user (23) and a message with only an attachment', async () => {
@@ -373,8 +461,14 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       expect(again.status).toBe(404);
       validateAnswer(dialect, 'delete', again);
       expect(again.body).toEqual({
-        title: 'Not Found Error', type: problemType('resource-not-found'), status: 404, detail: `Could not find dm_event with id: [${eventId}].`,
-        resource_type: 'dm_event', resource_id: eventId, parameter: 'event_id', value: eventId,
+        title: 'Not Found Error',
+        type: problemType('resource-not-found'),
+        status: 404,
+        detail: `Could not find dm_event with id: [${eventId}].`,
+        resource_type: 'dm_event',
+        resource_id: eventId,
+        parameter: 'event_id',
+        value: eventId,
       });
       // A new send never reuses the deleted id.
       const next = await sendTo(other.id, { text: 'after the delete' });
@@ -382,13 +476,20 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
     });
 
     it("refuses someone else's message with 403 (it stays), and answers an event the caller cannot see as missing", async () => {
-      const theirs = sandbox.visibleEvents(main.id).find((e) => e.event_type === 'MessageCreate' && e.sender_id !== main.id)!;
+      const theirs = sandbox
+        .visibleEvents(main.id)
+        .find((e) => e.event_type === 'MessageCreate' && e.sender_id !== main.id)!;
       const answer = await remove(theirs.id);
       expect(answer.status).toBe(403);
       validateAnswer(dialect, 'delete', answer);
       expect(answer.body).toMatchObject({
-        title: 'Forbidden', type: problemType('not-authorized-for-resource'), status: 403,
-        resource_type: 'dm_event', resource_id: theirs.id, parameter: 'event_id', value: theirs.id,
+        title: 'Forbidden',
+        type: problemType('not-authorized-for-resource'),
+        status: 403,
+        resource_type: 'dm_event',
+        resource_id: theirs.id,
+        parameter: 'event_id',
+        value: theirs.id,
       });
       expect(sandbox.visibleEvents(main.id)).toContain(theirs);
       // The author may delete it.
@@ -396,7 +497,9 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       expect((await remove(theirs.id, author.token)).status).toBe(200);
       expect(sandbox.visibleEvents(main.id)).not.toContain(theirs);
 
-      const hidden = sandbox.data.events.find((e) => e.event_type === 'MessageCreate' && !sandbox.visibleEvents(main.id).includes(e))!;
+      const hidden = sandbox.data.events.find(
+        (e) => e.event_type === 'MessageCreate' && !sandbox.visibleEvents(main.id).includes(e),
+      )!;
       const notMine = await remove(hidden.id);
       const missing = await remove('1000000000000000001');
       expect(notMine.status).toBe(404);
@@ -405,7 +508,9 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
     });
 
     it('refuses membership events, even those the caller made (403)', async () => {
-      const join = sandbox.visibleEvents(main.id).find((e) => e.event_type === 'ParticipantsJoin' && e.sender_id === main.id)!;
+      const join = sandbox
+        .visibleEvents(main.id)
+        .find((e) => e.event_type === 'ParticipantsJoin' && e.sender_id === main.id)!;
       expect(join).toBeDefined();
       const answer = await remove(join.id);
       expect(answer.status).toBe(403);
@@ -417,17 +522,31 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       const answer = await remove('abc');
       expect(answer.status).toBe(400);
       validateAnswer(dialect, 'delete', answer);
-      expect(answer.body.errors).toEqual([{ parameters: { event_id: ['abc'] }, message: 'The `event_id` query parameter value [abc] is not valid' }]);
+      expect(answer.body.errors).toEqual([
+        { parameters: { event_id: ['abc'] }, message: 'The `event_id` query parameter value [abc] is not valid' },
+      ]);
     });
   });
 
   describe('403: conversations the user is not in', () => {
     it.each([
-      ["another pair's one-to-one conversation", (s: Sandbox) => s.data.conversations.find((c) => !c.group && !c.participantIds.includes(s.users[0]!.id))!.id],
-      ['a group the user is not in', (s: Sandbox) => s.data.conversations.find((c) => c.group && !c.participantIds.includes(s.users[0]!.id))!.id],
+      [
+        "another pair's one-to-one conversation",
+        (s: Sandbox) => s.data.conversations.find((c) => !c.group && !c.participantIds.includes(s.users[0]!.id))!.id,
+      ],
+      [
+        'a group the user is not in',
+        (s: Sandbox) => s.data.conversations.find((c) => c.group && !c.participantIds.includes(s.users[0]!.id))!.id,
+      ],
       ['a conversation that does not exist', () => '1234567890123456789'],
       ['an id that is no conversation id', () => 'abc'],
-      ['a one-to-one id of the user written larger first', (s: Sandbox) => { const [a, b] = pairId(s.users[0]!.id, s.users[9]!.id).split('-'); return `${b}-${a}`; }],
+      [
+        'a one-to-one id of the user written larger first',
+        (s: Sandbox) => {
+          const [a, b] = pairId(s.users[0]!.id, s.users[9]!.id).split('-');
+          return `${b}-${a}`;
+        },
+      ],
       ['a one-to-one id naming someone who is not a user', (s: Sandbox) => pairId(s.users[0]!.id, '42')],
     ])('refuses %s', async (_, idOf) => {
       const id = idOf(sandbox);
@@ -437,9 +556,14 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       expect(answer.status).toBe(403);
       validateAnswer(dialect, 'conversation', answer);
       expect(answer.body).toEqual({
-        title: 'Forbidden', type: problemType('not-authorized-for-resource'), status: 403,
+        title: 'Forbidden',
+        type: problemType('not-authorized-for-resource'),
+        status: 403,
         detail: `Sorry, you are not authorized to send messages to the dm_conversation with dm_conversation_id: [${id}].`,
-        resource_type: 'dm_conversation', resource_id: id, parameter: 'dm_conversation_id', value: id,
+        resource_type: 'dm_conversation',
+        resource_id: id,
+        parameter: 'dm_conversation_id',
+        value: id,
       });
       expect(sandbox.sent).toHaveLength(sent);
       expect(sandbox.data.conversations).toHaveLength(conversations);
@@ -471,9 +595,17 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       ['an attachment that is not an object', { text, attachments: ['1'] }, 'attachments[0]'],
       ['a media_id that is a number', { text, attachments: [{ media_id: 1 }] }, 'attachments[0].media_id'],
       ['a media_id that is not digits', { text, attachments: [{ media_id: 'abc' }] }, 'attachments[0].media_id'],
-      ['a media_id of 20 digits', { text, attachments: [{ media_id: '12345678901234567890' }] }, 'attachments[0].media_id'],
+      [
+        'a media_id of 20 digits',
+        { text, attachments: [{ media_id: '12345678901234567890' }] },
+        'attachments[0].media_id',
+      ],
       ['an empty media_id', { text, attachments: [{ media_id: '' }] }, 'attachments[0].media_id'],
-      ['an attachment with an unknown property', { text, attachments: [{ media_id: '1', media_key: '3_1' }] }, 'attachments[0].media_key'],
+      [
+        'an attachment with an unknown property',
+        { text, attachments: [{ media_id: '1', media_key: '3_1' }] },
+        'attachments[0].media_key',
+      ],
       ['a body that is a list', [{ text }], ''],
       ['a body that is a string', JSON.stringify(text), ''],
       ['a body that is null', 'null', ''],
@@ -491,13 +623,18 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       });
       expect(answer.status, answer.text).toBe(400);
       validateAnswer(dialect, 'participant', answer);
-      expect(answer.body).toMatchObject({ title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: problemType('invalid-request') });
+      expect(answer.body).toMatchObject({
+        title: 'Invalid Request',
+        detail: 'One or more parameters to your request was invalid.',
+        type: problemType('invalid-request'),
+      });
       const names = answer.body.errors.flatMap((e: { parameters: object }) => Object.keys(e.parameters));
       if (parameter) expect(names).toContain(parameter);
       else expect(answer.body.errors).toEqual([{ parameters: {}, message: expect.any(String) }]);
       for (const error of answer.body.errors) {
         expect(error.message).toEqual(expect.any(String));
-        for (const values of Object.values(error.parameters)) expect((values as unknown[]).every((v) => typeof v === 'string')).toBe(true);
+        for (const values of Object.values(error.parameters))
+          expect((values as unknown[]).every((v) => typeof v === 'string')).toBe(true);
       }
       // Nothing happened.
       expect(sandbox.sent).toHaveLength(sent);
@@ -512,34 +649,66 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
     });
 
     it('lists every problem of a body at once, in X words', async () => {
-      const answer = await sendTo(sandbox.users[2]!.id, { text: '', attachments: [{ media_id: 'x', alt: 1 }, {}], extra: true });
+      const answer = await sendTo(sandbox.users[2]!.id, {
+        text: '',
+        attachments: [{ media_id: 'x', alt: 1 }, {}],
+        extra: true,
+      });
       expect(answer.status).toBe(400);
       expect(answer.body.errors).toEqual([
         { parameters: { extra: ['true'] }, message: 'The body property [extra] is not one of [attachments,text]' },
-        { parameters: { text: [''] }, message: 'The `text` body property must be between 1 and 10000 characters long; it is 0' },
-        { parameters: { attachments: ['{"media_id":"x","alt":1}', '{}'] }, message: 'The number of values in the `attachments` body property [2] is not between 0 and 1' },
-        { parameters: { 'attachments[0].alt': ['1'] }, message: 'The body property [attachments[0].alt] is not one of [media_id]' },
-        { parameters: { 'attachments[0].media_id': ['x'] }, message: 'The `attachments[0].media_id` body property value [x] is not valid' },
-        { parameters: { 'attachments[1].media_id': [] }, message: 'The `attachments[1].media_id` body property is required' },
+        {
+          parameters: { text: [''] },
+          message: 'The `text` body property must be between 1 and 10000 characters long; it is 0',
+        },
+        {
+          parameters: { attachments: ['{"media_id":"x","alt":1}', '{}'] },
+          message: 'The number of values in the `attachments` body property [2] is not between 0 and 1',
+        },
+        {
+          parameters: { 'attachments[0].alt': ['1'] },
+          message: 'The body property [attachments[0].alt] is not one of [media_id]',
+        },
+        {
+          parameters: { 'attachments[0].media_id': ['x'] },
+          message: 'The `attachments[0].media_id` body property value [x] is not valid',
+        },
+        {
+          parameters: { 'attachments[1].media_id': [] },
+          message: 'The `attachments[1].media_id` body property is required',
+        },
       ]);
     });
 
     it("refuses a body sent without content-type application/json, in X's words", async () => {
-      for (const headers of [{ 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }]) {
-        const answer = await call(sandbox, 'POST', `/2/dm_conversations/with/${sandbox.users[2]!.id}/messages`, { body: '{"text":"hi"}', headers });
+      for (const headers of [
+        { 'content-type': 'text/plain' },
+        { 'content-type': 'application/x-www-form-urlencoded' },
+      ]) {
+        const answer = await call(sandbox, 'POST', `/2/dm_conversations/with/${sandbox.users[2]!.id}/messages`, {
+          body: '{"text":"hi"}',
+          headers,
+        });
         expect(answer.status).toBe(400);
         validateAnswer(dialect, 'participant', answer);
-        expect(answer.body.errors).toEqual([{ parameters: {}, message: 'Requests with bodies must have content-type of application/json.' }]);
+        expect(answer.body.errors).toEqual([
+          { parameters: {}, message: 'Requests with bodies must have content-type of application/json.' },
+        ]);
       }
       const charset = await call(sandbox, 'POST', `/2/dm_conversations/with/${sandbox.users[2]!.id}/messages`, {
-        body: '{"text":"hi"}', headers: { 'content-type': 'Application/JSON; charset=utf-8' },
+        body: '{"text":"hi"}',
+        headers: { 'content-type': 'Application/JSON; charset=utf-8' },
       });
       expect(charset.status).toBe(201);
     });
 
     it.each([
       ['a participant id that is not digits', 'abc', 'The `participant_id` query parameter value [abc] is not valid'],
-      ['a participant id of 20 digits', '12345678901234567890', 'The `participant_id` query parameter value [12345678901234567890] is not valid'],
+      [
+        'a participant id of 20 digits',
+        '12345678901234567890',
+        'The `participant_id` query parameter value [12345678901234567890] is not valid',
+      ],
       ['a participant who is not a user', '42', 'The `participant_id` path parameter value [42] is not a known user'],
     ])('send to a participant: %s', async (_, id, message) => {
       const answer = await sendTo(id, { text: 'hi' });
@@ -552,39 +721,128 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
     it('send to a participant: the user themself', async () => {
       const answer = await sendTo(main.id, { text: 'note to self' });
       expect(answer.status).toBe(400);
-      expect(answer.body.errors).toEqual([{ parameters: { participant_id: [main.id] }, message: `The \`participant_id\` path parameter value [${main.id}] is the authenticated user` }]);
+      expect(answer.body.errors).toEqual([
+        {
+          parameters: { participant_id: [main.id] },
+          message: `The \`participant_id\` path parameter value [${main.id}] is the authenticated user`,
+        },
+      ]);
     });
 
     it('refuses unknown query parameters on a write, with the body problems', async () => {
-      const answer = await call(sandbox, 'POST', `/2/dm_conversations/with/${sandbox.users[2]!.id}/messages`, { body: { text: '' }, query: { 'dm_event.fields': 'id' } });
+      const answer = await call(sandbox, 'POST', `/2/dm_conversations/with/${sandbox.users[2]!.id}/messages`, {
+        body: { text: '' },
+        query: { 'dm_event.fields': 'id' },
+      });
       expect(answer.status).toBe(400);
       expect(answer.body.errors).toEqual([
-        { parameters: { 'dm_event.fields': ['id'] }, message: 'The query parameter [dm_event.fields] is not one of [participant_id]' },
+        {
+          parameters: { 'dm_event.fields': ['id'] },
+          message: 'The query parameter [dm_event.fields] is not one of [participant_id]',
+        },
         expect.objectContaining({ parameters: { text: [''] } }),
       ]);
     });
 
     const groupCases: [string, (ids: string[]) => unknown, string, string?][] = [
       ['no conversation_type', (ids) => ({ participant_ids: ids, message: { text: 'x' } }), 'conversation_type'],
-      ['conversation_type OneToOne', (ids) => ({ conversation_type: 'OneToOne', participant_ids: ids, message: { text: 'x' } }), 'conversation_type'],
-      ['conversation_type group (case)', (ids) => ({ conversation_type: 'group', participant_ids: ids, message: { text: 'x' } }), 'conversation_type'],
+      [
+        'conversation_type OneToOne',
+        (ids) => ({ conversation_type: 'OneToOne', participant_ids: ids, message: { text: 'x' } }),
+        'conversation_type',
+      ],
+      [
+        'conversation_type group (case)',
+        (ids) => ({ conversation_type: 'group', participant_ids: ids, message: { text: 'x' } }),
+        'conversation_type',
+      ],
       ['no participant_ids', () => ({ conversation_type: 'Group', message: { text: 'x' } }), 'participant_ids'],
-      ['participant_ids not a list', (ids) => ({ conversation_type: 'Group', participant_ids: ids.join(','), message: { text: 'x' } }), 'participant_ids'],
-      ['one participant', (ids) => ({ conversation_type: 'Group', participant_ids: ids.slice(0, 1), message: { text: 'x' } }), 'participant_ids'],
-      ['no participants', () => ({ conversation_type: 'Group', participant_ids: [], message: { text: 'x' } }), 'participant_ids'],
-      ['50 participants', () => ({ conversation_type: 'Group', participant_ids: Array.from({ length: 50 }, (_, i) => String(1000 + i)), message: { text: 'x' } }), 'participant_ids'],
-      ['a repeated participant', (ids) => ({ conversation_type: 'Group', participant_ids: [ids[0], ids[1], ids[0]], message: { text: 'x' } }), 'participant_ids'],
-      ['a participant id that is not digits', (ids) => ({ conversation_type: 'Group', participant_ids: [ids[0], '@someone'], message: { text: 'x' } }), 'participant_ids'],
-      ['a participant id that is a number', (ids) => ({ conversation_type: 'Group', participant_ids: [ids[0], 12345], message: { text: 'x' } }), 'participant_ids'],
-      ['a participant who is not a user', (ids) => ({ conversation_type: 'Group', participant_ids: [ids[0], '42'], message: { text: 'x' } }), 'participant_ids', 'is not a known user'],
-      ['the caller among the participants', (ids) => ({ conversation_type: 'Group', participant_ids: [ids[0], ids[2]], message: { text: 'x' } }), 'participant_ids', 'is the authenticated user'],
+      [
+        'participant_ids not a list',
+        (ids) => ({ conversation_type: 'Group', participant_ids: ids.join(','), message: { text: 'x' } }),
+        'participant_ids',
+      ],
+      [
+        'one participant',
+        (ids) => ({ conversation_type: 'Group', participant_ids: ids.slice(0, 1), message: { text: 'x' } }),
+        'participant_ids',
+      ],
+      [
+        'no participants',
+        () => ({ conversation_type: 'Group', participant_ids: [], message: { text: 'x' } }),
+        'participant_ids',
+      ],
+      [
+        '50 participants',
+        () => ({
+          conversation_type: 'Group',
+          participant_ids: Array.from({ length: 50 }, (_, i) => String(1000 + i)),
+          message: { text: 'x' },
+        }),
+        'participant_ids',
+      ],
+      [
+        'a repeated participant',
+        (ids) => ({ conversation_type: 'Group', participant_ids: [ids[0], ids[1], ids[0]], message: { text: 'x' } }),
+        'participant_ids',
+      ],
+      [
+        'a participant id that is not digits',
+        (ids) => ({ conversation_type: 'Group', participant_ids: [ids[0], '@someone'], message: { text: 'x' } }),
+        'participant_ids',
+      ],
+      [
+        'a participant id that is a number',
+        (ids) => ({ conversation_type: 'Group', participant_ids: [ids[0], 12345], message: { text: 'x' } }),
+        'participant_ids',
+      ],
+      [
+        'a participant who is not a user',
+        (ids) => ({ conversation_type: 'Group', participant_ids: [ids[0], '42'], message: { text: 'x' } }),
+        'participant_ids',
+        'is not a known user',
+      ],
+      [
+        'the caller among the participants',
+        (ids) => ({ conversation_type: 'Group', participant_ids: [ids[0], ids[2]], message: { text: 'x' } }),
+        'participant_ids',
+        'is the authenticated user',
+      ],
       ['no message', (ids) => ({ conversation_type: 'Group', participant_ids: ids.slice(0, 2) }), 'message'],
-      ['a message that is a string', (ids) => ({ conversation_type: 'Group', participant_ids: ids.slice(0, 2), message: 'x' }), 'message'],
-      ['an empty message', (ids) => ({ conversation_type: 'Group', participant_ids: ids.slice(0, 2), message: {} }), 'message.text'],
-      ['a message with an empty text', (ids) => ({ conversation_type: 'Group', participant_ids: ids.slice(0, 2), message: { text: '' } }), 'message.text'],
-      ['a message with two attachments', (ids) => ({ conversation_type: 'Group', participant_ids: ids.slice(0, 2), message: { attachments: [{ media_id: '1' }, { media_id: '2' }] } }), 'message.attachments'],
-      ['a message with an unknown property', (ids) => ({ conversation_type: 'Group', participant_ids: ids.slice(0, 2), message: { text: 'x', title: 'y' } }), 'message.title'],
-      ['an unknown top-level property', (ids) => ({ conversation_type: 'Group', participant_ids: ids.slice(0, 2), message: { text: 'x' }, text: 'x' }), 'text'],
+      [
+        'a message that is a string',
+        (ids) => ({ conversation_type: 'Group', participant_ids: ids.slice(0, 2), message: 'x' }),
+        'message',
+      ],
+      [
+        'an empty message',
+        (ids) => ({ conversation_type: 'Group', participant_ids: ids.slice(0, 2), message: {} }),
+        'message.text',
+      ],
+      [
+        'a message with an empty text',
+        (ids) => ({ conversation_type: 'Group', participant_ids: ids.slice(0, 2), message: { text: '' } }),
+        'message.text',
+      ],
+      [
+        'a message with two attachments',
+        (ids) => ({
+          conversation_type: 'Group',
+          participant_ids: ids.slice(0, 2),
+          message: { attachments: [{ media_id: '1' }, { media_id: '2' }] },
+        }),
+        'message.attachments',
+      ],
+      [
+        'a message with an unknown property',
+        (ids) => ({ conversation_type: 'Group', participant_ids: ids.slice(0, 2), message: { text: 'x', title: 'y' } }),
+        'message.title',
+      ],
+      [
+        'an unknown top-level property',
+        (ids) => ({ conversation_type: 'Group', participant_ids: ids.slice(0, 2), message: { text: 'x' }, text: 'x' }),
+        'text',
+      ],
     ];
 
     it.each(groupCases)('start a group: %s', async (_, bodyOf, parameter, message) => {
@@ -611,13 +869,19 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       sandbox.setRateLimit(2, 60_000, 'dm-read');
       sandbox.setRateLimit(2, 60_000, 'dm-delete');
       const first = await sendTo(other.id, { text: 'one' });
-      expect([first.status, first.headers.get('x-rate-limit-limit'), first.headers.get('x-rate-limit-remaining')]).toEqual([201, '2', '1']);
+      expect([
+        first.status,
+        first.headers.get('x-rate-limit-limit'),
+        first.headers.get('x-rate-limit-remaining'),
+      ]).toEqual([201, '2', '1']);
       const second = await sendIn(pairId(main.id, other.id), { text: 'two' });
       expect([second.status, second.headers.get('x-rate-limit-remaining')]).toEqual([201, '0']);
       const sent = sandbox.sent.length;
       const refused = await newGroup([sandbox.users[1]!.id, other.id], { text: 'three' });
       expect(refused.status).toBe(429);
-      expect(refused.text).toBe('{"title":"Too Many Requests","type":"about:blank","status":429,"detail":"Too Many Requests"}');
+      expect(refused.text).toBe(
+        '{"title":"Too Many Requests","type":"about:blank","status":429,"detail":"Too Many Requests"}',
+      );
       expect(refused.headers.get('content-type')).toBe('application/problem+json');
       expect(refused.headers.get('x-rate-limit-remaining')).toBe('0');
       expect(Number(refused.headers.get('x-rate-limit-reset'))).toBeGreaterThan(Date.now() / 1000);
@@ -661,21 +925,29 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
   });
 
   describe('faults', () => {
-    it.each([500, 502, 503, 504] as const)('after-write %i: the send took effect and is listed once, the answer failed', async (status) => {
-      const other = sandbox.users[9]!;
-      sandbox.injectFaults({ type: 'after-write', then: status });
-      const sent = sandbox.sent.length;
-      const answer = await sendTo(other.id, { text: `lost answer ${status}` });
-      expect(answer.status).toBe(status);
-      expect(answer.body).toEqual({ title: expect.any(String), type: 'about:blank', status, detail: answer.body.title });
-      expect(sandbox.sent).toHaveLength(sent + 1);
-      const event = sandbox.sent.at(-1)!;
-      expect(event.text).toBe(`lost answer ${status}`);
-      expect(sandbox.requests.at(-1)).toMatchObject({ method: 'POST', status });
-      await expectSeenBy([main, other], event.id, event.dm_conversation_id!);
-      // One fault, one write: the next send answers.
-      expect((await sendTo(other.id, { text: 'answered' })).status).toBe(201);
-    });
+    it.each([500, 502, 503, 504] as const)(
+      'after-write %i: the send took effect and is listed once, the answer failed',
+      async (status) => {
+        const other = sandbox.users[9]!;
+        sandbox.injectFaults({ type: 'after-write', then: status });
+        const sent = sandbox.sent.length;
+        const answer = await sendTo(other.id, { text: `lost answer ${status}` });
+        expect(answer.status).toBe(status);
+        expect(answer.body).toEqual({
+          title: expect.any(String),
+          type: 'about:blank',
+          status,
+          detail: answer.body.title,
+        });
+        expect(sandbox.sent).toHaveLength(sent + 1);
+        const event = sandbox.sent.at(-1)!;
+        expect(event.text).toBe(`lost answer ${status}`);
+        expect(sandbox.requests.at(-1)).toMatchObject({ method: 'POST', status });
+        await expectSeenBy([main, other], event.id, event.dm_conversation_id!);
+        // One fault, one write: the next send answers.
+        expect((await sendTo(other.id, { text: 'answered' })).status).toBe(201);
+      },
+    );
 
     it('after-write reset: the connection dies after the send, which exists', async () => {
       sandbox.injectFaults({ type: 'after-write', then: 'reset' });
@@ -690,15 +962,27 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
       sandbox.injectFaults({ type: 'after-write', then: 'hang' });
       const sent = sandbox.sent.length;
       const group = await call(sandbox, 'POST', '/2/dm_conversations', {
-        body: { conversation_type: 'Group', participant_ids: [sandbox.users[10]!.id, sandbox.users[11]!.id], message: { text: 'hanging group' } },
+        body: {
+          conversation_type: 'Group',
+          participant_ids: [sandbox.users[10]!.id, sandbox.users[11]!.id],
+          message: { text: 'hanging group' },
+        },
         signal: AbortSignal.timeout(300),
       }).catch((e: unknown) => e);
       expect(group).toBeInstanceOf(Error);
       expect(sandbox.sent).toHaveLength(sent + 1);
       const event = sandbox.sent.at(-1)!;
-      expect(sandbox.data.conversations.find((c) => c.id === event.dm_conversation_id)!.participantIds).toEqual([main.id, sandbox.users[10]!.id, sandbox.users[11]!.id]);
+      expect(sandbox.data.conversations.find((c) => c.id === event.dm_conversation_id)!.participantIds).toEqual([
+        main.id,
+        sandbox.users[10]!.id,
+        sandbox.users[11]!.id,
+      ]);
       await expectSeenBy([main, sandbox.users[10]!, sandbox.users[11]!], event.id, event.dm_conversation_id!);
-      expect(sandbox.requests.find((r) => r.body?.includes('hanging group'))).toMatchObject({ method: 'POST', path: '/2/dm_conversations', status: 0 });
+      expect(sandbox.requests.find((r) => r.body?.includes('hanging group'))).toMatchObject({
+        method: 'POST',
+        path: '/2/dm_conversations',
+        status: 0,
+      });
     });
 
     it('after-write on a delete: the event is gone although the answer was a 503', async () => {
@@ -752,9 +1036,29 @@ describe.each(DIALECT_NAMES)('DM manage endpoints (%s dialect)', (dialect) => {
     await remove(answer.body.data.dm_event_id);
     await sendTo(other.id, { text: '' });
     expect(sandbox.requests).toEqual([
-      { method: 'POST', path: `/2/dm_conversations/with/${other.id}/messages`, query: {}, authorization: `Bearer ${main.token}`, status: 201, body: '{"text":"logged"}' },
-      { method: 'DELETE', path: `/2/dm_events/${answer.body.data.dm_event_id}`, query: {}, authorization: `Bearer ${main.token}`, status: 200 },
-      { method: 'POST', path: `/2/dm_conversations/with/${other.id}/messages`, query: {}, authorization: `Bearer ${main.token}`, status: 400, body: '{"text":""}' },
+      {
+        method: 'POST',
+        path: `/2/dm_conversations/with/${other.id}/messages`,
+        query: {},
+        authorization: `Bearer ${main.token}`,
+        status: 201,
+        body: '{"text":"logged"}',
+      },
+      {
+        method: 'DELETE',
+        path: `/2/dm_events/${answer.body.data.dm_event_id}`,
+        query: {},
+        authorization: `Bearer ${main.token}`,
+        status: 200,
+      },
+      {
+        method: 'POST',
+        path: `/2/dm_conversations/with/${other.id}/messages`,
+        query: {},
+        authorization: `Bearer ${main.token}`,
+        status: 400,
+        body: '{"text":""}',
+      },
     ]);
     expect(sandbox.sent.map((e) => e.id)).toEqual([answer.body.data.dm_event_id]);
     expect(sandbox.deleted.map((e) => e.id)).toEqual([answer.body.data.dm_event_id]);
@@ -781,7 +1085,8 @@ describe('bodies: the sandbox accepts exactly what 2.167 and X docs accept', () 
     ('text' in m || (Array.isArray(m.attachments) && m.attachments.length > 0));
 
   /** Mostly valid parts, so both outcomes come often and each rule is met alone. */
-  const rarely = <T>(arbitrary: fc.Arbitrary<T>) => fc.oneof({ weight: 7, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary });
+  const rarely = <T>(arbitrary: fc.Arbitrary<T>) =>
+    fc.oneof({ weight: 7, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary });
   const id = fc.oneof(
     { weight: 8, arbitrary: fc.stringMatching(/^[0-9]{1,19}$/) },
     { weight: 1, arbitrary: fc.constantFrom('', 'abc', '12345678901234567890', '12 3', '-1') },
@@ -794,7 +1099,17 @@ describe('bodies: the sandbox accepts exactly what 2.167 and X docs accept', () 
   );
   const text = fc.oneof(
     { weight: 8, arbitrary: fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' }) },
-    { weight: 2, arbitrary: fc.constantFrom('', 'x'.repeat(10_000), 'x'.repeat(10_001), '👩‍💻'.repeat(3_333), '😀'.repeat(10_000), '😀'.repeat(10_001)) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        '',
+        'x'.repeat(10_000),
+        'x'.repeat(10_001),
+        '👩‍💻'.repeat(3_333),
+        '😀'.repeat(10_000),
+        '😀'.repeat(10_001),
+      ),
+    },
     { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.constant(null)) },
   );
   const message = fc
@@ -823,7 +1138,9 @@ describe('bodies: the sandbox accepts exactly what 2.167 and X docs accept', () 
       fc.asyncProperty(message, async (body) => {
         const expected = requestValid('participant', body) && messageExtrasOk(body);
         const answer = await call(sandbox, 'POST', `/2/dm_conversations/with/${other}/messages`, { body });
-        expect(answer.status, `${JSON.stringify(body).slice(0, 200)}: ${answer.text.slice(0, 300)}`).toBe(expected ? 201 : 400);
+        expect(answer.status, `${JSON.stringify(body).slice(0, 200)}: ${answer.text.slice(0, 300)}`).toBe(
+          expected ? 201 : 400,
+        );
         validateAnswer('posts', 'participant', answer);
         outcomes.push(answer.status);
       }),
@@ -835,16 +1152,26 @@ describe('bodies: the sandbox accepts exactly what 2.167 and X docs accept', () 
   it('start a group: 201 exactly when the body is valid and names 2..49 other users', async () => {
     const users = sandbox.users.map((u) => u.id);
     const main = users[0]!;
-    const participant = fc.oneof({ weight: 40, arbitrary: fc.constantFrom(...users.slice(1)) }, { weight: 1, arbitrary: id }, { weight: 1, arbitrary: fc.constant(main) });
+    const participant = fc.oneof(
+      { weight: 40, arbitrary: fc.constantFrom(...users.slice(1)) },
+      { weight: 1, arbitrary: id },
+      { weight: 1, arbitrary: fc.constant(main) },
+    );
     const body = fc
       .record({
-        conversation_type: fc.oneof({ weight: 12, arbitrary: fc.constant('Group') }, { weight: 1, arbitrary: fc.constantFrom('OneToOne', 'group', 1, undefined) }),
+        conversation_type: fc.oneof(
+          { weight: 12, arbitrary: fc.constant('Group') },
+          { weight: 1, arbitrary: fc.constantFrom('OneToOne', 'group', 1, undefined) },
+        ),
         participant_ids: fc.oneof(
           { weight: 12, arbitrary: fc.uniqueArray(participant, { minLength: 2, maxLength: 5 }) },
           { weight: 2, arbitrary: fc.array(participant, { minLength: 0, maxLength: 6 }) },
           { weight: 1, arbitrary: fc.constantFrom(users.slice(1, 3).join(','), undefined) },
         ),
-        message: fc.oneof({ weight: 12, arbitrary: message }, { weight: 1, arbitrary: fc.constantFrom(undefined, 'hi', null) }),
+        message: fc.oneof(
+          { weight: 12, arbitrary: message },
+          { weight: 1, arbitrary: fc.constantFrom(undefined, 'hi', null) },
+        ),
         extra: rarely(fc.string({ maxLength: 3 })),
       })
       .map((b) => Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)) as Record<string, unknown>);
@@ -852,11 +1179,19 @@ describe('bodies: the sandbox accepts exactly what 2.167 and X docs accept', () 
     await fc.assert(
       fc.asyncProperty(body, async (body) => {
         const ids = Array.isArray(body.participant_ids) ? body.participant_ids : [];
-        const usersOk = ids.every((p) => typeof p === 'string' && users.includes(p) && p !== main) && new Set(ids).size === ids.length;
+        const usersOk =
+          ids.every((p) => typeof p === 'string' && users.includes(p) && p !== main) &&
+          new Set(ids).size === ids.length;
         const expected =
-          requestValid('group', body) && usersOk && typeof body.message === 'object' && body.message !== null && messageExtrasOk(body.message as Record<string, unknown>);
+          requestValid('group', body) &&
+          usersOk &&
+          typeof body.message === 'object' &&
+          body.message !== null &&
+          messageExtrasOk(body.message as Record<string, unknown>);
         const answer = await call(sandbox, 'POST', '/2/dm_conversations', { body });
-        expect(answer.status, `${JSON.stringify(body).slice(0, 300)}: ${answer.text.slice(0, 300)}`).toBe(expected ? 201 : 400);
+        expect(answer.status, `${JSON.stringify(body).slice(0, 300)}: ${answer.text.slice(0, 300)}`).toBe(
+          expected ? 201 : 400,
+        );
         validateAnswer('posts', 'group', answer);
         if (expected) {
           const conversation = sandbox.data.conversations.find((c) => c.id === answer.body.data.dm_conversation_id)!;
@@ -872,11 +1207,24 @@ describe('bodies: the sandbox accepts exactly what 2.167 and X docs accept', () 
   it('answers a body over maxBodyBytes with 413 and sends nothing', async () => {
     const small = await startSandbox({ maxBodyBytes: 1024 });
     try {
-      const answer = await call(small, 'POST', `/2/dm_conversations/with/${small.users[2]!.id}/messages`, { body: { text: 'x'.repeat(2000) } });
+      const answer = await call(small, 'POST', `/2/dm_conversations/with/${small.users[2]!.id}/messages`, {
+        body: { text: 'x'.repeat(2000) },
+      });
       expect(answer.status).toBe(413);
-      expect(answer.body).toEqual({ title: 'Payload Too Large', type: 'about:blank', status: 413, detail: 'Payload Too Large' });
+      expect(answer.body).toEqual({
+        title: 'Payload Too Large',
+        type: 'about:blank',
+        status: 413,
+        detail: 'Payload Too Large',
+      });
       expect(small.sent).toHaveLength(0);
-      expect((await call(small, 'POST', `/2/dm_conversations/with/${small.users[2]!.id}/messages`, { body: { text: 'x'.repeat(900) } })).status).toBe(201);
+      expect(
+        (
+          await call(small, 'POST', `/2/dm_conversations/with/${small.users[2]!.id}/messages`, {
+            body: { text: 'x'.repeat(900) },
+          })
+        ).status,
+      ).toBe(201);
     } finally {
       await small.close();
     }

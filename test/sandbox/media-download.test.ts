@@ -23,7 +23,9 @@ describe('sandbox DM media', () => {
     expect(keys.length).toBeGreaterThan(10);
     for (const key of keys) {
       const media = sandbox.data.media.find((m) => m.media_key === key)!;
-      expect(media.url).toMatch(/^https:\/\/ton\.twitter\.com\/1\.1\/ton\/data\/dm\/\d{1,19}\/\d{1,19}\/[A-Za-z0-9]{8}\.(png|mp4)$/);
+      expect(media.url).toMatch(
+        /^https:\/\/ton\.twitter\.com\/1\.1\/ton\/data\/dm\/\d{1,19}\/\d{1,19}\/[A-Za-z0-9]{8}\.(png|mp4)$/,
+      );
     }
     expect(new Set(keys).size).toBe(keys.length);
   });
@@ -64,7 +66,14 @@ describe('sandbox DM media', () => {
     expect((await get(pathOf({ ...dm.ids, dm_id: '1' }), dm.owner.token)).status).toBe(404);
     const other = dmMedia(sandbox, 'photo', 2);
     // Another event's media, under this event's id: not this event's media.
-    expect((await get(pathOf({ ...dm.ids, media_id: other.ids.media_id, resource_id: other.ids.resource_id }), dm.owner.token)).status).toBe(404);
+    expect(
+      (
+        await get(
+          pathOf({ ...dm.ids, media_id: other.ids.media_id, resource_id: other.ids.resource_id }),
+          dm.owner.token,
+        )
+      ).status,
+    ).toBe(404);
   });
 
   it('gives a photo sent with an uploaded media id a ton.twitter.com URL naming its message, served to its participants', async () => {
@@ -77,7 +86,9 @@ describe('sandbox DM media', () => {
     });
     const eventId = ((await sent.json()) as { data: { dm_event_id: string } }).data.dm_event_id;
     const media = sandbox.data.media.find((m) => m.media_key === '3_1146654567674912999')!;
-    expect(media.url).toMatch(new RegExp(`^https://ton\\.twitter\\.com/1\\.1/ton/data/dm/${eventId}/1146654567674912999/[A-Za-z0-9]{8}\\.png$`));
+    expect(media.url).toMatch(
+      new RegExp(`^https://ton\\.twitter\\.com/1\\.1/ton/data/dm/${eventId}/1146654567674912999/[A-Za-z0-9]{8}\\.png$`),
+    );
     const resource = media.url!.split('/').pop()!;
     const path = pathOf({ dm_id: eventId, media_id: '1146654567674912999', resource_id: resource });
     expect((await get(path, friend.token)).status).toBe(200);

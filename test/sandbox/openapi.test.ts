@@ -14,17 +14,27 @@ import { DIALECT_NAMES, dialectOf, type DialectName } from '../../src/x/dialect.
 import { everything, get, type Answer, startSandbox } from './helpers.js';
 
 // A CommonJS module: tsc (NodeNext) and vite disagree on what its default import is.
-const addFormats = ((formatsModule as unknown as { default?: FormatsPlugin }).default ?? formatsModule) as FormatsPlugin;
+const addFormats = ((formatsModule as unknown as { default?: FormatsPlugin }).default ??
+  formatsModule) as FormatsPlugin;
 
 /** RFC 7807's shape (2.159's base `Problem`): what a problem body of a type 2.167 does not list is checked against. */
 const RFC_7807 = {
   type: 'object',
   required: ['type', 'title'],
-  properties: { type: { type: 'string' }, title: { type: 'string' }, detail: { type: 'string' }, status: { type: 'integer' } },
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    detail: { type: 'string' },
+    status: { type: 'integer' },
+  },
 };
 
 const LEGACY_DATE = 'Wed Jan 06 18:40:40 +0000 2021';
-const valueAt = (body: unknown, pointer: string) => pointer.split('/').slice(1).reduce<any>((o, k) => o?.[k], body);
+const valueAt = (body: unknown, pointer: string) =>
+  pointer
+    .split('/')
+    .slice(1)
+    .reduce<any>((o, k) => o?.[k], body);
 
 /**
  * Deviations of the live API from its own specs that the sandbox reproduces on purpose:
@@ -44,8 +54,10 @@ const valueAt = (body: unknown, pointer: string) => pointer.split('/').slice(1).
  */
 function unexpected(version: string, errors: ErrorObject[] | null | undefined, body: unknown): ErrorObject[] {
   return (errors ?? []).filter((e) => {
-    if (e.keyword === 'format' && e.instancePath.endsWith('/created_at')) return valueAt(body, e.instancePath) !== LEGACY_DATE;
-    if (e.keyword === 'enum' && e.instancePath.endsWith('/resource_type')) return valueAt(body, e.instancePath) !== 'dm_event';
+    if (e.keyword === 'format' && e.instancePath.endsWith('/created_at'))
+      return valueAt(body, e.instancePath) !== LEGACY_DATE;
+    if (e.keyword === 'enum' && e.instancePath.endsWith('/resource_type'))
+      return valueAt(body, e.instancePath) !== 'dm_event';
     if (version === '2.167' && e.keyword === 'type') {
       return !/\/suggested_source_links\/\d+$|\/suggested_source_links_with_counts$/.test(e.instancePath);
     }
@@ -56,7 +68,9 @@ function unexpected(version: string, errors: ErrorObject[] | null | undefined, b
 /** The spec of a dialect, loaded into its own ajv, and the checks built on it. */
 function specOf(dialect: DialectName) {
   const version = dialectOf(dialect).specVersion;
-  const spec = JSON.parse(readFileSync(fileURLToPath(new URL(`../../spec/x-openapi-${version}-dm.json`, import.meta.url)), 'utf8'));
+  const spec = JSON.parse(
+    readFileSync(fileURLToPath(new URL(`../../spec/x-openapi-${version}-dm.json`, import.meta.url)), 'utf8'),
+  );
   // OpenAPI 3.0 schemas carry keywords JSON Schema does not know (discriminator, example): strict mode off.
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
@@ -83,7 +97,9 @@ function specOf(dialect: DialectName) {
 
   /** 2.167 lists no problem for `about:blank` nor `unsupported-authentication` (see `unexpected`). */
   const isUnlistedProblem = (type: string) =>
-    version === '2.167' && !problemMap[type] && (type === 'about:blank' || type === dialectOf(dialect).problemType('unsupported-authentication'));
+    version === '2.167' &&
+    !problemMap[type] &&
+    (type === 'about:blank' || type === dialectOf(dialect).problemType('unsupported-authentication'));
 
   /** Problems and media validated against the schema their discriminator names. */
   function validateDiscriminated(body: any): void {
@@ -128,26 +144,41 @@ describe.each(DIALECT_NAMES)('answers of a %s sandbox match its spec', (dialect)
   afterAll(() => sandbox.close());
 
   it('asks for every field and expansion of spec ' + version, () => {
-    expect(Object.keys(ALL_DM).sort()).toEqual(['dm_event.fields', 'expansions', 'media.fields', dialect === 'posts' ? 'post.fields' : 'tweet.fields', 'user.fields'].sort());
+    expect(Object.keys(ALL_DM).sort()).toEqual(
+      [
+        'dm_event.fields',
+        'expansions',
+        'media.fields',
+        dialect === 'posts' ? 'post.fields' : 'tweet.fields',
+        'user.fields',
+      ].sort(),
+    );
   });
 
-  it.each(['top-level', 'nested'] as const)('GET /2/dm_events: every page to the end, plus the empty page (%s entities)', async (shape) => {
-    sandbox.setEntityShape(shape);
-    let token: string | undefined;
-    let first: Answer | undefined;
-    const includes = new Set<string>();
-    do {
-      const answer = await get(sandbox, '/2/dm_events', { query: { ...ALL_DM, max_results: 60, pagination_token: token } });
-      first ??= answer;
-      validateAnswer('/2/dm_events', answer);
-      for (const key of Object.keys(answer.body.includes ?? {})) includes.add(key);
-      token = answer.body.meta.next_token;
-    } while (token);
-    expect([...includes].sort()).toEqual(['media', dialect === 'posts' ? 'posts' : 'tweets', 'users']);
-    const empty = await get(sandbox, '/2/dm_events', { query: { pagination_token: first!.body.meta.previous_token } });
-    expect(empty.body).toEqual({ meta: { result_count: 0 } });
-    validateAnswer('/2/dm_events', empty);
-  });
+  it.each(['top-level', 'nested'] as const)(
+    'GET /2/dm_events: every page to the end, plus the empty page (%s entities)',
+    async (shape) => {
+      sandbox.setEntityShape(shape);
+      let token: string | undefined;
+      let first: Answer | undefined;
+      const includes = new Set<string>();
+      do {
+        const answer = await get(sandbox, '/2/dm_events', {
+          query: { ...ALL_DM, max_results: 60, pagination_token: token },
+        });
+        first ??= answer;
+        validateAnswer('/2/dm_events', answer);
+        for (const key of Object.keys(answer.body.includes ?? {})) includes.add(key);
+        token = answer.body.meta.next_token;
+      } while (token);
+      expect([...includes].sort()).toEqual(['media', dialect === 'posts' ? 'posts' : 'tweets', 'users']);
+      const empty = await get(sandbox, '/2/dm_events', {
+        query: { pagination_token: first.body.meta.previous_token },
+      });
+      expect(empty.body).toEqual({ meta: { result_count: 0 } });
+      validateAnswer('/2/dm_events', empty);
+    },
+  );
 
   it('GET /2/dm_conversations/{id}/dm_events for every conversation of the main user, and a foreign one', async () => {
     for (const c of sandbox.data.conversations) {
@@ -159,7 +190,10 @@ describe.each(DIALECT_NAMES)('answers of a %s sandbox match its spec', (dialect)
 
   it('GET /2/dm_conversations/with/{participant_id}/dm_events, with data and empty', async () => {
     for (const user of sandbox.users.slice(1, 14)) {
-      validateAnswer('/2/dm_conversations/with/{participant_id}/dm_events', await get(sandbox, `/2/dm_conversations/with/${user.id}/dm_events`, { query: ALL_DM }));
+      validateAnswer(
+        '/2/dm_conversations/with/{participant_id}/dm_events',
+        await get(sandbox, `/2/dm_conversations/with/${user.id}/dm_events`, { query: ALL_DM }),
+      );
     }
   });
 
@@ -173,9 +207,12 @@ describe.each(DIALECT_NAMES)('answers of a %s sandbox match its spec', (dialect)
       seen.find((e) => e.urls && e.mentions)!,
     ];
     const query = everything(dialect, 'GET /2/dm_events/{event_id}');
-    for (const e of samples) validateAnswer('/2/dm_events/{event_id}', await get(sandbox, `/2/dm_events/${e.id}`, { query }));
+    for (const e of samples)
+      validateAnswer('/2/dm_events/{event_id}', await get(sandbox, `/2/dm_events/${e.id}`, { query }));
     const partial = await get(sandbox, `/2/dm_events/${samples[3]!.id}`, { query });
-    expect(partial.body.errors).toEqual([expect.objectContaining({ resource_type: dialect === 'posts' ? 'post' : 'tweet' })]);
+    expect(partial.body.errors).toEqual([
+      expect.objectContaining({ resource_type: dialect === 'posts' ? 'post' : 'tweet' }),
+    ]);
     const missing = await get(sandbox, '/2/dm_events/42', { query });
     expect(missing.body.errors).toHaveLength(1);
     validateAnswer('/2/dm_events/{event_id}', missing);
@@ -183,12 +220,17 @@ describe.each(DIALECT_NAMES)('answers of a %s sandbox match its spec', (dialect)
 
   it('GET /2/users, /2/users/me and /2/users/{id} with every field and expansion, and not-found errors', async () => {
     const query = everything(dialect, 'GET /2/users');
-    const all = await get(sandbox, '/2/users', { query: { ...query, ids: [...sandbox.users.map((u) => u.id), '1'].join(',') } });
+    const all = await get(sandbox, '/2/users', {
+      query: { ...query, ids: [...sandbox.users.map((u) => u.id), '1'].join(',') },
+    });
     expect(all.body.includes.users.length && all.body.errors.length).toBeTruthy();
     validateAnswer('/2/users', all);
     validateAnswer('/2/users', await get(sandbox, '/2/users', { query: { ids: '1,2' } }));
     validateAnswer('/2/users/me', await get(sandbox, '/2/users/me', { query: everything(dialect, 'GET /2/users/me') }));
-    validateAnswer('/2/users/{id}', await get(sandbox, `/2/users/${sandbox.users[9]!.id}`, { query: everything(dialect, 'GET /2/users/{id}') }));
+    validateAnswer(
+      '/2/users/{id}',
+      await get(sandbox, `/2/users/${sandbox.users[9]!.id}`, { query: everything(dialect, 'GET /2/users/{id}') }),
+    );
     validateAnswer('/2/users/{id}', await get(sandbox, '/2/users/3', { query }));
   });
 
@@ -196,14 +238,22 @@ describe.each(DIALECT_NAMES)('answers of a %s sandbox match its spec', (dialect)
     const query = everything(dialect, 'GET /2/tweets');
     const ids = [...sandbox.data.tweets.map((t) => t.id!), sandbox.data.missingTweetId];
     const answer = await get(sandbox, '/2/tweets', { query: { ...query, ids: ids.slice(0, 100).join(',') } });
-    expect(answer.body.includes.polls.length && answer.body.includes.places.length && answer.body.errors.length).toBeTruthy();
+    expect(
+      answer.body.includes.polls.length && answer.body.includes.places.length && answer.body.errors.length,
+    ).toBeTruthy();
     validateAnswer('/2/tweets', answer);
-    validateAnswer('/2/tweets/{id}', await get(sandbox, `/2/tweets/${ids[0]}`, { query: everything(dialect, 'GET /2/tweets/{id}') }));
+    validateAnswer(
+      '/2/tweets/{id}',
+      await get(sandbox, `/2/tweets/${ids[0]}`, { query: everything(dialect, 'GET /2/tweets/{id}') }),
+    );
     validateAnswer('/2/tweets/{id}', await get(sandbox, `/2/tweets/${sandbox.data.missingTweetId}`));
   });
 
   it('400, 401, 403, 404, 429 and 5xx problem bodies', async () => {
-    validateAnswer('/2/dm_events', await get(sandbox, '/2/dm_events', { query: { max_results: 0, foo: 'x', 'dm_event.fields': '' } }));
+    validateAnswer(
+      '/2/dm_events',
+      await get(sandbox, '/2/dm_events', { query: { max_results: 0, foo: 'x', 'dm_event.fields': '' } }),
+    );
     validateAnswer('/2/users', await get(sandbox, '/2/users'));
     validateAnswer('/2/dm_events', await get(sandbox, '/2/dm_events', { token: null }));
     validateAnswer('/2/dm_events', await get(sandbox, '/2/dm_events', { token: sandbox.appOnlyToken }));

@@ -31,7 +31,9 @@ describe.each(DIALECT_NAMES)('pagination (%s dialect)', (dialect) => {
     let token = first.meta.next_token;
     let fetched = 50;
     while (fetched < total) {
-      const page = (await get<DmEventsPage>(sandbox, '/2/dm_events', { query: { max_results: 50, pagination_token: token } })).body;
+      const page = (
+        await get<DmEventsPage>(sandbox, '/2/dm_events', { query: { max_results: 50, pagination_token: token } })
+      ).body;
       fetched += page.meta.result_count;
       expect(page.meta.previous_token).toEqual(expect.any(String));
       if (fetched < total) expect(page.meta.next_token).toEqual(expect.any(String));
@@ -43,28 +45,50 @@ describe.each(DIALECT_NAMES)('pagination (%s dialect)', (dialect) => {
   it('walks previous_token back from the last page: the same events, in order', async () => {
     const forward = await walk(sandbox, '/2/dm_events', { max_results: 40 });
     const last = forward.at(-1)!;
-    const backward = await walk(sandbox, '/2/dm_events', { max_results: 23 }, 'previous', undefined, last.meta.previous_token);
+    const backward = await walk(
+      sandbox,
+      '/2/dm_events',
+      { max_results: 23 },
+      'previous',
+      undefined,
+      last.meta.previous_token,
+    );
     const before = backward.flatMap((p) => ids(p.data));
-    const all = ids(sandbox.visibleEvents(mainId) as never);
+    const all = ids(sandbox.visibleEvents(mainId));
     // Pages going back are newest-first each; reversing the page order restores the list before the last page.
-    expect(backward.slice().reverse().flatMap((p) => ids(p.data))).toEqual(all.slice(0, all.length - last.data!.length));
+    expect(
+      backward
+        .slice()
+        .reverse()
+        .flatMap((p) => ids(p.data)),
+    ).toEqual(all.slice(0, all.length - last.data!.length));
     expect(new Set(before).size).toBe(before.length);
     // Back at the newest events, the page has no previous_token: it was reached with a token, so no quirk.
     expect(backward.at(-1)!.meta).not.toHaveProperty('previous_token');
   });
 
   it('sizes a previous page by the new call max_results, ending right before the anchor page', async () => {
-    const all = ids(sandbox.visibleEvents(mainId) as never);
+    const all = ids(sandbox.visibleEvents(mainId));
     const second = (await walk(sandbox, '/2/dm_events', { max_results: 10 })).at(2)!; // events 20..29
-    const back = (await get<DmEventsPage>(sandbox, '/2/dm_events', { query: { max_results: 4, pagination_token: second.meta.previous_token } })).body;
+    const back = (
+      await get<DmEventsPage>(sandbox, '/2/dm_events', {
+        query: { max_results: 4, pagination_token: second.meta.previous_token },
+      })
+    ).body;
     expect(ids(back.data)).toEqual(all.slice(16, 20));
   });
 
   it('gives a first page with data both tokens, even with nothing before it (X quirk): following it is the empty page', async () => {
     const first = await get<DmEventsPage>(sandbox, '/2/dm_events', { query: { max_results: 5 } });
-    expect(first.body.meta).toEqual({ result_count: 5, next_token: expect.any(String), previous_token: expect.any(String) });
+    expect(first.body.meta).toEqual({
+      result_count: 5,
+      next_token: expect.any(String),
+      previous_token: expect.any(String),
+    });
     expect(first.body.meta.next_token!.length).toBeGreaterThanOrEqual(16);
-    const before = await get(sandbox, '/2/dm_events', { query: { max_results: 5, pagination_token: first.body.meta.previous_token } });
+    const before = await get(sandbox, '/2/dm_events', {
+      query: { max_results: 5, pagination_token: first.body.meta.previous_token },
+    });
     expect(before.status).toBe(200);
     expect(before.text).toBe(EMPTY_PAGE);
   });
@@ -75,7 +99,9 @@ describe.each(DIALECT_NAMES)('pagination (%s dialect)', (dialect) => {
     expect(first.body.meta.result_count).toBe(sandbox.visibleEvents(mainId, conversation.id).length);
     expect(first.body.meta.result_count).toBeLessThan(100);
     expect(first.body.meta.next_token && first.body.meta.previous_token).toBeTruthy();
-    const next = await get(sandbox, `/2/dm_conversations/${conversation.id}/dm_events`, { query: { pagination_token: first.body.meta.next_token } });
+    const next = await get(sandbox, `/2/dm_conversations/${conversation.id}/dm_events`, {
+      query: { pagination_token: first.body.meta.next_token },
+    });
     expect(next.text).toBe(EMPTY_PAGE);
   });
 
@@ -87,8 +113,14 @@ describe.each(DIALECT_NAMES)('pagination (%s dialect)', (dialect) => {
   it('lists one conversation, and with/{participant} is the same one-to-one conversation', async () => {
     const other = sandbox.users[2]!;
     const conversationId = BigInt(mainId) < BigInt(other.id) ? `${mainId}-${other.id}` : `${other.id}-${mainId}`;
-    const byId = await walk(sandbox, `/2/dm_conversations/${conversationId}/dm_events`, { max_results: 4, 'dm_event.fields': 'dm_conversation_id' });
-    const byParticipant = await walk(sandbox, `/2/dm_conversations/with/${other.id}/dm_events`, { max_results: 4, 'dm_event.fields': 'dm_conversation_id' });
+    const byId = await walk(sandbox, `/2/dm_conversations/${conversationId}/dm_events`, {
+      max_results: 4,
+      'dm_event.fields': 'dm_conversation_id',
+    });
+    const byParticipant = await walk(sandbox, `/2/dm_conversations/with/${other.id}/dm_events`, {
+      max_results: 4,
+      'dm_event.fields': 'dm_conversation_id',
+    });
     const events = byId.flatMap((p) => p.data ?? []);
     expect(events.length).toBeGreaterThan(4);
     expect(events.every((e) => e.dm_conversation_id === conversationId)).toBe(true);
@@ -100,13 +132,21 @@ describe.each(DIALECT_NAMES)('pagination (%s dialect)', (dialect) => {
     const foreign = sandbox.data.conversations.find((c) => !c.participantIds.includes(mainId))!;
     expect((await get(sandbox, `/2/dm_conversations/${foreign.id}/dm_events`)).text).toBe(EMPTY_PAGE);
     expect((await get(sandbox, '/2/dm_conversations/123-456/dm_events')).text).toBe(EMPTY_PAGE);
-    const stranger = sandbox.users.find((u) => !sandbox.data.conversations.some((c) => !c.group && c.participantIds.includes(u.id) && c.participantIds.includes(mainId)) && u.id !== mainId)!;
+    const stranger = sandbox.users.find(
+      (u) =>
+        !sandbox.data.conversations.some(
+          (c) => !c.group && c.participantIds.includes(u.id) && c.participantIds.includes(mainId),
+        ) && u.id !== mainId,
+    )!;
     expect((await get(sandbox, `/2/dm_conversations/with/${stranger.id}/dm_events`)).text).toBe(EMPTY_PAGE);
     expect((await get(sandbox, '/2/dm_conversations/with/12345/dm_events')).text).toBe(EMPTY_PAGE);
   });
 
   it('filters by event_types before paging', async () => {
-    const pages = await walk(sandbox, '/2/dm_events', { max_results: 3, event_types: 'ParticipantsJoin,ParticipantsLeave' });
+    const pages = await walk(sandbox, '/2/dm_events', {
+      max_results: 3,
+      event_types: 'ParticipantsJoin,ParticipantsLeave',
+    });
     const events = pages.flatMap((p) => p.data ?? []);
     const expected = sandbox.visibleEvents(mainId).filter((e) => e.event_type !== 'MessageCreate');
     expect(ids(events)).toEqual(ids(expected as never));
@@ -119,10 +159,15 @@ describe.each(DIALECT_NAMES)('pagination (%s dialect)', (dialect) => {
   it('refuses a token issued for another list or another user with a 400', async () => {
     const first = (await get<DmEventsPage>(sandbox, '/2/dm_events', { query: { max_results: 5 } })).body;
     const conversation = sandbox.data.conversations.find((c) => c.participantIds.includes(mainId))!;
-    const elsewhere = await get(sandbox, `/2/dm_conversations/${conversation.id}/dm_events`, { query: { pagination_token: first.meta.next_token } });
+    const elsewhere = await get(sandbox, `/2/dm_conversations/${conversation.id}/dm_events`, {
+      query: { pagination_token: first.meta.next_token },
+    });
     expect(elsewhere.status).toBe(400);
     expect(elsewhere.body.errors[0].parameters).toEqual({ pagination_token: [first.meta.next_token] });
-    const otherUser = await get(sandbox, '/2/dm_events', { token: sandbox.users[1]!.token, query: { pagination_token: first.meta.next_token } });
+    const otherUser = await get(sandbox, '/2/dm_events', {
+      token: sandbox.users[1]!.token,
+      query: { pagination_token: first.meta.next_token },
+    });
     expect(otherUser.status).toBe(400);
   });
 });
@@ -133,42 +178,58 @@ describe('page tokens and slicing (in process)', async () => {
 
   it('round-trips tokens and refuses any other 24-character string', () => {
     fc.assert(
-      fc.property(fc.bigInt(1n, 9_223_372_036_854_775_807n), fc.boolean(), fc.nat(0xffffffff), (anchor, next, scope) => {
-        const token = { direction: next ? ('next' as const) : ('previous' as const), anchor: anchor.toString(), scope };
-        const text = encodeToken(token);
-        expect(text).toMatch(/^[A-Z2-7]{24}$/);
-        expect(decodeToken(text)).toEqual(token);
-        const tampered = text.slice(0, 5) + (text[5] === 'A' ? 'B' : 'A') + text.slice(6);
-        expect(decodeToken(tampered)).toBeUndefined();
-      }),
+      fc.property(
+        fc.bigInt(1n, 9_223_372_036_854_775_807n),
+        fc.boolean(),
+        fc.nat(0xffffffff),
+        (anchor, next, scope) => {
+          const token = {
+            direction: next ? ('next' as const) : ('previous' as const),
+            anchor: anchor.toString(),
+            scope,
+          };
+          const text = encodeToken(token);
+          expect(text).toMatch(/^[A-Z2-7]{24}$/);
+          expect(decodeToken(text)).toEqual(token);
+          const tampered = text.slice(0, 5) + (text[5] === 'A' ? 'B' : 'A') + text.slice(6);
+          expect(decodeToken(tampered)).toBeUndefined();
+        },
+      ),
     );
   });
 
   it('visits every event exactly once whatever page sizes a client walks with, in both directions', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 60 }), fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 80 }), (count, sizes) => {
-        const events = Array.from({ length: count }, (_, i) => ({ id: String(1_900_000_000_000_000_000n - BigInt(i) * 7n), event_type: 'MessageCreate' }));
-        const seen: string[] = [];
-        let page = paginate(events, sizes[0]!, undefined, 1);
-        let i = 1;
-        for (;;) {
-          seen.push(...page.events.map((e) => e.id));
-          if (!page.nextToken) break;
-          const next = paginate(events, sizes[i++ % sizes.length]!, decodeToken(page.nextToken), 1);
-          if (next.events.length === 0) break; // the first page's quirk token leads to the empty page
-          page = next;
-        }
-        expect(seen).toEqual(events.map((e) => e.id));
-        // And back from the last page with data.
-        const back: string[] = [];
-        let prev = page.previousToken;
-        while (prev) {
-          const p = paginate(events, sizes[i++ % sizes.length]!, decodeToken(prev), 1);
-          back.unshift(...p.events.map((e) => e.id));
-          prev = p.previousToken;
-        }
-        expect([...back, ...page.events.map((e) => e.id)]).toEqual(events.map((e) => e.id));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 80 }),
+        (count, sizes) => {
+          const events = Array.from({ length: count }, (_, i) => ({
+            id: String(1_900_000_000_000_000_000n - BigInt(i) * 7n),
+            event_type: 'MessageCreate',
+          }));
+          const seen: string[] = [];
+          let page = paginate(events, sizes[0]!, undefined, 1);
+          let i = 1;
+          for (;;) {
+            seen.push(...page.events.map((e) => e.id));
+            if (!page.nextToken) break;
+            const next = paginate(events, sizes[i++ % sizes.length]!, decodeToken(page.nextToken), 1);
+            if (next.events.length === 0) break; // the first page's quirk token leads to the empty page
+            page = next;
+          }
+          expect(seen).toEqual(events.map((e) => e.id));
+          // And back from the last page with data.
+          const back: string[] = [];
+          let prev = page.previousToken;
+          while (prev) {
+            const p = paginate(events, sizes[i++ % sizes.length]!, decodeToken(prev), 1);
+            back.unshift(...p.events.map((e) => e.id));
+            prev = p.previousToken;
+          }
+          expect([...back, ...page.events.map((e) => e.id)]).toEqual(events.map((e) => e.id));
+        },
+      ),
       { numRuns: 200 },
     );
   });

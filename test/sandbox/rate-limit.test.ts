@@ -15,7 +15,8 @@ describe('rate limits, one budget per token and endpoint family', () => {
   beforeEach(() => sandbox.setRateLimit(3, 60_000));
   afterAll(() => sandbox.close());
 
-  const remaining = async (path: string, token?: string) => (await get(sandbox, path, { token })).headers['x-rate-limit-remaining'];
+  const remaining = async (path: string, token?: string) =>
+    (await get(sandbox, path, { token })).headers['x-rate-limit-remaining'];
 
   it('sends limit, remaining and reset (Unix seconds of the window end) on every authenticated answer', async () => {
     const before = Date.now();
@@ -84,7 +85,10 @@ describe('rate limits, one budget per token and endpoint family', () => {
     expect((await get(sandbox, '/2/users/me')).status).toBe(200);
     expect((await get(sandbox, '/2/users/me')).status).toBe(429);
     // Refused until the 150 ms window ends, then taken again.
-    await until('a call taken after the window', async () => (await get(sandbox, '/2/users/me')).status === 200, { timeoutMs: 5_000, everyMs: 25 });
+    await until('a call taken after the window', async () => (await get(sandbox, '/2/users/me')).status === 200, {
+      timeoutMs: 5_000,
+      everyMs: 25,
+    });
   });
 
   it('starts over after resetRateLimits() and setRateLimit(), for every family or one', async () => {
@@ -112,7 +116,10 @@ describe('rate limits, one budget per token and endpoint family', () => {
   });
 
   it('takes budgets of single families at creation', async () => {
-    const custom = await startSandbox({ rateLimit: { limit: 50, windowMs: 60_000 }, rateLimits: { 'dm-read': { limit: 15, windowMs: 900_000 } } });
+    const custom = await startSandbox({
+      rateLimit: { limit: 50, windowMs: 60_000 },
+      rateLimits: { 'dm-read': { limit: 15, windowMs: 900_000 } },
+    });
     try {
       expect((await get(custom, '/2/dm_events')).headers['x-rate-limit-limit']).toBe('15');
       expect((await get(custom, '/2/users/me')).headers['x-rate-limit-limit']).toBe('50');

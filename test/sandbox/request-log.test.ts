@@ -16,10 +16,22 @@ describe('request log', () => {
     await get(sandbox, '/2/nothing');
     await get(sandbox, '/2/dm_events', { query: { max_results: 0 } });
     expect(sandbox.requests).toEqual([
-      { method: 'GET', path: '/2/dm_events', query: { max_results: '5', 'dm_event.fields': 'id,text' }, authorization: 'Bearer sandbox-token', status: 200 },
+      {
+        method: 'GET',
+        path: '/2/dm_events',
+        query: { max_results: '5', 'dm_event.fields': 'id,text' },
+        authorization: 'Bearer sandbox-token',
+        status: 200,
+      },
       { method: 'GET', path: '/2/users/me', query: {}, authorization: undefined, status: 401 },
       { method: 'GET', path: '/2/nothing', query: {}, authorization: 'Bearer sandbox-token', status: 404 },
-      { method: 'GET', path: '/2/dm_events', query: { max_results: '0' }, authorization: 'Bearer sandbox-token', status: 400 },
+      {
+        method: 'GET',
+        path: '/2/dm_events',
+        query: { max_results: '0' },
+        authorization: 'Bearer sandbox-token',
+        status: 400,
+      },
     ]);
   });
 

@@ -44,7 +44,9 @@ describe.each(DIALECT_NAMES)('who sees what (%s dialect)', (dialect) => {
     const leaver = sandbox.users.find((u) => u.id === leave.participant_ids![0])!;
 
     const joinerView = await walk(sandbox, `/2/dm_conversations/${group.id}/dm_events`, {}, 'next', joiner.token);
-    expect(joinerView.flatMap((p) => ids(p.data))).toEqual(ids(all.filter((e) => BigInt(e.id) >= BigInt(join.id)) as DmEvent[]));
+    expect(joinerView.flatMap((p) => ids(p.data))).toEqual(
+      ids(all.filter((e) => BigInt(e.id) >= BigInt(join.id)) as DmEvent[]),
+    );
     const leaverView = await get(sandbox, `/2/dm_conversations/${group.id}/dm_events`, { token: leaver.token });
     expect(leaverView.text).toBe('{"meta":{"result_count":0}}');
     expect(group.participantIds).toContain(joiner.id);
@@ -54,6 +56,8 @@ describe.each(DIALECT_NAMES)('who sees what (%s dialect)', (dialect) => {
   it("gives an empty page for another pair's one-to-one conversation", async () => {
     const user = sandbox.users[5]!;
     const foreign = sandbox.data.conversations.find((c) => !c.group && !c.participantIds.includes(user.id))!;
-    expect((await get(sandbox, `/2/dm_conversations/${foreign.id}/dm_events`, { token: user.token })).text).toBe('{"meta":{"result_count":0}}');
+    expect((await get(sandbox, `/2/dm_conversations/${foreign.id}/dm_events`, { token: user.token })).text).toBe(
+      '{"meta":{"result_count":0}}',
+    );
   });
 });

@@ -21,8 +21,13 @@ import { DM_EVENT_EXPANSIONS, TWEET_EXPANSIONS, USER_EXPANSIONS } from '../../sr
 function vocabularyOf(kind: XKind, operation: 'GET /2/users' | 'GET /2/tweets'): string[] {
   const names = new Set<string>();
   for (const dialect of Object.values(DIALECTS)) {
-    const parameters = SPEC_VOCABULARY[dialect.specVersion][operation] as Record<string, { values?: readonly string[] }>;
-    const wire = Object.fromEntries(Object.entries(parameters).flatMap(([name, rule]) => (rule.values ? [[name, rule.values.join(',')]] : [])));
+    const parameters = SPEC_VOCABULARY[dialect.specVersion][operation] as Record<
+      string,
+      { values?: readonly string[] }
+    >;
+    const wire = Object.fromEntries(
+      Object.entries(parameters).flatMap(([name, rule]) => (rule.values ? [[name, rule.values.join(',')]] : [])),
+    );
     const own = sandboxDialect(dialect.name).readSelection(operation === 'GET /2/users' ? 'user' : 'tweet', wire);
     for (const name of own[FIELDS_PARAM[kind]]?.split(',') ?? []) names.add(name);
   }
@@ -39,7 +44,12 @@ interface Covered {
 
 const COVERED: readonly Covered[] = [
   { typeName: 'User', kind: 'user', vocabulary: vocabularyOf('user', 'GET /2/users'), expansions: USER_EXPANSIONS },
-  { typeName: 'Tweet', kind: 'tweet', vocabulary: vocabularyOf('tweet', 'GET /2/tweets'), expansions: TWEET_EXPANSIONS },
+  {
+    typeName: 'Tweet',
+    kind: 'tweet',
+    vocabulary: vocabularyOf('tweet', 'GET /2/tweets'),
+    expansions: TWEET_EXPANSIONS,
+  },
   { typeName: 'Media', kind: 'media', vocabulary: vocabularyOf('media', 'GET /2/tweets'), expansions: [] },
   { typeName: 'Poll', kind: 'poll', vocabulary: vocabularyOf('poll', 'GET /2/tweets'), expansions: [] },
   { typeName: 'Place', kind: 'place', vocabulary: vocabularyOf('place', 'GET /2/tweets'), expansions: [] },
@@ -151,7 +161,8 @@ describe.each(COVERED)('$typeName', ({ typeName, kind, vocabulary, expansions })
         continue;
       }
       if (target !== link.kind) problems.push(`${path} links to ${link.kind} but returns ${String(target)}`);
-      const ok = link.expansion !== undefined && (SHARED_TYPES.has(owner) ? ANY_EXPANSION : allowed).has(link.expansion);
+      const ok =
+        link.expansion !== undefined && (SHARED_TYPES.has(owner) ? ANY_EXPANSION : allowed).has(link.expansion);
       if (!ok) problems.push(`${path} names the expansion ${String(link.expansion)}`);
       // A link on the X object itself names the id field it follows; below, the outer field already reads it.
       if (owner === typeName && (needsOf(field)?.fields?.length ?? 0) === 0) problems.push(`${path} names no id field`);
@@ -192,9 +203,22 @@ it('keeps the plain id fields next to the links of users and posts', () => {
 
 it('holds both specs’ vocabularies, 2.167’s new fields and expansion-carried ids included', () => {
   expect(vocabularyOf('user', 'GET /2/users')).toEqual(
-    expect.arrayContaining(['subscribes_to_you', 'pinned_tweet_id', 'most_recent_tweet_id', 'affiliation', 'receives_your_dm']),
+    expect.arrayContaining([
+      'subscribes_to_you',
+      'pinned_tweet_id',
+      'most_recent_tweet_id',
+      'affiliation',
+      'receives_your_dm',
+    ]),
   );
   expect(vocabularyOf('tweet', 'GET /2/tweets')).toEqual(
-    expect.arrayContaining(['article_title', 'matched_media_notes', 'note_request_suggestions', 'paid_partnership', 'author_id', 'note_tweet']),
+    expect.arrayContaining([
+      'article_title',
+      'matched_media_notes',
+      'note_request_suggestions',
+      'paid_partnership',
+      'author_id',
+      'note_tweet',
+    ]),
   );
 });

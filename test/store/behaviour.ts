@@ -11,7 +11,12 @@ export interface Implementation {
   create(options: { now: () => number; maxUsers?: number }): DmStore | Promise<DmStore>;
 }
 
-const event = (id: string) => ({ id, event_type: 'MessageCreate', text: `t${id}`, created_at: new Date().toISOString() });
+const event = (id: string) => ({
+  id,
+  event_type: 'MessageCreate',
+  text: `t${id}`,
+  created_at: new Date().toISOString(),
+});
 
 export function storeBehaviour({ create }: Implementation): void {
   it('ties a token hash to a user until the tie expires', async () => {
@@ -37,10 +42,10 @@ export function storeBehaviour({ create }: Implementation): void {
     const store = await create({ now: () => 0 });
     expect(await store.read('1')).toBeUndefined();
     await store.update('1', (memory) => {
-      memory.events['10'] = event('10') as never;
+      memory.events['10'] = event('10');
     });
     await store.update('2', (memory) => {
-      memory.events['20'] = event('20') as never;
+      memory.events['20'] = event('20');
     });
     expect(Object.keys((await store.read('1'))!.events)).toEqual(['10']);
     expect(Object.keys((await store.read('2'))!.events)).toEqual(['20']);
@@ -53,7 +58,7 @@ export function storeBehaviour({ create }: Implementation): void {
     const order: string[] = [];
     const slow = store.update('1', (memory) => {
       order.push('first');
-      memory.events['1'] = event('1') as never;
+      memory.events['1'] = event('1');
     });
     const fast = store.update('1', (memory) => {
       order.push(`second saw ${Object.keys(memory.events).length}`);
@@ -70,7 +75,7 @@ export function storeBehaviour({ create }: Implementation): void {
       }),
     ).rejects.toThrow('boom');
     await store.update('1', (memory) => {
-      memory.events['1'] = event('1') as never;
+      memory.events['1'] = event('1');
     });
     expect(Object.keys((await store.read('1'))!.events)).toEqual(['1']);
   });

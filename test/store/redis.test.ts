@@ -27,7 +27,11 @@ afterEach(async () => {
   raws.splice(0).forEach((raw) => raw.disconnect());
 });
 
-async function makeStore(server: RedisServer, options: Partial<RedisStoreOptions> = {}, waitForReady = true): Promise<RedisStore> {
+async function makeStore(
+  server: RedisServer,
+  options: Partial<RedisStoreOptions> = {},
+  waitForReady = true,
+): Promise<RedisStore> {
   const store = new RedisStore({ url: server.url, storeKey: STORE_KEY, ...options });
   stores.push(store);
   if (waitForReady) await store.ready();
@@ -42,7 +46,14 @@ function rawClient(server: RedisServer): Redis {
 }
 
 const event = (id: string, conversationId: string, senderId: string, text: string) =>
-  ({ id, event_type: 'MessageCreate', text, sender_id: senderId, dm_conversation_id: conversationId, created_at: new Date().toISOString() }) as never;
+  ({
+    id,
+    event_type: 'MessageCreate',
+    text,
+    sender_id: senderId,
+    dm_conversation_id: conversationId,
+    created_at: new Date().toISOString(),
+  }) as never;
 
 interface Kept {
   readonly key: string;
@@ -82,7 +93,12 @@ async function dump(raw: Redis): Promise<Kept[]> {
 function exposed(kept: readonly Kept[], secrets: readonly string[]): string[] {
   const found = new Set<string>();
   for (const secret of secrets) {
-    const forms = [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url'), Buffer.from(secret).toString('hex')];
+    const forms = [
+      secret,
+      Buffer.from(secret).toString('base64'),
+      Buffer.from(secret).toString('base64url'),
+      Buffer.from(secret).toString('hex'),
+    ];
     for (const { blobs } of kept) {
       for (const blob of blobs) if (forms.some((form) => blob.includes(form))) found.add(secret);
     }
@@ -99,7 +115,10 @@ describeRedis('the redis store', () => {
   afterAll(async () => server?.stop());
 
   // Each store of the suite has a prefix of its own: the tests share one Redis.
-  storeBehaviour({ name: 'redis', create: (options) => makeStore(server, { ...options, keyPrefix: `suite${++prefix}:` }) });
+  storeBehaviour({
+    name: 'redis',
+    create: (options) => makeStore(server, { ...options, keyPrefix: `suite${++prefix}:` }),
+  });
 });
 
 describeRedis('RedisStore in Redis', () => {
@@ -124,7 +143,20 @@ describeRedis('RedisStore in Redis', () => {
   const pageToken = 'planted-page-token-1zzq';
   const tokenHash = createHash('sha256').update('planted access credential').digest('hex');
   const idempotencyKey = `${owner}:planted-client-key`;
-  const secrets = [owner, friend, conversation, group, eventId, sentId, text, groupText, username, pageToken, tokenHash, idempotencyKey];
+  const secrets = [
+    owner,
+    friend,
+    conversation,
+    group,
+    eventId,
+    sentId,
+    text,
+    groupText,
+    username,
+    pageToken,
+    tokenHash,
+    idempotencyKey,
+  ];
 
   async function plant(store: RedisStore): Promise<void> {
     await store.setIdentity(tokenHash, owner, 300_000);
@@ -132,11 +164,25 @@ describeRedis('RedisStore in Redis', () => {
       memory.events[eventId] = event(eventId, conversation, friend, text);
       memory.events[sentId] = event(sentId, group, owner, groupText);
       memory.feed = { ids: [sentId, eventId], headId: sentId, next: pageToken, end: false, syncedAt: Date.now() };
-      memory.conversations[conversation] = { ids: [eventId], headId: eventId, next: pageToken, end: false, syncedAt: Date.now() };
-      memory.objects.user[friend] = { value: { id: friend, username, name: 'Planted Name' }, fields: ['id', 'username', 'name'] };
+      memory.conversations[conversation] = {
+        ids: [eventId],
+        headId: eventId,
+        next: pageToken,
+        end: false,
+        syncedAt: Date.now(),
+      };
+      memory.objects.user[friend] = {
+        value: { id: friend, username, name: 'Planted Name' },
+        fields: ['id', 'username', 'name'],
+      };
       memory.sent = [sentId];
     });
-    const record: IdempotencyRecord = { fingerprint: 'f'.repeat(64), state: 'done', answer: { eventId: sentId, conversationId: group }, at: Date.now() };
+    const record: IdempotencyRecord = {
+      fingerprint: 'f'.repeat(64),
+      state: 'done',
+      answer: { eventId: sentId, conversationId: group },
+      at: Date.now(),
+    };
     await store.putIdempotency(idempotencyKey, record, 86_400_000, true);
     await store.setBudget(tokenHash, 'dm-read', { limit: 15, remaining: 0, resetAt: Date.now() + 600_000 }, 600_000);
   }
@@ -207,7 +253,8 @@ describeRedis('RedisStore in Redis', () => {
     await raw.pexpire(name, 1_000);
     await short.update(owner, () => {});
     expect(await raw.pttl(name)).toBeGreaterThan(4_000);
-    for (const key of ['short:users', 'short:counts', 'short:events']) expect(await raw.pttl(key)).toBeGreaterThan(4_000);
+    for (const key of ['short:users', 'short:counts', 'short:events'])
+      expect(await raw.pttl(key)).toBeGreaterThan(4_000);
   });
 
   it('reads nothing with another STORE_KEY, nor a value altered or moved under another key: absent, not a crash', async () => {
@@ -286,7 +333,9 @@ describeRedis('RedisStore in Redis', () => {
   });
 
   it('refuses a STORE_KEY shorter than 32 characters, or none, saying why', () => {
-    expect(() => new RedisStore({ url: server.url, storeKey: 'too short a secret' })).toThrow(/STORE_KEY.*at least 32 characters/);
+    expect(() => new RedisStore({ url: server.url, storeKey: 'too short a secret' })).toThrow(
+      /STORE_KEY.*at least 32 characters/,
+    );
     expect(() => new RedisStore({ url: server.url, storeKey: '' })).toThrow(/STORE_KEY is required/);
     expect(() => new RedisStore({ url: server.url } as RedisStoreOptions)).toThrow(/STORE_KEY is required/);
   });
@@ -473,10 +522,14 @@ describeRedis('RedisStore when Redis fails', () => {
     const redis = await makeStore(server, { commandTimeoutMs: 300, maxReconnectDelayMs: 200 });
     // The store's clock: the retry time passes when the test says so.
     let clock = Date.now();
-    const store = new ResilientStore(redis, (state: StoreState, error?: Error) => states.push(error ? `${state}: ${error.message}` : state), {
-      retryAfterMs: 100,
-      now: () => clock,
-    });
+    const store = new ResilientStore(
+      redis,
+      (state: StoreState, error?: Error) => states.push(error ? `${state}: ${error.message}` : state),
+      {
+        retryAfterMs: 100,
+        now: () => clock,
+      },
+    );
     await store.update('1', (memory) => {
       memory.events['1'] = event('1', '1-2', '1', 'kept');
     });

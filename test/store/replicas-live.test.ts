@@ -54,7 +54,9 @@ describe.skipIf(!redisAvailable)('live news on two replicas', () => {
     const other = conversation.participantIds.find((id) => id !== me.id)!;
     const onA = await subscribe(replicas[0]!, me.token);
     const onB = await subscribe(replicas[1]!, me.token);
-    await until('a subscription on each replica', () => replicas.every((replica) => replica.live.subscribersOf(me.id) === 1));
+    await until('a subscription on each replica', () =>
+      replicas.every((replica) => replica.live.subscribersOf(me.id) === 1),
+    );
     sandbox.clearRequests();
     // One loop: about one check per FRESHNESS_MS over the time watched, where two loops would make twice as many.
     const began = performance.now();
@@ -88,7 +90,9 @@ describe.skipIf(!redisAvailable)('live news on two replicas', () => {
     const [a, b] = await Promise.all([page(replicas[0]!), page(replicas[1]!)]);
     expect(a.errors).toBeUndefined();
     expect(b.data).toEqual(a.data);
-    const mine = sandbox.requests.filter((call) => call.path === '/2/dm_events' && call.authorization === `Bearer ${me.token}`);
+    const mine = sandbox.requests.filter(
+      (call) => call.path === '/2/dm_events' && call.authorization === `Bearer ${me.token}`,
+    );
     expect(mine).toHaveLength(1);
   }, 20_000);
 });

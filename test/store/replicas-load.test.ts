@@ -245,7 +245,12 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
     const counts = new Map<string, number>();
     const latencies: number[] = [];
 
-    const post = async (replica: number, user: number, source: string, variables?: Record<string, unknown>): Promise<Answer> => {
+    const post = async (
+      replica: number,
+      user: number,
+      source: string,
+      variables?: Record<string, unknown>,
+    ): Promise<Answer> => {
       const startedAt = performance.now();
       const response = await replicas[replica]!.fetch('http://gateway.test/graphql', {
         method: 'POST',
@@ -274,7 +279,14 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
         (expected !== undefined && failure.code === expected ? provoked : failures).push(failure);
       }
       if (answer.status !== 200 && !answer.errors?.length) {
-        failures.push({ kind, replica, user: state.user.username, status: answer.status, code: '(http)', message: 'no errors listed' });
+        failures.push({
+          kind,
+          replica,
+          user: state.user.username,
+          status: answer.status,
+          code: '(http)',
+          message: 'no errors listed',
+        });
       }
       const walk = (value: Json): void => {
         if (Array.isArray(value)) return value.forEach(walk);
@@ -293,7 +305,11 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
             state.eventIds.push(value.restId);
           }
         }
-        if (value.__typename === 'DmConversation' && typeof value.conversationId === 'string' && kind === 'dmConversations') {
+        if (
+          value.__typename === 'DmConversation' &&
+          typeof value.conversationId === 'string' &&
+          kind === 'dmConversations'
+        ) {
           shown.push({ user, kind, typename: 'DmConversation', id: value.conversationId });
         }
         if (typeof value.__typename === 'string' && typeof value.id === 'string' && !state.globalIdSet.has(value.id)) {
@@ -306,7 +322,13 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
     };
 
     /** Keeps a few cursors of a connection's answer, to be used on the other replica. */
-    const keepCursors = (state: UserState, list: string, replica: number, edges: Json[] | undefined, nodeIdOf: (edge: Json) => string | undefined): void => {
+    const keepCursors = (
+      state: UserState,
+      list: string,
+      replica: number,
+      edges: Json[] | undefined,
+      nodeIdOf: (edge: Json) => string | undefined,
+    ): void => {
       if (!edges?.length) return;
       let pool = state.cursors.get(list);
       if (!pool) state.cursors.set(list, (pool = []));
@@ -319,13 +341,26 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
     };
 
     /** A cursor of `list` issued by the other replica, if any. */
-    const cursorFor = (state: UserState, list: string, replica: number, rng: ReturnType<typeof generator>): CursorEntry | undefined => {
+    const cursorFor = (
+      state: UserState,
+      list: string,
+      replica: number,
+      rng: ReturnType<typeof generator>,
+    ): CursorEntry | undefined => {
       const pool = (state.cursors.get(list) ?? []).filter((entry) => entry.replica !== replica);
       return pool.length > 0 ? rng.pick(pool) : undefined;
     };
 
     /** A page read after `cursor` must be the events right below it, as X holds them (nothing is ever added below). */
-    const checkAfter = (label: string, user: number, edges: Json[] | undefined, after: CursorEntry, size: number, conversationId?: string, type?: string) => {
+    const checkAfter = (
+      label: string,
+      user: number,
+      edges: Json[] | undefined,
+      after: CursorEntry,
+      size: number,
+      conversationId?: string,
+      type?: string,
+    ) => {
       const got = (edges ?? []).map((edge) => edge.node.restId as string);
       const expected = sandbox
         .visibleEvents(users[user]!.user.id, conversationId)
@@ -333,7 +368,9 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
         .slice(0, size)
         .map((event) => event.id);
       if (JSON.stringify(got) !== JSON.stringify(expected)) {
-        mismatches.push(`${label} of ${users[user]!.user.username} after ${after.nodeId} (cursor of replica ${after.replica}): got [${got.join(',')}], expected [${expected.join(',')}]`);
+        mismatches.push(
+          `${label} of ${users[user]!.user.username} after ${after.nodeId} (cursor of replica ${after.replica}): got [${got.join(',')}], expected [${expected.join(',')}]`,
+        );
       }
     };
 
@@ -344,8 +381,14 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
       const filter = conversationId === undefined ? '' : `(conversationId: "${conversationId}")`;
       const response = await replicas[replica]!.fetch('http://gateway.test/graphql', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${users[user]!.user.token}` },
-        body: JSON.stringify({ query: `subscription { dmEventAdded${filter} { __typename id restId text conversationId senderId eventType } }` }),
+        headers: {
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+          authorization: `Bearer ${users[user]!.user.token}`,
+        },
+        body: JSON.stringify({
+          query: `subscription { dmEventAdded${filter} { __typename id restId text conversationId senderId eventType } }`,
+        }),
         signal: controller.signal,
       });
       expect(response.status).toBe(200);
@@ -363,7 +406,11 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
         if (payload.errors) subscription.errors.push(...(payload.errors as Json[]));
         const event = (payload.data as { dmEventAdded?: Json } | undefined)?.dmEventAdded;
         if (event) {
-          subscription.received.push({ restId: event.restId, text: event.text ?? undefined, conversationId: event.conversationId ?? undefined });
+          subscription.received.push({
+            restId: event.restId,
+            text: event.text ?? undefined,
+            conversationId: event.conversationId ?? undefined,
+          });
           note('dmEventAdded', replica, user, { status: 200, data: payload.data });
         }
       }).then(() => {
@@ -414,12 +461,16 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
         note(kind, on, user, answer);
         const event = answer.data?.sendDm?.event;
         if (event?.restId) record.eventIds.push(event.restId);
-        if (event?.text !== undefined && event.text !== text) mismatches.push(`send ${key} answered text ${JSON.stringify(event.text)}`);
+        if (event?.text !== undefined && event.text !== text)
+          mismatches.push(`send ${key} answered text ${JSON.stringify(event.text)}`);
         const conversationId = answer.data?.sendDm?.conversation?.conversationId;
         if (conversationId) record.conversationId = conversationId;
       };
       if (retry === 'concurrent') {
-        const [first, second] = await Promise.all([post(replica, user, source, variables), post(1 - replica, user, source, variables)]);
+        const [first, second] = await Promise.all([
+          post(replica, user, source, variables),
+          post(1 - replica, user, source, variables),
+        ]);
         keep(first, replica, 'sendDm');
         keep(second, 1 - replica, 'sendDm (retry, concurrent)');
       } else {
@@ -450,25 +501,42 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
         note(kind, replica, user, answer);
         const edges = answer.data?.dmEvents?.edges as Json[] | undefined;
         keepCursors(state, list, replica, edges, (edge) => edge?.node?.restId);
-        if (cursor && mode < 8 && answer.data) checkAfter('dmEvents', user, edges, cursor, size, undefined, type && 'MessageCreate');
+        if (cursor && mode < 8 && answer.data)
+          checkAfter('dmEvents', user, edges, cursor, size, undefined, type && 'MessageCreate');
         if (cursor && mode >= 8 && edges) {
           const ids = edges.map((edge) => edge.node.restId as string);
-          if (ids.some((id) => compareIds(id, cursor.nodeId) <= 0) || ids.some((id, i) => i > 0 && compareIds(ids[i - 1]!, id) <= 0)) {
-            mismatches.push(`dmEvents before ${cursor.nodeId} of ${state.user.username}: [${ids.join(',')}] is not newer and newest first`);
+          if (
+            ids.some((id) => compareIds(id, cursor.nodeId) <= 0) ||
+            ids.some((id, i) => i > 0 && compareIds(ids[i - 1]!, id) <= 0)
+          ) {
+            mismatches.push(
+              `dmEvents before ${cursor.nodeId} of ${state.user.username}: [${ids.join(',')}] is not newer and newest first`,
+            );
           }
         }
         return;
       }
       if (roll < 520) {
         const cursor = r.chance(0.5) ? cursorFor(state, 'inbox', replica, r) : undefined;
-        const answer = await post(replica, user, INBOX, { first: r.int(1, 20), ...(cursor && { after: cursor.cursor }) });
+        const answer = await post(replica, user, INBOX, {
+          first: r.int(1, 20),
+          ...(cursor && { after: cursor.cursor }),
+        });
         note(cursor ? 'dmConversations (after)' : 'dmConversations', replica, user, answer);
-        keepCursors(state, 'inbox', replica, answer.data?.dmConversations?.edges, (edge) => edge?.node?.lastEvent?.restId);
+        keepCursors(
+          state,
+          'inbox',
+          replica,
+          answer.data?.dmConversations?.edges,
+          (edge) => edge?.node?.lastEvent?.restId,
+        );
         if (cursor && answer.data) {
           for (const edge of answer.data.dmConversations.edges as Json[]) {
             const id = edge.node.lastEvent?.restId as string | undefined;
             if (id !== undefined && compareIds(id, cursor.nodeId) >= 0) {
-              mismatches.push(`dmConversations after ${cursor.nodeId} of ${state.user.username} has ${edge.node.conversationId}, active at ${id}`);
+              mismatches.push(
+                `dmConversations after ${cursor.nodeId} of ${state.user.username} has ${edge.node.conversationId}, active at ${id}`,
+              );
             }
           }
         }
@@ -479,13 +547,20 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
         const list = `conv:${conversation.id}`;
         const size = r.int(1, 30);
         const cursor = r.chance(0.6) ? cursorFor(state, list, replica, r) : undefined;
-        const answer = await post(replica, user, CONVERSATION, { id: conversation.id, first: size, ...(cursor && { after: cursor.cursor }) });
+        const answer = await post(replica, user, CONVERSATION, {
+          id: conversation.id,
+          first: size,
+          ...(cursor && { after: cursor.cursor }),
+        });
         note(cursor ? 'dmConversation (after)' : 'dmConversation', replica, user, answer);
         const edges = answer.data?.dmConversation?.events?.edges as Json[] | undefined;
         keepCursors(state, list, replica, edges, (edge) => edge?.node?.restId);
         if (cursor && answer.data) checkAfter('dmConversation.events', user, edges, cursor, size, conversation.id);
         for (const edge of edges ?? []) {
-          if (edge.node.conversationId !== conversation.id) mismatches.push(`dmConversation ${conversation.id} of ${state.user.username} holds ${edge.node.restId} of ${edge.node.conversationId}`);
+          if (edge.node.conversationId !== conversation.id)
+            mismatches.push(
+              `dmConversation ${conversation.id} of ${state.user.username} holds ${edge.node.restId} of ${edge.node.conversationId}`,
+            );
         }
         return;
       }
@@ -495,12 +570,17 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
         const list = `with:${partner}`;
         const size = r.int(1, 30);
         const cursor = r.chance(0.6) ? cursorFor(state, list, replica, r) : undefined;
-        const answer = await post(replica, user, CONVERSATION_WITH, { participantId: partner, first: size, ...(cursor && { after: cursor.cursor }) });
+        const answer = await post(replica, user, CONVERSATION_WITH, {
+          participantId: partner,
+          first: size,
+          ...(cursor && { after: cursor.cursor }),
+        });
         note(cursor ? 'dmConversationWith (after)' : 'dmConversationWith', replica, user, answer);
         const edges = answer.data?.dmConversationWith?.events?.edges as Json[] | undefined;
         keepCursors(state, list, replica, edges, (edge) => edge?.node?.restId);
         const conversationId = answer.data?.dmConversationWith?.conversationId as string | undefined;
-        if (cursor && conversationId) checkAfter('dmConversationWith.events', user, edges, cursor, size, conversationId);
+        if (cursor && conversationId)
+          checkAfter('dmConversationWith.events', user, edges, cursor, size, conversationId);
         return;
       }
       if (roll < 820) {
@@ -523,14 +603,17 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
         const answer = await post(replica, user, VIEWER);
         note('viewer', replica, user, answer);
         if (answer.data && answer.data.viewer?.restId !== state.user.id) {
-          mismatches.push(`viewer of ${state.user.username} on replica ${replica} is ${JSON.stringify(answer.data.viewer)}`);
+          mismatches.push(
+            `viewer of ${state.user.username} on replica ${replica} is ${JSON.stringify(answer.data.viewer)}`,
+          );
         }
         return;
       }
       // A probe: another user's event, by id. X has none for this user: NOT_FOUND, and nothing of it.
       const answer = await post(replica, user, ONE_EVENT, { eventId: r.pick(probeTargets(user)) });
       note('dmEvent (probe)', replica, user, answer, 'NOT_FOUND');
-      if (answer.data?.dmEvent !== null) mismatches.push(`probe of ${state.user.username} answered ${JSON.stringify(answer.data)}`);
+      if (answer.data?.dmEvent !== null)
+        mismatches.push(`probe of ${state.user.username} answered ${JSON.stringify(answer.data)}`);
     };
 
     const startedAt = Date.now();
@@ -550,8 +633,11 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
     const owed = (subscription: Subscription): SendRecord[] =>
       sends.filter((record) => {
         if (record.startedAt <= subscription.startedAt || record.conversationId === undefined) return false;
-        if (subscription.conversationId !== undefined && record.conversationId !== subscription.conversationId) return false;
-        return conversationOf(record.conversationId)?.participantIds.includes(users[subscription.user]!.user.id) ?? false;
+        if (subscription.conversationId !== undefined && record.conversationId !== subscription.conversationId)
+          return false;
+        return (
+          conversationOf(record.conversationId)?.participantIds.includes(users[subscription.user]!.user.id) ?? false
+        );
       });
     const missingOf = (subscription: Subscription): SendRecord[] => {
       const got = new Set(subscription.received.map((event) => event.restId));
@@ -579,7 +665,8 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
     for (const item of shown) {
       const state = users[item.user]!;
       if (item.typename === 'DmConversation') {
-        if (!conversationOf(item.id)?.participantIds.includes(state.user.id)) leaks.push(`${item.kind}: ${state.user.username} was shown conversation ${item.id}`);
+        if (!conversationOf(item.id)?.participantIds.includes(state.user.id))
+          leaks.push(`${item.kind}: ${state.user.username} was shown conversation ${item.id}`);
         continue;
       }
       if (!allowed[item.user]!.has(item.id)) {
@@ -588,10 +675,14 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
       }
       const truth = eventById.get(item.id) ?? sentById.get(item.id);
       if (item.text !== undefined && truth && (truth.text ?? '') !== item.text) {
-        leaks.push(`${item.kind}: ${state.user.username} was shown event ${item.id} with text ${JSON.stringify(item.text)}, X has ${JSON.stringify(truth.text)}`);
+        leaks.push(
+          `${item.kind}: ${state.user.username} was shown event ${item.id} with text ${JSON.stringify(item.text)}, X has ${JSON.stringify(truth.text)}`,
+        );
       }
       if (item.conversationId !== undefined && truth && truth.dm_conversation_id !== item.conversationId) {
-        leaks.push(`${item.kind}: ${state.user.username} was shown event ${item.id} in ${item.conversationId}, X has ${truth.dm_conversation_id}`);
+        leaks.push(
+          `${item.kind}: ${state.user.username} was shown event ${item.id} in ${item.conversationId}, X has ${truth.dm_conversation_id}`,
+        );
       }
     }
 
@@ -609,11 +700,14 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
     for (const record of sends) {
       const times = sentTimes.get(record.text) ?? 0;
       const posts = postTimes.get(record.text) ?? 0;
-      if (times !== 1 || posts !== 1) twice.push(`${record.key} (retry ${record.retry}): in sent ${times} times, POSTed ${posts} times`);
+      if (times !== 1 || posts !== 1)
+        twice.push(`${record.key} (retry ${record.retry}): in sent ${times} times, POSTed ${posts} times`);
       const expectedAnswers = record.retry === 'none' ? 1 : 2;
       const event = ours.find((e) => e.text === record.text);
       if (record.eventIds.length !== expectedAnswers || record.eventIds.some((id) => id !== event?.id)) {
-        twice.push(`${record.key} (retry ${record.retry}): answers named [${record.eventIds.join(',')}], X made ${event?.id}`);
+        twice.push(
+          `${record.key} (retry ${record.retry}): answers named [${record.eventIds.join(',')}], X made ${event?.id}`,
+        );
       }
     }
 
@@ -625,14 +719,18 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
       const name = `${users[subscription.user]!.user.username} on replica ${subscription.replica}${subscription.conversationId ? ` (conversation ${subscription.conversationId})` : ''}`;
       owedInAll += owed(subscription).length;
       for (const record of missingOf(subscription)) {
-        lost.push(`${name}: never received ${record.eventIds[0]} (${record.key}, sent by ${users[record.user]!.user.username} to ${record.conversationId}, ${record.startedAt - subscription.startedAt} ms after it started)`);
+        lost.push(
+          `${name}: never received ${record.eventIds[0]} (${record.key}, sent by ${users[record.user]!.user.username} to ${record.conversationId}, ${record.startedAt - subscription.startedAt} ms after it started)`,
+        );
       }
       const times = new Map<string, number>();
       for (const event of subscription.received) times.set(event.restId, (times.get(event.restId) ?? 0) + 1);
       for (const [id, n] of times) {
         if (n <= 1) continue;
         const record = sends.find((s) => s.eventIds[0] === id);
-        const how = record ? `${record.key}, sent by ${users[record.user]!.user.username} through replica ${record.replica}, retry ${record.retry}` : 'not sent by the workload';
+        const how = record
+          ? `${record.key}, sent by ${users[record.user]!.user.username} through replica ${record.replica}, retry ${record.retry}`
+          : 'not sent by the workload';
         duplicated.push(`${name}: received ${id} ${n} times (${how})`);
       }
       for (const event of subscription.received) {
@@ -642,7 +740,14 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
       }
       if (subscription.errors.length > 0) {
         for (const error of subscription.errors) {
-          failures.push({ kind: 'dmEventAdded', replica: subscription.replica, user: users[subscription.user]!.user.username, status: 200, code: error.extensions?.code ?? '(none)', message: error.message });
+          failures.push({
+            kind: 'dmEventAdded',
+            replica: subscription.replica,
+            user: users[subscription.user]!.user.username,
+            status: 200,
+            code: error.extensions?.code ?? '(none)',
+            message: error.message,
+          });
         }
       }
       if (subscription.ended && !subscription.received.length && owed(subscription).length) {
@@ -652,7 +757,10 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
 
     const sorted = [...latencies].sort((a, b) => a - b);
     const quantile = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
-    const errorCodes = [...failures, ...provoked].reduce<Record<string, number>>((tally, f) => ({ ...tally, [f.code]: (tally[f.code] ?? 0) + 1 }), {});
+    const errorCodes = [...failures, ...provoked].reduce<Record<string, number>>(
+      (tally, f) => ({ ...tally, [f.code]: (tally[f.code] ?? 0) + 1 }),
+      {},
+    );
     console.info(
       JSON.stringify(
         {
@@ -660,7 +768,10 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
           requests: latencies.length,
           byKind: Object.fromEntries([...counts].sort()),
           sends: sends.length,
-          retried: { after: sends.filter((s) => s.retry === 'after').length, concurrent: sends.filter((s) => s.retry === 'concurrent').length },
+          retried: {
+            after: sends.filter((s) => s.retry === 'after').length,
+            concurrent: sends.filter((s) => s.retry === 'concurrent').length,
+          },
           subscriptions: subscriptions.length,
           owedToSubscriptions: owedInAll,
           receivedBySubscriptions: subscriptions.reduce((n, s) => n + s.received.length, 0),
@@ -686,7 +797,8 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
       ),
     );
 
-    const sample = (items: unknown[]) => JSON.stringify(items.slice(0, 20), null, 2) + (items.length > 20 ? `\n... and ${items.length - 20} more` : '');
+    const sample = (items: unknown[]) =>
+      JSON.stringify(items.slice(0, 20), null, 2) + (items.length > 20 ? `\n... and ${items.length - 20} more` : '');
     expect(done).toBeGreaterThanOrEqual(OPERATIONS * 0.5);
     expect.soft(leaks, `(1) answers held another user's data:\n${sample(leaks)}`).toEqual([]);
     expect.soft(twice, `(2) messages sent other than once:\n${sample(twice)}`).toEqual([]);
@@ -695,6 +807,11 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
     expect.soft(failures, `(4) unexpected errors:\n${sample(failures)}`).toEqual([]);
     expect.soft(provoked.every((f) => f.code === 'NOT_FOUND')).toBe(true);
     expect.soft(mismatches, `answers that differ from X:\n${sample(mismatches)}`).toEqual([]);
-    expect.soft(logged.filter((line) => line.level >= 50), `logged errors:\n${sample(logged)}`).toEqual([]);
+    expect
+      .soft(
+        logged.filter((line) => line.level >= 50),
+        `logged errors:\n${sample(logged)}`,
+      )
+      .toEqual([]);
   }, 60_000);
 });

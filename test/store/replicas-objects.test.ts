@@ -58,7 +58,8 @@ describe.skipIf(!redisAvailable)('replicas sharing Redis: the inbox and the obje
 
   it('serves the inbox one replica read from the other without a call', async () => {
     const me = sandbox.users[5]!;
-    const INBOX = '{ dmConversations(first: 10) { nodes { conversationId lastEvent { restId } } pageInfo { hasNextPage } } }';
+    const INBOX =
+      '{ dmConversations(first: 10) { nodes { conversationId lastEvent { restId } } pageInfo { hasNextPage } } }';
     const first = await query(a, INBOX, me.token);
     expect(first.errors).toBeUndefined();
     expect(first.data.dmConversations.pageInfo.hasNextPage).toBe(false);
@@ -89,7 +90,9 @@ describe.skipIf(!redisAvailable)('replicas sharing Redis: the inbox and the obje
     try {
       const names = await reader.keys('*');
       const values = await Promise.all(
-        names.map(async (name) => ((await reader.type(name)) === 'hash' ? Object.values(await reader.hgetall(name)).join() : '')),
+        names.map(async (name) =>
+          (await reader.type(name)) === 'hash' ? Object.values(await reader.hgetall(name)).join() : '',
+        ),
       );
       const everything = names.join() + values.join();
       const sender = first.data.dmEvents.nodes.find((node: any) => node.sender?.pinnedTweet)?.sender;

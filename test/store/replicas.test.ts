@@ -9,9 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { type Sandbox, createSandbox } from '../../src/sandbox/index.js';
 import { RateLimitBook } from '../../src/upstream/rate-limit-book.js';
-import { type RedisServer, countKeys, createReplica, redisAvailable, startRedis, untilConnected } from '../support/redis.js';
+import {
+  type RedisServer,
+  countKeys,
+  createReplica,
+  redisAvailable,
+  startRedis,
+  untilConnected,
+} from '../support/redis.js';
 import { until } from '../support/until.js';
-
 
 describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
   let redis: RedisServer;
@@ -59,13 +65,18 @@ describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
     const fromB = await query(b, next);
     expect(fromB.data).toEqual(fromA.data);
     expect(fromB.data.dmEvents.nodes.map((n: { restId: string }) => n.restId)).toEqual(
-      sandbox.visibleEvents(sandbox.users[0]!.id).slice(10, 15).map((event) => event.id),
+      sandbox
+        .visibleEvents(sandbox.users[0]!.id)
+        .slice(10, 15)
+        .map((event) => event.id),
     );
   });
 
   it('an idempotency key sent to one replica and retried on the other makes one POST', async () => {
     const me = sandbox.users[1]!;
-    const other = sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(me.id))!.participantIds.find((id) => id !== me.id)!;
+    const other = sandbox.data.conversations
+      .find((c) => !c.group && c.participantIds.includes(me.id))!
+      .participantIds.find((id) => id !== me.id)!;
     const send = `mutation { sendDm(input: { participantId: "${other}", text: "across replicas", idempotencyKey: "replica-key" }) { event { restId } } }`;
     sandbox.clearRequests();
     const once = await query(a, send, me.token);
@@ -83,7 +94,10 @@ describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
     const budgetsBefore = await countKeys(redis, 'xdm:b:*');
     const limited = await query(a, PAGE, me.token);
     expect(limited.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
-    expect(sandbox.requests.map((call) => `${call.path} ${call.status}`)).toEqual(['/2/users/me 200', '/2/dm_events 429']);
+    expect(sandbox.requests.map((call) => `${call.path} ${call.status}`)).toEqual([
+      '/2/users/me 200',
+      '/2/dm_events 429',
+    ]);
     // A's answer does not wait for its write to Redis: B asks once the spent budget is there.
     await until('the spent budget in Redis', async () => (await countKeys(redis, 'xdm:b:*')) > budgetsBefore);
 
@@ -110,7 +124,10 @@ describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
       for (const key of keys) {
         const type = await raw.type(key);
         if (type === 'string') dump += (await raw.getBuffer(key))?.toString('latin1') ?? '';
-        if (type === 'hash') dump += Object.values(await raw.hgetallBuffer(key)).map((value) => value.toString('latin1')).join('');
+        if (type === 'hash')
+          dump += Object.values(await raw.hgetallBuffer(key))
+            .map((value) => value.toString('latin1'))
+            .join('');
         if (type === 'zset') dump += (await raw.zrange(key, 0, -1)).join('');
         expect(await raw.pttl(key), key).toBeGreaterThan(0);
       }
@@ -119,7 +136,17 @@ describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
       const event = sandbox.visibleEvents(me.id)[0]!;
       const hashes = [me, limited].map((user) => RateLimitBook.keyOf(`Bearer ${user.token}`));
       expect(keys.filter((key) => key.startsWith('xdm:b:'))).toHaveLength(1); // the budget A saw spent
-      for (const secret of [me.token, me.id, me.username, event.text!, event.id, 'across replicas', limited.token, limited.id, ...hashes]) {
+      for (const secret of [
+        me.token,
+        me.id,
+        me.username,
+        event.text!,
+        event.id,
+        'across replicas',
+        limited.token,
+        limited.id,
+        ...hashes,
+      ]) {
         expect(dump.includes(secret), secret).toBe(false);
       }
     } finally {
@@ -134,7 +161,10 @@ describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
     const during = await query(a, PAGE, token);
     expect(during.errors).toBeUndefined();
     expect(during.data.dmEvents.nodes.map((n: { restId: string }) => n.restId)).toEqual(
-      sandbox.visibleEvents(sandbox.users[2]!.id).slice(0, 10).map((event) => event.id),
+      sandbox
+        .visibleEvents(sandbox.users[2]!.id)
+        .slice(0, 10)
+        .map((event) => event.id),
     );
     expect(dmCalls()).toBeGreaterThan(0);
     const ready = (await (await a.fetch('http://gateway.test/ready')).json()) as { status: string; store: string };
@@ -143,8 +173,12 @@ describe.skipIf(!redisAvailable)('replicas sharing Redis', () => {
 
     await redis.start();
     // It finds Redis back by itself (reconnects, then checks it at most every second), within a few seconds.
-    const storeOf = async (gateway: Gateway) => ((await (await gateway.fetch('http://gateway.test/ready')).json()) as { store: string }).store;
-    await until('replica A using Redis again', async () => (await storeOf(a)) === 'up', { timeoutMs: 15_000, everyMs: 50 });
+    const storeOf = async (gateway: Gateway) =>
+      ((await (await gateway.fetch('http://gateway.test/ready')).json()) as { store: string }).store;
+    await until('replica A using Redis again', async () => (await storeOf(a)) === 'up', {
+      timeoutMs: 15_000,
+      everyMs: 50,
+    });
     await query(a, PAGE, token);
     sandbox.clearRequests();
     const shared = await query(b, PAGE, token);

@@ -31,12 +31,20 @@ function flaky(inner: DmStore = new InProcessStore()): { store: DmStore; inner: 
 
 function watched(primary: DmStore, options: { retryAfterMs?: number; timeoutMs?: number; now?: () => number } = {}) {
   const states: string[] = [];
-  const store = new ResilientStore(primary, (state: StoreState, error?: Error) => states.push(error ? `${state}: ${error.message}` : state), options);
+  const store = new ResilientStore(
+    primary,
+    (state: StoreState, error?: Error) => states.push(error ? `${state}: ${error.message}` : state),
+    options,
+  );
   return { store, states };
 }
 
 const event = (id: string) => ({ id, event_type: 'MessageCreate', text: `t${id}` }) as never;
-const record = (fingerprint: string, state: IdempotencyRecord['state'] = 'pending'): IdempotencyRecord => ({ fingerprint, state, at: 0 });
+const record = (fingerprint: string, state: IdempotencyRecord['state'] = 'pending'): IdempotencyRecord => ({
+  fingerprint,
+  state,
+  at: 0,
+});
 
 describe('the resilient store over a working primary', () => {
   storeBehaviour({ name: 'resilient', create: (options) => new ResilientStore(new InProcessStore(options)) });

@@ -19,7 +19,14 @@ describe('SerialQueues', () => {
       return name;
     };
     const other = queues.run('b', async () => (await tick(), 'b'));
-    expect(await Promise.all([queues.run('a', change('1')), queues.run('a', change('2')), queues.run('a', change('3')), other])).toEqual(['1', '2', '3', 'b']);
+    expect(
+      await Promise.all([
+        queues.run('a', change('1')),
+        queues.run('a', change('2')),
+        queues.run('a', change('3')),
+        other,
+      ]),
+    ).toEqual(['1', '2', '3', 'b']);
     expect(log).toEqual(['1 start', '1 end', '2 start', '2 end', '3 start', '3 end']);
   });
 

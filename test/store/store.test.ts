@@ -6,6 +6,8 @@ import { describe } from 'vitest';
 import { InProcessStore } from '../../src/store/in-process.js';
 import { type Implementation, storeBehaviour } from './behaviour.js';
 
-export const IMPLEMENTATIONS: Implementation[] = [{ name: 'in-process', create: (options) => new InProcessStore(options) }];
+export const IMPLEMENTATIONS: Implementation[] = [
+  { name: 'in-process', create: (options) => new InProcessStore(options) },
+];
 
 describe.each(IMPLEMENTATIONS)('the $name store', (implementation) => storeBehaviour(implementation));

@@ -27,9 +27,7 @@ export interface Harness {
 }
 
 /** Starts a sandbox and a gateway for the tests of one file; the request log is cleared before each test. */
-export function useGateway(
-  options: { sandbox?: SandboxOptions; gateway?: Partial<GatewayOptions> } = {},
-): Harness {
+export function useGateway(options: { sandbox?: SandboxOptions; gateway?: Partial<GatewayOptions> } = {}): Harness {
   let sandbox: Sandbox;
   let gateway: Gateway;
   beforeAll(async () => {
@@ -73,7 +71,10 @@ export function useGateway(
       return { status: response.status, ...((await response.json()) as object) };
     },
     calls: () => sandbox.requests,
-    logLines: () => capturedLogs().filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>),
+    logLines: () =>
+      capturedLogs()
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
   };
 }
 

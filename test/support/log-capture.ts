@@ -6,7 +6,8 @@ import { format } from 'node:util';
 import { afterAll } from 'vitest';
 
 /** Every token the suite uses, and anything sent as a bearer credential. */
-const SECRET = /sandbox-token|sandbox-app-only-token|start-test-token|not-a-demo-token|user-token|Bearer [\x21-\x7e]{4,}/;
+const SECRET =
+  /sandbox-token|sandbox-app-only-token|start-test-token|not-a-demo-token|user-token|Bearer [\x21-\x7e]{4,}/;
 
 const captured: string[] = [];
 
@@ -19,10 +20,10 @@ for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const
 }
 for (const stream of [process.stdout, process.stderr]) {
   const original = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+  stream.write = (chunk: unknown, ...rest: unknown[]) => {
     captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
     return original(chunk, ...rest);
-  }) as typeof stream.write;
+  };
 }
 
 /** Records a line logged elsewhere than the console (the gateways' own loggers in tests). */

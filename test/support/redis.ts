@@ -60,7 +60,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -86,7 +88,20 @@ export async function startRedis(): Promise<RedisServer> {
   const launch = async (): Promise<void> => {
     const started = spawn(
       binary,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', ''],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--logfile',
+        '',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     children.add(started);
@@ -98,8 +113,8 @@ export async function startRedis(): Promise<RedisServer> {
       const settle = () => {
         clearTimeout(timer);
         started.off('exit', onExit);
-        started.stdout!.off('data', onData);
-        started.stderr!.off('data', onData);
+        started.stdout.off('data', onData);
+        started.stderr.off('data', onData);
       };
       const onData = (chunk: Buffer) => {
         output += chunk.toString('utf8');
@@ -113,12 +128,12 @@ export async function startRedis(): Promise<RedisServer> {
         started.kill('SIGKILL');
         reject(error);
       };
-      started.stdout!.on('data', onData);
-      started.stderr!.on('data', onData);
+      started.stdout.on('data', onData);
+      started.stderr.on('data', onData);
       started.once('exit', onExit);
     });
-    started.stdout!.resume();
-    started.stderr!.resume();
+    started.stdout.resume();
+    started.stderr.resume();
     child = started;
   };
 
@@ -188,7 +203,9 @@ export function untilConnected(redis: RedisServer, count: number): Promise<void>
   return withClient(redis, async (client) => {
     const own = await client.client('ID');
     await until(`${count} clients of Redis`, async () => {
-      const clients = String(await client.client('LIST')).split('\n').filter((line) => line.startsWith('id='));
+      const clients = String(await client.client('LIST'))
+        .split('\n')
+        .filter((line) => line.startsWith('id='));
       return clients.filter((line) => !line.startsWith(`id=${own} `) && !/ cmd=NULL /.test(line)).length >= count;
     });
     await client.ping();

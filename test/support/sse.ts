@@ -4,10 +4,14 @@
  */
 
 /** One message of an event stream: a comment (yoga's keep-alive ping), or an event with its `data` lines joined. */
-export type SseMessage = { readonly comment: true } | { readonly comment: false; readonly event?: string; readonly data: string };
+export type SseMessage =
+  { readonly comment: true } | { readonly comment: false; readonly event?: string; readonly data: string };
 
 /** Hands each message of `body` to `onMessage` until the stream ends or is aborted (which ends it quietly). */
-export async function readSse(body: ReadableStream<Uint8Array>, onMessage: (message: SseMessage) => void): Promise<void> {
+export async function readSse(
+  body: ReadableStream<Uint8Array>,
+  onMessage: (message: SseMessage) => void,
+): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
@@ -23,7 +27,10 @@ export async function readSse(body: ReadableStream<Uint8Array>, onMessage: (mess
           onMessage({ comment: true });
           continue;
         }
-        const event = lines.find((line) => line.startsWith('event:'))?.slice(6).trim();
+        const event = lines
+          .find((line) => line.startsWith('event:'))
+          ?.slice(6)
+          .trim();
         const data = lines
           .filter((line) => line.startsWith('data:'))
           .map((line) => line.slice(5).trimStart())
@@ -37,8 +44,12 @@ export async function readSse(body: ReadableStream<Uint8Array>, onMessage: (mess
 }
 
 /** The results an event stream carries: every message with data, but the closing `complete`. */
-export function readSseResults(body: ReadableStream<Uint8Array>, onResult: (result: Record<string, any>) => void): Promise<void> {
+export function readSseResults(
+  body: ReadableStream<Uint8Array>,
+  onResult: (result: Record<string, any>) => void,
+): Promise<void> {
   return readSse(body, (message) => {
-    if (!message.comment && message.data && message.event !== 'complete') onResult(JSON.parse(message.data) as Record<string, any>);
+    if (!message.comment && message.data && message.event !== 'complete')
+      onResult(JSON.parse(message.data) as Record<string, any>);
   });
 }

@@ -201,7 +201,11 @@ describe('aborting', () => {
 
 describe("the operation's deadline, a time budget", () => {
   const withDeadline = (on: UpstreamClient, ms: number) =>
-    on.get<{ data: { id: string } }>({ path: '/2/users/me', authorization, deadline: { at: performance.now() + ms, ms } });
+    on.get<{ data: { id: string } }>({
+      path: '/2/users/me',
+      authorization,
+      deadline: { at: performance.now() + ms, ms },
+    });
 
   for (const fault of [{ type: 'hang' }, { type: 'slow-body', delayMs: 8_000 }] as const) {
     it(`ends a call that outlasts it (${fault.type}) at the deadline, not at the client's timeout`, async () => {
@@ -219,7 +223,9 @@ describe("the operation's deadline, a time budget", () => {
   }
 
   it('a deadline already past makes no upstream call', async () => {
-    const error = await failure(client.get({ path: '/2/users/me', authorization, deadline: { at: performance.now() - 1, ms: 50 } }));
+    const error = await failure(
+      client.get({ path: '/2/users/me', authorization, deadline: { at: performance.now() - 1, ms: 50 } }),
+    );
     expect(error.message).toBe('The operation did not finish within 50 ms');
     expect(sandbox.requests).toHaveLength(0);
   });

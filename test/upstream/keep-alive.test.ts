@@ -34,7 +34,11 @@ it('serves a burst of concurrent calls over a bounded number of kept-alive conne
     const burst = () =>
       Promise.all(
         Array.from({ length: 50 }, (_, i) =>
-          client.get<{ data: { path: string } }>({ path: '/2/users/me', query: { n: String(i) }, authorization: 'Bearer t' }),
+          client.get<{ data: { path: string } }>({
+            path: '/2/users/me',
+            query: { n: String(i) },
+            authorization: 'Bearer t',
+          }),
         ),
       );
     const first = await burst();

@@ -4,7 +4,11 @@ import { parseRateLimit, parseResetAt } from '../../src/upstream/rate-limit.js';
 describe('parseRateLimit', () => {
   it('reads the three headers, the reset as Unix seconds', () => {
     expect(
-      parseRateLimit({ 'x-rate-limit-limit': '300', 'x-rate-limit-remaining': '299', 'x-rate-limit-reset': '1700000000' }),
+      parseRateLimit({
+        'x-rate-limit-limit': '300',
+        'x-rate-limit-remaining': '299',
+        'x-rate-limit-reset': '1700000000',
+      }),
     ).toEqual({ limit: 300, remaining: 299, resetAt: new Date('2023-11-14T22:13:20.000Z') });
   });
 
@@ -17,8 +21,14 @@ describe('parseRateLimit', () => {
   it.each([
     ['a header is missing', { 'x-rate-limit-limit': '300', 'x-rate-limit-remaining': '299' }],
     ['a header is empty', { 'x-rate-limit-limit': '300', 'x-rate-limit-remaining': '', 'x-rate-limit-reset': '1' }],
-    ['a header is not a number', { 'x-rate-limit-limit': 'lots', 'x-rate-limit-remaining': '1', 'x-rate-limit-reset': '1' }],
-    ['a header is negative', { 'x-rate-limit-limit': '300', 'x-rate-limit-remaining': '-1', 'x-rate-limit-reset': '1' }],
+    [
+      'a header is not a number',
+      { 'x-rate-limit-limit': 'lots', 'x-rate-limit-remaining': '1', 'x-rate-limit-reset': '1' },
+    ],
+    [
+      'a header is negative',
+      { 'x-rate-limit-limit': '300', 'x-rate-limit-remaining': '-1', 'x-rate-limit-reset': '1' },
+    ],
   ])('is undefined when %s', (_, headers) => {
     expect(parseRateLimit(headers)).toBeUndefined();
   });

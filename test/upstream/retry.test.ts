@@ -45,7 +45,8 @@ const notRetryable: Record<string, () => unknown> = {
   404: () => new NotFoundError('X found no such resource'),
   429: () => new RateLimitedError("X's rate limit is spent"),
   500: () => answered(500),
-  'a timeout': () => new UpstreamError('X did not answer within 100 ms', { cause: { code: 'UND_ERR_HEADERS_TIMEOUT' } }),
+  'a timeout': () =>
+    new UpstreamError('X did not answer within 100 ms', { cause: { code: 'UND_ERR_HEADERS_TIMEOUT' } }),
   'a body that is not JSON': () => new UpstreamError("X's answer was not JSON", { status: 200 }),
   'an empty body': () => new UpstreamError("X's answer was empty (200)", { status: 200 }),
   'an abort': () => new UpstreamError('The call to X was aborted'),
@@ -383,7 +384,11 @@ describe('RetryingTransport over real HTTP, against the sandbox', () => {
     const url = await closed.listen();
     await closed.close();
     const nowhereCalls: UpstreamCall[] = [];
-    const nowhere = new UpstreamClient({ baseUrl: url, timeoutMs: TIMEOUT_MS, onCall: (call) => nowhereCalls.push(call) });
+    const nowhere = new UpstreamClient({
+      baseUrl: url,
+      timeoutMs: TIMEOUT_MS,
+      onCall: (call) => nowhereCalls.push(call),
+    });
     try {
       const retrying = new RetryingTransport(nowhere, { retries: 2, baseDelayMs: 1, maxDelayMs: 2 });
       const error = await rejection(retrying.get({ path: '/2/users/me', authorization }));
@@ -398,7 +403,12 @@ describe('RetryingTransport over real HTTP, against the sandbox', () => {
 
 describe('writes are never sent twice', () => {
   const fast = { baseDelayMs: 1, maxDelayMs: 2, random: () => 0.5 };
-  const write = (): UpstreamRequest => ({ method: 'POST', path: '/2/dm_conversations/with/1/messages', body: { text: 'hi' }, authorization: 'Bearer t' });
+  const write = (): UpstreamRequest => ({
+    method: 'POST',
+    path: '/2/dm_conversations/with/1/messages',
+    body: { text: 'hi' },
+    authorization: 'Bearer t',
+  });
 
   it.each(Object.entries(retryable).filter(([name]) => name !== 'a refused connection'))(
     'a POST that failed with %s, which may have reached X, is not tried again',

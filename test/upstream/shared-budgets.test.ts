@@ -67,7 +67,9 @@ describe('RateLimitBook with a shared backend', () => {
     const refused = await book.check('token', 'dm-read').catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(RateLimitedError);
     expect((refused as RateLimitedError).resetAt).toEqual(resetAt);
-    expect((refused as RateLimitedError).message).toBe(`X's rate limit for this token's DM lookups is spent until ${resetAt.toISOString()}.`);
+    expect((refused as RateLimitedError).message).toBe(
+      `X's rate limit for this token's DM lookups is spent until ${resetAt.toISOString()}.`,
+    );
     expect(shared.reads).toBe(1);
     // Now known here: no second lookup.
     await expect(book.check('token', 'dm-read')).rejects.toBeInstanceOf(RateLimitedError);
@@ -92,20 +94,26 @@ describe('RateLimitBook with a shared backend', () => {
     await expect(book.check('token', 'posts')).resolves.toBeUndefined();
   });
 
-  it.each(['fail', 'throw', 'hang'] as const)('counts a shared backend that it cannot read (%s) as knowing nothing', async (mode) => {
-    const shared = backend();
-    shared.mode = mode;
-    const errors: string[] = [];
-    const book = new RateLimitBook(undefined, shared.shared, { sharedTimeoutMs: 50, onSharedError: (error) => errors.push(error.message) });
-    const started = performance.now();
-    await expect(book.check('token', 'dm-read')).resolves.toBeUndefined();
-    expect(performance.now() - started).toBeLessThan(500);
-    // Writing to it neither throws nor waits.
-    expect(() => book.record('token', 'dm-read', { limit: 15, remaining: 0, resetAt: inAMinute() })).not.toThrow();
-    await expect(book.check('token', 'dm-read')).rejects.toBeInstanceOf(RateLimitedError);
-    // The failed write is reported when it fails, after `record` returned.
-    if (mode !== 'hang') await until('the read and the write reported', () => errors.length >= 2);
-  });
+  it.each(['fail', 'throw', 'hang'] as const)(
+    'counts a shared backend that it cannot read (%s) as knowing nothing',
+    async (mode) => {
+      const shared = backend();
+      shared.mode = mode;
+      const errors: string[] = [];
+      const book = new RateLimitBook(undefined, shared.shared, {
+        sharedTimeoutMs: 50,
+        onSharedError: (error) => errors.push(error.message),
+      });
+      const started = performance.now();
+      await expect(book.check('token', 'dm-read')).resolves.toBeUndefined();
+      expect(performance.now() - started).toBeLessThan(500);
+      // Writing to it neither throws nor waits.
+      expect(() => book.record('token', 'dm-read', { limit: 15, remaining: 0, resetAt: inAMinute() })).not.toThrow();
+      await expect(book.check('token', 'dm-read')).rejects.toBeInstanceOf(RateLimitedError);
+      // The failed write is reported when it fails, after `record` returned.
+      if (mode !== 'hang') await until('the read and the write reported', () => errors.length >= 2);
+    },
+  );
 
   it('without a shared backend, check answers from what this process was told', async () => {
     const book = new RateLimitBook();

@@ -25,7 +25,13 @@ describe('sendDm', () => {
     expect(answer.errors).toBeUndefined();
     const sent = h.sandbox.sent.at(-1)!;
     expect(answer.data.sendDm).toEqual({
-      event: { restId: sent.id, text: 'hi there', eventType: 'MESSAGE_CREATE', senderId: user(1).id, conversationId: id },
+      event: {
+        restId: sent.id,
+        text: 'hi there',
+        eventType: 'MESSAGE_CREATE',
+        senderId: user(1).id,
+        conversationId: id,
+      },
       conversation: { conversationId: id },
     });
     expect(posts()).toHaveLength(1);
@@ -100,8 +106,16 @@ describe('never twice', () => {
   it('the same key from two callers never meets', async () => {
     const a = oneToOne(6);
     const b = oneToOne(7);
-    await h.query(SEND, { input: { participantId: a.other, text: 'same key', idempotencyKey: 'shared' } }, user(6).token);
-    const second = await h.query(SEND, { input: { participantId: b.other, text: 'same key', idempotencyKey: 'shared' } }, user(7).token);
+    await h.query(
+      SEND,
+      { input: { participantId: a.other, text: 'same key', idempotencyKey: 'shared' } },
+      user(6).token,
+    );
+    const second = await h.query(
+      SEND,
+      { input: { participantId: b.other, text: 'same key', idempotencyKey: 'shared' } },
+      user(7).token,
+    );
     expect(second.errors).toBeUndefined();
     expect(posts()).toHaveLength(2);
   });
@@ -164,7 +178,11 @@ describe('read your writes', () => {
     h.sandbox.clearRequests();
     const after = await h.query(page, undefined, token);
     expect(after.data.dmConversation.events.nodes[0]).toEqual({ restId: eventId, text: 'fresh off the press' });
-    const inbox = await h.query('{ dmConversations(first: 1) { nodes { conversationId lastEvent { restId } } } }', undefined, token);
+    const inbox = await h.query(
+      '{ dmConversations(first: 1) { nodes { conversationId lastEvent { restId } } } }',
+      undefined,
+      token,
+    );
     expect(inbox.data.dmConversations.nodes[0]).toEqual({ conversationId: id, lastEvent: { restId: eventId } });
     expect(h.calls().filter((call) => call.path.startsWith('/2/dm_'))).toHaveLength(0);
   });
@@ -174,9 +192,17 @@ describe('read your writes', () => {
     const token = user(13).token;
     const sent = await h.query(SEND, { input: { participantId: other, text: 'regret' } }, token);
     const eventId = sent.data.sendDm.event.restId as string;
-    const deleted = await h.query(`mutation { deleteDmEvent(input: { eventId: "${eventId}" }) { deletedEventId } }`, undefined, token);
+    const deleted = await h.query(
+      `mutation { deleteDmEvent(input: { eventId: "${eventId}" }) { deletedEventId } }`,
+      undefined,
+      token,
+    );
     expect(deleted.data.deleteDmEvent).toEqual({ deletedEventId: eventId });
-    const page = await h.query(`{ dmConversation(conversationId: "${id}") { events(first: 5) { nodes { restId } } } }`, undefined, token);
+    const page = await h.query(
+      `{ dmConversation(conversationId: "${id}") { events(first: 5) { nodes { restId } } } }`,
+      undefined,
+      token,
+    );
     expect(page.data.dmConversation.events.nodes.map((n: { restId: string }) => n.restId)).not.toContain(eventId);
     const byId = await h.query(`{ dmEvent(eventId: "${eventId}") { restId } }`, undefined, token);
     expect(byId.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
@@ -184,8 +210,14 @@ describe('read your writes', () => {
   });
 
   it('deleting someone else’s message is FORBIDDEN, X’s word', async () => {
-    const theirs = h.sandbox.visibleEvents(user(14).id).find((event) => event.event_type === 'MessageCreate' && event.sender_id !== user(14).id)!;
-    const answer = await h.query(`mutation { deleteDmEvent(input: { eventId: "${theirs.id}" }) { deletedEventId } }`, undefined, user(14).token);
+    const theirs = h.sandbox
+      .visibleEvents(user(14).id)
+      .find((event) => event.event_type === 'MessageCreate' && event.sender_id !== user(14).id)!;
+    const answer = await h.query(
+      `mutation { deleteDmEvent(input: { eventId: "${theirs.id}" }) { deletedEventId } }`,
+      undefined,
+      user(14).token,
+    );
     expect(answer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
@@ -202,7 +234,11 @@ describe('createDmGroup', () => {
     expect(answer.data.createDmGroup.conversation.kind).toBe('GROUP');
     expect(answer.data.createDmGroup.event.text).toBe('welcome, both');
     expect(posts()).toHaveLength(1);
-    expect(JSON.parse(posts()[0]!.body!)).toEqual({ conversation_type: 'Group', participant_ids: others, message: { text: 'welcome, both' } });
+    expect(JSON.parse(posts()[0]!.body!)).toEqual({
+      conversation_type: 'Group',
+      participant_ids: others,
+      message: { text: 'welcome, both' },
+    });
   });
 
   for (const [name, participantIds] of [
@@ -215,7 +251,10 @@ describe('createDmGroup', () => {
         'mutation($input: CreateDmGroupInput!) { createDmGroup(input: $input) { event { restId } } }',
         { input: { participantIds, text: 'x' } },
       );
-      expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'input.participantIds' });
+      expect(answer.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        argument: 'input.participantIds',
+      });
       expect(h.calls()).toHaveLength(0);
     });
   }

@@ -22,7 +22,8 @@ const OPERATION: Record<RootKind, 'GET /2/dm_events' | 'GET /2/users' | 'GET /2/
 function everything(root: RootKind): Record<string, string> {
   const parameters = SPEC_VOCABULARY['2.159'][OPERATION[root]] as Record<string, { values?: readonly string[] }>;
   const query: Record<string, string> = {};
-  for (const [name, rule] of Object.entries(parameters)) if (rule.values && name !== 'event_types') query[name] = rule.values.join(',');
+  for (const [name, rule] of Object.entries(parameters))
+    if (rule.values && name !== 'event_types') query[name] = rule.values.join(',');
   return query;
 }
 
@@ -54,7 +55,8 @@ describe.each(['dm_event', 'user', 'tweet'] as const)('calls asking for %s objec
       const kind = name === 'expansions' ? root : (name.replace('.fields', '') as XKind);
       for (const item of value.split(',')) {
         if (back[name]?.split(',').includes(item)) continue;
-        const expected = name === 'expansions' ? !posts.canExpand(root, item) : kind !== root && posts.isRootOnly(kind, item);
+        const expected =
+          name === 'expansions' ? !posts.canExpand(root, item) : kind !== root && posts.isRootOnly(kind, item);
         if (!expected) lost.push(`${name}=${item}`);
       }
     }
@@ -64,7 +66,12 @@ describe.each(['dm_event', 'user', 'tweet'] as const)('calls asking for %s objec
 
 describe('the posts dialect', () => {
   it('asks for a DM event’s link ids through their expansions', () => {
-    expect(posts.toWire('dm_event', { 'dm_event.fields': 'participant_ids,referenced_tweets,sender_id,text', max_results: '5' })).toEqual({
+    expect(
+      posts.toWire('dm_event', {
+        'dm_event.fields': 'participant_ids,referenced_tweets,sender_id,text',
+        max_results: '5',
+      }),
+    ).toEqual({
       'dm_event.fields': 'text',
       expansions: 'participant_ids,referenced_posts,sender_id',
       max_results: '5',
@@ -72,7 +79,9 @@ describe('the posts dialect', () => {
   });
 
   it('leaves out a post’s or a user’s id fields on an object the call only includes', () => {
-    expect(posts.toWire('dm_event', { 'tweet.fields': 'author_id,lang', 'user.fields': 'pinned_tweet_id,name' })).toEqual({
+    expect(
+      posts.toWire('dm_event', { 'tweet.fields': 'author_id,lang', 'user.fields': 'pinned_tweet_id,name' }),
+    ).toEqual({
       'post.fields': 'lang',
       'user.fields': 'name',
     });
@@ -82,8 +91,19 @@ describe('the posts dialect', () => {
     const fields = { 'dm_event.fields': 'sender_id,text', 'user.fields': 'name' };
     const first = posts.toWire('dm_event', { ...fields, max_results: '5', pagination_token: 'A' });
     const second = posts.toWire('dm_event', { ...fields, max_results: '20' });
-    expect(first).toEqual({ 'dm_event.fields': 'text', 'user.fields': 'name', expansions: 'sender_id', max_results: '5', pagination_token: 'A' });
-    expect(second).toEqual({ 'dm_event.fields': 'text', 'user.fields': 'name', expansions: 'sender_id', max_results: '20' });
+    expect(first).toEqual({
+      'dm_event.fields': 'text',
+      'user.fields': 'name',
+      expansions: 'sender_id',
+      max_results: '5',
+      pagination_token: 'A',
+    });
+    expect(second).toEqual({
+      'dm_event.fields': 'text',
+      'user.fields': 'name',
+      expansions: 'sender_id',
+      max_results: '20',
+    });
     // Other field values translate on their own, in either order of parameters.
     expect(posts.toWire('dm_event', { 'user.fields': 'username', 'dm_event.fields': 'text' })).toEqual({
       'dm_event.fields': 'text',
@@ -91,18 +111,31 @@ describe('the posts dialect', () => {
     });
     // The answer is the caller's to change: the remembered translation is not.
     first['dm_event.fields'] = 'changed';
-    expect(posts.toWire('dm_event', fields)).toEqual({ 'dm_event.fields': 'text', 'user.fields': 'name', expansions: 'sender_id' });
+    expect(posts.toWire('dm_event', fields)).toEqual({
+      'dm_event.fields': 'text',
+      'user.fields': 'name',
+      expansions: 'sender_id',
+    });
   });
 
   it('translates as before once it has remembered so many values that it starts over', () => {
     const values = (root: RootKind, name: string) => everything(root)[name]!.split(',');
-    const [users, tweetFields, media] = [values('dm_event', 'user.fields'), values('dm_event', 'tweet.fields'), values('dm_event', 'media.fields')];
-    const query = (i: number, j: number, k: number) => ({ 'user.fields': users[i]!, 'tweet.fields': tweetFields[j]!, 'media.fields': media[k]! });
+    const [users, tweetFields, media] = [
+      values('dm_event', 'user.fields'),
+      values('dm_event', 'tweet.fields'),
+      values('dm_event', 'media.fields'),
+    ];
+    const query = (i: number, j: number, k: number) => ({
+      'user.fields': users[i]!,
+      'tweet.fields': tweetFields[j]!,
+      'media.fields': media[k]!,
+    });
     const before = posts.toWire('dm_event', query(0, 0, 0));
     // More combinations than the memo keeps (each is a path of three values).
     expect(users.length * tweetFields.length * media.length).toBeGreaterThan(5_000);
     for (let i = 0; i < users.length; i++) {
-      for (let j = 0; j < tweetFields.length; j++) for (let k = 0; k < media.length; k++) posts.toWire('dm_event', query(i, j, k));
+      for (let j = 0; j < tweetFields.length; j++)
+        for (let k = 0; k < media.length; k++) posts.toWire('dm_event', query(i, j, k));
     }
     expect(posts.toWire('dm_event', query(0, 0, 0))).toEqual(before);
   });
@@ -125,25 +158,59 @@ describe('the posts dialect', () => {
     const wire = () => ({
       data: [{ id: '1', referenced_posts: [{ id: '2' }] }],
       includes: {
-        posts: [{ id: '2', note_post: { text: 'long' }, edit_history_post_ids: ['2'], referenced_posts: [{ id: '3', type: 'quoted' }] }],
+        posts: [
+          {
+            id: '2',
+            note_post: { text: 'long' },
+            edit_history_post_ids: ['2'],
+            referenced_posts: [{ id: '3', type: 'quoted' }],
+          },
+        ],
         users: [{ id: '4', pinned_post_id: '5', most_recent_post_id: '6' }],
       },
-      errors: [{ type: 'https://api.x.com/2/problems/resource-not-found', resource_type: 'post', parameter: 'referenced_posts', resource_id: '9' }],
+      errors: [
+        {
+          type: 'https://api.x.com/2/problems/resource-not-found',
+          resource_type: 'post',
+          parameter: 'referenced_posts',
+          resource_id: '9',
+        },
+      ],
     });
     const own = posts.readAnswer('dm_event', wire());
     expect(own).toEqual({
       data: [{ id: '1', referenced_tweets: [{ id: '2' }] }],
       includes: {
-        tweets: [{ id: '2', note_tweet: { text: 'long' }, edit_history_tweet_ids: ['2'], referenced_tweets: [{ id: '3', type: 'quoted' }] }],
+        tweets: [
+          {
+            id: '2',
+            note_tweet: { text: 'long' },
+            edit_history_tweet_ids: ['2'],
+            referenced_tweets: [{ id: '3', type: 'quoted' }],
+          },
+        ],
         users: [{ id: '4', pinned_tweet_id: '5', most_recent_tweet_id: '6' }],
       },
-      errors: [{ type: 'https://api.x.com/2/problems/resource-not-found', resource_type: 'tweet', parameter: 'referenced_tweets.id', resource_id: '9' }],
+      errors: [
+        {
+          type: 'https://api.x.com/2/problems/resource-not-found',
+          resource_type: 'tweet',
+          parameter: 'referenced_tweets.id',
+          resource_id: '9',
+        },
+      ],
     });
     expect(sandboxPosts.writeAnswer('dm_event', own)).toEqual(wire());
   });
 
   it('renames with copies: keys keep their order, value objects are renamed too, and what it was given is unchanged', () => {
-    const post = { id: '2', edit_history_tweet_ids: ['2'], public_metrics: { retweet_count: 3, like_count: 4 }, withheld: { scope: 'tweet' }, lang: 'en' };
+    const post = {
+      id: '2',
+      edit_history_tweet_ids: ['2'],
+      public_metrics: { retweet_count: 3, like_count: 4 },
+      withheld: { scope: 'tweet' },
+      lang: 'en',
+    };
     const user = { id: '4', public_metrics: { tweet_count: 7 }, name: 'Four' };
     const given = { data: [{ id: '1', text: 'no renamed key' }], includes: { tweets: [post], users: [user] } };
     const snapshot = structuredClone(given);
@@ -152,7 +219,7 @@ describe('the posts dialect', () => {
     const [written] = (wire.includes as unknown as { posts: Record<string, unknown>[] }).posts;
     expect(Object.keys(written!)).toEqual(['id', 'edit_history_post_ids', 'public_metrics', 'withheld', 'lang']);
     expect(written).toMatchObject({ public_metrics: { repost_count: 3, like_count: 4 }, withheld: { scope: 'post' } });
-    expect(wire.includes.users![0]).toEqual({ id: '4', public_metrics: { post_count: 7 }, name: 'Four' });
+    expect(wire.includes.users[0]).toEqual({ id: '4', public_metrics: { post_count: 7 }, name: 'Four' });
     expect(posts.readAnswer('dm_event', wire)).toEqual(given);
 
     // The sandbox answers from its demo data: writing an answer must not change the objects it was made of.
@@ -161,7 +228,9 @@ describe('the posts dialect', () => {
   });
 
   it('keeps a `__proto__` key of X’s JSON as data, not as the copy’s prototype', () => {
-    const body = JSON.parse('{"data":[{"id":"1","referenced_posts":[],"__proto__":{"polluted":true}}]}') as { data: object[] };
+    const body = JSON.parse('{"data":[{"id":"1","referenced_posts":[],"__proto__":{"polluted":true}}]}') as {
+      data: object[];
+    };
     const [event] = posts.readAnswer('dm_event', body).data as Record<string, unknown>[];
     expect(Object.getPrototypeOf(event)).toBe(Object.prototype);
     expect((event as { polluted?: unknown }).polluted).toBeUndefined();

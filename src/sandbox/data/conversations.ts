@@ -43,23 +43,66 @@ interface GroupPlan {
 }
 
 type MessageKind =
-  | 'plain' | 'hashtag' | 'cashtag' | 'mention' | 'url' | 'photo' | 'video' | 'animated_gif' | 'tweet' | 'everything'
-  | 'missing-tweet' | 'legacy-tweet' | 'card';
+  | 'plain'
+  | 'hashtag'
+  | 'cashtag'
+  | 'mention'
+  | 'url'
+  | 'photo'
+  | 'video'
+  | 'animated_gif'
+  | 'tweet'
+  | 'everything'
+  | 'missing-tweet'
+  | 'legacy-tweet'
+  | 'card';
 
 const CHAT = [
-  'Morning! Coffee later?', 'Did you push the fix?', 'lol yes', 'Running 5 min late', 'Can you review my PR when you get a sec',
-  'Ship it 🚢', 'That demo went really well', 'Who broke the build again 😅', 'Lunch at the usual place?', 'ok 👍',
-  'Sending the notes now', 'Let’s sync tomorrow at 10', 'Haha that’s amazing', 'I’ll take a look tonight', 'Thanks!! 🙌',
-  'Are we still on for Friday?', 'The staging deploy is green ✅', 'brb', 'Good call', 'Just landed ✈️',
+  'Morning! Coffee later?',
+  'Did you push the fix?',
+  'lol yes',
+  'Running 5 min late',
+  'Can you review my PR when you get a sec',
+  'Ship it 🚢',
+  'That demo went really well',
+  'Who broke the build again 😅',
+  'Lunch at the usual place?',
+  'ok 👍',
+  'Sending the notes now',
+  'Let’s sync tomorrow at 10',
+  'Haha that’s amazing',
+  'I’ll take a look tonight',
+  'Thanks!! 🙌',
+  'Are we still on for Friday?',
+  'The staging deploy is green ✅',
+  'brb',
+  'Good call',
+  'Just landed ✈️',
 ];
 const EMOJI = ['🎉', '🚀', '😂', '🔥', '👀', '✨', '🤔', '👩‍💻', '☕️'];
 const TAGS = ['MondayMotivation', 'GraphQL', 'DevRel', 'OpenSource', 'TypeScript', 'ShipIt', 'API', 'BuildInPublic'];
 const CASHTAGS = ['TWTR', 'TSLA', 'AAPL', 'NVDA', 'BTC', 'ETH', 'MSFT'];
 const LINKS = [
-  { expanded_url: 'https://developer.x.com/en/docs/x-api/direct-messages/lookup/introduction', title: 'Direct Messages lookup', description: 'Retrieve DM events with the X API v2.' },
-  { expanded_url: 'https://twittercommunity.com/t/introducing-the-v2-follow-lookup-endpoints/147118', title: 'Introducing the v2 follow lookup endpoints', description: 'This is a description of the website.' },
-  { expanded_url: 'https://graphql.org/learn/pagination/', title: 'Pagination | GraphQL', description: 'Different pagination models enable different client capabilities.' },
-  { expanded_url: 'https://nodejs.org/api/http.html', title: 'HTTP | Node.js Documentation', description: 'To use the HTTP server and client one must import the node:http module.' },
+  {
+    expanded_url: 'https://developer.x.com/en/docs/x-api/direct-messages/lookup/introduction',
+    title: 'Direct Messages lookup',
+    description: 'Retrieve DM events with the X API v2.',
+  },
+  {
+    expanded_url: 'https://twittercommunity.com/t/introducing-the-v2-follow-lookup-endpoints/147118',
+    title: 'Introducing the v2 follow lookup endpoints',
+    description: 'This is a description of the website.',
+  },
+  {
+    expanded_url: 'https://graphql.org/learn/pagination/',
+    title: 'Pagination | GraphQL',
+    description: 'Different pagination models enable different client capabilities.',
+  },
+  {
+    expanded_url: 'https://nodejs.org/api/http.html',
+    title: 'HTTP | Node.js Documentation',
+    description: 'To use the HTTP server and client one must import the node:http module.',
+  },
 ];
 
 export interface ConversationInput {
@@ -70,7 +113,10 @@ export interface ConversationInput {
   random: Random;
 }
 
-export function generateConversations(input: ConversationInput): { conversations: Conversation[]; events: GeneratedEvent[] } {
+export function generateConversations(input: ConversationInput): {
+  conversations: Conversation[];
+  events: GeneratedEvent[];
+} {
   const { users, random } = input;
   const taken = new Set<number>();
   // Distinct instants keep event ids strictly increasing with time.
@@ -99,7 +145,16 @@ export function generateConversations(input: ConversationInput): { conversations
     offsets.forEach((offsetMs, i) => {
       const sender = random.chance(0.5) ? ua : ub;
       const kind = kinds[i]!;
-      drafts.push({ offsetMs, viewers: [ua.id, ub.id], body: ({ event_type: 'MessageCreate', dm_conversation_id: id, sender_id: sender.id, ...messages.make(kind, sender) }) });
+      drafts.push({
+        offsetMs,
+        viewers: [ua.id, ub.id],
+        body: {
+          event_type: 'MessageCreate',
+          dm_conversation_id: id,
+          sender_id: sender.id,
+          ...messages.make(kind, sender),
+        },
+      });
     });
   };
 
@@ -124,23 +179,67 @@ export function generateConversations(input: ConversationInput): { conversations
       if (offsetMs === creationAt) {
         const creator = users[plan.creator]!;
         const others = plan.initial.filter((m) => m !== plan.creator).map((m) => users[m]!.id);
-        drafts.push({ offsetMs, viewers, body: ({ event_type: 'ParticipantsJoin', dm_conversation_id: id, sender_id: creator.id, participant_ids: others }) });
+        drafts.push({
+          offsetMs,
+          viewers,
+          body: {
+            event_type: 'ParticipantsJoin',
+            dm_conversation_id: id,
+            sender_id: creator.id,
+            participant_ids: others,
+          },
+        });
       } else if (offsetMs === joinAt) {
         const by = users[random.pick(membersAt(offsetMs - 1))]!;
-        drafts.push({ offsetMs, viewers, body: ({ event_type: 'ParticipantsJoin', dm_conversation_id: id, sender_id: by.id, participant_ids: [users[plan.joiner]!.id] }) });
+        drafts.push({
+          offsetMs,
+          viewers,
+          body: {
+            event_type: 'ParticipantsJoin',
+            dm_conversation_id: id,
+            sender_id: by.id,
+            participant_ids: [users[plan.joiner]!.id],
+          },
+        });
       } else if (offsetMs === leaveAt) {
-        drafts.push({ offsetMs, viewers, body: ({ event_type: 'ParticipantsLeave', dm_conversation_id: id, participant_ids: [users[plan.leaver]!.id] }) });
+        drafts.push({
+          offsetMs,
+          viewers,
+          body: { event_type: 'ParticipantsLeave', dm_conversation_id: id, participant_ids: [users[plan.leaver]!.id] },
+        });
       } else {
         const sender = users[random.pick(membersAt(offsetMs))]!;
         const kind = messages.randomKind();
-        drafts.push({ offsetMs, viewers, body: ({ event_type: 'MessageCreate', dm_conversation_id: id, sender_id: sender.id, ...messages.make(kind, sender) }) });
+        drafts.push({
+          offsetMs,
+          viewers,
+          body: {
+            event_type: 'MessageCreate',
+            dm_conversation_id: id,
+            sender_id: sender.id,
+            ...messages.make(kind, sender),
+          },
+        });
       }
     }
   };
 
   // The main user (0) talks with users 1..10; the showcase conversation with user 1 carries one message of each
   // special kind among its newest ones.
-  oneToOne(0, 1, 18, ['everything', 'photo', 'legacy-tweet', 'video', 'missing-tweet', 'animated_gif', 'card', 'mention', 'url', 'cashtag', 'hashtag', 'tweet']);
+  oneToOne(0, 1, 18, [
+    'everything',
+    'photo',
+    'legacy-tweet',
+    'video',
+    'missing-tweet',
+    'animated_gif',
+    'card',
+    'mention',
+    'url',
+    'cashtag',
+    'hashtag',
+    'tweet',
+  ]);
   for (let u = 2; u <= 10; u++) oneToOne(0, u, random.int(9, 14));
   // Everyone else talks in a ring, so every token sees one-to-one conversations of its own.
   for (let u = 1; u < users.length; u++) oneToOne(u, u === users.length - 1 ? 1 : u + 1, random.int(6, 11));
@@ -165,15 +264,28 @@ function createMessageFactory({ users, tweets, media, missingTweetId, random }: 
   const gifs = byType('animated_gif');
   const authorOf = (tweet: Tweet) => users.find((u) => u.id === tweet.author_id)!;
   const KINDS: [MessageKind, number][] = [
-    ['plain', 40], ['hashtag', 10], ['cashtag', 6], ['mention', 9], ['url', 9], ['photo', 6], ['video', 3],
-    ['animated_gif', 3], ['tweet', 7], ['everything', 5], ['card', 2],
+    ['plain', 40],
+    ['hashtag', 10],
+    ['cashtag', 6],
+    ['mention', 9],
+    ['url', 9],
+    ['photo', 6],
+    ['video', 3],
+    ['animated_gif', 3],
+    ['tweet', 7],
+    ['everything', 5],
+    ['card', 2],
   ];
   const total = KINDS.reduce((n, [, w]) => n + w, 0);
 
   const tweetMessage = (tweetId: string, author: UserSkeleton, lead: string) => {
     const built = new TextBuilder(random)
       .plain(lead)
-      .url({ expanded_url: `https://x.com/${author.username}/status/${tweetId}`, title: `${author.name} on X`, description: 'A post on X' })
+      .url({
+        expanded_url: `https://x.com/${author.username}/status/${tweetId}`,
+        title: `${author.name} on X`,
+        description: 'A post on X',
+      })
       .build();
     return { text: built.text, ...nonEmptyEntities(built.entities), referenced_tweets: [{ id: tweetId }] };
   };
@@ -191,21 +303,33 @@ function createMessageFactory({ users, tweets, media, missingTweetId, random }: 
         case 'plain':
           return { text: random.pick(CHAT) };
         case 'hashtag':
-          b.plain(`${random.pick(EMOJI)} Happy `).hashtag(random.pick(TAGS)).plain(random.chance(0.5) ? ' everyone' : ' 💪');
+          b.plain(`${random.pick(EMOJI)} Happy `)
+            .hashtag(random.pick(TAGS))
+            .plain(random.chance(0.5) ? ' everyone' : ' 💪');
           break;
         case 'cashtag':
-          b.plain('Thinking about ').cashtag(random.pick(CASHTAGS)).plain(` before earnings ${random.pick(EMOJI)}`);
+          b.plain('Thinking about ')
+            .cashtag(random.pick(CASHTAGS))
+            .plain(` before earnings ${random.pick(EMOJI)}`);
           break;
         case 'mention':
-          b.plain('Ask ').mention(other()).plain(` about it ${random.pick(EMOJI)}`);
+          b.plain('Ask ')
+            .mention(other())
+            .plain(` about it ${random.pick(EMOJI)}`);
           break;
         case 'url':
           b.plain(`${random.pick(EMOJI)} worth a read: `).url(random.pick(LINKS));
           break;
         case 'everything':
           // Emoji before every entity: code-point and UTF-16 offsets differ from the first one on.
-          b.plain('👩‍💻 ').hashtag(random.pick(TAGS)).plain(' 🎉 ').cashtag(random.pick(CASHTAGS)).plain(' cc ').mention(other())
-            .plain(' 🔥 see ').url(random.pick(LINKS));
+          b.plain('👩‍💻 ')
+            .hashtag(random.pick(TAGS))
+            .plain(' 🎉 ')
+            .cashtag(random.pick(CASHTAGS))
+            .plain(' cc ')
+            .mention(other())
+            .plain(' 🔥 see ')
+            .url(random.pick(LINKS));
           break;
         case 'photo':
         case 'video':
@@ -215,7 +339,12 @@ function createMessageFactory({ users, tweets, media, missingTweetId, random }: 
           return { text: caption, attachments: { media_keys: [random.pick(pool).media_key!] } };
         }
         case 'card':
-          return { text: 'Here is the link preview', attachments: { card_ids: [random.bigint(1_700_000_000_000_000_000n, 1_799_999_999_999_999_999n).toString()] } };
+          return {
+            text: 'Here is the link preview',
+            attachments: {
+              card_ids: [random.bigint(1_700_000_000_000_000_000n, 1_799_999_999_999_999_999n).toString()],
+            },
+          };
         case 'tweet': {
           const tweet = random.pick(tweets);
           return tweetMessage(tweet.id!, authorOf(tweet), 'Have you seen this? ');

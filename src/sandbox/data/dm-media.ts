@@ -18,7 +18,11 @@ export function tonUrl(dmId: string, mediaId: string, resourceId: string): strin
 
 /** A resource id such as X's (`oP5p359h.jpg`): letters and digits from a hash of `seed`, then the extension. */
 export function resourceIdOf(seed: string, type: string): string {
-  const name = createHash('sha256').update(seed).digest('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 8);
+  const name = createHash('sha256')
+    .update(seed)
+    .digest('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 8);
   return `${name}.${type === 'photo' ? 'png' : 'mp4'}`;
 }
 
@@ -28,8 +32,8 @@ export function dmMediaOf(eventId: string, media: Media): Media {
   return {
     ...media,
     media_key: `${prefixOf(media.media_key!)}_${mediaId}`,
-    url: tonUrl(eventId, mediaId, resourceIdOf(`${eventId}/${mediaId}`, media.type as string)),
-  } as Media;
+    url: tonUrl(eventId, mediaId, resourceIdOf(`${eventId}/${mediaId}`, media.type)),
+  };
 }
 
 /** Gives every event's attachment a DM media object of its own; returns the objects made, to join the data's media. */
@@ -41,7 +45,10 @@ export function giveDmMedia(events: { event: DmEvent }[], media: readonly Media[
     if (!keys) continue;
     const own = keys.map((key) => dmMediaOf(item.event.id, byKey.get(key)!));
     made.push(...own);
-    item.event = { ...item.event, attachments: { ...item.event.attachments, media_keys: own.map((m) => m.media_key!) } };
+    item.event = {
+      ...item.event,
+      attachments: { ...item.event.attachments, media_keys: own.map((m) => m.media_key!) },
+    };
   }
   return made;
 }

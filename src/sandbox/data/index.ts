@@ -33,7 +33,13 @@ export function generateDemoData(seed: number, now: Date, userCount?: number): G
   const authors = skeletons.flatMap((u) => [u, u]);
   const { tweets, polls } = generateTweets(authors, skeletons, media, places, random);
   const users = skeletons.map((s, i) =>
-    completeUser(s, i, skeletons, { pinnedTweetId: tweets[2 * i]!.id!, mostRecentTweetId: tweets[2 * i + 1]!.id! }, random),
+    completeUser(
+      s,
+      i,
+      skeletons,
+      { pinnedTweetId: tweets[2 * i]!.id!, mostRecentTweetId: tweets[2 * i + 1]!.id! },
+      random,
+    ),
   );
   const missingTweetId = snowflakeAt(Date.UTC(2024, 2, 14, 9, 26, 53), random);
   const { conversations, events } = generateConversations({ users: skeletons, tweets, media, missingTweetId, random });
@@ -53,8 +59,19 @@ export function generateDemoData(seed: number, now: Date, userCount?: number): G
 }
 
 const EVENT_KEY_ORDER = [
-  'id', 'event_type', 'text', 'created_at', 'dm_conversation_id', 'sender_id', 'participant_ids', 'attachments',
-  'referenced_tweets', 'hashtags', 'cashtags', 'mentions', 'urls',
+  'id',
+  'event_type',
+  'text',
+  'created_at',
+  'dm_conversation_id',
+  'sender_id',
+  'participant_ids',
+  'attachments',
+  'referenced_tweets',
+  'hashtags',
+  'cashtags',
+  'mentions',
+  'urls',
 ] as const;
 
 /** The same key order for every event, so stored and answered objects read alike. */

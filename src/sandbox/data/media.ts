@@ -19,7 +19,9 @@ type Schemas = components['schemas'];
  * AnimatedGif whole, whose `type` literals clash, so TypeScript reduces it to `never` fields; this is the shape meant,
  * built with each kind's `type` left out, and handed out as `Media`.
  */
-type MediaObject = Omit<Schemas['Photo'], 'type'> & Omit<Schemas['Video'], 'type'> & Omit<Schemas['AnimatedGif'], 'type'> & { type: MediaType };
+type MediaObject = Omit<Schemas['Photo'], 'type'> &
+  Omit<Schemas['Video'], 'type'> &
+  Omit<Schemas['AnimatedGif'], 'type'> & { type: MediaType };
 
 function playbackCounts(random: Random, views: number): Record<string, number> {
   const p0 = views;
@@ -27,11 +29,17 @@ function playbackCounts(random: Random, views: number): Record<string, number> {
   const p50 = Math.floor(p25 * 0.8);
   const p75 = Math.floor(p50 * 0.8);
   const p100 = Math.floor(p75 * 0.7);
-  return { playback_0_count: p0, playback_25_count: p25, playback_50_count: p50, playback_75_count: p75, playback_100_count: p100 };
+  return {
+    playback_0_count: p0,
+    playback_25_count: p25,
+    playback_50_count: p50,
+    playback_75_count: p75,
+    playback_100_count: p100,
+  };
 }
 
 export function generateMedia(type: MediaType, random: Random): Media {
-  return buildMedia(type, random) as unknown as Media;
+  return buildMedia(type, random);
 }
 
 function buildMedia(type: MediaType, random: Random): MediaObject {
@@ -39,7 +47,12 @@ function buildMedia(type: MediaType, random: Random): MediaObject {
   const key = mediaKey(type, ms, random);
   const numeric = key.split('_')[1]!;
   if (type === 'photo') {
-    const [width, height] = random.pick([[1200, 800], [1080, 1080], [2048, 1536], [800, 1200]] as const);
+    const [width, height] = random.pick([
+      [1200, 800],
+      [1080, 1080],
+      [2048, 1536],
+      [800, 1200],
+    ] as const);
     return {
       media_key: key,
       type,
@@ -60,10 +73,21 @@ function buildMedia(type: MediaType, random: Random): MediaObject {
       height: 720,
       preview_image_url: `https://pbs.twimg.com/ext_tw_video_thumb/${numeric}/pu/img/${random.string(16)}.jpg`,
       variants: [
-        { bit_rate: 632_000, content_type: 'video/mp4', url: `https://video.twimg.com/ext_tw_video/${numeric}/pu/vid/640x360/${random.string(16)}.mp4?tag=12` },
-        { bit_rate: 2_176_000, content_type: 'video/mp4', url: `https://video.twimg.com/ext_tw_video/${numeric}/pu/vid/1280x720/${random.string(16)}.mp4?tag=12` },
+        {
+          bit_rate: 632_000,
+          content_type: 'video/mp4',
+          url: `https://video.twimg.com/ext_tw_video/${numeric}/pu/vid/640x360/${random.string(16)}.mp4?tag=12`,
+        },
+        {
+          bit_rate: 2_176_000,
+          content_type: 'video/mp4',
+          url: `https://video.twimg.com/ext_tw_video/${numeric}/pu/vid/1280x720/${random.string(16)}.mp4?tag=12`,
+        },
         // X lists the HLS playlist without a bit rate.
-        { content_type: 'application/x-mpegURL', url: `https://video.twimg.com/ext_tw_video/${numeric}/pu/pl/${random.string(16)}.m3u8?tag=12` },
+        {
+          content_type: 'application/x-mpegURL',
+          url: `https://video.twimg.com/ext_tw_video/${numeric}/pu/pl/${random.string(16)}.m3u8?tag=12`,
+        },
       ],
       public_metrics: { view_count: views },
       non_public_metrics: playbackCounts(random, views),
@@ -77,7 +101,9 @@ function buildMedia(type: MediaType, random: Random): MediaObject {
     width: 498,
     height: 280,
     preview_image_url: `https://pbs.twimg.com/tweet_video_thumb/${random.string(15)}.jpg`,
-    variants: [{ bit_rate: 0, content_type: 'video/mp4', url: `https://video.twimg.com/tweet_video/${random.string(15)}.mp4` }],
+    variants: [
+      { bit_rate: 0, content_type: 'video/mp4', url: `https://video.twimg.com/tweet_video/${random.string(15)}.mp4` },
+    ],
     public_metrics: { view_count: random.int(50, 20_000) },
   };
 }

@@ -14,14 +14,45 @@ export const LEGACY_DATE = 'Wed Jan 06 18:40:40 +0000 2021';
 const LEGACY_MS = Date.UTC(2021, 0, 6, 18, 40, 40);
 
 const TOPICS = [
-  { tag: 'GraphQL', cash: 'MSFT', phrase: 'schema stitching', domain: { id: '66', name: 'Interests and Hobbies Category' }, entity: { id: '848920371311001600', name: 'Technology' } },
-  { tag: 'OpenSource', cash: 'GOOG', phrase: 'weekend release', domain: { id: '46', name: 'Business Taxonomy' }, entity: { id: '1557696940178935808', name: 'Gaming Business' } },
-  { tag: 'TypeScript', cash: 'AAPL', phrase: 'strict mode', domain: { id: '131', name: 'Unified Twitter Taxonomy' }, entity: { id: '1280276324000161792', name: 'Software development' } },
-  { tag: 'APIs', cash: 'NVDA', phrase: 'rate limits', domain: { id: '65', name: 'Interests and Hobbies Vertical' }, entity: { id: '781974596752842752', name: 'Services' } },
+  {
+    tag: 'GraphQL',
+    cash: 'MSFT',
+    phrase: 'schema stitching',
+    domain: { id: '66', name: 'Interests and Hobbies Category' },
+    entity: { id: '848920371311001600', name: 'Technology' },
+  },
+  {
+    tag: 'OpenSource',
+    cash: 'GOOG',
+    phrase: 'weekend release',
+    domain: { id: '46', name: 'Business Taxonomy' },
+    entity: { id: '1557696940178935808', name: 'Gaming Business' },
+  },
+  {
+    tag: 'TypeScript',
+    cash: 'AAPL',
+    phrase: 'strict mode',
+    domain: { id: '131', name: 'Unified Twitter Taxonomy' },
+    entity: { id: '1280276324000161792', name: 'Software development' },
+  },
+  {
+    tag: 'APIs',
+    cash: 'NVDA',
+    phrase: 'rate limits',
+    domain: { id: '65', name: 'Interests and Hobbies Vertical' },
+    entity: { id: '781974596752842752', name: 'Services' },
+  },
 ];
 
 export const PLACE_SEEDS = [
-  { name: 'San Francisco', full: 'San Francisco, CA', country: 'United States', code: 'US', lon: -122.4194, lat: 37.7749 },
+  {
+    name: 'San Francisco',
+    full: 'San Francisco, CA',
+    country: 'United States',
+    code: 'US',
+    lon: -122.4194,
+    lat: 37.7749,
+  },
   { name: 'Berlin', full: 'Berlin, Germany', country: 'Germany', code: 'DE', lon: 13.405, lat: 52.52 },
   { name: 'Lakewood', full: 'Lakewood, CO', country: 'United States', code: 'US', lon: -105.0814, lat: 39.7047 },
   { name: 'Tokyo', full: 'Tokyo, Japan', country: 'Japan', code: 'JP', lon: 139.6917, lat: 35.6895 },
@@ -47,7 +78,11 @@ export function generatePlaces(random: Random): Place[] {
 }
 
 function generatePoll(ms: number, random: Random): Poll {
-  const labels = random.pick([['Tabs', 'Spaces'], ['REST', 'GraphQL', 'gRPC'], ['Coffee', 'Tea', 'Water', 'Mate']]);
+  const labels = random.pick([
+    ['Tabs', 'Spaces'],
+    ['REST', 'GraphQL', 'gRPC'],
+    ['Coffee', 'Tea', 'Water', 'Mate'],
+  ]);
   return {
     id: snowflakeAt(ms, random),
     options: labels.map((label, i) => ({ position: i + 1, label, votes: random.int(0, 5_000) })),
@@ -58,7 +93,16 @@ function generatePoll(ms: number, random: Random): Poll {
 }
 
 function linkEntity(url: string, expanded: string, random: Random): UrlEntity {
-  return { start: 0, end: url.length, url, expanded_url: expanded, display_url: expanded.replace(/^https:\/\//, ''), status: 200, title: `Source ${random.int(1, 99)}`, description: 'A page a community note cites.' };
+  return {
+    start: 0,
+    end: url.length,
+    url,
+    expanded_url: expanded,
+    display_url: expanded.replace(/^https:\/\//, ''),
+    status: 200,
+    title: `Source ${random.int(1, 99)}`,
+    description: 'A page a community note cites.',
+  };
 }
 
 export interface TweetSet {
@@ -80,7 +124,16 @@ export function generateTweets(
   const count = authors.length;
   // Ids first: referenced tweets point forwards and backwards in the list. Tweet 0 carries the legacy date.
   const times = authors.map((_, i) =>
-    i === 0 ? LEGACY_MS : Date.UTC(2021 + random.int(0, 3), random.int(0, 11), random.int(1, 28), random.int(0, 23), random.int(0, 59), random.int(0, 59)),
+    i === 0
+      ? LEGACY_MS
+      : Date.UTC(
+          2021 + random.int(0, 3),
+          random.int(0, 11),
+          random.int(1, 28),
+          random.int(0, 23),
+          random.int(0, 59),
+          random.int(0, 59),
+        ),
   );
   const ids = times.map((ms) => snowflakeAt(ms, random));
   const polls: Poll[] = [];
@@ -101,7 +154,11 @@ export function generateTweets(
       .plain(' ')
       .cashtag(topic.cash)
       .plain(' ')
-      .url({ expanded_url: `https://dev.example.com/${topic.tag.toLowerCase()}/${i}`, title: `${topic.tag} notes`, description: `Everything about ${topic.phrase}.` })
+      .url({
+        expanded_url: `https://dev.example.com/${topic.tag.toLowerCase()}/${i}`,
+        title: `${topic.tag} notes`,
+        description: `Everything about ${topic.phrase}.`,
+      })
       .build();
     const note = new TextBuilder(random)
       .plain(`${built.text} — the long version: we spent the week on ${topic.phrase}, thanks `)
@@ -142,7 +199,11 @@ export function generateTweets(
       conversation_id: isReply ? referenced : id,
       created_at: i === 0 ? LEGACY_DATE : new Date(ms).toISOString(),
       display_text_range: [0, codePointLength(built.text)],
-      edit_controls: { edits_remaining: 5, is_edit_eligible: true, editable_until: new Date(ms + 3_600_000).toISOString() },
+      edit_controls: {
+        edits_remaining: 5,
+        is_edit_eligible: true,
+        editable_until: new Date(ms + 3_600_000).toISOString(),
+      },
       entities: {
         ...nonEmptyEntities(built.entities),
         annotations: [
@@ -159,12 +220,25 @@ export function generateTweets(
       geo: { place_id: place.id, coordinates: { type: 'Point', coordinates: [seed.lon, seed.lat] } },
       in_reply_to_user_id: authors[referencedIndex]!.id,
       lang: 'en',
-      media_metadata: mediaKeys.map((key) => ({ media_key: key, alt_text: media.find((m) => m.media_key === key)?.alt_text ?? 'Demo media' })),
+      media_metadata: mediaKeys.map((key) => ({
+        media_key: key,
+        alt_text: media.find((m) => m.media_key === key)?.alt_text ?? 'Demo media',
+      })),
       non_public_metrics: { impression_count: impressions },
       note_tweet: { text: note.text, entities: nonEmptyEntities(note.entities) },
-      organic_metrics: { impression_count: Math.floor(impressions * 0.9), like_count: random.int(0, 900), reply_count: random.int(0, 90), retweet_count: random.int(0, 200) },
+      organic_metrics: {
+        impression_count: Math.floor(impressions * 0.9),
+        like_count: random.int(0, 900),
+        reply_count: random.int(0, 90),
+        retweet_count: random.int(0, 200),
+      },
       possibly_sensitive: false,
-      promoted_metrics: { impression_count: Math.floor(impressions * 0.1), like_count: random.int(0, 100), reply_count: random.int(0, 10), retweet_count: random.int(0, 20) },
+      promoted_metrics: {
+        impression_count: Math.floor(impressions * 0.1),
+        like_count: random.int(0, 100),
+        reply_count: random.int(0, 10),
+        retweet_count: random.int(0, 20),
+      },
       public_metrics: {
         retweet_count: random.int(0, 2_000),
         reply_count: random.int(0, 300),

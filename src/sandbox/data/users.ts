@@ -8,14 +8,68 @@ import { TextBuilder, nonEmptyEntities, tcoUrl } from './text.js';
 export const USER_COUNT = 24;
 
 const FIRST = [
-  'Ada', 'Grace', 'Linus', 'Margaret', 'Alan', 'Barbara', 'Dennis', 'Frances', 'Ken', 'Radia', 'Tim', 'Hedy',
-  'Guido', 'Karen', 'Yukihiro', 'Sophie', 'Bjarne', 'Anita', 'Brendan', 'Jean', 'Rasmus', 'Katherine', 'Niklaus',
-  'Mary', 'Vint', 'Adele', 'Edsger', 'Joan', 'Donald', 'Evelyn',
+  'Ada',
+  'Grace',
+  'Linus',
+  'Margaret',
+  'Alan',
+  'Barbara',
+  'Dennis',
+  'Frances',
+  'Ken',
+  'Radia',
+  'Tim',
+  'Hedy',
+  'Guido',
+  'Karen',
+  'Yukihiro',
+  'Sophie',
+  'Bjarne',
+  'Anita',
+  'Brendan',
+  'Jean',
+  'Rasmus',
+  'Katherine',
+  'Niklaus',
+  'Mary',
+  'Vint',
+  'Adele',
+  'Edsger',
+  'Joan',
+  'Donald',
+  'Evelyn',
 ];
 const LAST = [
-  'Lovelace', 'Hopper', 'Torvalds', 'Hamilton', 'Turing', 'Liskov', 'Ritchie', 'Allen', 'Thompson', 'Perlman',
-  'Berners', 'Lamarr', 'Rossum', 'Jones', 'Matsumoto', 'Wilson', 'Stroustrup', 'Borg', 'Eich', 'Sammet', 'Lerdorf',
-  'Johnson', 'Wirth', 'Keller', 'Cerf', 'Goldberg', 'Dijkstra', 'Clarke', 'Knuth', 'Berezin',
+  'Lovelace',
+  'Hopper',
+  'Torvalds',
+  'Hamilton',
+  'Turing',
+  'Liskov',
+  'Ritchie',
+  'Allen',
+  'Thompson',
+  'Perlman',
+  'Berners',
+  'Lamarr',
+  'Rossum',
+  'Jones',
+  'Matsumoto',
+  'Wilson',
+  'Stroustrup',
+  'Borg',
+  'Eich',
+  'Sammet',
+  'Lerdorf',
+  'Johnson',
+  'Wirth',
+  'Keller',
+  'Cerf',
+  'Goldberg',
+  'Dijkstra',
+  'Clarke',
+  'Knuth',
+  'Berezin',
 ];
 const ROLES = ['Engineer', 'Designer', 'PM', 'Founder', 'Researcher', 'DevRel', 'SRE', 'Data nerd'];
 const COMPANIES = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark Industries', 'Wayne Enterprises'];
@@ -44,7 +98,7 @@ export function generateUserSkeletons(random: Random, count = USER_COUNT): UserS
     const id =
       users.length % 3 === 0
         ? snowflakeAt(Date.UTC(random.int(2017, 2023), random.int(0, 11), random.int(1, 28)), random)
-        : String(random.int(10 ** (random.int(6, 9)), 4_294_967_295));
+        : String(random.int(10 ** random.int(6, 9), 4_294_967_295));
     const first = random.pick(FIRST);
     const last = random.pick(LAST);
     const username = `${first}${last}`.slice(0, 12) + (random.chance(0.5) ? String(random.int(1, 99)) : '');
@@ -88,7 +142,16 @@ export function completeUser(
   const url = tcoUrl(random);
   const site = `https://${skeleton.username.toLowerCase()}.example.dev`;
   const verifiedType = random.pick(['blue', 'business', 'government', 'none'] as const);
-  const createdAt = new Date(Date.UTC(random.int(2008, 2023), random.int(0, 11), random.int(1, 28), random.int(0, 23), random.int(0, 59), random.int(0, 59)));
+  const createdAt = new Date(
+    Date.UTC(
+      random.int(2008, 2023),
+      random.int(0, 11),
+      random.int(1, 28),
+      random.int(0, 23),
+      random.int(0, 59),
+      random.int(0, 59),
+    ),
+  );
   const followers = random.int(10, 250_000);
   return {
     id: skeleton.id,
@@ -105,7 +168,9 @@ export function completeUser(
     created_at: createdAt.toISOString(),
     description: description.text,
     entities: {
-      url: { urls: [{ start: 0, end: url.length, url, expanded_url: site, display_url: site.replace('https://', '') }] },
+      url: {
+        urls: [{ start: 0, end: url.length, url, expanded_url: site, display_url: site.replace('https://', '') }],
+      },
       description: nonEmptyEntities(description.entities),
     },
     is_identity_verified: random.chance(0.4),
@@ -132,6 +197,10 @@ export function completeUser(
     verified: verifiedType !== 'none',
     verified_followers_count: Math.floor(followers / random.int(20, 200)),
     verified_type: verifiedType,
-    withheld: { copyright: false, country_codes: random.sample(COUNTRIES, random.int(1, 2)).sort(), scope: 'user' } as StoredUser['withheld'],
+    withheld: {
+      copyright: false,
+      country_codes: random.sample(COUNTRIES, random.int(1, 2)).sort(),
+      scope: 'user',
+    } as StoredUser['withheld'],
   };
 }
