@@ -7,7 +7,7 @@ import { UnauthenticatedError, UpstreamError } from './errors.js';
 import { Loaders } from './loaders/loaders.js';
 import type { Memory, RequestMemory } from './memory/memory.js';
 import type { CallerCursors, CursorCodec } from './paging/cursor.js';
-import type { DmStore } from './store/store.js';
+import type { IdempotencyStore } from './store/store.js';
 import type { LiveHub, LiveSignal, SubscriptionFilter } from './sync/live.js';
 import type { UpstreamTransport } from './upstream/client.js';
 import { BEARER, XSession, type XSessionOptions } from './upstream/session.js';
@@ -24,7 +24,7 @@ export interface GatewayContext {
   /** The caller's memory; absent with `STORE=off`, where every read asks X. */
   readonly memory?: RequestMemory;
   /** Where idempotency keys of writes are kept (the memory's store, or one of their own with `STORE=off`). */
-  readonly writes: DmStore;
+  readonly writes: IdempotencyStore;
   /**
    * Errors of fields that still answered (a page cut short, with its data): added to the answer's `errors` once the
    * operation is done.
@@ -64,7 +64,7 @@ interface ContextOptions {
   /** The memory the live loops keep (the gateway's, or one of their own with `STORE=off`). */
   liveMemory: Memory;
   live: LiveHub;
-  writes: DmStore;
+  writes: IdempotencyStore;
   /** Mints media URLs. */
   media: MediaService;
   /** The origin the request reached the gateway at: minted URLs are on it (unless a public URL is configured). */

@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { getOperationAST } from 'graphql';
+import { OperationTypeNode, getOperationAST } from 'graphql';
 import { type YogaServerInstance, createYoga } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { type GatewayContext, createContext } from './context.js';
@@ -28,6 +28,7 @@ import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
 import type { Server as HttpServer } from 'node:http';
 import { Loaders } from './loaders/loaders.js';
 import { Memory, type MemoryOptions } from './memory/memory.js';
+import { syncLease } from './memory/sync-lease.js';
 import { LiveHub, type LiveKind } from './sync/live.js';
 import { ActivityFeed, type ActivityNotice, applyNotice } from './sync/activity.js';
 import { ActivityStream } from './sync/activity-stream.js';
@@ -38,10 +39,11 @@ import { forgetAll } from './memory/pushed.js';
 import { forgetSlots } from './writes/user-slots.js';
 import { attachWebSocket } from './websocket.js';
 import { XSession, type XSessionOptions } from './upstream/session.js';
-import type { DmStore } from './store/store.js';
+import type { DmStore, MemoryStore } from './store/store.js';
 import { deriveKey } from './store/crypto.js';
 import { InProcessStore } from './store/in-process.js';
-import { holdLease, releaseLease } from './store/lease.js';
+import { holdLease } from './store/lease.js';
+import { budgetsOf, sharedLeases } from './store/parts.js';
 import { RedisStore } from './store/redis.js';
 import { ResilientStore } from './store/resilient.js';
 import { RateLimitBook } from './upstream/rate-limit-book.js';
@@ -231,7 +233,7 @@ const ACTIVITY_CHANNEL = 'activity-news';
 const STREAM_LEASE_MS = 6_000;
 
 /** Deletes a user's memory from `store`: what the store offers for it, else an emptied memory. */
-async function forgetUserIn(store: DmStore, userId: string): Promise<void> {
+async function forgetUserIn(store: MemoryStore, userId: string): Promise<void> {
   if (store.forgetUser) await store.forgetUser(userId);
   else await store.update(userId, forgetAll);
 }
@@ -272,19 +274,15 @@ export function createGateway(options: GatewayOptions): Gateway {
         ? sharedStore(options.redis, logger, metrics)
         : store;
   // A shared store shares the rate-limit budgets too: a token X refused on one replica fails fast on the others.
-  const budgets = new RateLimitBook(undefined, kept.setBudget ? kept : undefined);
+  const budgets = new RateLimitBook(undefined, budgetsOf(kept));
   // Replicas sharing a store share each user's syncs and live loop: the replica holding the user's lease calls X.
   const replica = randomUUID();
   const memoryOf = (kept: DmStore) => {
+    const leases = sharedLeases(kept);
     const memoryOptions: MemoryOptions = {
       store: kept,
       budgets,
-      ...(kept.available && {
-        syncLease: {
-          take: (userId: string) => holdLease(kept, `sync:${userId}`, replica, SYNC_LEASE_MS),
-          release: (userId: string) => releaseLease(kept, `sync:${userId}`, replica),
-        },
-      }),
+      ...(leases && { syncLease: syncLease(leases, replica, SYNC_LEASE_MS) }),
       ...(options.freshnessMs !== undefined && { freshnessMs: options.freshnessMs }),
       ...(options.identityTtlMs !== undefined && { identityTtlMs: options.identityTtlMs }),
       ...(options.objectTtlMs !== undefined && { objectTtlMs: options.objectTtlMs }),
@@ -331,6 +329,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     onSharedError: (error) => logger.warn({ err: error.message }, 'media in Redis failed; going on without it'),
   });
   const leaseMs = Math.max(5_000, 3 * liveMemory.freshnessMs);
+  const leases = sharedLeases(kept);
   const activity = options.activity?.mode === 'off' ? undefined : options.activity;
   const appAuthorization = activity?.appBearerToken ? `Bearer ${activity.appBearerToken}` : undefined;
   const subscriptions = activity
@@ -347,7 +346,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const live = new LiveHub({
     memory: liveMemory,
     budgets,
-    ...(kept.available && { lease: (userId: string) => holdLease(kept, `live:${userId}`, replica, leaseMs) }),
+    ...(leases && { lease: (userId: string) => holdLease(leases, `live:${userId}`, replica, leaseMs) }),
     // A tick calls X with a subscriber's credentials in a session of its own, not bound to any request.
     openMemory: (authorization) => {
       const x = new XSession(transport, authorization, session);
@@ -399,9 +398,9 @@ export function createGateway(options: GatewayOptions): Gateway {
               .take(line)
               .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'activity delivery failed')),
           onGap: () => void live.resync(),
-          ...(kept.available && {
-            lease: () => holdLease(kept, 'activity-stream', replica, STREAM_LEASE_MS),
-            release: () => releaseLease(kept, 'activity-stream', replica),
+          ...(leases && {
+            lease: () => holdLease(leases, 'activity-stream', replica, STREAM_LEASE_MS),
+            release: async () => void (await leases.releaseLease('activity-stream', replica)),
           }),
           ...(activity.leaseCheckMs !== undefined && { leaseCheckMs: activity.leaseCheckMs }),
           onState: (state, detail) => {
@@ -488,7 +487,10 @@ export function createGateway(options: GatewayOptions): Gateway {
         : [
             useGraphQlJit(
               {},
-              { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' },
+              {
+                enableIf: (args) =>
+                  getOperationAST(args.document, args.operationName)?.operation === OperationTypeNode.QUERY,
+              },
             ),
           ]),
       sessionEnd(),
@@ -498,7 +500,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   return {
     yoga,
-    fetch: yoga.fetch,
+    fetch: yoga.fetch.bind(yoga),
     metrics,
     live,
     media,

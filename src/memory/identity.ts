@@ -3,6 +3,7 @@
  * hash to that id for `identityTtlMs`. The caller's own user object (`viewer`) is kept in its memory like any user.
  */
 import { ForbiddenError, UnauthenticatedError, UpstreamError } from '../errors.js';
+import type { IdentityStore } from '../store/store.js';
 import type { XParams } from '../x/params.js';
 import type { UserAnswer } from '../x/wire.js';
 import { isFresh, rememberObjects } from './objects.js';
@@ -15,17 +16,17 @@ export function userIdOf(state: RequestState): Promise<string> {
 
 async function resolveUserId(state: RequestState): Promise<string> {
   const { memory, x } = state;
+  const identities: IdentityStore = memory.store;
   const hash = x.tokenHash();
-  const known = await memory.store.identity(hash);
+  const known = await identities.identity(hash);
   if (known) return known;
   try {
     const { body } = await x.getShared<UserAnswer>('/2/users/me', {}, {});
     if (!body.data) throw new UpstreamError('X did not say who this token belongs to.');
-    await memory.store.setIdentity(hash, body.data.id, memory.identityTtlMs);
+    await identities.setIdentity(hash, body.data.id, memory.identityTtlMs);
     return body.data.id;
   } catch (error) {
-    if (error instanceof UnauthenticatedError || error instanceof ForbiddenError)
-      await memory.store.forgetIdentity(hash);
+    if (error instanceof UnauthenticatedError || error instanceof ForbiddenError) await identities.forgetIdentity(hash);
     throw error;
   }
 }

@@ -2,12 +2,21 @@
  * The sync lease: replicas sharing a store sync a user one at a time. While another replica walks the user's feed,
  * this one waits for that walk's result in the shared memory, and walks itself only if that takes too long.
  */
-import type { DmStore } from '../store/store.js';
+import { holdLease } from '../store/lease.js';
+import type { LeaseStore, MemoryStore } from '../store/store.js';
 
 /** `take` is true when this replica may walk now; `release` gives the lease up. */
 export interface SyncLease {
   take(userId: string): Promise<boolean>;
   release(userId: string): Promise<void>;
+}
+
+/** The user's sync lease in the store's `leases`, held by `holder` (this replica) for at most `ttlMs` a walk. */
+export function syncLease(leases: LeaseStore, holder: string, ttlMs: number): SyncLease {
+  return {
+    take: (userId) => holdLease(leases, `sync:${userId}`, holder, ttlMs),
+    release: async (userId) => void (await leases.releaseLease(`sync:${userId}`, holder)),
+  };
 }
 
 /** How long a sync waits for another replica's sync of the same user before walking itself. */
@@ -17,7 +26,7 @@ const SYNC_LEASE_POLL_MS = 50;
 /** `walk`, under the user's sync lease when there is one (none: this process's own single flight is enough). */
 export async function leasedWalk(
   lease: SyncLease | undefined,
-  store: DmStore,
+  store: MemoryStore,
   userId: string,
   walk: () => Promise<void>,
 ): Promise<void> {

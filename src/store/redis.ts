@@ -1,6 +1,6 @@
 /**
- * The shared store: identities, memories and idempotency records in Redis, so that every replica of the gateway sees
- * the same memory.
+ * The shared store: identities, memories, idempotency records, rate-limit budgets and leases in Redis, so that every
+ * replica of the gateway sees the same memory, and one replica at a time does what a lease guards.
  *
  * Nothing is readable at rest (`crypto.ts`): every value is sealed with AES-256-GCM under a key derived from
  * `STORE_KEY`, and key names carry keyed hashes only. With the default prefix `xdm:`:
@@ -10,7 +10,8 @@
  * | `xdm:m:<h(userId)>` | hash | `d`: the sealed memory (JSON); `v`: its version, a write counter | `memoryTtlMs` (30 days) after its last write |
  * | `xdm:i:<h(tokenHash)>` | string | the sealed `{ userId, expiresAt }` | the identity's ttl |
  * | `xdm:k:<h(key)>` | string | the sealed idempotency record | the record's ttl |
-| `xdm:b:<h(family, tokenHash)>` | string | the sealed rate-limit budget `{ limit, remaining, resetAt }` | X's reset |
+ * | `xdm:b:<h(family, tokenHash)>` | string | the sealed rate-limit budget `{ limit, remaining, resetAt }` | X's reset |
+ * | `xdm:l:<h(name)>` | string | `h(holder)`: who holds the lease | the lease's ttl (Redis's clock) |
  * | `xdm:users` | sorted set | `h(userId)` by last use (Redis's clock, µs): the least recently used go first | `memoryTtlMs` after the last write |
  * | `xdm:counts` | hash | `h(userId)` -> events in that memory | as above |
  * | `xdm:events` | string | the sum of `xdm:counts`, for `size()` | as above |
@@ -29,6 +30,10 @@
  * or is replayed after a reconnect, so a failing Redis makes each call reject quickly with an Error; the client
  * reconnects by itself. `status()` says whether Redis answers, and `onStatusChange` tells when that flips.
  *
+ * A lease is taken with `SET NX PX` (one of two replicas asking at once gets it) and renewed or released by scripts
+ * that compare the holder first, so only its holder extends or deletes it. Leases expire on Redis's clock, not on
+ * `now`.
+ *
  * The scripts touch keys they derive from the prefix (the memory of an evicted user): one Redis, not a Cluster.
  * Redis 5 or newer (scripts call TIME).
  */
@@ -37,7 +42,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { RETENTION_MS, type UserMemory, emptyMemory } from '../memory-model.js';
 import { type StoreKeys, deriveStoreKeys, hashName, open, seal } from './crypto.js';
 import { SerialQueues } from './serial.js';
-import type { DmStore, IdempotencyRecord, StoredBudget } from './store.js';
+import type { BudgetStore, DmStore, IdempotencyRecord, LeaseStore, StoreChannel, StoredBudget } from './store.js';
 
 export type RedisStoreStatus = 'ready' | 'down';
 
@@ -156,6 +161,18 @@ drop(ARGV[1], ARGV[2])
 return 1
 `);
 
+/** Extends a lease when its holder asks. KEYS: the lease. ARGV: h(holder), ttl (ms). Returns 1 when extended, else 0. */
+const RENEW_LEASE = new Script(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`);
+
+/** Deletes a lease when its holder asks. KEYS: the lease. ARGV: h(holder). Returns 1 when deleted, else 0. */
+const RELEASE_LEASE = new Script(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
+
 interface SealedIdentity {
   userId: string;
   expiresAt: number;
@@ -166,7 +183,7 @@ interface SealedRecord {
   expiresAt: number;
 }
 
-export class RedisStore implements DmStore {
+export class RedisStore implements DmStore, BudgetStore, LeaseStore, StoreChannel {
   private readonly client: Redis;
   private readonly keys: StoreKeys;
   private readonly prefix: string;
@@ -333,6 +350,32 @@ export class RedisStore implements DmStore {
     await this.command('setBudget', () => this.client.set(name, value, 'PX', Math.ceil(ttlMs)));
   }
 
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const key = this.name('l', name);
+    const ttl = Math.max(1, Math.ceil(ttlMs));
+    const answer = await this.command('acquireLease', () =>
+      this.client.set(key, this.leaseHolder(holder), 'PX', ttl, 'NX'),
+    );
+    return answer === 'OK';
+  }
+
+  async renewLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const key = this.name('l', name);
+    const ttl = Math.max(1, Math.ceil(ttlMs));
+    const renewed = await this.command('renewLease', () =>
+      this.run(RENEW_LEASE, [key], [this.leaseHolder(holder), ttl]),
+    );
+    return Number(renewed) === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<boolean> {
+    const key = this.name('l', name);
+    const released = await this.command('releaseLease', () =>
+      this.run(RELEASE_LEASE, [key], [this.leaseHolder(holder)]),
+    );
+    return Number(released) === 1;
+  }
+
   /**
    * Users kept and the events in their memories, from counters the writes keep (no scan). An approximation: a memory
    * that expired while its user was still being read counts until that user's next read or eviction.
@@ -402,7 +445,12 @@ export class RedisStore implements DmStore {
     );
   }
 
-  private name(kind: 'i' | 'k' | 'p', id: string): string {
+  /** What a lease's key holds: its holder, hashed like a key name (compared in scripts, never read back). */
+  private leaseHolder(holder: string): string {
+    return hashName(this.keys, 'lease holder', holder);
+  }
+
+  private name(kind: 'i' | 'k' | 'l' | 'p', id: string): string {
     return `${this.prefix}${kind}:${hashName(this.keys, kind, id)}`;
   }
 
@@ -460,7 +508,7 @@ export class RedisStore implements DmStore {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (/timed out/i.test(message)) this.setStatus('down', 'a command timed out');
-      throw new Error(`Redis store: ${operation} failed: ${message}`);
+      throw new Error(`Redis store: ${operation} failed: ${message}`, { cause: error });
     }
   }
 

@@ -7,7 +7,10 @@
  *   just wrote for the rest of its request, as a new user's first change would);
  * - idempotency records claimed while the primary is down are kept in this process (so a retry that reaches the same
  *   replica still answers the first result), and a token refused while the primary is down is remembered here and
- *   forgotten in the primary once it is back (so a stale tie is never used).
+ *   forgotten in the primary once it is back (so a stale tie is never used);
+ * - leases are taken and renewed in this process while the primary is down (each replica then does the work itself,
+ *   as without a shared store); once the primary is back, a holder takes its lease there again, or finds that another
+ *   replica took it meanwhile.
  *
  * A failure is a rejection or an answer slower than `timeoutMs`. After one, the primary is left alone for
  * `retryAfterMs` (calls take the fallback at once), then the next call tries it again: Redis is used again by itself
@@ -16,7 +19,7 @@
  */
 import { type UserMemory, emptyMemory } from '../memory-model.js';
 import { InProcessStore } from './in-process.js';
-import type { DmStore, IdempotencyRecord, StoredBudget } from './store.js';
+import type { DmStore, IdempotencyRecord, LeaseStore, StoredBudget } from './store.js';
 
 export type StoreState = 'up' | 'down';
 
@@ -32,15 +35,17 @@ export interface ResilientStoreOptions {
 }
 
 /** Marks an error thrown by the caller's own change function. */
-class ChangeFailed {
-  constructor(readonly error: unknown) {}
+class ChangeFailed extends Error {
+  constructor(readonly error: unknown) {
+    super('the change function failed');
+  }
 }
 
-export class ResilientStore implements DmStore {
+export class ResilientStore implements DmStore, LeaseStore {
   private current: StoreState = 'up';
   private probing = false;
   private retryAt = 0;
-  /** Idempotency records claimed while the primary was down. */
+  /** Idempotency records claimed and leases held while the primary was down. */
   private readonly local = new InProcessStore({ maxUsers: 1 });
   /** Token hashes refused while the primary was down, still to be forgotten there. */
   private readonly pendingForgets = new Set<string>();
@@ -171,6 +176,35 @@ export class ResilientStore implements DmStore {
       () => this.primary.forgetIdempotency(key),
       () => undefined,
     );
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const { primary, local } = this;
+    if (!primary.acquireLease) return local.acquireLease(name, holder, ttlMs);
+    return this.attempt(
+      () => primary.acquireLease!(name, holder, ttlMs),
+      () => local.acquireLease(name, holder, ttlMs),
+    );
+  }
+
+  async renewLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const { primary, local } = this;
+    // While the primary is down, its holder keeps the lease here (as its replica would, alone).
+    const keepHere = async () =>
+      (await local.acquireLease(name, holder, ttlMs)) || (await local.renewLease(name, holder, ttlMs));
+    if (!primary.renewLease) return local.renewLease(name, holder, ttlMs);
+    return this.attempt(() => primary.renewLease!(name, holder, ttlMs), keepHere);
+  }
+
+  async releaseLease(name: string, holder: string): Promise<boolean> {
+    const { primary } = this;
+    const here = await this.local.releaseLease(name, holder);
+    if (!primary.releaseLease) return here;
+    const there = await this.attempt(
+      () => primary.releaseLease!(name, holder),
+      () => false,
+    );
+    return here || there;
   }
 
   async forgetUser(userId: string): Promise<void> {

@@ -6,7 +6,7 @@
  * duplicate or a full cap is not documented: any 4xx means "not subscribed", and the user is polled.
  */
 import { GatewayError } from '../errors.js';
-import type { DmStore } from '../store/store.js';
+import type { IdempotencyStore } from '../store/store.js';
 import type { UpstreamTransport } from '../upstream/client.js';
 import type { LiveKind } from './live.js';
 
@@ -14,7 +14,8 @@ export type DmActivityType = 'dm.received' | 'dm.sent' | 'dm.read' | 'dm.indicat
 
 export interface ActivitySubscriptionsOptions {
   readonly transport: UpstreamTransport;
-  readonly store: DmStore;
+  /** Where the subscriptions' ids are kept (records under a key, with expiry). */
+  readonly store: IdempotencyStore;
   /** `Bearer <app token>`: deletes subscriptions (X takes only the app's token there). */
   readonly appAuthorization?: string;
   /** Where deliveries go when they come by webhook. */
@@ -36,6 +37,12 @@ interface Held {
 
 const RECORD_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 const BASE: DmActivityType[] = ['dm.received', 'dm.sent'];
+
+/** What X answers to a subscription it made: the id under `data.subscription` or flat under `data`. */
+interface SubscriptionAnswer {
+  readonly subscription?: { readonly subscription_id?: unknown };
+  readonly subscription_id?: unknown;
+}
 
 const recordKey = (userId: string) => `activity\u0000subscriptions\u0000${userId}`;
 
@@ -110,7 +117,7 @@ export class ActivitySubscriptions {
     let refused = false;
     for (const eventType of missing) {
       try {
-        const { body } = await this.options.transport.get<{ data?: Record<string, any> }>({
+        const { body } = await this.options.transport.get<{ data?: SubscriptionAnswer }>({
           method: 'POST',
           path: '/2/activity/subscriptions',
           authorization,

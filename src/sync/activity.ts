@@ -8,14 +8,15 @@
  */
 import type { Memory } from '../memory/memory.js';
 import { rememberPushed } from '../memory/pushed.js';
-import type { DmStore } from '../store/store.js';
+import type { IdempotencyStore } from '../store/store.js';
 import { type ActivityNews, readActivity } from './activity-payload.js';
 import type { LiveHub, LiveSignal } from './live.js';
 
 export interface ActivityFeedOptions {
   readonly live: LiveHub;
   readonly memory: Memory;
-  readonly store: DmStore;
+  /** Where the records of what was taken are kept (records under a key, with expiry). */
+  readonly store: IdempotencyStore;
   /** Whether this deployment serves `userId` (holds their Activity API subscriptions, on any replica). */
   readonly serves: (userId: string) => Promise<boolean>;
   /**

@@ -6,7 +6,7 @@
  * as RATE_LIMITED on that family until its window resets, without spending a call that X would refuse anyway; its
  * other families go on.
  *
- * Replicas share what they learn through an optional shared book (the shared store, `DmStore.budget`/`setBudget`):
+ * Replicas share what they learn through an optional shared book (the shared store's `BudgetStore`):
  * a budget X reported spent is written there too (fire-and-forget: a request never waits for it nor fails by it), and
  * `check` asks it about a token and family this process knows nothing of, so that a token X refused on one replica
  * fails fast on the others without spending a call X would refuse. Only spent budgets are shared: they are the only
@@ -15,7 +15,7 @@
  */
 import { hash } from 'node:crypto';
 import { RateLimitedError } from '../errors.js';
-import type { DmStore } from '../store/store.js';
+import type { BudgetStore } from '../store/store.js';
 import type { EndpointFamily } from '../x/families.js';
 import type { RateLimit } from './rate-limit.js';
 
@@ -33,7 +33,7 @@ const FAMILY_NAMES: Record<EndpointFamily, string> = {
 const DEFAULT_CAPACITY = 100_000;
 
 /** Where replicas share their budgets: the shared store. */
-export type SharedBudgets = Pick<DmStore, 'budget' | 'setBudget'>;
+export type SharedBudgets = BudgetStore;
 
 export interface RateLimitBookOptions {
   /** The longest `check` waits for the shared book before the budget counts as unknown. @default 150 */
@@ -98,7 +98,7 @@ export class RateLimitBook {
    * counts as knowing nothing.
    */
   async check(key: string, family: EndpointFamily, now?: number): Promise<void> {
-    if (this.shared?.budget && !this.get(key, family, now ?? Date.now())) {
+    if (this.shared && !this.get(key, family, now ?? Date.now())) {
       const budget = await this.lookUp(key, family);
       const slot = `${family} ${key}`;
       // An answer of X that arrived meanwhile is newer than what the other replica said.
@@ -116,7 +116,7 @@ export class RateLimitBook {
 
   /** Writes a budget to the shared book, expiring at X's reset; failures are reported, never thrown. */
   private share(key: string, family: EndpointFamily, { limit, remaining, resetAt }: RateLimit): void {
-    if (!this.shared?.setBudget) return;
+    if (!this.shared) return;
     const ttlMs = resetAt.getTime() - Date.now();
     if (!(ttlMs > 0)) return;
     try {
@@ -147,7 +147,7 @@ export class RateLimitBook {
         timer = setTimeout(() => resolve(undefined), this.sharedTimeoutMs);
         timer.unref?.();
       });
-      const stored = await Promise.race([this.shared!.budget!(key, family), timeout]);
+      const stored = await Promise.race([this.shared!.budget(key, family), timeout]);
       if (!stored) return undefined;
       const { limit, remaining, resetAt } = stored;
       if (![limit, remaining, resetAt].every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined;

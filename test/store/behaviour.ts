@@ -1,14 +1,17 @@
 /**
  * The store's behaviour, as every implementation must have it: identities that expire and can be forgotten, memories
- * changed one at a time per user, and bounds that let the least recently used users go first. Each implementation's
+ * changed one at a time per user, bounds that let the least recently used users go first, and leases held by one
+ * holder at a time. Each implementation's
  * test file runs it inside its own `describe` (`store.test.ts` for the in-process store, `redis.test.ts` for Redis).
  */
-import { expect, it } from 'vitest';
-import type { DmStore } from '../../src/store/store.js';
+import { expect, it, vi } from 'vitest';
+import type { DmStore, LeaseStore } from '../../src/store/store.js';
+
+type Store = DmStore & LeaseStore;
 
 export interface Implementation {
   readonly name: string;
-  create(options: { now: () => number; maxUsers?: number }): DmStore | Promise<DmStore>;
+  readonly create: (options: { now: () => number; maxUsers?: number }) => Store | Promise<Store>;
 }
 
 const event = (id: string) => ({
@@ -89,5 +92,49 @@ export function storeBehaviour({ create }: Implementation): void {
     expect(await store.read('2')).toBeUndefined();
     expect(await store.read('1')).toBeDefined();
     expect(await store.read('3')).toBeDefined();
+  });
+
+  it('gives a free lease to one of two holders asking at once; only the holder renews or releases it', async () => {
+    const store = await create({ now: () => 0 });
+    const [a, b] = await Promise.all([store.acquireLease('job', 'a', 60_000), store.acquireLease('job', 'b', 60_000)]);
+    expect([a, b].filter(Boolean)).toHaveLength(1);
+    const [holder, other] = a ? ['a', 'b'] : ['b', 'a'];
+    expect(await store.acquireLease('job', other, 60_000)).toBe(false);
+    expect(await store.renewLease('job', other, 60_000)).toBe(false);
+    expect(await store.releaseLease('job', other)).toBe(false);
+    expect(await store.acquireLease('job', other, 60_000)).toBe(false);
+    // Another name is another lease.
+    expect(await store.acquireLease('other job', other, 60_000)).toBe(true);
+    expect(await store.renewLease('job', holder, 60_000)).toBe(true);
+    expect(await store.releaseLease('job', holder)).toBe(true);
+    expect(await store.releaseLease('job', holder)).toBe(false);
+    expect(await store.acquireLease('job', other, 60_000)).toBe(true);
+  });
+
+  it('keeps a renewed lease past its first expiry', async () => {
+    let now = 0;
+    const store = await create({ now: () => now });
+    expect(await store.acquireLease('job', 'a', 5_000)).toBe(true);
+    expect(await store.renewLease('job', 'a', 60_000)).toBe(true);
+    now += 5_001;
+    expect(await store.acquireLease('job', 'b', 60_000)).toBe(false);
+    expect(await store.renewLease('job', 'a', 60_000)).toBe(true);
+  });
+
+  it('frees a lease when it expires; its old holder can then neither renew nor release the next holder’s', async () => {
+    let now = 0;
+    const store = await create({ now: () => now });
+    expect(await store.acquireLease('job', 'a', 300)).toBe(true);
+    expect(await store.acquireLease('job', 'b', 60_000)).toBe(false);
+    // The in-process store expires on its clock; Redis on its own, once 300 ms have passed.
+    now += 301;
+    await vi.waitFor(async () => expect(await store.acquireLease('job', 'b', 60_000)).toBe(true), {
+      timeout: 5_000,
+      interval: 20,
+    });
+    expect(await store.releaseLease('job', 'a')).toBe(false);
+    expect(await store.renewLease('job', 'a', 60_000)).toBe(false);
+    expect(await store.acquireLease('job', 'c', 60_000)).toBe(false);
+    expect(await store.renewLease('job', 'b', 60_000)).toBe(true);
   });
 }

@@ -143,6 +143,7 @@ describeRedis('RedisStore in Redis', () => {
   const pageToken = 'planted-page-token-1zzq';
   const tokenHash = createHash('sha256').update('planted access credential').digest('hex');
   const idempotencyKey = `${owner}:planted-client-key`;
+  const replicaId = 'planted-replica-4c1d';
   const secrets = [
     owner,
     friend,
@@ -156,6 +157,7 @@ describeRedis('RedisStore in Redis', () => {
     pageToken,
     tokenHash,
     idempotencyKey,
+    replicaId,
   ];
 
   async function plant(store: RedisStore): Promise<void> {
@@ -185,6 +187,7 @@ describeRedis('RedisStore in Redis', () => {
     };
     await store.putIdempotency(idempotencyKey, record, 86_400_000, true);
     await store.setBudget(tokenHash, 'dm-read', { limit: 15, remaining: 0, resetAt: Date.now() + 600_000 }, 600_000);
+    expect(await store.acquireLease(`sync:${owner}`, replicaId, 15_000)).toBe(true);
   }
 
   it('keeps nothing readable at rest: no id, text, username, page token or token hash in any key or value', async () => {
@@ -197,6 +200,7 @@ describeRedis('RedisStore in Redis', () => {
       'xdm:events string',
       'xdm:i:<hash> string',
       'xdm:k:<hash> string',
+      'xdm:l:<hash> string',
       'xdm:m:<hash> hash',
       'xdm:users zset',
     ]);
@@ -209,6 +213,7 @@ describeRedis('RedisStore in Redis', () => {
     expect(memory.feed!.next).toBe(pageToken);
     expect((await store.idempotency(idempotencyKey))!.answer).toEqual({ eventId: sentId, conversationId: group });
     expect(await store.budget(tokenHash, 'dm-read')).toMatchObject({ limit: 15, remaining: 0 });
+    expect(await store.acquireLease(`sync:${owner}`, 'another replica', 15_000)).toBe(false);
   });
 
   it('names keys by keyed hashes only, and seals each value with its own IV', async () => {
@@ -216,7 +221,7 @@ describeRedis('RedisStore in Redis', () => {
     await plant(store);
     const raw = rawClient(server);
     const keys = (await dump(raw)).map(({ key }) => key);
-    for (const key of keys) expect(key).toMatch(/^xdm:(?:[mikb]:[A-Za-z0-9_-]{43}|users|counts|events)$/);
+    for (const key of keys) expect(key).toMatch(/^xdm:(?:[mikbl]:[A-Za-z0-9_-]{43}|users|counts|events)$/);
     // The names are HMACs under a key derived from STORE_KEY, apart per kind: not a plain hash of the id.
     const plainHash = createHash('sha256').update(owner).digest('base64url');
     expect(keys.some((key) => key.includes(plainHash))).toBe(false);
@@ -244,6 +249,7 @@ describeRedis('RedisStore in Redis', () => {
     expect(ttlOf('i')).toBeLessThanOrEqual(300_000);
     expect(ttlOf('i')).toBeGreaterThan(290_000);
     expect(ttlOf('k')).toBeLessThanOrEqual(86_400_000);
+    expect(ttlOf('l')).toBeLessThanOrEqual(15_000);
     expect(ttlOf('m')).toBeGreaterThan(RETENTION_MS - 60_000);
     // A shorter memory TTL is honoured, and refreshed by each write.
     const short = await makeStore(server, { keyPrefix: 'short:', memoryTtlMs: 5_000 });
@@ -379,6 +385,39 @@ describeRedis('RedisStore in Redis', () => {
     expect((await b.idempotency('key-0'))!.state).toBe('done');
     await b.forgetIdempotency('key-0');
     expect(await a.idempotency('key-0')).toBeUndefined();
+  });
+
+  it('gives each lease to one of two replicas asking at once; only its holder renews or releases it', async () => {
+    const a = await makeStore(server);
+    const b = await makeStore(server);
+    const raw = rawClient(server);
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const [byA, byB] = await Promise.all([
+          a.acquireLease(`sync:${i}`, 'replica a', 60_000),
+          b.acquireLease(`sync:${i}`, 'replica b', 60_000),
+        ]);
+        return { i, byA, byB };
+      }),
+    );
+    for (const { i, byA, byB } of outcomes) {
+      expect(byA !== byB, `sync:${i}`).toBe(true);
+      const [holder, holderName, other, otherName] = byA
+        ? [a, 'replica a', b, 'replica b']
+        : [b, 'replica b', a, 'replica a'];
+      expect(await other.renewLease(`sync:${i}`, otherName, 60_000)).toBe(false);
+      expect(await other.releaseLease(`sync:${i}`, otherName)).toBe(false);
+      // The holder's renewal is seen by the other replica's store too: the key is one, in Redis.
+      expect(await holder.renewLease(`sync:${i}`, holderName, 90_000)).toBe(true);
+      expect(await other.renewLease(`sync:${i}`, holderName, 120_000)).toBe(true);
+    }
+    const leaseKey = `xdm:l:${hashName(deriveStoreKeys(STORE_KEY), 'l', 'sync:0')}`;
+    expect(await raw.pttl(leaseKey)).toBeGreaterThan(90_000);
+    // Released by its holder: gone from Redis, and free for the other.
+    const holderOf0 = outcomes[0]!.byA ? 'replica a' : 'replica b';
+    expect(await b.releaseLease('sync:0', holderOf0)).toBe(true);
+    expect(await raw.exists(leaseKey)).toBe(0);
+    expect(await a.acquireLease('sync:0', 'replica c', 60_000)).toBe(true);
   });
 
   it('loses no change when two replicas change one memory at once (50 increments, 25 each)', async () => {

@@ -51,19 +51,20 @@ describe('the resilient store over a working primary', () => {
 });
 
 /** An in-process store that keeps budgets too, as a shared store does. */
-class BudgetStore extends InProcessStore {
+class BudgetKeepingStore extends InProcessStore {
   readonly budgets = new Map<string, StoredBudget>();
-  async budget(tokenHash: string, family: string): Promise<StoredBudget | undefined> {
-    return this.budgets.get(`${family} ${tokenHash}`);
+  budget(tokenHash: string, family: string): Promise<StoredBudget | undefined> {
+    return Promise.resolve(this.budgets.get(`${family} ${tokenHash}`));
   }
-  async setBudget(tokenHash: string, family: string, budget: StoredBudget): Promise<void> {
+  setBudget(tokenHash: string, family: string, budget: StoredBudget): Promise<void> {
     this.budgets.set(`${family} ${tokenHash}`, budget);
+    return Promise.resolve();
   }
 }
 
 describe('ResilientStore', () => {
   it('passes budgets to a primary that keeps them; while it fails, reads undefined and skips writes', async () => {
-    const inner = new BudgetStore();
+    const inner = new BudgetKeepingStore();
     const primary = flaky(inner);
     const { store } = watched(primary.store);
     const spent: StoredBudget = { limit: 15, remaining: 0, resetAt: Date.now() + 60_000 };
@@ -199,6 +200,36 @@ describe('ResilientStore', () => {
     expect(await store.idempotency('k')).toEqual(record('a', 'done'));
     await store.forgetIdempotency('k');
     expect(await store.idempotency('k')).toBeUndefined();
+  });
+
+  it('keeps leases in the primary; while it fails, a holder keeps its lease in this process, alone', async () => {
+    let now = 0;
+    const primary = flaky();
+    const inner = primary.inner as InProcessStore;
+    const { store } = watched(primary.store, { retryAfterMs: 100, now: () => now });
+    expect(await store.acquireLease('job', 'a', 60_000)).toBe(true);
+    expect(await inner.acquireLease('job', 'b', 60_000)).toBe(false);
+    primary.mode = 'fail';
+    // The holder goes on holding it; no other holder of this process takes it meanwhile.
+    expect(await store.renewLease('job', 'a', 60_000)).toBe(true);
+    expect(await store.acquireLease('job', 'b', 60_000)).toBe(false);
+    expect(await store.renewLease('job', 'b', 60_000)).toBe(false);
+    // A lease nobody held is taken here while the primary is down.
+    expect(await store.acquireLease('stream', 'b', 60_000)).toBe(true);
+    primary.mode = 'ok';
+    now += 200;
+    // Back: the primary's leases answer again, and the one taken here is taken there by its holder.
+    expect(await store.acquireLease('job', 'b', 60_000)).toBe(false);
+    expect(await store.renewLease('job', 'a', 60_000)).toBe(true);
+    expect(await store.acquireLease('stream', 'b', 60_000)).toBe(true);
+    expect(await inner.acquireLease('stream', 'c', 60_000)).toBe(false);
+    // Released by its holder: free in the primary and here.
+    expect(await store.releaseLease('job', 'a')).toBe(true);
+    expect(await store.releaseLease('stream', 'b')).toBe(true);
+    expect(await inner.acquireLease('job', 'c', 60_000)).toBe(true);
+    primary.mode = 'fail';
+    now += 200;
+    expect(await store.acquireLease('stream', 'c', 60_000)).toBe(true);
   });
 
   it('never uses a tie to a token refused while the primary was down, and forgets it there once it is back', async () => {
