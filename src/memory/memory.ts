@@ -24,7 +24,6 @@ import { syncNow } from './sync.js';
 
 export type { Inbox } from './inbox.js';
 export type { MemoryPage, MemoryPageRequest } from './pages.js';
-export { type ListRef, MemoryUnavailableError, unlessMemoryUnavailable } from './request-state.js';
 
 export interface MemoryOptions {
   readonly store: DmStore;
