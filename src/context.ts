@@ -1,17 +1,21 @@
 /**
- * The per-request context: the caller's credentials, the upstream session that calls X with them, and the loaders
- * that share X objects within this request (and never beyond it).
+ * The per-request context: the caller's credentials, the upstream session that calls X with them, the loaders that
+ * share X objects within this request (and never beyond it), and the one reader resolvers read DMs through: over the
+ * caller's memory, or straight to X, chosen here once.
  */
 import type { GraphQLError } from 'graphql';
-import { UnauthenticatedError, UpstreamError } from './errors.js';
+import { UnauthenticatedError } from './errors.js';
 import { Loaders } from './loaders/loaders.js';
+import type { DmReader } from './memory/dm-reader.js';
 import type { Memory, RequestMemory } from './memory/memory.js';
+import { MemoryReader } from './memory/memory-reader.js';
+import { PassThroughReader } from './memory/pass-through-reader.js';
 import type { CallerCursors, CursorCodec } from './paging/cursor.js';
 import type { IdempotencyStore } from './store/store.js';
 import type { LiveHub, LiveSignal, SubscriptionFilter } from './sync/live.js';
 import type { UpstreamTransport } from './upstream/client.js';
 import { BEARER, XSession, type XSessionOptions } from './upstream/session.js';
-import type { DmEvent, UserAnswer } from './x/wire.js';
+import type { DmEvent } from './x/wire.js';
 import { parseTonUrl } from './media/ids.js';
 import type { MediaService } from './media/media.js';
 
@@ -21,7 +25,15 @@ export interface GatewayContext {
   readonly loaders: Loaders;
   /** Edge cursors, bound to this request's caller. */
   readonly cursors: CallerCursors;
-  /** The caller's memory; absent with `STORE=off`, where every read asks X. */
+  /**
+   * How resolvers read DMs: `MemoryReader` over the caller's memory, or `PassThroughReader` straight to X (with
+   * `STORE=off`, or while a shared store is down when the request comes).
+   */
+  readonly reader: DmReader;
+  /**
+   * The caller's memory, for what is not a read: writes keep what they sent, metrics and headers say how fresh the
+   * answer was. Absent where the reader passes through.
+   */
   readonly memory?: RequestMemory;
   /** Where idempotency keys of writes are kept (the memory's store, or one of their own with `STORE=off`). */
   readonly writes: IdempotencyStore;
@@ -76,13 +88,18 @@ const OPTIONS = Symbol('context options');
 
 type OwnContext = GatewayContext & { readonly [OPTIONS]: ContextOptions };
 
-/** A request's X session and loaders, and its memory over them. */
-function open(options: ContextOptions): Pick<GatewayContext, 'x' | 'loaders' | 'memory'> {
+/** A request's X session and loaders, its memory over them, and the reader: the memory's, or straight to X. */
+function open(
+  options: ContextOptions,
+  cursors: CallerCursors,
+): Pick<GatewayContext, 'x' | 'loaders' | 'memory' | 'reader'> {
   const x = new XSession(options.transport, options.authorization, options.session);
   const loaders = new Loaders(x);
   // While a shared store is down, the request is served from X as without memory.
   const memory = options.memory?.available() ? options.memory.forRequest(x, loaders) : undefined;
-  return { x, loaders, memory };
+  const passThrough = new PassThroughReader(x, loaders, cursors);
+  const reader = memory ? new MemoryReader(memory, passThrough, cursors) : passThrough;
+  return { x, loaders, memory, reader };
 }
 
 /** The caller's memory, or with `STORE=off` the live loops' own, as this context's session sees it. */
@@ -95,11 +112,8 @@ const methods: Pick<
   GatewayContext,
   'callerId' | 'subscribe' | 'subscribeSignals' | 'downloadUrlOf' | 'notifyLive' | 'useLiveObjects' | 'renew'
 > = {
-  async callerId(this: GatewayContext) {
-    if (this.memory) return this.memory.userId();
-    const { body } = await this.x.getShared<UserAnswer>('/2/users/me', {}, {});
-    if (!body.data) throw new UpstreamError('X did not say who this token belongs to.');
-    return body.data.id;
+  callerId(this: GatewayContext) {
+    return this.reader.callerId();
   },
   subscribe(this: OwnContext, filter) {
     const { authorization, live } = this[OPTIONS];
@@ -132,7 +146,7 @@ const methods: Pick<
     return liveMemoryOf(this).useKnownObjects();
   },
   renew(this: OwnContext) {
-    Object.assign(this, open(this[OPTIONS]));
+    Object.assign(this, open(this[OPTIONS], this.cursors));
   },
 };
 
@@ -141,9 +155,11 @@ const methods: Pick<
  * methods work on `this` (the object resolvers receive), never on values captured here.
  */
 export function createContext(options: ContextOptions): GatewayContext {
-  const opened = open(options);
+  // The token's hash is the same for every session of the request (`renew` opens new ones with the same header).
+  const cursors = options.cursors.forCaller(() => opened.x.tokenHash());
+  const opened = open(options, cursors);
   const context: OwnContext = {
-    cursors: options.cursors.forCaller(() => opened.x.tokenHash()),
+    cursors,
     writes: options.writes,
     partialErrors: [],
     [OPTIONS]: options,

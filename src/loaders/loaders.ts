@@ -10,39 +10,14 @@ import DataLoader from 'dataloader';
 import { NotFoundError } from '../errors.js';
 import { type LoadPlan, Planned, type SelectionPlan } from '../planner/plan.js';
 import type { XSession } from '../upstream/session.js';
-import type { Dialect } from '../x/dialect.js';
+import { type KnownObject, type ObjectAnswer, forEachCarried, mergeKnown, missingKindOf } from './carried.js';
 import { FIELDS_PARAM, type LinkKind, type XParams, isLookupKind, mergeParams } from '../x/params.js';
 import type { Includes, Problem } from '../x/wire.js';
-
-const KEY_FIELD: Record<LinkKind, string> = { user: 'id', tweet: 'id', media: 'media_key', poll: 'id', place: 'id' };
-
-/** Where each kind's objects sit in `includes`. */
-const INCLUDES_KEY: Record<LinkKind, keyof Includes> = {
-  user: 'users',
-  tweet: 'tweets',
-  media: 'media',
-  poll: 'polls',
-  place: 'places',
-};
-
-/** X's `resource_type` of a partial not-found error, per kind. */
-const RESOURCE_TYPE: Record<string, LinkKind> = {
-  user: 'user',
-  tweet: 'tweet',
-  media: 'media',
-  poll: 'poll',
-  place: 'place',
-};
 
 const LOOKUP_PATH: Partial<Record<LinkKind, string>> = { user: '/2/users', tweet: '/2/tweets' };
 
 /** The most ids one lookup takes. */
 export const LOOKUP_BATCH_SIZE = 100;
-
-interface Known {
-  readonly value: object;
-  readonly fields: ReadonlySet<string>;
-}
 
 interface Key {
   readonly id: string;
@@ -92,19 +67,9 @@ export interface LookupAnswer {
   readonly errors?: Problem[];
 }
 
-/** The fields an answer to a call made with `params` carries of its `kind` objects (see `Dialect.knownFields`). */
-export function knownFieldsOf(dialect: Dialect, kind: LinkKind, params: XParams, asked: boolean): string[] {
-  return [...dialect.knownFields(kind, params[FIELDS_PARAM[kind]], asked)];
-}
-
-function isSubset(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  for (const item of a) if (!b.has(item)) return false;
-  return true;
-}
-
 export class Loaders {
   /** Objects this request's answers carried, by kind and id (each map made when its kind first comes). */
-  private readonly known: Partial<Record<LinkKind, Map<string, Known>>> = {};
+  private readonly known: Partial<Record<LinkKind, Map<string, KnownObject>>> = {};
   /** Ids X said it does not have, with its problem, so the field reports X's own words. */
   private readonly missing: Partial<Record<LinkKind, Map<string, Problem>>> = {};
   private readonly lookups: Partial<Record<LinkKind, DataLoader<Key, object | null>>> = {};
@@ -171,45 +136,14 @@ export class Loaders {
   }
 
   /** Records what an answer carried: `objects` of `kind` asked for with `params`, its `includes` and partial errors. */
-  prime(
-    kind: LinkKind | 'dm_event',
-    params: XParams,
-    answer: { data?: object[] | object; includes?: Includes; errors?: Problem[] },
-  ): void {
-    if (kind !== 'dm_event' && answer.data) {
-      this.primeKind(kind, params, Array.isArray(answer.data) ? answer.data : [answer.data], true);
-    }
-    const includes = answer.includes;
-    if (includes) {
-      for (const included of Object.keys(INCLUDES_KEY) as LinkKind[]) {
-        const objects = includes[INCLUDES_KEY[included]];
-        if (objects) this.primeKind(included, params, objects, false);
-      }
-    }
+  prime(kind: LinkKind | 'dm_event', params: XParams, answer: ObjectAnswer): void {
+    forEachCarried(this.x.dialect, params, answer, kind === 'dm_event' ? undefined : kind, (of, id, object, fields) => {
+      const known = (this.known[of] ??= new Map<string, KnownObject>());
+      known.set(id, mergeKnown(known.get(id), object, fields));
+    });
     for (const problem of answer.errors ?? []) {
       const missingKind = missingKindOf(problem);
       if (missingKind) (this.missing[missingKind] ??= new Map()).set(problem.resource_id!, problem);
-    }
-  }
-
-  /**
-   * Records `objects` of `kind` from an answer to a call made with `params`: the objects it asked for (`asked`), or
-   * objects it included, which some dialects give fewer fields than were asked (only the former carry a 2.167 post's
-   * `author_id`).
-   */
-  private primeKind(kind: LinkKind, params: XParams, objects: readonly object[], asked: boolean): void {
-    const fields = this.x.dialect.knownFields(kind, params[FIELDS_PARAM[kind]], asked);
-    const known = (this.known[kind] ??= new Map());
-    const keyField = KEY_FIELD[kind];
-    for (const object of objects) {
-      const id = (object as Record<string, unknown>)[keyField];
-      if (typeof id !== 'string') continue;
-      const before = known.get(id);
-      if (!before || isSubset(before.fields, fields)) known.set(id, { value: object, fields });
-      else if (!isSubset(fields, before.fields)) {
-        // Two answers asked for different fields of the same object: it is known with both.
-        known.set(id, { value: { ...before.value, ...object }, fields: new Set([...before.fields, ...fields]) });
-      }
     }
   }
 
@@ -244,12 +178,6 @@ export class Loaders {
       return problem ? notFound(problem) : null;
     });
   }
-}
-
-/** The kind of object a partial error says X does not have, if it says that. */
-export function missingKindOf(problem: Problem): LinkKind | undefined {
-  const kind = problem.resource_type ? RESOURCE_TYPE[problem.resource_type] : undefined;
-  return kind && problem.resource_id && problem.type?.endsWith('/problems/resource-not-found') ? kind : undefined;
 }
 
 function notFound(problem: Problem): NotFoundError {

@@ -3,11 +3,12 @@
  * memory; and what memory knows of them, given to the request's loaders so they call X only for what it lacks.
  * `objects.ts` holds the pure operations on the objects a memory keeps.
  */
+import type { ObjectAnswer } from '../loaders/carried.js';
 import type { LookupAnswer } from '../loaders/loaders.js';
 import type { UserMemory } from '../memory-model.js';
 import type { LinkKind, XParams } from '../x/params.js';
 import { userIdOf } from './identity.js';
-import { type ObjectAnswer, rememberObjects } from './objects.js';
+import { rememberObjects } from './objects.js';
 import type { RequestState } from './request-state.js';
 
 /** Keeps the objects an answer included, each with the fields it is known with, and those X said are missing. */

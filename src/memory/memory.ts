@@ -4,7 +4,8 @@
  * by job: `identity.ts` (which user a token is), `sync.ts` and `sync-lease.ts` (the walk of the feed), `pages.ts`,
  * `inbox.ts`, `events.ts` (single events, sends and deletes), `known-objects.ts` (users and posts answers carried),
  * all through `reads.ts` (how a DM read of X is asked, counted and kept) and `request-state.ts` (what a request's
- * reads share). `docs/memory.md` is the design; `src/memory-model.ts` the data.
+ * reads share). Resolvers reach it only through the request's `DmReader` (`dm-reader.ts`): a `MemoryReader` over it
+ * when the request has one. `docs/memory.md` is the design; `src/memory-model.ts` the data.
  */
 import type { Loaders } from '../loaders/loaders.js';
 import type { RateLimitBook } from '../upstream/rate-limit-book.js';
@@ -24,7 +25,6 @@ import { syncNow } from './sync.js';
 
 export type { Inbox } from './inbox.js';
 export type { MemoryPage, MemoryPageRequest } from './pages.js';
-export { type ListRef, MemoryUnavailableError, unlessMemoryUnavailable } from './request-state.js';
 
 export interface MemoryOptions {
   readonly store: DmStore;

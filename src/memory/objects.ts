@@ -4,30 +4,13 @@
  * ids X answered as not found. Users and posts are served for `objectTtlMs` after X returned them (profiles change);
  * `docs/memory.md` ("Users and posts") is the design.
  */
-import { missingKindOf } from '../loaders/loaders.js';
+import { type ObjectAnswer, forEachCarried, mergeKnown, missingKindOf } from '../loaders/carried.js';
 import type { Dialect } from '../x/dialect.js';
-import { FIELDS_PARAM, type LinkKind, type XParams, isLookupKind } from '../x/params.js';
-import type { Includes, Problem } from '../x/wire.js';
+import { type LinkKind, type XParams, isLookupKind } from '../x/params.js';
 import type { UserMemory } from './user-memory.js';
 
 /** How long a user or a post X returned is served from memory before it is looked up again. */
 export const OBJECT_TTL_MS = 15 * 60 * 1000;
-
-/** Where each kind's objects sit in `includes`. */
-const INCLUDES: readonly [LinkKind, keyof Includes][] = [
-  ['user', 'users'],
-  ['tweet', 'tweets'],
-  ['media', 'media'],
-  ['poll', 'polls'],
-  ['place', 'places'],
-];
-
-/** An answer of X as memory keeps it: the objects it asked for, those it included, and its partial errors. */
-export interface ObjectAnswer {
-  readonly data?: object[] | object;
-  readonly includes?: Includes;
-  readonly errors?: readonly Problem[];
-}
 
 /** Whether something X returned at `at` may still be served at `now` (objects of old memories have no `at`). */
 export function isFresh(at: number | undefined, now: number, ttlMs: number): boolean {
@@ -37,8 +20,8 @@ export function isFresh(at: number | undefined, now: number, ttlMs: number): boo
 /**
  * Keeps what `answer` carried, X having returned it at `now`: the objects of `kind` it asked for (`data`, when the call
  * was a lookup of that kind), every object it included, each with the fields a call made with `params` gives it, and
- * the ids it said are missing. An object still fresh gains the new fields (and stays as old as its older part); one
- * past its time is replaced.
+ * the ids it said are missing. An object still fresh joins the new copy as the request's loaders join them
+ * (`mergeKnown`) and stays as old as its older part; one past its time is replaced.
  */
 export function rememberObjects(
   memory: UserMemory,
@@ -56,47 +39,23 @@ export function rememberObjects(
     memory.missing[missingKind][problem.resource_id!] = { problem, at: now };
     delete memory.objects[missingKind][problem.resource_id!];
   }
-  if (kind && answer.data) {
-    const asked = Array.isArray(answer.data) ? answer.data : [answer.data];
-    keep(memory, dialect, kind, params, asked, true, now, ttlMs);
-  }
-  const includes = answer.includes;
-  if (!includes) return;
-  for (const [included, key] of INCLUDES) {
-    const objects = includes[key];
-    if (objects) keep(memory, dialect, included, params, objects, false, now, ttlMs);
-  }
-}
-
-function keep(
-  memory: UserMemory,
-  dialect: Dialect,
-  kind: LinkKind,
-  params: XParams,
-  objects: readonly object[],
-  asked: boolean,
-  now: number,
-  ttlMs: number,
-): void {
-  const fields = [...dialect.knownFields(kind, params[FIELDS_PARAM[kind]], asked)];
-  const kept = memory.objects[kind];
-  const ageing = isLookupKind(kind);
-  for (const object of objects) {
-    const id = (object as Record<string, unknown>)[kind === 'media' ? 'media_key' : 'id'];
-    if (typeof id !== 'string') continue;
+  forEachCarried(dialect, params, answer, kind, (of, id, object, fields) => {
+    const kept = memory.objects[of];
     const before = kept[id];
-    delete memory.missing[kind][id];
-    if (before && (!ageing || isFresh(before.at, now, ttlMs))) {
-      const union = new Set([...before.fields, ...fields]);
-      kept[id] = {
-        value: { ...before.value, ...(object as Record<string, unknown>) },
-        fields: [...union],
-        at: before.at ?? now,
-      };
+    delete memory.missing[of][id];
+    // A user or post past its time is replaced whole; anything else joins what memory knows of it, and stays as old
+    // as its older part.
+    if (before && (!isLookupKind(of) || isFresh(before.at, now, ttlMs))) {
+      const merged = mergeKnown(
+        { value: before.value, fields: new Set(before.fields) },
+        object as Record<string, unknown>,
+        fields,
+      );
+      kept[id] = { value: merged.value, fields: [...merged.fields], at: before.at ?? now };
     } else {
-      kept[id] = { value: object as Record<string, unknown>, fields, at: now };
+      kept[id] = { value: object as Record<string, unknown>, fields: [...fields], at: now };
     }
-  }
+  });
 }
 
 /**

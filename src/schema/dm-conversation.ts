@@ -11,17 +11,15 @@ import { callsX } from '../planner/needs.js';
 import { Planned } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
 import type { XParams } from '../x/params.js';
-import { type DmEvent, type DmEventsPage, ID_PATTERNS, type User } from '../x/wire.js';
+import { type DmEvent, ID_PATTERNS, type User } from '../x/wire.js';
 import { builder } from './builder.js';
 import { nodeId } from './node-id.js';
 import { checkId } from './ids.js';
 import { DmEventConnectionRef, dmEventConnectionArgs, resolveDmEventConnection } from './dm-event-connection.js';
-import { Memory, unlessMemoryUnavailable } from '../memory/memory.js';
+import { conversationIdOf } from '../memory/dm-reader.js';
 import { readPageArgs } from '../paging/paging.js';
-import { InProcessStore } from '../store/in-process.js';
 import { lookupPlanOf } from './links.js';
 import { type ConversationKey, DmConversationRef, DmEventRef, UserRef } from './refs.js';
-import { oneToOneConversationId } from './conversation-ids.js';
 
 /** The X list endpoint of a conversation's events. */
 function eventsPath(key: ConversationKey): string {
@@ -49,34 +47,21 @@ export const DmConversationKindEnum = builder.enumType('DmConversationKind', {
 });
 
 /** A conversation's X id: the key's, or for a conversation opened with a participant, made from the caller's id. */
-async function conversationIdOf(key: ConversationKey, context: GatewayContext): Promise<string> {
-  if ('conversationId' in key) return key.conversationId;
-  return oneToOneConversationId(await context.callerId(), key.participantId);
+function conversationIdOfKey(key: ConversationKey, context: GatewayContext): Promise<string> {
+  return conversationIdOf(key, () => context.callerId());
 }
 
 /**
- * The conversation's events that memory knows, newest first (at least its newest; with `STORE=off`, its first page).
- * `params` are what the selection reads of them.
+ * The conversation's newest events, newest first (every one memory knows, at least its newest; with `STORE=off`, its
+ * first page of `size`). `params` are what the selection reads of them.
  */
-async function knownEvents(
+function knownEvents(
   key: ConversationKey,
   context: GatewayContext,
   params: XParams,
   size: number,
 ): Promise<readonly DmEvent[]> {
-  if (context.memory) {
-    const known = await context.memory
-      .conversationEvents(await conversationIdOf(key, context), eventsPath(key), params)
-      .catch(unlessMemoryUnavailable);
-    if (known) return known;
-  }
-  const { body, params: asked } = await context.x.getShared<DmEventsPage>(
-    eventsPath(key),
-    { max_results: String(size) },
-    params,
-  );
-  context.loaders.prime('dm_event', asked, body);
-  return body.data ?? [];
+  return context.reader.conversationHead({ path: eventsPath(key), conversation: key }, params, size);
 }
 
 const EVENT_PARAMS_FOR_PARTICIPANTS: XParams = { 'dm_event.fields': 'participant_ids,sender_id' };
@@ -121,7 +106,7 @@ builder.node(DmConversationRef, {
         "within X's 30-day window, as far as the gateway has read them.",
       resolve: async (key, _args, context, info) => {
         const plan = lookupPlanOf(context, info, 'user', getNamedType(info.returnType) as GraphQLObjectType);
-        const conversationId = await conversationIdOf(key, context);
+        const conversationId = await conversationIdOfKey(key, context);
         let ids: string[];
         if (isOneToOne(conversationId)) ids = conversationId.split('-');
         else {
@@ -132,7 +117,7 @@ builder.node(DmConversationRef, {
           }
           ids = [...shown].sort(compareIds);
         }
-        const users = await Promise.all(ids.map((id) => context.loaders.load<User>(plan, id)));
+        const users = await Promise.all(ids.map(async (id) => context.loaders.load<User>(plan, id)));
         return users.filter((user): user is Planned<User> => user !== null);
       },
     }),
@@ -141,7 +126,7 @@ builder.node(DmConversationRef, {
         "X's id of the conversation, e.g. `123123123-456456456` (one-to-one) or `1582838273423667201` (group).",
       // For a conversation opened with a participant, it costs one call to learn the caller's own id.
       ...callsX('me'),
-      resolve: (key, _args, context) => conversationIdOf(key, context),
+      resolve: (key, _args, context) => conversationIdOfKey(key, context),
     }),
     events: t.field({
       type: DmEventConnectionRef,
@@ -242,11 +227,7 @@ builder.queryField('dmConversations', (t) =>
     resolve: async (_root, args, context, info) => {
       const { size } = readPageArgs({ first: args.first });
       const after = args.after == null ? undefined : context.cursors.decodeEvent(args.after, INBOX, 'after');
-      // Without a memory to keep, the inbox is still built from the feed: this request's own, forgotten after it.
-      const transient = () => new Memory({ store: new InProcessStore() }).forRequest(context.x, context.loaders);
-      const inbox =
-        (context.memory && (await context.memory.inbox(size, after, {}).catch(unlessMemoryUnavailable))) ??
-        (await transient().inbox(size, after, {}));
+      const inbox = await context.reader.inbox(size, after);
       // A page cut short says why, at the connection's path, beside its data.
       if (inbox.stopped) {
         const { message, extensions } = toGraphQLError(inbox.stopped);

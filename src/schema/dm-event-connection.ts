@@ -7,35 +7,19 @@
 import { type GraphQLObjectType, type GraphQLResolveInfo, getNamedType } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
-import type { PageRef } from '../paging/cursor.js';
-import { type ConnectionArgs, type PageInfo, pageInfoOf, planPage, readPageArgs } from '../paging/paging.js';
-import { type ListRef, MemoryUnavailableError, type RequestMemory } from '../memory/memory.js';
-import type { XParams } from '../x/params.js';
+import type { DmList, EventsPage } from '../memory/dm-reader.js';
+import type { ConnectionArgs } from '../paging/paging.js';
 import { callsX } from '../planner/needs.js';
 import { childPlan, Planned, type SelectionPlan } from '../planner/plan.js';
 import { planField } from '../planner/planner.js';
-import type { DmEvent, DmEventType, DmEventsPage } from '../x/wire.js';
+import type { DmEventType } from '../x/wire.js';
 import { builder } from './builder.js';
 import { DmEventTypeEnum } from './dm-event-type.js';
-import { type ConversationKey, DmEventRef } from './refs.js';
-import { oneToOneConversationId } from './conversation-ids.js';
+import { DmEventRef } from './refs.js';
 
-/** One served page: its events, and how to name their positions. */
-interface DmEventPageResult {
-  readonly events: readonly DmEvent[];
-  readonly pageInfo: PageInfo;
+/** One served page, and the plan of what the selection reads of its events. */
+interface DmEventPageResult extends EventsPage {
   readonly plan: SelectionPlan;
-  /** The cursor of `events[index]`. */
-  readonly cursorAt: (index: number) => string;
-}
-
-/**
- * Cursors of a page X served: its X page (signed once per page) and each edge's index in it (`offset` is the index
- * of the first event kept).
- */
-function pageCursors(context: GatewayContext, ref: PageRef, offset: number): (index: number) => string {
-  let prefix: string | undefined;
-  return (index) => `${(prefix ??= context.cursors.pagePrefix(ref))}.${offset + index}`;
 }
 
 interface DmEventEdgeValue {
@@ -121,126 +105,32 @@ function eventTypesOf(args: DmEventConnectionArgs): string | undefined {
   return [...new Set(args.eventTypes)].sort().join(',');
 }
 
-/** Which list a connection reads: its X endpoint, and for a conversation, which one. */
-export interface DmEventSource {
-  readonly path: string;
-  readonly conversation?: ConversationKey;
-}
-
 /**
- * Serves a connection of DM events: from the caller's memory where it can (calling X only for what it lacks), or
- * with `STORE=off` from the X list endpoint in one call, shared with any other selection of the same page.
+ * Serves a connection of DM events through the request's reader: from the caller's memory where it can (calling X only
+ * for what it lacks), or with `STORE=off` from the X list endpoint in one call, shared with any other selection of the
+ * same page.
  */
 export async function resolveDmEventConnection(
-  source: DmEventSource,
+  list: DmList,
   args: DmEventConnectionArgs,
   context: GatewayContext,
   info: GraphQLResolveInfo,
 ): Promise<DmEventPageResult> {
   const eventTypes = eventTypesOf(args);
-  const connection = `${source.path}|${eventTypes ?? ''}`;
   const { params, plan } = planField(
     info,
     'dm_event',
     getNamedType(info.returnType) as GraphQLObjectType,
     context.x.dialect,
   );
-  if (context.memory) {
-    try {
-      return await fromMemory(context.memory, source, connection, args, eventTypes, params, plan, context);
-    } catch (error) {
-      if (!(error instanceof MemoryUnavailableError)) throw error;
-    }
-  }
-
-  const fetch = planPage(args, connection, context.cursors);
-  const ref = {
-    connection,
-    maxResults: fetch.maxResults,
-    ...(fetch.token !== undefined && { token: fetch.token }),
-    ...(fetch.backward && { backward: true }),
-  };
-  if (fetch.empty) {
-    return {
-      events: [],
-      pageInfo: pageInfoOf(fetch, { size: 0 }),
-      plan,
-      cursorAt: pageCursors(context, { size: 0, ...ref }, 0),
-    };
-  }
-  const { body, params: asked } = await context.x.getShared<DmEventsPage>(
-    source.path,
-    { max_results: String(fetch.maxResults), pagination_token: fetch.token, event_types: eventTypes },
-    params,
-  );
-  context.loaders.prime('dm_event', asked, body);
-  const data = body.data ?? [];
-  const meta = { size: data.length, nextToken: body.meta?.next_token, previousToken: body.meta?.previous_token };
-  const pageRef: PageRef = {
-    size: data.length,
-    ...ref,
-    ...(meta.nextToken !== undefined && { nextToken: meta.nextToken }),
-    ...(meta.previousToken !== undefined && { previousToken: meta.previousToken }),
-  };
-  return {
-    events: data.slice(fetch.skip, fetch.skip + fetch.take),
-    pageInfo: pageInfoOf(fetch, meta),
-    plan,
-    cursorAt: pageCursors(context, pageRef, fetch.skip),
-  };
-}
-
-/** A page served by the caller's memory; its cursors name events, so they hold wherever the next page comes from. */
-async function fromMemory(
-  memory: RequestMemory,
-  source: DmEventSource,
-  connection: string,
-  args: DmEventConnectionArgs,
-  eventTypes: string | undefined,
-  params: XParams,
-  plan: SelectionPlan,
-  context: GatewayContext,
-): Promise<DmEventPageResult> {
-  const { backward, size, cursor } = readPageArgs(args);
-  const from =
-    cursor === undefined ? undefined : context.cursors.decodeEvent(cursor, connection, backward ? 'before' : 'after');
-  const key = source.conversation;
-  const list: ListRef = !key
-    ? { kind: 'feed' }
-    : {
-        kind: 'conversation',
-        path: source.path,
-        conversationId:
-          'conversationId' in key
-            ? key.conversationId
-            : oneToOneConversationId(await memory.userId(), key.participantId),
-      };
-  const page = await memory.page({
+  const page = await context.reader.eventsPage({
     list,
-    backward,
-    size,
-    ...(from !== undefined && { from }),
-    ...(eventTypes !== undefined && { eventTypes: new Set(eventTypes.split(',') as DmEventType[]) }),
+    args,
+    ...(eventTypes !== undefined && { eventTypes }),
     params,
   });
-  return {
-    events: page.events,
-    pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPreviousPage },
-    plan,
-    cursorAt: eventCursors(context, connection, page.events),
-  };
+  return { ...page, plan };
 }
-
-/** Cursors of a page served from memory: each names its event, signed once however often it is read. */
-function eventCursors(
-  context: GatewayContext,
-  connection: string,
-  events: readonly DmEvent[],
-): (index: number) => string {
-  const signed: string[] = [];
-  return (index) => (signed[index] ??= context.cursors.eventCursor(connection, events[index]!.id));
-}
-
 builder.queryField('dmEvents', (t) =>
   t.field({
     type: DmEventConnectionRef,

@@ -4,20 +4,10 @@
 import { type GraphQLObjectType, type GraphQLResolveInfo, getNamedType } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
-import { unlessMemoryUnavailable } from '../memory/memory.js';
 import { callsX, links, reads, xKind } from '../planner/needs.js';
 import { planField } from '../planner/planner.js';
 import { Planned } from '../planner/plan.js';
-import {
-  DM_EVENT_TYPES,
-  ID_PATTERNS,
-  type DmEntities,
-  type DmEvent,
-  type DmEventAnswer,
-  type Problem,
-  type Tweet,
-  type User,
-} from '../x/wire.js';
+import { DM_EVENT_TYPES, ID_PATTERNS, type DmEntities, type DmEvent, type Tweet, type User } from '../x/wire.js';
 import { builder } from './builder.js';
 import { fromX, xField } from './x-fields.js';
 import { nodeId } from './node-id.js';
@@ -147,13 +137,7 @@ export async function loadDmEvent(
   type = getNamedType(info.returnType) as GraphQLObjectType,
 ): Promise<Planned<DmEvent>> {
   const { params, plan } = planField(info, 'dm_event', type, context.x.dialect);
-  let found: { event?: DmEvent; problem?: Problem } | undefined;
-  if (context.memory) found = await context.memory.event(eventId, params).catch(unlessMemoryUnavailable);
-  if (!found) {
-    const { body, params: asked } = await context.x.getShared<DmEventAnswer>(`/2/dm_events/${eventId}`, {}, params);
-    context.loaders.prime('dm_event', asked, body);
-    found = body.data ? { event: body.data } : { ...(body.errors?.[0] && { problem: body.errors[0] }) };
-  }
+  const found = await context.reader.event(eventId, params);
   if (!found.event) {
     const { problem } = found;
     throw new NotFoundError(

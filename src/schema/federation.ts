@@ -27,11 +27,10 @@ const memoryConsulted = new WeakMap<GatewayContext, Promise<unknown>>();
  * memory in the last few minutes): finding out would cost a call, which is what the memory is there to save. A memory
  * that cannot be read is skipped, and the users are looked up.
  */
-function consultMemory(context: GatewayContext): Promise<unknown> | undefined {
-  if (!context.memory) return undefined;
+function consultMemory(context: GatewayContext): Promise<unknown> {
   let consulted = memoryConsulted.get(context);
   if (!consulted) {
-    consulted = context.memory.useKnownObjectsIfIdentified().catch(() => undefined);
+    consulted = context.reader.useKnownObjects();
     memoryConsulted.set(context, consulted);
   }
   return consulted;

@@ -4,10 +4,8 @@
 import { type GraphQLObjectType, getNamedType } from 'graphql';
 import { callsX, links, reads, xKind } from '../planner/needs.js';
 import { Planned } from '../planner/plan.js';
-import { unlessMemoryUnavailable } from '../memory/memory.js';
-import { FIELDS_PARAM } from '../x/params.js';
 import { planField } from '../planner/planner.js';
-import type { Tweet, User, UserAnswer } from '../x/wire.js';
+import type { Tweet, User } from '../x/wire.js';
 import { builder } from './builder.js';
 import { fromX, xField } from './x-fields.js';
 import { nodeId } from './node-id.js';
@@ -219,16 +217,10 @@ builder.queryField('viewer', (t) =>
         getNamedType(info.returnType) as GraphQLObjectType,
         context.x.dialect,
       );
-      const memory = context.memory;
-      // The caller as memory knows them (kept from an earlier `GET /2/users/me`, for the objects' time to live).
-      const fields = params[FIELDS_PARAM.user]?.split(',') ?? [];
-      const known = memory && (await memory.knownSelf(fields).catch(unlessMemoryUnavailable));
-      if (known) return new Planned(known as unknown as User, plan);
-      // Shared with `DmConversation.conversationId`, which asks the same endpoint for the caller's id: one call.
-      const { body, params: asked } = await context.x.getShared<UserAnswer>('/2/users/me', {}, params);
-      context.loaders.prime('user', asked, body);
-      if (memory) await memory.rememberSelf(asked, body).catch(() => undefined);
-      return body.data ? new Planned(body.data, plan) : null;
+      // From memory while it knows the caller freshly, else `GET /2/users/me`, shared with
+      // `DmConversation.conversationId`, which asks the same endpoint for the caller's id: one call.
+      const self = await context.reader.self(params);
+      return self ? new Planned(self, plan) : null;
     },
   }),
 );
