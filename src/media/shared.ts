@@ -14,7 +14,8 @@
  * So Redis holds at most `maxBytes` of media (plus 29 bytes per entry of sealing), each entry at most `maxEntryBytes`.
  * Every command has a short timeout and nothing is queued while Redis is away: a failure is a miss, never a wait.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../store/ioredis.js';
 import { type StoreKeys, deriveStoreKeys, hashName, open, seal } from '../store/crypto.js';
 import type { CachedMedia, SharedBytes } from './byte-cache.js';
 import type { LinkRecords, MediaLinkRecord } from './links.js';
@@ -117,7 +118,7 @@ export class SharedMedia {
     this.maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
     this.maxEntryBytes = options.maxEntryBytes ?? 16 * 1024 * 1024;
     this.onError = options.onError ?? (() => {});
-    this.client = new Redis(options.url, {
+    this.client = connectRedis(options.url, {
       commandTimeout: options.commandTimeoutMs ?? 500,
       connectTimeout: 1000,
       enableOfflineQueue: false,

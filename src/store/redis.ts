@@ -38,7 +38,8 @@
  * Redis 5 or newer (scripts call TIME).
  */
 import { createHash } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { connectRedis } from './ioredis.js';
 import { RETENTION_MS, type UserMemory, emptyMemory } from '../memory-model.js';
 import { type StoreKeys, deriveStoreKeys, hashName, open, seal } from './crypto.js';
 import { SerialQueues } from './serial.js';
@@ -211,7 +212,7 @@ export class RedisStore implements DmStore, BudgetStore, LeaseStore, StoreChanne
     this.onError = options.onError ?? (() => {});
     if (options.onStatusChange) this.listeners.add(options.onStatusChange);
     const maxDelay = options.maxReconnectDelayMs ?? 1000;
-    this.client = new Redis(options.url ?? 'redis://127.0.0.1:6379', {
+    this.client = connectRedis(options.url ?? 'redis://127.0.0.1:6379', {
       ...options.redisOptions,
       commandTimeout: options.commandTimeoutMs ?? 500,
       connectTimeout: options.connectTimeoutMs ?? 1000,
