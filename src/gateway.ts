@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { getOperationAST } from 'graphql';
+import { OperationTypeNode, getOperationAST } from 'graphql';
 import { type YogaServerInstance, createYoga } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { type GatewayContext, createContext } from './context.js';
@@ -488,7 +488,10 @@ export function createGateway(options: GatewayOptions): Gateway {
         : [
             useGraphQlJit(
               {},
-              { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' },
+              {
+                enableIf: (args) =>
+                  getOperationAST(args.document, args.operationName)?.operation === OperationTypeNode.QUERY,
+              },
             ),
           ]),
       sessionEnd(),
@@ -498,7 +501,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   return {
     yoga,
-    fetch: yoga.fetch,
+    fetch: yoga.fetch.bind(yoga),
     metrics,
     live,
     media,
