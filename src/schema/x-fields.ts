@@ -42,8 +42,10 @@ export function fromX<K extends string>(
 export function xGetter(key: string, wrap?: (value: unknown) => unknown): (this: { readonly x: object }) => unknown {
   const read = `this.x[${JSON.stringify(key)}]`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const make = new Function('wrap', `return function () { return ${wrap ? `wrap(${read})` : read}; };`);
-  return make(wrap) as (this: { readonly x: object }) => unknown;
+  const make = new Function('wrap', `return function () { return ${wrap ? `wrap(${read})` : read}; };`) as (
+    wrapper: typeof wrap,
+  ) => (this: { readonly x: object }) => unknown;
+  return make(wrap);
 }
 
 /** Turns every `fromX` field of `schema` into a getter on `Planned`, where its name is free for it. */
