@@ -126,9 +126,9 @@ export function observability(options: {
       if (!record) return;
       response.headers.set('x-request-id', record.id);
       // Forgotten now, not left to the WeakMap. The record holds the request's context, which holds the request (the
-      // key), and V8's young-generation collector keeps such an entry alive until the next full collection: every
-      // request's data, X's page included, was promoted to the old space, and full collections came twenty times as
-      // often (`bench/README.md`).
+      // key), and V8's young-generation collector keeps such an entry alive until the next full collection: left to
+      // the WeakMap, every request's data, X's page included, is promoted to the old space, and full collections come
+      // about twenty times as often (`bench/README.md`).
       requests.delete(request);
     },
   };

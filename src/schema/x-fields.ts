@@ -10,7 +10,8 @@
  * what its resolver would.
  *
  * Each getter is a function of its own reading one named property (`this.x.created_at`), so each keeps its own
- * inline cache; one closure shared by all, reading `this.x[name]`, saw every X field at one site and went megamorphic.
+ * inline cache; one closure shared by all, reading `this.x[name]`, would see every X field at one site and turn
+ * megamorphic.
  */
 import { type GraphQLSchema, isObjectType } from 'graphql';
 import { reads } from '../planner/needs.js';
