@@ -5,8 +5,16 @@
  * upgrade request's `Authorization` header.
  */
 import type { Server as HttpServer } from 'node:http';
-import { type DocumentNode, type ExecutionResult, type FormattedExecutionResult, GraphQLError } from 'graphql';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  GraphQLError,
+  type GraphQLSchema,
+} from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
+import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { GatewayContext } from './context.js';
@@ -14,7 +22,18 @@ import type { GatewayContext } from './context.js';
 /** Keep-alive pings, so proxies do not cut an idle stream. */
 const KEEP_ALIVE_MS = 12_000;
 
-type Enveloped = ReturnType<YogaServerInstance<Record<string, unknown>, GatewayContext>['getEnveloped']>;
+/**
+ * yoga's envelop for one operation, typed as it runs: envelop types these functions `any`, to stay apart from any one
+ * GraphQL library, and yoga's are graphql-js's (whose execute and subscribe may answer a stream).
+ */
+interface Enveloped {
+  readonly schema: GraphQLSchema;
+  parse(source: string): DocumentNode;
+  validate(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[];
+  execute(args: ExecutionArgs): OperationResult;
+  subscribe(args: ExecutionArgs): OperationResult;
+  contextFactory(): Promise<unknown>;
+}
 
 function withoutHttpExtension<T extends { extensions?: Record<string, unknown> }>(error: T): T {
   if (!error.extensions || !('http' in error.extensions)) return error;
@@ -51,7 +70,7 @@ export function attachWebSocket(
         const host = ctx.extra.request.headers.host;
         const origin = host && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? `http://${host}` : 'http://localhost';
         const request = new Request(`${origin}${yoga.graphqlEndpoint}`, { headers: { authorization } });
-        const enveloped = yoga.getEnveloped({ request, params: payload });
+        const enveloped = yoga.getEnveloped({ request, params: payload }) as Enveloped;
         // A document that does not parse is answered for its own id (graphql-ws's `error` message), like one that
         // does not validate: thrown, graphql-ws would close the socket with 4500 and end every other operation on it.
         let document: DocumentNode;

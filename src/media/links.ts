@@ -97,25 +97,26 @@ export class LocalLinkRecords implements LinkRecords {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async get(key: string): Promise<MediaLinkRecord | undefined> {
+  get(key: string): Promise<MediaLinkRecord | undefined> {
     const record = this.records.get(key);
     if (record && record.expiresAt <= this.now()) {
       this.records.delete(key);
-      return undefined;
+      return Promise.resolve(undefined);
     }
-    return record;
+    return Promise.resolve(record);
   }
 
   delete(key: string): void {
     this.records.delete(key);
   }
 
-  async put(key: string, record: MediaLinkRecord): Promise<void> {
+  put(key: string, record: MediaLinkRecord): Promise<void> {
     this.records.delete(key);
     this.records.set(key, record);
     for (const [oldKey, kept] of this.records) {
       if (this.records.size <= this.max && kept.expiresAt > this.now()) break;
       this.records.delete(oldKey);
     }
+    return Promise.resolve();
   }
 }

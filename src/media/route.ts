@@ -14,7 +14,8 @@ export const MEDIA_PATH = '/media/';
 export function mediaRoute(options: { media: MediaService; logger: Logger; metrics: GatewayMetrics }): Plugin {
   const { media, logger, metrics } = options;
   return {
-    onRequest: ({ request, url, endResponse, fetchAPI }) => {
+    onRequest: (payload) => {
+      const { request, url, fetchAPI } = payload;
       // A CORS preflight (a page's `fetch` with a `Range`) is yoga's to answer, as for every other path.
       if (!url.pathname.startsWith(MEDIA_PATH) || request.method === 'OPTIONS') return;
       return (async () => {
@@ -35,7 +36,7 @@ export function mediaRoute(options: { media: MediaService; logger: Logger; metri
           },
           'media request',
         );
-        endResponse(answer.response);
+        payload.endResponse(answer.response);
       })();
     },
   };

@@ -3,12 +3,19 @@
  * upstream calls by endpoint and status, upstream latency, and the last rate-limit budget X reported. No label ever
  * holds a token, a user id or a message.
  */
+import type { GraphQLError } from 'graphql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RateLimit } from '../upstream/rate-limit.js';
 
 /** An operation name fit for a label: GraphQL's name syntax, at most 64 characters; `anonymous` otherwise. */
 export function operationLabel(name: string | null | undefined): string {
   return name && /^[_A-Za-z][_0-9A-Za-z]{0,63}$/.test(name) ? name : 'anonymous';
+}
+
+/** An error's `extensions.code` for a label: the code when it is a string (every code the gateway sets), else `UNKNOWN`. */
+export function errorCodeLabel(error: GraphQLError): string {
+  const code = error.extensions?.code;
+  return typeof code === 'string' ? code : 'UNKNOWN';
 }
 
 export class GatewayMetrics {

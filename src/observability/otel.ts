@@ -35,9 +35,10 @@ import { type ExecutionResult, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../context.js';
 import { GatewayError, UpstreamError } from '../errors.js';
+import { executedDocument } from '../plugins/executed-document.js';
 import type { UpstreamRequest, UpstreamResponse, UpstreamTransport } from '../upstream/client.js';
 import { endpointOf } from '../x/endpoints.js';
-import { operationLabel } from './metrics.js';
+import { errorCodeLabel, operationLabel } from './metrics.js';
 import type { SpanNote, Tracing, TracingOptions } from './tracing.js';
 
 // Semantic conventions still incubating, copied here as OpenTelemetry advises rather than imported.
@@ -152,7 +153,8 @@ export function openTracing(options: TracingOptions): Tracing {
     },
     onExecute: ({ args }) => {
       const record = context.active().getValue(OPERATION) as OperationRecord | undefined;
-      const operation = getOperationAST(args.document, args.operationName);
+      const { document, operationName } = executedDocument(args);
+      const operation = getOperationAST(document, operationName);
       if (!record || !operation) return;
       const name = operationLabel(operation.name?.value);
       record.span.updateName(`${operation.operation} ${name}`);
@@ -168,7 +170,7 @@ export function openTracing(options: TracingOptions): Tracing {
         return;
       }
       const { errors } = result as ExecutionResult;
-      record.codes = (errors ?? []).map((error) => String(error.extensions?.code ?? 'UNKNOWN'));
+      record.codes = (errors ?? []).map(errorCodeLabel);
     },
   };
 

@@ -10,8 +10,9 @@ import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GatewayContext } from '../context.js';
 import { UpstreamError } from '../errors.js';
+import { executedDocument } from '../plugins/executed-document.js';
 import type { UpstreamTransport } from '../upstream/client.js';
-import { type GatewayMetrics, operationLabel } from './metrics.js';
+import { type GatewayMetrics, errorCodeLabel, operationLabel } from './metrics.js';
 
 /** How long a readiness answer is reused, so probes do not turn into a stream of calls to X. */
 const READY_CACHE_MS = 5_000;
@@ -56,7 +57,8 @@ export function observability(options: {
 
   return {
     // Synchronous for every path but the two it answers itself: a hook that returns a promise makes yoga await it.
-    onRequest: ({ request, url, endResponse, fetchAPI }) => {
+    onRequest: (payload) => {
+      const { request, url, fetchAPI } = payload;
       switch (url.pathname) {
         case '/ready':
           return (async () => {
@@ -68,14 +70,16 @@ export function observability(options: {
               storeAvailable === undefined
                 ? {}
                 : { store: storeAvailable() ? 'up' : 'down: answering from X without memory' };
-            endResponse(
+            payload.endResponse(
               json(fetchAPI, reachable ? 200 : 503, { status: reachable ? 'ready' : 'upstream unreachable', ...store }),
             );
           })();
         case '/metrics':
           return (async () => {
             const text = await metrics.registry.metrics();
-            endResponse(new fetchAPI.Response(text, { headers: { 'content-type': metrics.registry.contentType } }));
+            payload.endResponse(
+              new fetchAPI.Response(text, { headers: { 'content-type': metrics.registry.contentType } }),
+            );
           })();
       }
       requests.set(request, { id: requestIdOf(request), startedAt: performance.now() });
@@ -84,14 +88,15 @@ export function observability(options: {
       const record = requests.get(args.contextValue.request);
       if (record) {
         record.context = args.contextValue;
-        record.operation = operationLabel(getOperationAST(args.document, args.operationName)?.name?.value);
+        const { document, operationName } = executedDocument(args);
+        record.operation = operationLabel(getOperationAST(document, operationName)?.name?.value);
       }
     },
     onResultProcess: ({ request, result }) => {
       const record = requests.get(request);
       if (!record || Array.isArray(result) || Symbol.asyncIterator in (result as object)) return;
       const { errors } = result as ExecutionResult;
-      const codes = (errors ?? []).map((error) => String(error.extensions?.code ?? 'UNKNOWN'));
+      const codes = (errors ?? []).map(errorCodeLabel);
       const operation = record.operation ?? 'unexecuted';
       metrics.operations.inc({ operation, outcome: codes.length > 0 ? 'error' : 'ok' });
       for (const code of codes) metrics.errors.inc({ code });
@@ -121,9 +126,9 @@ export function observability(options: {
       if (!record) return;
       response.headers.set('x-request-id', record.id);
       // Forgotten now, not left to the WeakMap. The record holds the request's context, which holds the request (the
-      // key), and V8's young-generation collector keeps such an entry alive until the next full collection: every
-      // request's data, X's page included, was promoted to the old space, and full collections came twenty times as
-      // often (`bench/README.md`).
+      // key), and V8's young-generation collector keeps such an entry alive until the next full collection: left to
+      // the WeakMap, every request's data, X's page included, is promoted to the old space, and full collections come
+      // about twenty times as often (`bench/README.md`).
       requests.delete(request);
     },
   };

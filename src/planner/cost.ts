@@ -22,6 +22,8 @@ import {
   getOperationAST,
   isListType,
   isObjectType,
+  Kind,
+  OperationTypeNode,
 } from 'graphql';
 import { PAGING } from '../x/wire.js';
 import { collectSubfields } from './collect.js';
@@ -188,10 +190,10 @@ export function estimateCalls(
 ): number {
   const operation = getOperationAST(document, operationName);
   const root = schema.getQueryType();
-  if (!operation || operation.operation !== 'query' || !root) return 0;
+  if (!operation || operation.operation !== OperationTypeNode.QUERY || !root) return 0;
   const fragments = Object.fromEntries(
     document.definitions.flatMap((definition) =>
-      definition.kind === 'FragmentDefinition' ? [[definition.name.value, definition]] : [],
+      definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition]] : [],
     ),
   );
   const walk: Walk = { schema, fragments, variables, dialect, typeOf, me: false };

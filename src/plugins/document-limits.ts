@@ -14,6 +14,8 @@ import {
   Kind,
   type SelectionSetNode,
   type ValidationContext,
+  type parse as graphqlParse,
+  type validate as graphqlValidate,
   type ValidationRule,
   ValuesOfCorrectTypeRule,
   specifiedRules,
@@ -143,18 +145,17 @@ export function documentLimits(options: DocumentLimits = {}): Plugin {
   ];
   const standard = withLimits(specifiedRules);
   return {
+    // envelop types the parse and validate functions `any`; yoga's are graphql-js's `parse` and `validate`.
     onParse: ({ parseFn, setParseFn }) => {
-      setParseFn((source, parseOptions) => parseFn(source, { ...parseOptions, maxTokens }));
+      const parse = parseFn as typeof graphqlParse;
+      setParseFn((...[source, parseOptions]: Parameters<typeof graphqlParse>) =>
+        parse(source, { ...parseOptions, maxTokens }),
+      );
     },
     onValidate: ({ validateFn, setValidationFn }) => {
-      setValidationFn((schema, document, rules, typeInfo, validationOptions) =>
-        validateFn(
-          schema,
-          document,
-          !rules || rules === specifiedRules ? standard : withLimits(rules),
-          typeInfo,
-          validationOptions,
-        ),
+      const validate = validateFn as typeof graphqlValidate;
+      setValidationFn((...[schema, document, rules, ...rest]: Parameters<typeof graphqlValidate>) =>
+        validate(schema, document, !rules || rules === specifiedRules ? standard : withLimits(rules), ...rest),
       );
     },
   };

@@ -137,11 +137,14 @@ function mediaTypeFor(acceptHeader: string): string {
 /** Serves every plain answer without errors as bytes from `jsonBytes`. */
 export function jsonByteAnswers(): Plugin {
   return {
-    onResultProcess({ request, result, resultProcessor, setResultProcessor }) {
+    onResultProcess(payload) {
+      const { request, result, resultProcessor } = payload;
       if (resultProcessor !== processRegularResult || Array.isArray(result) || isAsyncIterable(result)) return;
-      if (result.errors?.length || result.extensions?.['http']) return;
+      // yoga's result type leaves `extensions` as `any`: an answer's extensions are an object of named entries.
+      const extensions = result.extensions as Readonly<Record<string, unknown>> | undefined;
+      if (result.errors?.length || extensions?.['http']) return;
       const mediaType = jsonMediaType(request);
-      setResultProcessor(
+      payload.setResultProcessor(
         (answer, fetchAPI) =>
           new fetchAPI.Response(jsonBytes(answer), {
             status: 200,

@@ -14,6 +14,7 @@ import type { Plugin } from 'graphql-yoga';
 import { BoundedMemo } from '../memo.js';
 import type { GatewayContext } from '../context.js';
 import { CostLimitExceededError, toGraphQLError } from '../errors.js';
+import { executedDocument } from './executed-document.js';
 import { type TypeOfGlobalId, estimateCalls } from '../planner/cost.js';
 import type { Dialect } from '../x/dialect.js';
 
@@ -45,8 +46,9 @@ export function operationChecks(limit: number, typeOf: TypeOfGlobalId, dialect: 
 
   return {
     onExecute: ({ args, setResultAndStopExecution }) => {
-      let checks = memo.get(args.document);
-      if (!checks) memo.set(args.document, (checks = new BoundedMemo(MEMO_PER_DOCUMENT)));
+      const { document } = executedDocument(args);
+      let checks = memo.get(document);
+      if (!checks) memo.set(document, (checks = new BoundedMemo(MEMO_PER_DOCUMENT)));
       // By the variables as the client sent them (JSON, as yoga parses them).
       const key = `${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
       const checked = checks.get(key, () => check(args));

@@ -34,6 +34,7 @@ export function readManifest(manifest: PersistedDocumentsOptions['manifest']): R
     } catch (error) {
       throw new Error(
         `PERSISTED_DOCUMENTS: cannot read the manifest ${JSON.stringify(manifest)}: ${(error as Error).message}`,
+        { cause: error },
       );
     }
   }

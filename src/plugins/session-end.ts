@@ -4,6 +4,7 @@
  * `extensions.freshness { syncedAt, stale }` on every result the memory served, and the errors of fields that still
  * answered (`context.partialErrors`) into `errors`.
  */
+import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../context.js';
 import { toRfc3339 } from '../schema/scalars.js';
@@ -33,7 +34,9 @@ export function sessionEnd(): Plugin<GatewayContext> {
         }
         if (freshness)
           extensions.freshness = { syncedAt: toRfc3339(new Date(freshness.syncedAt)), stale: freshness.stale };
-        const errors = partialErrors.length > 0 ? [...(result.errors ?? []), ...partialErrors] : result.errors;
+        // envelop types a result's errors `any`; yoga's are graphql-js's.
+        const executed = result.errors as readonly GraphQLError[] | undefined;
+        const errors = partialErrors.length > 0 ? [...(executed ?? []), ...partialErrors] : executed;
         setResult(Object.assign({}, result, { extensions }, errors && { errors }));
       },
     }),

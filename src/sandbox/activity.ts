@@ -341,7 +341,8 @@ export class SandboxActivity {
     // DM events are private: a user token subscribes only its own user.
     if (auth.user && auth.user.id !== userId)
       return problem(403, 'Forbidden', 'filter.user_id must be the authenticating user.');
-    if (input.webhook_id !== undefined && !this.webhooks.has(String(input.webhook_id)))
+    const webhookId = input.webhook_id;
+    if (webhookId !== undefined && (typeof webhookId !== 'string' || !this.webhooks.has(webhookId)))
       return problem(400, 'Invalid Request', 'Unknown webhook_id.');
     for (const s of this.subscriptions.values()) {
       if (s.event_type === eventType && s.filter.user_id === userId)
@@ -354,7 +355,7 @@ export class SandboxActivity {
       subscription_id: this.id(),
       event_type: eventType as ActivityEventType,
       filter: { user_id: userId },
-      ...(input.webhook_id !== undefined && { webhook_id: String(input.webhook_id) }),
+      ...(webhookId !== undefined && { webhook_id: webhookId }),
       ...(typeof input.tag === 'string' && { tag: input.tag }),
       created_at: now,
       updated_at: now,
@@ -370,7 +371,8 @@ export class SandboxActivity {
   ): Promise<void> {
     let url: string;
     try {
-      url = String((JSON.parse(text) as { url?: unknown }).url ?? '');
+      const { url: sent } = JSON.parse(text) as { url?: unknown };
+      url = typeof sent === 'string' ? sent : '';
       new URL(url);
     } catch {
       return problem(400, 'Invalid Request', 'url must be a URL.');

@@ -63,7 +63,7 @@ export function comeAlive(
   mainUserId: string,
   options: AliveOptions = {},
   clock: () => number = Date.now,
-): { onSent(event: DmEvent): void; stop(): void } {
+): { readonly onSent: (event: DmEvent) => void; stop(): void } {
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, run: () => void) => {
     const timer = setTimeout(() => {
@@ -95,7 +95,7 @@ export function comeAlive(
   };
   later(options.everyMs ?? 15_000, chatter);
   return {
-    onSent(event) {
+    onSent: (event) => {
       if (event.sender_id !== mainUserId || !event.dm_conversation_id) return;
       const conversationId = event.dm_conversation_id;
       const friend = friendIn(conversationId);

@@ -58,7 +58,7 @@ export class RateLimiter {
     const { limit, windowMs } = this.budgetOf(family);
     const now = this.clock();
     let tokens = this.buckets.get(family);
-    if (!tokens) this.buckets.set(family, (tokens = new Map()));
+    if (!tokens) this.buckets.set(family, (tokens = new Map<string, Bucket>()));
     let bucket = tokens.get(token);
     if (!bucket || now >= bucket.start + windowMs) {
       bucket = { start: now, used: 0 };

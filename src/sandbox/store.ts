@@ -246,7 +246,7 @@ export class DemoStore {
     if (!types || wanted.size === 3) return list;
     const key = [...wanted].sort().join(',');
     let cache = this.filtered.get(list);
-    if (!cache) this.filtered.set(list, (cache = new Map()));
+    if (!cache) this.filtered.set(list, (cache = new Map<string, readonly DmEvent[]>()));
     let hit = cache.get(key);
     if (!hit) cache.set(key, (hit = list.filter((e) => wanted.has(e.event_type as DmEventType))));
     return hit;

@@ -5,7 +5,7 @@
  * Why: the gateway executes with graphql-jit, which reads a field without a resolver inline, as a property of its
  * source, but calls every field that has one with an info object and a path of its own, and completes every promise
  * through a microtask. Pothos gives a resolver to each field it exposes under another name (`createdAt` reading X's
- * `created_at`) and an awaited resolver to each node's `id`. At 100 events those calls were most of an answer's
+ * `created_at`) and an awaited resolver to each node's `id`. At 100 events those calls would be most of an answer's
  * resolver calls. So, in this order:
  * 1. `withSyncNodeIds` (`node-id.ts`): node ids are returned as strings, not awaited.
  * 2. `withXFieldGetters` (`x-fields.ts`): a field that is one X field as it comes becomes a getter on `Planned`, the

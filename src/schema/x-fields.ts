@@ -10,7 +10,8 @@
  * what its resolver would.
  *
  * Each getter is a function of its own reading one named property (`this.x.created_at`), so each keeps its own
- * inline cache; one closure shared by all, reading `this.x[name]`, saw every X field at one site and went megamorphic.
+ * inline cache; one closure shared by all, reading `this.x[name]`, would see every X field at one site and turn
+ * megamorphic.
  */
 import { type GraphQLSchema, isObjectType } from 'graphql';
 import { reads } from '../planner/needs.js';
@@ -42,8 +43,10 @@ export function fromX<K extends string>(
 export function xGetter(key: string, wrap?: (value: unknown) => unknown): (this: { readonly x: object }) => unknown {
   const read = `this.x[${JSON.stringify(key)}]`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const make = new Function('wrap', `return function () { return ${wrap ? `wrap(${read})` : read}; };`);
-  return make(wrap) as (this: { readonly x: object }) => unknown;
+  const make = new Function('wrap', `return function () { return ${wrap ? `wrap(${read})` : read}; };`) as (
+    wrapper: typeof wrap,
+  ) => (this: { readonly x: object }) => unknown;
+  return make(wrap);
 }
 
 /** Turns every `fromX` field of `schema` into a getter on `Planned`, where its name is free for it. */

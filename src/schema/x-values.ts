@@ -7,7 +7,7 @@
  * value type: its objects are served wrapped in an `XValue`, whose class has a getter for each of its fields
  * (`expandedUrl` returns `this.x.expanded_url`), and its fields have no resolver. The fields that lead to a value type
  * wrap what they return: a value type's own through its getter, any other through a resolver (one call for the object
- * or the list, where each of its fields had one).
+ * or the list, rather than one per field of it).
  *
  * One getter serves every value type with that field name. A type whose field would need another getter under a
  * name already taken (another X field, or wrapping where the other does not) stays as it is, with its resolvers.

@@ -23,7 +23,23 @@ export type ActivityNews =
 
 const ID = /^[0-9]{1,19}$/;
 
-type Loose = Record<string, any>;
+/** A JSON object read loosely: any property may be missing or of any type. */
+type Loose = Readonly<Record<string, unknown>>;
+
+/** `value` as an object to read properties from; undefined for null and for what is not an object. */
+function loose(value: unknown): Loose | undefined {
+  return value !== null && typeof value === 'object' ? (value as Loose) : undefined;
+}
+
+/** A payload's list of items, iterated as sent (X sends arrays). */
+function items(value: unknown): Iterable<unknown> {
+  return (value ?? []) as Iterable<unknown>;
+}
+
+/** A scalar as text (ids come as strings, in some payloads as numbers); empty for anything else. */
+function asText(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' ? String(value) : '';
+}
 
 /** A one-to-one conversation's id: the two user ids joined by `-`, the smaller first. */
 export function oneToOneId(a: string, b: string): string {
@@ -38,31 +54,34 @@ function timestamp(value: unknown): number {
 
 /** The news in one delivery (an envelope `{ data: {...} }`); empty when it holds nothing the gateway reads. */
 export function readActivity(envelope: unknown): ActivityNews[] {
-  const data = (envelope as Loose | null)?.data as Loose | undefined;
-  if (!data || typeof data !== 'object') return [];
-  const uuid = String(data.event_uuid ?? '');
+  const data = loose(loose(envelope)?.data);
+  if (!data) return [];
+  const uuid = asText(data.event_uuid);
   const eventType = data.event_type;
-  const payload = (data.payload ?? {}) as Loose;
+  const payload = loose(data.payload) ?? {};
+  const filterUserId = loose(data.filter)?.user_id;
   if (eventType === 'oauth.revoke') {
-    const userId = String(payload.user_id ?? data.filter?.user_id ?? '');
+    const userId = asText(payload.user_id ?? filterUserId);
     return ID.test(userId) ? [{ kind: 'revoke', uuid, userId }] : [];
   }
-  const userId = String(data.filter?.user_id ?? '');
+  const userId = asText(filterUserId);
   if (!uuid || !ID.test(userId)) return [];
   const news: ActivityNews[] = [];
   if (eventType === 'dm.received' || eventType === 'dm.sent') {
-    for (const item of (payload.direct_message_events ?? []) as Loose[]) {
-      const create = item?.message_create as Loose | undefined;
-      const id = String(item?.id ?? '');
-      const senderId = String(create?.sender_id ?? '');
-      const recipientId = create?.target?.recipient_id === undefined ? undefined : String(create.target.recipient_id);
-      if (!ID.test(id) || !ID.test(senderId)) continue;
+    for (const value of items(payload.direct_message_events)) {
+      const item = loose(value);
+      const create = loose(item?.message_create);
+      const id = asText(item?.id);
+      const senderId = asText(create?.sender_id);
+      const target = loose(create?.target)?.recipient_id;
+      const recipientId = target === undefined ? undefined : asText(target);
+      if (!item || !ID.test(id) || !ID.test(senderId)) continue;
       // Only sender and recipient name a conversation, and only one of the user's own.
       if (recipientId === undefined || !ID.test(recipientId) || (senderId !== userId && recipientId !== userId)) {
         news.push({ kind: 'unplaced', uuid, userId });
         continue;
       }
-      const text = create?.message_data?.text;
+      const text = loose(create?.message_data)?.text;
       news.push({
         kind: 'message',
         uuid,
@@ -78,10 +97,11 @@ export function readActivity(envelope: unknown): ActivityNews[] {
       });
     }
   } else if (eventType === 'dm.indicate_typing') {
-    for (const item of (payload.direct_message_indicate_typing_events ?? []) as Loose[]) {
-      const senderId = String(item?.sender_id ?? '');
-      const recipientId = String(item?.target?.recipient_id ?? '');
-      if (!ID.test(senderId) || recipientId !== userId || senderId === userId) continue;
+    for (const value of items(payload.direct_message_indicate_typing_events)) {
+      const item = loose(value);
+      const senderId = asText(item?.sender_id);
+      const recipientId = asText(loose(item?.target)?.recipient_id);
+      if (!item || !ID.test(senderId) || recipientId !== userId || senderId === userId) continue;
       news.push({
         kind: 'typing',
         uuid,
@@ -92,11 +112,12 @@ export function readActivity(envelope: unknown): ActivityNews[] {
       });
     }
   } else if (eventType === 'dm.read') {
-    for (const item of (payload.direct_message_mark_read_events ?? []) as Loose[]) {
-      const readerId = String(item?.sender_id ?? '');
-      const recipientId = String(item?.target?.recipient_id ?? '');
-      if (!ID.test(readerId) || recipientId !== userId || readerId === userId) continue;
-      const last = item?.last_read_event_id === undefined ? undefined : String(item.last_read_event_id);
+    for (const value of items(payload.direct_message_mark_read_events)) {
+      const item = loose(value);
+      const readerId = asText(item?.sender_id);
+      const recipientId = asText(loose(item?.target)?.recipient_id);
+      if (!item || !ID.test(readerId) || recipientId !== userId || readerId === userId) continue;
+      const last = item.last_read_event_id === undefined ? undefined : asText(item.last_read_event_id);
       news.push({
         kind: 'read',
         uuid,

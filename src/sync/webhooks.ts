@@ -36,30 +36,31 @@ export function activityWebhooks(options: WebhookOptions): Plugin {
   const json = (status: number, body: unknown) =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   return {
-    async onRequest({ request, url, endResponse }) {
+    async onRequest(payload) {
+      const { request, url } = payload;
       if (url.pathname !== path) return;
       if (request.method === 'GET') {
         const token = url.searchParams.get('crc_token');
-        if (!token) return endResponse(json(400, { error: 'crc_token is required' }));
-        return endResponse(json(200, { response_token: signatureOf(options.consumerSecret, token) }));
+        if (!token) return payload.endResponse(json(400, { error: 'crc_token is required' }));
+        return payload.endResponse(json(200, { response_token: signatureOf(options.consumerSecret, token) }));
       }
       if (request.method !== 'POST')
-        return endResponse(new Response(null, { status: 405, headers: { allow: 'GET, POST' } }));
+        return payload.endResponse(new Response(null, { status: 405, headers: { allow: 'GET, POST' } }));
       const declared = Number(request.headers.get('content-length') ?? '0');
-      if (declared > maxBytes) return endResponse(json(413, { error: 'too large' }));
+      if (declared > maxBytes) return payload.endResponse(json(413, { error: 'too large' }));
       const body = Buffer.from(await request.arrayBuffer());
-      if (body.length > maxBytes) return endResponse(json(413, { error: 'too large' }));
+      if (body.length > maxBytes) return payload.endResponse(json(413, { error: 'too large' }));
       if (!signatureMatches(options.consumerSecret, body, request.headers.get('x-twitter-webhooks-signature'))) {
-        return endResponse(json(401, { error: 'bad signature' }));
+        return payload.endResponse(json(401, { error: 'bad signature' }));
       }
       let envelope: unknown;
       try {
         envelope = JSON.parse(body.toString('utf8'));
       } catch {
-        return endResponse(json(400, { error: 'not JSON' }));
+        return payload.endResponse(json(400, { error: 'not JSON' }));
       }
       await options.take(envelope);
-      return endResponse(new Response(null, { status: 200 }));
+      return payload.endResponse(new Response(null, { status: 200 }));
     },
   };
 }

@@ -76,7 +76,7 @@ function parseProblem(bytes: Buffer): ParsedProblem | undefined {
   if (typeof json.detail === 'string') problem.detail = json.detail;
   if (typeof json.status === 'number') problem.status = json.status;
 
-  const first = Array.isArray(json.errors) ? json.errors[0] : undefined;
+  const first: unknown = Array.isArray(json.errors) ? json.errors[0] : undefined;
   if (isRecord(first)) {
     // A 400's first error names the rejected parameter and says what is wrong with it, more precisely than `detail`.
     if (typeof first.message === 'string') problem.detail = first.message;

@@ -367,7 +367,7 @@ export class Dialect {
         continue;
       }
       let byValue = node.next.get(name);
-      if (!byValue) node.next.set(name, (byValue = new Map()));
+      if (!byValue) node.next.set(name, (byValue = new Map<string, WireNode>()));
       let child = byValue.get(value);
       if (!child) {
         byValue.set(value, (child = { next: new Map() }));

@@ -89,7 +89,7 @@ beforeAll(async () => {
       },
     },
   });
-  accounts = createServer(createYoga({ schema, logging: false }));
+  accounts = createServer(createYoga({ schema, logging: false }).requestListener);
   accountsUrl = await listenOn(accounts);
 
   const composed = composeServices([

@@ -18,7 +18,7 @@ export function listen(h: Harness): Listening {
   let server: Server | undefined;
   let origin = '';
   beforeAll(async () => {
-    server = createServer(h.gateway.yoga);
+    server = createServer(h.gateway.yoga.requestListener);
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(0, '127.0.0.1', () => resolve());

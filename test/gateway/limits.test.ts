@@ -70,7 +70,12 @@ describe('the cost limit', () => {
 
   it("is enforced by the request's call budget where an estimate falls short", async () => {
     let calls = 0;
-    const transport = { get: async <T>() => ((calls += 1), { status: 200, body: {} as T, rateLimit: undefined }) };
+    const transport = {
+      get: <T>() => {
+        calls += 1;
+        return Promise.resolve({ status: 200, body: {} as T, rateLimit: undefined });
+      },
+    };
     const session = new XSession(transport, 'Bearer t', {
       maxCalls: 2,
     });

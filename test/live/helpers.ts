@@ -33,7 +33,7 @@ export function useLiveGateway(
       logger: pino({ level: 'info' }, { write: (line: string) => recordLog(line) }),
       ...options.gateway,
     });
-    server = createServer(gateway.yoga);
+    server = createServer(gateway.yoga.requestListener);
     websocket = gateway.attachWebSocket(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -80,8 +80,8 @@ function streamState() {
       received.push(result);
       for (const wake of waiters.splice(0)) wake();
     },
-    waitFor(count: number, ms = 5_000): Promise<void> {
-      return new Promise((resolve, reject) => {
+    waitFor: (count: number, ms = 5_000): Promise<void> =>
+      new Promise((resolve, reject) => {
         const timer = setTimeout(
           () => reject(new Error(`waited ${ms} ms for ${count} results, got ${received.length}`)),
           ms,
@@ -93,8 +93,7 @@ function streamState() {
           } else waiters.push(check);
         };
         check();
-      });
-    },
+      }),
   };
 }
 

@@ -9,11 +9,11 @@ function fakeSession() {
   const calls: { path: string; query: Record<string, string | undefined> }[] = [];
   const session = {
     dialect: dialectOf('tweets'),
-    async get(path: string, query: Record<string, string | undefined>) {
+    get(path: string, query: Record<string, string | undefined>) {
       calls.push({ path, query });
       // X answers in its own order, leaves missing ids out and names them in `errors`.
       const ids = query.ids!.split(',').reverse();
-      return {
+      return Promise.resolve({
         data: ids
           .filter((id) => id !== '404')
           .map((id) => ({ id, name: `n${id}`, username: `u${id}`, location: `l${id}` })),
@@ -28,7 +28,7 @@ function fakeSession() {
               },
             ]
           : undefined,
-      };
+      });
     },
   } as unknown as XSession;
   return { session, calls };

@@ -572,7 +572,7 @@ async function act(world: World, step: Step): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------------
 // Mutations at X.
 
-async function addMessage(world: World, step: AddStep): Promise<void> {
+function addMessage(world: World, step: AddStep): void {
   const me = world.users[step.user]!;
   const conversations = conversationsOf(world, me.id);
   if (conversations.length === 0) return;

@@ -157,9 +157,10 @@ describe('demo data', () => {
   it('fills every field the posts dialect can ask for, in the gateway names the data is stored in', () => {
     // 2.167's lists: its user fields keep their names; its post fields are translated (`note_post` is `note_tweet`).
     const userFields = valuesOf('posts', 'GET /2/users', 'user.fields');
-    const postFields = sandboxDialect('posts')
-      .readSelection('tweet', { 'post.fields': valuesOf('posts', 'GET /2/tweets', 'post.fields').join(',') })
-      ['tweet.fields']!.split(',');
+    const postSelection = sandboxDialect('posts').readSelection('tweet', {
+      'post.fields': valuesOf('posts', 'GET /2/tweets', 'post.fields').join(','),
+    });
+    const postFields = postSelection['tweet.fields']!.split(',');
     expect(userFields).toContain('subscribes_to_you');
     expect(postFields).toEqual(expect.arrayContaining(['article_title', 'note_tweet', 'paid_partnership']));
     for (const u of data.users) {

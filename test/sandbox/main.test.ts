@@ -12,8 +12,8 @@ function start(env: Record<string, string>) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const state = { output: '' };
-  child.stdout.on('data', (chunk: Buffer) => (state.output += chunk));
-  child.stderr.on('data', (chunk: Buffer) => (state.output += chunk));
+  child.stdout.on('data', (chunk: Buffer) => (state.output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (state.output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   /** The URL once every token is printed. */
   const ready = async (): Promise<string | undefined> => {

@@ -48,7 +48,7 @@ function build() {
   const Post = new GraphQLObjectType<Source>({
     name: 'Post',
     fields: {
-      links: { type: new GraphQLList(Link), resolve: async (source) => source.entities_urls },
+      links: { type: new GraphQLList(Link), resolve: (source) => Promise.resolve(source.entities_urls) },
       firstLink: exposed(Link, 'first_link', 'firstLink'),
       plainLinks: { type: new GraphQLList(Link) },
       odd: { type: Odd },

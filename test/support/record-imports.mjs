@@ -3,6 +3,8 @@
  * imports, one a line, to the file named by IMPORTS_FILE: a test reads which packages a process loaded.
  */
 import { register } from 'node:module';
+import process from 'node:process';
+import { URL } from 'node:url';
 
 const file = process.env.IMPORTS_FILE;
 if (file) register(new URL('./record-imports-hooks.mjs', import.meta.url), { data: { file } });

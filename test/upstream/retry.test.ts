@@ -27,7 +27,7 @@ type Body = { data: { id: string } };
 const connection = (message: string) =>
   Object.defineProperty(new UpstreamError(message, { cause: new Error('socket') }), 'kind', {
     value: CONNECTION_FAILURE,
-  }) as UpstreamError;
+  });
 const answered = (status: number) => new UpstreamError(`X answered ${status}`, { status });
 
 const retryable: Record<string, () => GatewayError> = {
@@ -62,11 +62,19 @@ class FakeTransport implements UpstreamTransport {
 
   constructor(private readonly outcomes: unknown[] = []) {}
 
-  async get<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>> {
+  get<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>> {
     this.calls.push(request);
-    if (request.signal?.aborted) throw new UpstreamError('The call to X was aborted');
-    if (this.outcomes.length > 0) throw this.outcomes.shift();
-    return { status: 200, body: { data: { id: String(this.calls.length) } } as T, rateLimit: undefined };
+    if (request.signal?.aborted) return Promise.reject(new UpstreamError('The call to X was aborted'));
+    if (this.outcomes.length > 0) {
+      // The queued outcomes include a rejection with an error-like object that is no Error, on purpose.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(this.outcomes.shift());
+    }
+    return Promise.resolve({
+      status: 200,
+      body: { data: { id: String(this.calls.length) } } as T,
+      rateLimit: undefined,
+    });
   }
 }
 
@@ -170,9 +178,9 @@ describe('RetryingTransport over a fake transport', () => {
     const controller = new AbortController();
     const failure = answered(503);
     const inner: UpstreamTransport = {
-      get: async () => {
+      get: () => {
         controller.abort();
-        throw failure;
+        return Promise.reject(failure);
       },
     };
     const spy = vi.spyOn(inner, 'get');

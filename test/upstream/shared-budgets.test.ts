@@ -20,12 +20,12 @@ function backend() {
     shared: undefined as unknown as SharedBudgets,
   };
   control.shared = {
-    budget: async (tokenHash: string, family: string) => {
+    budget: (tokenHash: string, family: string) => {
       control.reads++;
       if (control.mode === 'throw') throw new Error('backend threw');
       if (control.mode === 'fail') return Promise.reject(new Error('backend is down'));
       if (control.mode === 'hang') return new Promise<never>(() => {});
-      return kept.get(`${family} ${tokenHash}`);
+      return Promise.resolve(kept.get(`${family} ${tokenHash}`));
     },
     setBudget: (tokenHash: string, family: string, budget: StoredBudget, ttlMs: number) => {
       if (control.mode === 'throw') throw new Error('backend threw');
@@ -42,7 +42,7 @@ function backend() {
 const inAMinute = () => new Date(Date.now() + 60_000);
 
 describe('RateLimitBook with a shared backend', () => {
-  it('writes a spent budget to the shared backend, expiring at the reset; a budget with calls left stays here', async () => {
+  it('writes a spent budget to the shared backend, expiring at the reset; a budget with calls left stays here', () => {
     const shared = backend();
     const book = new RateLimitBook(undefined, shared.shared);
     const resetAt = inAMinute();
