@@ -63,7 +63,7 @@ export function rememberObjects(
  * served, and what its events link to is looked up again when read. (Media, polls and places come only with the events
  * that carry them, and are kept as those are.)
  */
-export function pruneObjects(memory: UserMemory, now: number, ttlMs: number): void {
+function pruneObjects(memory: UserMemory, now: number, ttlMs: number): void {
   for (const kind of ['user', 'tweet'] as const) {
     const kept = memory.objects[kind];
     for (const id in kept) if (!isFresh(kept[id]!.at, now, ttlMs)) delete kept[id];

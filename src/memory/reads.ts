@@ -13,7 +13,7 @@ import { rememberEvents } from './user-memory.js';
 const OWNER_ONLY_MEDIA_FIELDS = new Set(['non_public_metrics', 'organic_metrics', 'promoted_metrics']);
 
 /** Every field of a DM event the schema reads, and every expansion: X bills per event, so each is read once, whole. */
-export const EVENT_PARAMS: XParams = {
+const EVENT_PARAMS: XParams = {
   'dm_event.fields': DM_EVENT_FIELDS.filter((field) => field !== 'id').join(','),
   expansions: 'attachments.media_keys,participant_ids,referenced_tweets.id,sender_id',
   // Media arrive only through expansions (no lookup by key): all their fields now, or a re-read of the events later.

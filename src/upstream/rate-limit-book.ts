@@ -32,9 +32,6 @@ const FAMILY_NAMES: Record<EndpointFamily, string> = {
 /** @default 100_000 budgets remembered; the oldest are forgotten first. */
 const DEFAULT_CAPACITY = 100_000;
 
-/** Where replicas share their budgets: the shared store. */
-export type SharedBudgets = BudgetStore;
-
 export interface RateLimitBookOptions {
   /** The longest `check` waits for the shared book before the budget counts as unknown. @default 150 */
   sharedTimeoutMs?: number;
@@ -51,7 +48,7 @@ export class RateLimitBook {
 
   constructor(
     private readonly capacity = DEFAULT_CAPACITY,
-    private readonly shared?: SharedBudgets,
+    private readonly shared?: BudgetStore,
     options: RateLimitBookOptions = {},
   ) {
     this.sharedTimeoutMs = options.sharedTimeoutMs ?? 150;

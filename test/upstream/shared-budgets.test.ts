@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { until } from '../support/until.js';
 import { RateLimitedError } from '../../src/errors.js';
 import type { StoredBudget } from '../../src/store/store.js';
-import { RateLimitBook, type SharedBudgets } from '../../src/upstream/rate-limit-book.js';
+import type { BudgetStore } from '../../src/store/store.js';
+import { RateLimitBook } from '../../src/upstream/rate-limit-book.js';
 
 /** A shared backend in memory, counting its calls; `mode` makes it fail or hang. */
 function backend() {
@@ -17,7 +18,7 @@ function backend() {
     reads: 0,
     writes: [] as { slot: string; budget: StoredBudget; ttlMs: number }[],
     mode: 'ok' as 'ok' | 'fail' | 'throw' | 'hang',
-    shared: undefined as unknown as SharedBudgets,
+    shared: undefined as unknown as BudgetStore,
   };
   control.shared = {
     budget: (tokenHash: string, family: string) => {
