@@ -123,6 +123,8 @@ async function measure(arm: Arm, size: number): Promise<Measured> {
     headers: { 'content-type': 'application/json', authorization: BENCH_AUTHORIZATION },
     body: JSON.stringify({ query: OPERATION, variables: { first: size } }),
   };
+  const first = await answer('http://gateway/graphql', init);
+  checkAnswer(arm, size, first.status, await first.text());
   let sent = 0;
   let peak = 0;
   const once = async () => {
@@ -158,6 +160,13 @@ async function measure(arm: Arm, size: number): Promise<Measured> {
   return { arm, size, ms: (used.user + used.system) / 1000 / requests, requests, peakRssMb: peak / 2 ** 20 };
 }
 
+/** Throws unless `text` is an answer without errors holding a page of `size` events. */
+function checkAnswer(arm: string, size: number, status: number, text: string): void {
+  const body = JSON.parse(text) as { errors?: unknown; data?: { dmEvents?: { edges?: unknown[] } } };
+  if (status !== 200 || body.errors !== undefined || body.data?.dmEvents?.edges?.length !== size)
+    throw new Error(`${arm} answered ${status}: ${text.slice(0, 300)}`);
+}
+
 /** Starts sampling allocations, the collected ones too; the function returned stops and gives the profile's JSON. */
 async function startHeapProfile(): Promise<() => Promise<string>> {
   const session = new Session();
@@ -191,7 +200,7 @@ async function countResolverCalls(size: number): Promise<number> {
     headers: { 'content-type': 'application/json', authorization: BENCH_AUTHORIZATION },
     body: JSON.stringify({ query: OPERATION, variables: { first: size } }),
   });
-  if (!(await response.text()).startsWith('{"data":')) throw new Error('the counted answer failed');
+  checkAnswer('C', size, response.status, await response.text());
   return calls;
 }
 
@@ -227,8 +236,11 @@ function reference(bytes: Buffer, viewer: { id: string; name: string; username: 
   return (url: string, init: RequestInit) => yoga.fetch(url, init);
 }
 
-const searchParams = (query: UpstreamRequest['query']) =>
-  new URLSearchParams(Object.entries(query ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined));
+function searchParams(query: UpstreamRequest['query']): URLSearchParams {
+  return new URLSearchParams(
+    Object.entries(query ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
 
 function gateway(arm: Arm, bytes: Buffer, viewer: { id: string; name: string; username: string }) {
   const answers = xAnswers(bytes, viewer);
