@@ -21,6 +21,7 @@
  * | `ROUNDS` | processes per arm and size (the report takes the median) | 3 |
  * | `DURATION_MS` | measured time per process, after a warm-up of half as long | 2000 |
  * | `BASELINE` | another checkout (e.g. a `git worktree` of the commit before a change): its arms run too, as `C0`, `F0`... | none |
+ * | `CPU_PROF` | a directory: each process writes a V8 CPU profile of its measured requests only (no start-up, no warm-up) there, `<arm>-<case>-<size>.cpuprofile` | none |
  * | `HEAP_PROF` | a directory: each process writes a sampling profile of what its measured requests allocated there (garbage included), `<arm>-<size>-<requests>.heapprofile` | none |
  */
 import { execFileSync } from 'node:child_process';
@@ -153,9 +154,11 @@ async function measure(arm: Arm, size: number): Promise<Measured> {
   await load(durationMs / 2);
   peak = 0;
   const profiler = process.env.HEAP_PROF ? await startHeapProfile() : undefined;
+  const cpuProfiler = process.env.CPU_PROF ? await startCpuProfile() : undefined;
   const before = process.cpuUsage();
   const requests = await load(durationMs);
   const used = process.cpuUsage(before);
+  if (cpuProfiler) writeFileSync(`${process.env.CPU_PROF}/${arm}-${CASE}-${size}.cpuprofile`, await cpuProfiler());
   if (profiler) writeFileSync(`${process.env.HEAP_PROF}/${arm}-${size}-${requests}.heapprofile`, await profiler());
   return { arm, size, ms: (used.user + used.system) / 1000 / requests, requests, peakRssMb: peak / 2 ** 20 };
 }
@@ -165,6 +168,19 @@ function checkAnswer(arm: string, size: number, status: number, text: string): v
   const body = JSON.parse(text) as { errors?: unknown; data?: { dmEvents?: { edges?: unknown[] } } };
   if (status !== 200 || body.errors !== undefined || body.data?.dmEvents?.edges?.length !== size)
     throw new Error(`${arm} answered ${status}: ${text.slice(0, 300)}`);
+}
+
+/** Starts V8's CPU profiler; the function returned stops it and gives the profile's JSON. */
+async function startCpuProfile(): Promise<() => Promise<string>> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    return JSON.stringify(profile);
+  };
 }
 
 /** Starts sampling allocations, the collected ones too; the function returned stops and gives the profile's JSON. */
