@@ -47,7 +47,7 @@ const answer = {
   rateLimit: { limit: 300, remaining: 299, resetAt: new Date(Date.now() + 900_000) },
 };
 const bare: UpstreamTransport = {
-  get: async <T>() => answer as { status: number; body: T; rateLimit: typeof answer.rateLimit },
+  get: <T>() => Promise.resolve(answer as { status: number; body: T; rateLimit: typeof answer.rateLimit }),
 };
 const metrics = new GatewayMetrics({ processMetrics: false });
 const options: XSessionOptions = {
@@ -131,7 +131,10 @@ async function inFlight(call: () => Promise<unknown>, ms: number): Promise<numbe
   const before = process.cpuUsage();
   await Promise.all(
     Array.from({ length: 32 }, async () => {
-      while (performance.now() < until) (await call(), done++);
+      while (performance.now() < until) {
+        await call();
+        done++;
+      }
     }),
   );
   const used = process.cpuUsage(before);

@@ -4,12 +4,13 @@
  * Writes `bench/results/latest.json` and `latest.md` and prints the table. See `bench/README.md`.
  *
  * Environment: BENCH_DURATION_S (5), BENCH_RUNS (3), BENCH_WARMUP_S (2), BENCH_ARMS (ABCDEF), BENCH_SIZES (1,10,100),
- * BENCH_MICRO_MS (1000; 0 skips the micro-benchmark), BENCH_NODE (the servers' node binary; the bench's own by default).
+ * BENCH_CASES (everything,app), BENCH_MICRO_MS (1000; 0 skips the micro-benchmark), BENCH_NODE (the servers' node
+ * binary; the bench's own by default).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { ALL_ARMS, type ArmId } from './lib/arms.js';
+import { ALL_ARMS, ALL_CASES, type ArmId, type CaseName } from './lib/arms.js';
 import { runBench } from './lib/harness.js';
 import { type MicroTask, runPlannerMicro } from './lib/micro.js';
 import { PAGE_SIZES } from './lib/pages.js';
@@ -25,8 +26,15 @@ function numberEnv(name: string, fallback: number): number {
 
 const arms = [...(process.env.BENCH_ARMS ?? ALL_ARMS).toUpperCase()].filter((a): a is ArmId => ALL_ARMS.includes(a));
 const sizes = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',').map(Number) : [...PAGE_SIZES];
+const cases = (process.env.BENCH_CASES ? process.env.BENCH_CASES.split(',') : [...ALL_CASES]).map((name) => {
+  const trimmed = name.trim();
+  if (!ALL_CASES.includes(trimmed as CaseName))
+    throw new Error(`BENCH_CASES names ${ALL_CASES.join(' and ')}, not ${trimmed}`);
+  return trimmed as CaseName;
+});
 const config = {
   arms,
+  cases,
   sizes,
   durationS: numberEnv('BENCH_DURATION_S', 5),
   runs: Math.max(1, Math.round(numberEnv('BENCH_RUNS', 3))),
@@ -47,7 +55,7 @@ function commit(): string {
 
 const log = (line: string) => console.log(line);
 log(
-  `bench: arms ${arms.join('')}, sizes ${sizes.join('/')}, ${config.runs} run(s) x ${config.durationS} s, warm-up ${config.warmupS} s`,
+  `bench: cases ${cases.join(', ')}, arms ${arms.join('')}, sizes ${sizes.join('/')}, ${config.runs} run(s) x ${config.durationS} s, warm-up ${config.warmupS} s`,
 );
 
 let micro: MicroTask[] | undefined;
@@ -74,7 +82,18 @@ const dir = new URL('./results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(
   new URL('latest.json', dir),
-  JSON.stringify({ meta, ...results, comparisons: report.comparisons, targets: report.targets, micro }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      meta,
+      ...results,
+      comparisons: report.comparisons,
+      appComparisons: report.appComparisons,
+      targets: report.targets,
+      micro,
+    },
+    null,
+    2,
+  ) + '\n',
 );
 writeFileSync(new URL('latest.md', dir), report.markdown);
 console.log('\n' + report.markdown);

@@ -214,11 +214,13 @@ async function replay(world: World, label: string, start: number): Promise<Sessi
     '6',
     'a message arrives (at X)',
     TIMELINE.message,
-    async () => {
+    () => {
       arrivedId = sandbox.addMessage(conversationId, other, `Are you there? (${label.split(':')[0]})`).id;
-      return [checkFlag('the new message is the newest event X shows', truth()[0]?.id === arrivedId, true)];
+      return Promise.resolve([
+        checkFlag('the new message is the newest event X shows', truth()[0]?.id === arrivedId, true),
+      ]);
     },
-    async () => [],
+    () => Promise.resolve([]),
   );
   await step(
     '7',

@@ -65,7 +65,7 @@ export async function runWeek(options: WeekOptions = {}): Promise<WeekResult> {
       const arrived = random.int(ARRIVALS.min, ARRIVALS.max);
       for (let i = arrived; i > 0; i--) {
         world.setClock(morning - i * ARRIVAL_GAP_MS);
-        world.sandbox.friendWrites(random.next);
+        world.sandbox.friendWrites(() => random.next());
       }
       const steps: StepResult[] = [];
       world.setClock(morning);

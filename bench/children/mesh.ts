@@ -28,7 +28,7 @@ try {
     graphiql: false,
     context: ({ request }) => ({ headers: { authorization: request.headers.get('authorization') ?? undefined } }),
   });
-  server = createServer(yoga);
+  server = createServer((req, res) => void yoga(req, res));
 } catch (error) {
   fail(`GraphQL Mesh did not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 }

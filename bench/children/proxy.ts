@@ -3,7 +3,7 @@
  * caller's Authorization forwarded, the upstream's status and headers copied and its body streamed back untouched.
  * Any gateway in Node costs at least this.
  */
-import { createServer } from 'node:http';
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
 import { runChild, upstreamArg } from './child.js';
@@ -22,7 +22,7 @@ const HOP_BY_HOP = new Set([
   'trailer',
 ]);
 
-const server = createServer(async (req, res) => {
+async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (req.headers.authorization) headers.authorization = req.headers.authorization;
@@ -37,6 +37,9 @@ const server = createServer(async (req, res) => {
     if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
     res.end();
   }
-});
+}
+
+// `forward` answers every failure itself: its promise is left to run.
+const server = createServer((req, res) => void forward(req, res));
 
 await runChild(server, { close: () => pool.close() });

@@ -1,7 +1,15 @@
 /**
- * The six arms: what each is asked (the same page of DM events, at each page size), and how its answer is checked.
+ * The six arms and the two cases: what each arm is asked (the same page of DM events, at each page size), and how its
+ * answer is checked.
+ *
+ * - `everything`: every field one `GET /2/dm_events` can carry (`operations/everything.graphql`), one call to X; all
+ *   six arms.
+ * - `app`: what a DM client shows (`operations/app.graphql`): profiles, media, referenced posts with their authors.
+ *   The authors X does not expand on a DM page take a users lookup by ids, so it is more than one call to X; arms C,
+ *   E and F.
  */
 import { readFileSync } from 'node:fs';
+import type { DmEvent, Includes } from '../../src/x/wire.js';
 import { BENCH_AUTHORIZATION, type BenchPage } from './pages.js';
 import type { LoadRequest } from './load.js';
 
@@ -17,11 +25,28 @@ export const ARM_NAMES: Record<ArmId, string> = {
   F: 'gateway from memory',
 };
 
-/** The arms that answer the arm-C operation (`operations/everything.graphql`): their `data` must equal arm C's. */
+/** The arms that answer the arm-C operation of a case: their `data` must equal arm C's. */
 export const GATEWAY_SHAPED: readonly ArmId[] = ['C', 'E', 'F'];
 
-/** The arm-C operation: every field one `GET /2/dm_events` can carry. */
-export const GATEWAY_OPERATION = readFileSync(new URL('../operations/everything.graphql', import.meta.url), 'utf8');
+export type CaseName = 'everything' | 'app';
+export const ALL_CASES: readonly CaseName[] = ['everything', 'app'];
+
+/** The arms each case runs. */
+export const CASE_ARMS: Record<CaseName, readonly ArmId[]> = {
+  everything: ['A', 'B', 'C', 'D', 'E', 'F'],
+  app: ['C', 'E', 'F'],
+};
+
+const operation = (file: string) => readFileSync(new URL(`../operations/${file}`, import.meta.url), 'utf8');
+
+/** Each case's GraphQL operation, which arms C, E and F answer, and its name. */
+export const OPERATIONS: Record<CaseName, { readonly name: string; readonly text: string }> = {
+  everything: { name: 'Everything', text: operation('everything.graphql') },
+  app: { name: 'App', text: operation('app.graphql') },
+};
+
+/** The `everything` case's operation: every field one `GET /2/dm_events` can carry. */
+export const GATEWAY_OPERATION = OPERATIONS.everything.text;
 
 /** X's parameters for a page with everything (what arm C's gateway asks for, plus `id`s; the upstream ignores them). */
 export const EVERYTHING_PARAMS: Readonly<Record<string, string>> = {
@@ -43,8 +68,17 @@ const GRAPHQL_HEADERS = {
   accept: 'application/graphql-response+json, application/json',
 };
 
-/** The request arm `arm` is loaded with for a page of `size` events. `meshOperation` is arm D's (from its child). */
-export function requestFor(arm: ArmId, size: number, meshOperation?: string): LoadRequest {
+/**
+ * The request arm `arm` is loaded with for a page of `size` events in case `benchCase`. `meshOperation` is arm D's
+ * (from its child).
+ */
+export function requestFor(
+  arm: ArmId,
+  size: number,
+  meshOperation?: string,
+  benchCase: CaseName = 'everything',
+): LoadRequest {
+  if (!CASE_ARMS[benchCase].includes(arm)) throw new Error(`Arm ${arm} does not run the ${benchCase} case`);
   switch (arm) {
     case 'A':
     case 'B':
@@ -60,7 +94,11 @@ export function requestFor(arm: ArmId, size: number, meshOperation?: string): Lo
         method: 'POST',
         path: '/graphql',
         headers: GRAPHQL_HEADERS,
-        body: JSON.stringify({ query: GATEWAY_OPERATION, operationName: 'Everything', variables: { first: size } }),
+        body: JSON.stringify({
+          query: OPERATIONS[benchCase].text,
+          operationName: OPERATIONS[benchCase].name,
+          variables: { first: size },
+        }),
       };
     case 'D':
       if (!meshOperation) throw new Error('Arm D needs the operation its Mesh child wrote');
@@ -83,11 +121,78 @@ function sameIds(actual: readonly unknown[], expected: readonly string[]): boole
   return actual.length === expected.length && actual.every((id, i) => id === expected[i]);
 }
 
+/** X's lookups by ids (at most this many ids a call). */
+const LOOKUP_BATCH = 100;
+
 /**
- * Checks an arm's answer to `requestFor(arm, page.size)`: status 200, the expected shape, and the page's events in
- * order with their sender, media, referenced posts and entities. Throws with the reason when it is wrong.
+ * What X must be asked beyond a DM page to show its referenced posts with their authors: the posts missing from the
+ * page's `includes.tweets`, and the authors (of the posts the page holds) missing from its `includes.users`.
  */
-export function verifyAnswer(arm: ArmId, page: BenchPage, status: number, text: string): void {
+export function lookupsNeeded(
+  events: readonly DmEvent[],
+  includes: Includes | undefined,
+): { readonly users: readonly string[]; readonly tweets: readonly string[] } {
+  const users = new Set((includes?.users ?? []).map((u) => u.id));
+  const tweets = new Map((includes?.tweets ?? []).map((t) => [t.id, t]));
+  const missingUsers = new Set<string>();
+  const missingTweets = new Set<string>();
+  for (const event of events) {
+    for (const ref of event.referenced_tweets ?? []) {
+      const tweet = tweets.get(ref.id);
+      if (!tweet) missingTweets.add(ref.id);
+      else if (tweet.author_id !== undefined && !users.has(tweet.author_id)) missingUsers.add(tweet.author_id);
+    }
+  }
+  return { users: [...missingUsers], tweets: [...missingTweets] };
+}
+
+/**
+ * The calls to X, by path, that one operation of arm `arm` in case `benchCase` must cost on `page`, once warm: one
+ * `GET /2/dm_events`, and in the app case a users lookup (and a posts lookup) per 100 ids `lookupsNeeded` finds.
+ * Arm F answers from its memory: no call. The bench asserts these exactly.
+ */
+export function expectedCalls(benchCase: CaseName, arm: ArmId, page: BenchPage): Record<string, number> {
+  if (arm === 'F') return {};
+  const calls: Record<string, number> = { '/2/dm_events': 1 };
+  if (benchCase === 'app') {
+    const needed = lookupsNeeded(page.body.data ?? [], page.body.includes);
+    if (needed.users.length) calls['/2/users'] = Math.ceil(needed.users.length / LOOKUP_BATCH);
+    if (needed.tweets.length) calls['/2/tweets'] = Math.ceil(needed.tweets.length / LOOKUP_BATCH);
+  }
+  return calls;
+}
+
+/**
+ * Arm F's first operation, the one that fills its memory: who the token is (`GET /2/users/me`), X's page of
+ * `memoryPage` (the memory reads a full page of 100), and in the app case the lookups `page`'s answer needs that
+ * the memory's page did not carry.
+ */
+export function expectedColdCallsOfF(
+  benchCase: CaseName,
+  page: BenchPage,
+  memoryPage: BenchPage,
+): Record<string, number> {
+  const calls: Record<string, number> = { '/2/users/me': 1, '/2/dm_events': 1 };
+  if (benchCase === 'app') {
+    const needed = lookupsNeeded(page.body.data ?? [], memoryPage.body.includes);
+    if (needed.users.length) calls['/2/users'] = Math.ceil(needed.users.length / LOOKUP_BATCH);
+    if (needed.tweets.length) calls['/2/tweets'] = Math.ceil(needed.tweets.length / LOOKUP_BATCH);
+  }
+  return calls;
+}
+
+/**
+ * Checks an arm's answer to `requestFor(arm, page.size, _, benchCase)`: status 200, the expected shape, and the
+ * page's events in order with their sender, media, referenced posts and entities (in the app case, the posts'
+ * authors). Throws with the reason when it is wrong.
+ */
+export function verifyAnswer(
+  arm: ArmId,
+  page: BenchPage,
+  status: number,
+  text: string,
+  benchCase: CaseName = 'everything',
+): void {
   const size = page.size;
   if (status !== 200) fail(arm, size, `status ${status}: ${text.slice(0, 300)}`);
   let body: Json;
@@ -103,6 +208,7 @@ export function verifyAnswer(arm: ArmId, page: BenchPage, status: number, text: 
   if (body.errors) fail(arm, size, `errors: ${JSON.stringify(body.errors).slice(0, 500)}`);
   const data = body.data as Json | undefined;
   if (arm === 'D') verifyMesh(page, data);
+  else if (benchCase === 'app') verifyApp(arm, page, data);
   else verifyGateway(arm, page, data);
 }
 
@@ -213,4 +319,68 @@ function verifyMesh(page: BenchPage, data: Json | undefined): void {
     const actual = (includes?.[key] as unknown[] | undefined)?.length ?? 0;
     if (actual !== expected) fail('D', page.size, `includes.${key}: ${actual} of ${expected}`);
   }
+}
+
+/** The app case: the page's events in order, each with its sender's profile, media, and posts with their authors. */
+function verifyApp(arm: ArmId, page: BenchPage, data: Json | undefined): void {
+  const connection = data?.dmEvents as { edges?: { cursor?: string; node?: Json }[]; pageInfo?: Json } | undefined;
+  const edges = connection?.edges;
+  if (!Array.isArray(edges)) fail(arm, page.size, 'no dmEvents.edges');
+  const nodes = edges.map((edge) => edge.node ?? {});
+  if (
+    !sameIds(
+      nodes.map((n) => n.restId),
+      page.eventIds,
+    )
+  )
+    fail(arm, page.size, "the events are not the page's");
+  if (edges.some((edge) => typeof edge.cursor !== 'string')) fail(arm, page.size, 'an edge has no cursor');
+  if (connection?.pageInfo?.hasNextPage !== true) fail(arm, page.size, 'pageInfo.hasNextPage is not true');
+  const tweets = new Map((page.body.includes?.tweets ?? []).map((t) => [t.id, t]));
+  (page.body.data ?? []).forEach((event, i) => {
+    const node = nodes[i]!;
+    const where = `event ${event.id}`;
+    const sender = node.sender as Json | null;
+    if (event.sender_id !== undefined) {
+      if (sender?.restId !== event.sender_id) fail(arm, page.size, `${where}: sender`);
+      if (typeof sender.username !== 'string' || typeof sender.profileImageUrl !== 'string')
+        fail(arm, page.size, `${where}: the sender's profile`);
+      if (typeof (sender.publicMetrics as Json | null)?.followersCount !== 'number')
+        fail(arm, page.size, `${where}: the sender's public metrics`);
+    }
+    const participants = (node.participants as Json[] | null) ?? [];
+    if (
+      !sameIds(
+        participants.map((p) => p.restId),
+        event.participant_ids ?? [],
+      )
+    )
+      fail(arm, page.size, `${where}: participants`);
+    const media = ((node.attachments as Json | null)?.media as Json[] | undefined) ?? [];
+    if (
+      !sameIds(
+        media.map((m) => m.mediaKey),
+        event.attachments?.media_keys ?? [],
+      )
+    )
+      fail(arm, page.size, `${where}: media`);
+    if (media.some((m) => typeof m.type !== 'string')) fail(arm, page.size, `${where}: a medium without its type`);
+    const posts = (node.referencedTweets as Json[] | null) ?? [];
+    const refs = event.referenced_tweets ?? [];
+    if (
+      !sameIds(
+        posts.map((t) => t.restId),
+        refs.map((r) => r.id),
+      )
+    )
+      fail(arm, page.size, `${where}: referenced posts`);
+    posts.forEach((post, j) => {
+      const authorId = tweets.get(refs[j]!.id)?.author_id;
+      const author = post.author as Json | null;
+      if (typeof post.text !== 'string') fail(arm, page.size, `${where}: a referenced post without text`);
+      if (authorId !== undefined && (author?.restId !== authorId || typeof author.username !== 'string'))
+        fail(arm, page.size, `${where}: the author of post ${refs[j]!.id}`);
+    });
+    if (event.text !== undefined && node.text !== event.text) fail(arm, page.size, `${where}: text`);
+  });
 }

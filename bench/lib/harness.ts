@@ -7,20 +7,31 @@ import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import type { ChildStats } from '../children/child.js';
 import {
+  ALL_CASES,
   ARM_NAMES,
   type ArmId,
+  CASE_ARMS,
+  type CaseName,
   GATEWAY_SHAPED,
   comparableData,
+  expectedCalls,
+  expectedColdCallsOfF,
   firstDifference,
   requestFor,
   verifyAnswer,
 } from './arms.js';
 import { type LoadRequest, load } from './load.js';
-import { type BenchPage, buildPages } from './pages.js';
+import { type BenchPage, buildPages, pageFor } from './pages.js';
 import { type ChildName, type ServerChild, startChild } from './processes.js';
 
 export interface BenchConfig {
   readonly arms: readonly ArmId[];
+  /**
+   * Which cases run (`everything`: every field of one DM page, all arms; `app`: profiles, media and posts with their
+   * authors, arms C, E and F).
+   * @default ['everything', 'app']
+   */
+  readonly cases?: readonly CaseName[];
   readonly sizes: readonly number[];
   /** Seconds per timed run. */
   readonly durationS: number;
@@ -58,6 +69,7 @@ export interface RunResult {
 }
 
 export interface Cell {
+  readonly case: CaseName;
   readonly arm: ArmId;
   readonly size: number;
   readonly connections: number;
@@ -67,13 +79,17 @@ export interface Cell {
 }
 
 export interface Probe {
+  readonly case: CaseName;
   readonly size: number;
   /** Body bytes of one answer. */
   readonly responseBytes: number;
   /** Upstream requests one operation caused (arm F: the second operation, once the first has filled the memory). */
   readonly upstreamCalls: number;
+  /** The same requests by path (`/2/dm_events`, `/2/users`...); checked against `expectedCalls`. */
+  readonly upstreamCallsByPath: Readonly<Record<string, number>>;
   /** Arm F: upstream requests of the first operation, the one that filled the memory (`GET /2/users/me` included). */
   readonly coldUpstreamCalls?: number;
+  readonly coldUpstreamCallsByPath?: Readonly<Record<string, number>>;
   /** Arms E and F: whether the answer's `data` equals arm C's, cursors aside (`undefined` when C did not run). */
   readonly sameDataAsC?: boolean;
   /** The query string of the (last) upstream request the operation made: what the arm asked X for. */
@@ -84,6 +100,8 @@ export interface ArmResult {
   readonly arm: ArmId;
   readonly name: string;
   readonly ran: boolean;
+  /** The cases it ran. */
+  readonly cases: readonly CaseName[];
   /** Why the arm did not run. */
   readonly reason?: string;
   /** The RSS of the arm's first server process (its first page size) once it was ready, before any request, in bytes. */
@@ -94,7 +112,7 @@ export interface ArmResult {
 }
 
 export interface BenchResults {
-  readonly config: Omit<BenchConfig, 'log'>;
+  readonly config: Omit<BenchConfig, 'log' | 'cases'> & { readonly cases: readonly CaseName[] };
   readonly pages: readonly { size: number; bytes: number; users: number; media: number; tweets: number }[];
   readonly arms: readonly ArmResult[];
 }
@@ -153,13 +171,42 @@ function summarise(runs: readonly RunResult[]): RunResult {
 
 const cpuOf = (stats: ChildStats) => stats.cpuUser + stats.cpuSystem;
 const upstreamRequests = (stats: ChildStats) => Number(stats.extra?.total ?? 0);
+const byPathOf = (stats: ChildStats) => (stats.extra?.byPath ?? {}) as Record<string, number>;
+const stringOf = (value: unknown) => (typeof value === 'string' ? value : '');
+
+/** The requests by path between two readings of the upstream's counts, the paths with none left out. */
+function pathCallsBetween(before: ChildStats, after: ChildStats): Record<string, number> {
+  const b = byPathOf(before);
+  const out: Record<string, number> = {};
+  for (const [path, count] of Object.entries(byPathOf(after)).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
+    const made = count - (b[path] ?? 0);
+    if (made > 0) out[path] = made;
+  }
+  return out;
+}
+
+const sameCalls = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>) =>
+  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([path, n]) => b[path] === n);
+const callsText = (calls: Readonly<Record<string, number>>) =>
+  Object.keys(calls).length
+    ? Object.entries(calls)
+        .map(([path, n]) => `${n} x ${path}`)
+        .join(', ')
+    : 'none';
 
 /** One request outside the load: its status and body, and how many upstream requests it caused. */
 export async function probe(
   server: ServerChild,
   upstream: ServerChild,
   req: LoadRequest,
-): Promise<{ status: number; text: string; upstreamCalls: number; tokenForwarded: boolean; upstreamQuery: string }> {
+): Promise<{
+  status: number;
+  text: string;
+  upstreamCalls: number;
+  upstreamCallsByPath: Record<string, number>;
+  tokenForwarded: boolean;
+  upstreamQuery: string;
+}> {
   const u0 = await upstream.stats();
   const before = upstreamRequests(u0);
   const answer = await request(server.url + req.path, {
@@ -175,8 +222,9 @@ export async function probe(
     status: answer.statusCode,
     text,
     upstreamCalls,
+    upstreamCallsByPath: pathCallsBetween(u0, u1),
     tokenForwarded: upstreamCalls > 0 && withToken === upstreamCalls,
-    upstreamQuery: String(u1.extra?.lastQuery ?? ''),
+    upstreamQuery: stringOf(u1.extra?.lastQuery),
   };
 }
 
@@ -232,6 +280,7 @@ const RUN_ORDER: readonly ArmId[] = ['A', 'B', 'C', 'E', 'F', 'D'];
 
 interface ArmProgress {
   readonly arm: ArmId;
+  readonly ranCases: Set<CaseName>;
   reason?: string;
   startRss?: number;
   readonly probes: Probe[];
@@ -247,13 +296,16 @@ interface ArmProgress {
  */
 async function runArmAtSize(
   progress: ArmProgress,
+  benchCase: CaseName,
   size: number,
   upstream: ServerChild,
   page: BenchPage,
+  memoryPage: BenchPage,
   config: BenchConfig,
-  cData: Map<number, string>,
+  cData: Map<string, string>,
 ): Promise<void> {
   const { arm } = progress;
+  const label = `Arm ${arm} (${ARM_NAMES[arm]}), ${benchCase} case, ${size} events`;
   const log = config.log ?? (() => {});
   let server: ServerChild;
   try {
@@ -266,44 +318,62 @@ async function runArmAtSize(
   try {
     const meshOperation = typeof server.info.operation === 'string' ? server.info.operation : undefined;
     progress.startRss ??= (await server.stats()).rss;
-    const req = requestFor(arm, size, meshOperation);
+    const req = requestFor(arm, size, meshOperation, benchCase);
     const cold = await probe(server, upstream, req);
-    if (!cold.tokenForwarded && arm !== 'A')
-      throw new Error(`Arm ${arm} did not forward the caller's token to the upstream`);
+    if (!cold.tokenForwarded && arm !== 'A') throw new Error(`${label}: the caller's token was not forwarded`);
     // Arm F: the first answer filled the memory; the second is the one every timed request gets.
     const answer = arm === 'F' ? await probe(server, upstream, req) : cold;
-    verifyAnswer(arm, page, answer.status, answer.text);
+    verifyAnswer(arm, page, answer.status, answer.text, benchCase);
     let sameDataAsC: boolean | undefined;
-    if (arm === 'C') cData.set(size, comparableData(answer.text));
-    else if (GATEWAY_SHAPED.includes(arm) && cData.has(size)) {
+    const key = `${benchCase}:${size}`;
+    if (arm === 'C') cData.set(key, comparableData(answer.text));
+    else if (GATEWAY_SHAPED.includes(arm) && cData.has(key)) {
       const mine = comparableData(answer.text);
-      sameDataAsC = mine === cData.get(size);
-      if (!sameDataAsC) {
-        throw new Error(
-          `Arm ${arm} (${ARM_NAMES[arm]}), ${size} events: data differs from arm C's at ${firstDifference(mine, cData.get(size)!)}`,
-        );
-      }
+      sameDataAsC = mine === cData.get(key);
+      if (!sameDataAsC)
+        throw new Error(`${label}: data differs from arm C's at ${firstDifference(mine, cData.get(key)!)}`);
     }
-    if (arm === 'F' && answer.upstreamCalls !== 0)
-      throw new Error(`Arm F, ${size} events: an answer from memory called X ${answer.upstreamCalls} time(s)`);
+    // The exact calls to X an operation costs, by endpoint (arm A is the upstream: its one request is the operation).
+    const expected = expectedCalls(benchCase, arm, page);
+    const upstreamCallsByPath = arm === 'A' ? { '/2/dm_events': 1 } : answer.upstreamCallsByPath;
+    if (!sameCalls(upstreamCallsByPath, expected))
+      throw new Error(`${label}: one operation called X ${callsText(upstreamCallsByPath)}, not ${callsText(expected)}`);
+    if (arm === 'F') {
+      const coldExpected = expectedColdCallsOfF(benchCase, page, memoryPage);
+      if (!sameCalls(cold.upstreamCallsByPath, coldExpected))
+        throw new Error(
+          `${label}: the operation that filled the memory called X ${callsText(cold.upstreamCallsByPath)}, not ${callsText(coldExpected)}`,
+        );
+    }
+    const callsPerOp = Object.values(expected).reduce((sum, n) => sum + n, 0);
     progress.probes.push({
+      case: benchCase,
       size,
       responseBytes: Buffer.byteLength(answer.text),
       upstreamCalls: arm === 'A' ? 1 : answer.upstreamCalls,
+      upstreamCallsByPath,
       upstreamQuery: decodeURIComponent(cold.upstreamQuery),
-      ...(arm === 'F' && { coldUpstreamCalls: cold.upstreamCalls }),
+      ...(arm === 'F' && { coldUpstreamCalls: cold.upstreamCalls, coldUpstreamCallsByPath: cold.upstreamCallsByPath }),
       ...(sameDataAsC !== undefined && { sameDataAsC }),
     });
 
     if (config.warmupS > 0) await load(server.url, req, config.concurrency.capacity, config.warmupS);
     for (const connections of [config.concurrency.latency, config.concurrency.capacity]) {
       const runs: RunResult[] = [];
-      for (let i = 0; i < config.runs; i++)
-        runs.push(await timedRun(server, upstream, req, connections, config.durationS));
+      for (let i = 0; i < config.runs; i++) {
+        const run = await timedRun(server, upstream, req, connections, config.durationS);
+        // Runs are drained, so every answered operation's calls are in: each must have cost exactly its calls (from
+        // memory, none), under load as in the probe. Failed requests would blur the count; they are reported instead.
+        if (run.failed === 0 && run.upstreamCallsPerOp !== callsPerOp)
+          throw new Error(
+            `${label}, c=${connections}: ${run.upstreamCallsPerOp} calls to X per operation, not ${callsPerOp}`,
+          );
+        runs.push(run);
+      }
       const summary = summarise(runs);
-      progress.cells.push({ arm, size, connections, runs, summary });
+      progress.cells.push({ case: benchCase, arm, size, connections, runs, summary });
       log(
-        `arm ${arm} ${String(size).padStart(3)} events c=${String(connections).padStart(2)}: ${summary.rps.toFixed(0)} req/s, ` +
+        `arm ${arm} ${benchCase === 'everything' ? '' : `${benchCase} `}${String(size).padStart(3)} events c=${String(connections).padStart(2)}: ${summary.rps.toFixed(0)} req/s, ` +
           `p50 ${summary.p50.toFixed(2)} ms, p99 ${summary.p99.toFixed(2)} ms, CPU ${summary.cpuMsPerRequest.toFixed(3)} ms/req, ` +
           `peak RSS ${(summary.peakRss / 2 ** 20).toFixed(0)} MB, ${summary.fullGcsPerKiloRequest.toFixed(1)} full GCs per 1000 req` +
           (summary.failed ? `, ${summary.failed} FAILED` : ''),
@@ -315,24 +385,34 @@ async function runArmAtSize(
 }
 
 export async function runBench(config: BenchConfig): Promise<BenchResults> {
-  const pages = buildPages(config.sizes);
+  const cases = config.cases ?? ALL_CASES;
+  const built = buildPages([...new Set([...config.sizes, 100])]);
+  const pages = new Map(config.sizes.map((size) => [size, built.get(size)!]));
+  // The page X answers the memory's sync with (arm F asks for 100 events), as the fixed upstream picks it.
+  const memoryPage = pageFor([...built.values()], 100);
+  const arms = config.arms.filter((arm) => cases.some((c) => CASE_ARMS[c].includes(arm)));
   const upstream = await startChild('upstream');
   try {
-    const progress = new Map(config.arms.map((arm): [ArmId, ArmProgress] => [arm, { arm, probes: [], cells: [] }]));
+    const progress = new Map(
+      arms.map((arm): [ArmId, ArmProgress] => [arm, { arm, ranCases: new Set(), probes: [], cells: [] }]),
+    );
     const order = RUN_ORDER.filter((arm) => progress.has(arm));
-    // Arm C's answers (`data`, cursors aside), which arms E and F must equal.
-    const cData = new Map<number, string>();
-    // Page size by page size, every arm's runs at one size before the next size.
+    // Arm C's answers (`data`, cursors aside) by case and size, which arms E and F must equal.
+    const cData = new Map<string, string>();
+    // Page size by page size, every case's arms at one size before the next size.
     for (const size of config.sizes) {
-      for (const arm of order) {
-        const armProgress = progress.get(arm)!;
-        if (armProgress.reason === undefined)
-          await runArmAtSize(armProgress, size, upstream, pages.get(size)!, config, cData);
+      for (const benchCase of cases) {
+        for (const arm of order.filter((a) => CASE_ARMS[benchCase].includes(a))) {
+          const armProgress = progress.get(arm)!;
+          if (armProgress.reason !== undefined) continue;
+          armProgress.ranCases.add(benchCase);
+          await runArmAtSize(armProgress, benchCase, size, upstream, pages.get(size)!, memoryPage, config, cData);
+        }
       }
     }
     const { log: _log, ...rest } = config;
     return {
-      config: rest,
+      config: { ...rest, cases },
       pages: [...pages.values()].map((p) => ({
         size: p.size,
         bytes: p.bytes.length,
@@ -340,11 +420,11 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
         media: p.body.includes?.media?.length ?? 0,
         tweets: p.body.includes?.tweets?.length ?? 0,
       })),
-      arms: config.arms.map((arm) => {
-        const { reason, startRss, probes, cells } = progress.get(arm)!;
+      arms: arms.map((arm) => {
+        const { reason, startRss, probes, cells, ranCases } = progress.get(arm)!;
         return reason === undefined
-          ? { arm, name: ARM_NAMES[arm], ran: true, startRss, probes, cells }
-          : { arm, name: ARM_NAMES[arm], ran: false, reason, probes: [], cells: [] };
+          ? { arm, name: ARM_NAMES[arm], ran: true, cases: [...ranCases], startRss, probes, cells }
+          : { arm, name: ARM_NAMES[arm], ran: false, reason, cases: [], probes: [], cells: [] };
       }),
     };
   } finally {

@@ -14,7 +14,7 @@
  * Deterministic: the same seed and `now` every run, so the same bytes.
  */
 import { createSandbox } from '../../src/sandbox/index.js';
-import type { DmEvent, DmEventsPage, Includes, Media, Tweet, User } from '../../src/x/wire.js';
+import type { DmEvent, DmEventsPage, Includes, Media, Problem, Tweet, User } from '../../src/x/wire.js';
 
 export const PAGE_SIZES = [1, 10, 100] as const;
 export type PageSize = number;
@@ -46,14 +46,19 @@ function hasEntities(event: DmEvent): boolean {
   return Boolean(event.hashtags?.length || event.cashtags?.length || event.mentions?.length || event.urls?.length);
 }
 
-/** Builds the pages of the given sizes (largest first is cheapest, but any order works). */
-export function buildPages(sizes: readonly number[] = PAGE_SIZES): Map<number, BenchPage> {
+function demoData() {
   const sandbox = createSandbox({ seed: SEED, now: NOW, mainToken: 'bench-sandbox-token' });
   const { data } = sandbox;
   const users = new Map(data.users.map((u) => [u.id, u]));
   const media = new Map(data.media.map((m) => [m.media_key!, m]));
   const usableTweets = data.tweets.filter((t) => t.id !== data.missingTweetId && RFC3339.test(t.created_at ?? ''));
   const tweets = new Map(usableTweets.map((t) => [t.id!, t]));
+  return { sandbox, users, media, usableTweets, tweets };
+}
+
+/** Builds the pages of the given sizes (largest first is cheapest, but any order works). */
+export function buildPages(sizes: readonly number[] = PAGE_SIZES): Map<number, BenchPage> {
+  const { sandbox, users, media, usableTweets, tweets } = demoData();
 
   const visible = sandbox.visibleEvents(sandbox.users[0]!.id);
   const messages = visible.filter((e) => e.event_type === 'MessageCreate');
@@ -190,4 +195,57 @@ export function pageFor<T extends { size: number }>(pages: readonly T[], maxResu
   let best: T | undefined;
   for (const page of pages) if (page.size <= maxResults && (!best || page.size > best.size)) best = page;
   return best ?? pages.reduce((a, b) => (a.size <= b.size ? a : b));
+}
+
+/** The fields X returns on every object of a lookup, asked for or not. */
+const DEFAULT_FIELDS = { users: ['id', 'name', 'username'], tweets: ['id', 'text', 'edit_history_tweet_ids'] } as const;
+
+export type LookupKind = keyof typeof DEFAULT_FIELDS;
+
+/** An answer of X's users or posts lookup by ids (`GET /2/users?ids=`, `GET /2/tweets?ids=`). */
+export interface LookupAnswer {
+  data?: Record<string, unknown>[];
+  errors?: Problem[];
+}
+
+/**
+ * X's lookups by ids over the same demo data as the pages (every user, and every post the pages may reference):
+ * `answer` builds the body X gives `GET /2/users?ids=` or `GET /2/tweets?ids=` for a query string, the objects in the
+ * order of `ids` with the asked `*.fields` (and the fields X always returns), a resource-not-found problem per unknown
+ * id. Expansions are not filled: the gateway asks for none on these calls.
+ */
+export function buildLookups(): {
+  readonly users: ReadonlyMap<string, User>;
+  readonly tweets: ReadonlyMap<string, Tweet>;
+  answer(kind: LookupKind, query: URLSearchParams): LookupAnswer;
+} {
+  const { users, tweets } = demoData();
+  const answer = (kind: LookupKind, query: URLSearchParams): LookupAnswer => {
+    const objects: ReadonlyMap<string, object> = kind === 'users' ? users : tweets;
+    const param = kind === 'users' ? 'user.fields' : 'tweet.fields';
+    const fields = new Set<string>([...DEFAULT_FIELDS[kind], ...(query.get(param)?.split(',') ?? [])]);
+    const data: Record<string, unknown>[] = [];
+    const errors: Problem[] = [];
+    for (const id of query.get('ids')?.split(',') ?? []) {
+      const found = objects.get(id) as Record<string, unknown> | undefined;
+      if (!found) {
+        const resource = kind === 'users' ? 'user' : 'tweet';
+        errors.push({
+          type: 'https://api.twitter.com/2/problems/resource-not-found',
+          title: 'Not Found Error',
+          detail: `Could not find ${resource} with ids: [${id}].`,
+          resource_type: resource,
+          resource_id: id,
+          parameter: 'ids',
+          value: id,
+        });
+        continue;
+      }
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(found)) if (fields.has(key)) out[key] = value;
+      data.push(out);
+    }
+    return { ...(data.length > 0 && { data }), ...(errors.length > 0 && { errors }) };
+  };
+  return { users, tweets, answer };
 }

@@ -1,8 +1,9 @@
 /**
- * The benchmark's report: the per-arm table, the gateway against the floor (C/B throughput, C−A latency), the issue's
- * targets with pass/miss, and the planner micro-benchmark.
+ * The benchmark's report: the per-arm table, the gateway against the floor (C/B throughput, C−A latency), the app
+ * case against the reference (C/E, F/E, peak RSS), the issues' targets with pass/miss, and the planner
+ * micro-benchmark.
  */
-import type { ArmId } from './arms.js';
+import type { ArmId, CaseName } from './arms.js';
 import type { BenchResults, Cell } from './harness.js';
 import type { MicroTask } from './micro.js';
 
@@ -30,8 +31,28 @@ export interface Comparison {
   readonly cpuFoverE?: number;
 }
 
+/** The app case at one page size, every figure at the capacity concurrency. */
+export interface AppComparison {
+  readonly size: number;
+  /** CPU per request (ms) of the gateway calling X (C), the reference (E) and the gateway from memory (F). */
+  readonly cpuC?: number;
+  readonly cpuE?: number;
+  readonly cpuF?: number;
+  readonly cpuCoverE?: number;
+  readonly cpuFoverE?: number;
+  /** Peak RSS in MB. */
+  readonly peakRssMbC?: number;
+  readonly peakRssMbE?: number;
+  readonly peakRssMbF?: number;
+  /** Calls to X per answered operation. */
+  readonly upstreamCallsPerOpC?: number;
+  readonly upstreamCallsPerOpE?: number;
+  readonly upstreamCallsPerOpF?: number;
+}
+
 export interface Report {
   readonly comparisons: readonly Comparison[];
+  readonly appComparisons: readonly AppComparison[];
   readonly targets: readonly Target[];
   readonly markdown: string;
 }
@@ -42,11 +63,23 @@ const CPU_TARGET_MS: Record<number, number> = { 1: 0.35, 10: 0.5, 100: 1.0 };
 const THROUGHPUT_TARGET: Record<number, number> = { 1: 0.25, 10: 0.2, 100: 0.2 };
 const RSS_TARGET_MB = 200;
 const CPU_GROWTH_LIMIT = 4;
+/** The app case's targets: pass-through at or under the reference, from memory at most half of it, at every size. */
+const APP_C_OVER_E_MAX = 1;
+const APP_F_OVER_E_MAX = 0.5;
+const APP_SIZES = [1, 10, 100];
 
 const MB = 2 ** 20;
 
-function cell(results: BenchResults, arm: ArmId, size: number, connections: number): Cell | undefined {
-  return results.arms.find((a) => a.arm === arm)?.cells.find((c) => c.size === size && c.connections === connections);
+function cell(
+  results: BenchResults,
+  arm: ArmId,
+  size: number,
+  connections: number,
+  benchCase: CaseName = 'everything',
+): Cell | undefined {
+  return results.arms
+    .find((a) => a.arm === arm)
+    ?.cells.find((c) => c.case === benchCase && c.size === size && c.connections === connections);
 }
 
 const fmt = (value: number | undefined, digits: number) =>
@@ -82,6 +115,19 @@ export function buildReport(
       ...(f32 && e32 && { cpuFoverE: f32.cpuMsPerRequest / e32.cpuMsPerRequest }),
     };
   });
+
+  const appComparisons: AppComparison[] = sizes.map((size) => {
+    const [c, e, f] = (['C', 'E', 'F'] as const).map((arm) => cell(results, arm, size, capacity, 'app')?.summary);
+    return {
+      size,
+      ...(c && { cpuC: c.cpuMsPerRequest, peakRssMbC: c.peakRss / MB, upstreamCallsPerOpC: c.upstreamCallsPerOp }),
+      ...(e && { cpuE: e.cpuMsPerRequest, peakRssMbE: e.peakRss / MB, upstreamCallsPerOpE: e.upstreamCallsPerOp }),
+      ...(f && { cpuF: f.cpuMsPerRequest, peakRssMbF: f.peakRss / MB, upstreamCallsPerOpF: f.upstreamCallsPerOp }),
+      ...(c && e && { cpuCoverE: c.cpuMsPerRequest / e.cpuMsPerRequest }),
+      ...(f && e && { cpuFoverE: f.cpuMsPerRequest / e.cpuMsPerRequest }),
+    };
+  });
+  const appRan = results.config.cases.includes('app');
 
   const targets: Target[] = [];
   for (const size of sizes) {
@@ -140,6 +186,32 @@ export function buildReport(
     });
   }
 
+  if (appRan) {
+    for (const size of APP_SIZES) {
+      const ratio = appComparisons.find((c) => c.size === size)?.cpuCoverE;
+      targets.push({
+        target: `app case: gateway CPU per request at or under the reference's (C/E), ${size} event${size === 1 ? '' : 's'} (c=${capacity}) <= ${APP_C_OVER_E_MAX}`,
+        value: fmt(ratio, 2),
+        pass: ratio === undefined ? undefined : ratio <= APP_C_OVER_E_MAX,
+      });
+    }
+    for (const size of APP_SIZES) {
+      const ratio = appComparisons.find((c) => c.size === size)?.cpuFoverE;
+      targets.push({
+        target: `app case: from memory at most half the reference's CPU per request (F/E), ${size} event${size === 1 ? '' : 's'} (c=${capacity}) <= ${APP_F_OVER_E_MAX}`,
+        value: fmt(ratio, 2),
+        pass: ratio === undefined ? undefined : ratio <= APP_F_OVER_E_MAX,
+      });
+    }
+    const peaks = appComparisons.flatMap((c) => [c.peakRssMbC, c.peakRssMbF]).filter((v) => v !== undefined);
+    const peak = peaks.length ? Math.max(...peaks) : undefined;
+    targets.push({
+      target: `app case: gateway peak RSS (C and F) at c=${capacity} < ${RSS_TARGET_MB} MB`,
+      value: `${fmt(peak, 0)} MB`,
+      pass: peak === undefined ? undefined : peak < RSS_TARGET_MB,
+    });
+  }
+
   const lines: string[] = [];
   lines.push('# Benchmark results', '');
   lines.push(
@@ -169,8 +241,9 @@ export function buildReport(
   for (const arm of results.arms) {
     if (!arm.ran) continue;
     for (const c of arm.cells) {
+      if (c.case !== 'everything') continue;
       const s = c.summary;
-      const bytes = arm.probes.find((p) => p.size === c.size)?.responseBytes;
+      const bytes = arm.probes.find((p) => p.case === c.case && p.size === c.size)?.responseBytes;
       lines.push(
         `| ${arm.arm} ${arm.name} | ${c.size} | ${c.connections} | ${s.rps.toFixed(0)} | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} | ` +
           `${s.cpuMsPerRequest.toFixed(3)} | ${(s.peakRss / MB).toFixed(0)} | ${s.upstreamCallsPerOp.toFixed(2)} | ${bytes ?? 'n/a'}` +
@@ -211,13 +284,43 @@ export function buildReport(
           `${rss('C', c.size)} / ${rss('E', c.size)} / ${rss('F', c.size)} | ${fullGcs('C', c.size)} / ${fullGcs('E', c.size)} / ${fullGcs('F', c.size)} | ${calls(c.size)} | |`,
       );
     }
-    const same = results.arms
-      .filter((a) => a.arm === 'E' || a.arm === 'F')
-      .map(
-        (a) =>
-          `${a.arm}: ${a.probes.map((p) => `${p.size} ${p.sameDataAsC === undefined ? 'not compared (C did not run)' : p.sameDataAsC ? 'same data as C' : 'DIFFERENT'}`).join(', ')}`,
+    lines.push('', `Answers checked: ${sameDataLine(results, 'everything')} (cursors aside).`);
+  }
+  if (appRan) {
+    lines.push(
+      '',
+      '## App case: profiles, media, referenced posts with their authors (`operations/app.graphql`)',
+      '',
+      'C: the gateway calling X; E: the hand-written reference (its own DM call and users lookup); F: the gateway from its memory.',
+      '',
+      '| arm | events | c | req/s | p50 ms | p99 ms | CPU ms/req | peak RSS MB | upstream calls/op | response bytes |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const arm of results.arms) {
+      for (const c of arm.cells) {
+        if (c.case !== 'app') continue;
+        const s = c.summary;
+        const bytes = arm.probes.find((p) => p.case === 'app' && p.size === c.size)?.responseBytes;
+        lines.push(
+          `| ${arm.arm} ${arm.name} | ${c.size} | ${c.connections} | ${s.rps.toFixed(0)} | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} | ` +
+            `${s.cpuMsPerRequest.toFixed(3)} | ${(s.peakRss / MB).toFixed(0)} | ${s.upstreamCallsPerOp.toFixed(2)} | ${bytes ?? 'n/a'}` +
+            `${s.failed ? ` (${s.failed} failed)` : ''} |`,
+        );
+      }
+    }
+    lines.push(
+      '',
+      `| events | C CPU ms/req | E CPU ms/req | F CPU ms/req | C/E | F/E | peak RSS MB C / E / F | upstream calls/op C / E / F | (all c=${capacity}) |`,
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    );
+    for (const c of appComparisons) {
+      lines.push(
+        `| ${c.size} | ${fmt(c.cpuC, 3)} | ${fmt(c.cpuE, 3)} | ${fmt(c.cpuF, 3)} | ${fmt(c.cpuCoverE, 2)} | ${fmt(c.cpuFoverE, 2)} | ` +
+          `${fmt(c.peakRssMbC, 0)} / ${fmt(c.peakRssMbE, 0)} / ${fmt(c.peakRssMbF, 0)} | ` +
+          `${fmt(c.upstreamCallsPerOpC, 2)} / ${fmt(c.upstreamCallsPerOpE, 2)} / ${fmt(c.upstreamCallsPerOpF, 2)} | |`,
       );
-    lines.push('', `Answers checked: ${same.join('; ')} (cursors aside).`);
+    }
+    lines.push('', `Answers checked: ${sameDataLine(results, 'app')} (cursors aside).`);
   }
   lines.push('', '## Targets', '', '| target | measured | |', '|---|---:|---|');
   for (const t of targets) lines.push(`| ${t.target} | ${t.value} | ${mark(t.pass)} |`);
@@ -232,5 +335,22 @@ export function buildReport(
     for (const t of micro)
       lines.push(`| ${t.name} | ${t.mean.toFixed(2)} | ${t.p50.toFixed(2)} | ${t.p99.toFixed(2)} | ${t.samples} |`);
   }
-  return { comparisons, targets, markdown: lines.join('\n') + '\n' };
+  return { comparisons, appComparisons, targets, markdown: lines.join('\n') + '\n' };
+}
+
+/** Whether arms E and F answered arm C's data, per page size, in a case. */
+function sameDataLine(results: BenchResults, benchCase: CaseName): string {
+  return results.arms
+    .filter((a) => a.arm === 'E' || a.arm === 'F')
+    .map(
+      (a) =>
+        `${a.arm}: ${a.probes
+          .filter((p) => p.case === benchCase)
+          .map(
+            (p) =>
+              `${p.size} ${p.sameDataAsC === undefined ? 'not compared (C did not run)' : p.sameDataAsC ? 'same data as C' : 'DIFFERENT'}`,
+          )
+          .join(', ')}`,
+    )
+    .join('; ');
 }

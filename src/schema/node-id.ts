@@ -5,6 +5,13 @@
  */
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { type GraphQLSchema, isObjectType } from 'graphql';
+import { BoundedMemo } from '../memo.js';
+
+/**
+ * Global ids remembered per type, by local id: the same events, users and posts come back answer after answer (from
+ * memory, all of them), and encoding one costs a Buffer and a base64 string.
+ */
+const GLOBAL_IDS_PER_TYPE = 10_000;
 
 const localIds = new Map<string, (source: never) => string>();
 
@@ -23,7 +30,9 @@ export function withSyncNodeIds(schema: GraphQLSchema): GraphQLSchema {
     const type = schema.getType(typeName);
     const field = isObjectType(type) ? type.getFields().id : undefined;
     if (!field) throw new Error(`${typeName} has no id field to resolve`);
-    field.resolve = (source) => encodeGlobalID(typeName, String(local(source as never)));
+    const globalIds = new BoundedMemo<string, string>(GLOBAL_IDS_PER_TYPE);
+    const encode = (id: string) => encodeGlobalID(typeName, id);
+    field.resolve = (source) => globalIds.get(String(local(source as never)), encode);
   }
   return schema;
 }

@@ -22,6 +22,20 @@ describe('Node ids', () => {
     expect(decodeGlobalID(id as string)).toEqual({ typename: typeName, id: localId });
   });
 
+  it("remembers ids per type: the same local id under two types is each type's own, asked again or not", () => {
+    const resolveId = (typeName: string, id: string) => {
+      const type = schema.getType(typeName);
+      if (!isObjectType(type)) throw new Error(`${typeName} is not an object type`);
+      return type.getFields().id!.resolve!({ x: { id }, plan: {} }, {}, context, info) as string;
+    };
+    for (let round = 0; round < 2; round++) {
+      expect(resolveId('User', '42')).toBe(encodeGlobalID('User', '42'));
+      expect(resolveId('Tweet', '42')).toBe(encodeGlobalID('Tweet', '42'));
+    }
+    // More distinct ids than the memo holds: it starts over, and every id is still the right one.
+    for (let i = 0; i < 10_050; i++) expect(resolveId('User', String(i))).toBe(encodeGlobalID('User', String(i)));
+  });
+
   it('every type implementing Node resolves its id synchronously', () => {
     const nodeTypes = Object.values(schema.getTypeMap()).filter(
       (type) => isObjectType(type) && type.getInterfaces().some((i) => i.name === 'Node'),
