@@ -154,11 +154,14 @@ export function lookupsNeeded(
 export function expectedCalls(benchCase: CaseName, arm: ArmId, page: BenchPage): Record<string, number> {
   if (arm === 'F') return {};
   const calls: Record<string, number> = { '/2/dm_events': 1 };
-  if (benchCase === 'app') {
-    const needed = lookupsNeeded(page.body.data ?? [], page.body.includes);
-    if (needed.users.length) calls['/2/users'] = Math.ceil(needed.users.length / LOOKUP_BATCH);
-    if (needed.tweets.length) calls['/2/tweets'] = Math.ceil(needed.tweets.length / LOOKUP_BATCH);
-  }
+  return benchCase === 'app' ? withLookups(calls, page, page) : calls;
+}
+
+/** `calls` and the lookups `page`'s answer needs beyond what `known`'s includes carry, a call per 100 ids. */
+function withLookups(calls: Record<string, number>, page: BenchPage, known: BenchPage): Record<string, number> {
+  const needed = lookupsNeeded(page.body.data ?? [], known.body.includes);
+  if (needed.users.length) calls['/2/users'] = Math.ceil(needed.users.length / LOOKUP_BATCH);
+  if (needed.tweets.length) calls['/2/tweets'] = Math.ceil(needed.tweets.length / LOOKUP_BATCH);
   return calls;
 }
 
@@ -173,12 +176,7 @@ export function expectedColdCallsOfF(
   memoryPage: BenchPage,
 ): Record<string, number> {
   const calls: Record<string, number> = { '/2/users/me': 1, '/2/dm_events': 1 };
-  if (benchCase === 'app') {
-    const needed = lookupsNeeded(page.body.data ?? [], memoryPage.body.includes);
-    if (needed.users.length) calls['/2/users'] = Math.ceil(needed.users.length / LOOKUP_BATCH);
-    if (needed.tweets.length) calls['/2/tweets'] = Math.ceil(needed.tweets.length / LOOKUP_BATCH);
-  }
-  return calls;
+  return benchCase === 'app' ? withLookups(calls, page, memoryPage) : calls;
 }
 
 /**
@@ -243,7 +241,8 @@ export function firstDifference(a: string, b: string): string {
   return walk(JSON.parse(a), JSON.parse(b), 'data') ?? 'none';
 }
 
-function verifyGateway(arm: ArmId, page: BenchPage, data: Json | undefined): void {
+/** The page's nodes from a gateway's answer: its events in order, each edge with a cursor, and a next page. */
+function pageNodes(arm: ArmId, page: BenchPage, data: Json | undefined): Json[] {
   const connection = data?.dmEvents as { edges?: { cursor?: string; node?: Json }[]; pageInfo?: Json } | undefined;
   const edges = connection?.edges;
   if (!Array.isArray(edges)) fail(arm, page.size, 'no dmEvents.edges');
@@ -257,6 +256,41 @@ function verifyGateway(arm: ArmId, page: BenchPage, data: Json | undefined): voi
     fail(arm, page.size, "the events are not the page's");
   if (edges.some((edge) => typeof edge.cursor !== 'string')) fail(arm, page.size, 'an edge has no cursor');
   if (connection?.pageInfo?.hasNextPage !== true) fail(arm, page.size, 'pageInfo.hasNextPage is not true');
+  return nodes;
+}
+
+/** An event's participants, media and referenced posts, checked by id against X's event; its media and posts. */
+function linksOf(arm: ArmId, page: BenchPage, event: DmEvent, node: Json): { media: Json[]; posts: Json[] } {
+  const where = `event ${event.id}`;
+  const participants = (node.participants as Json[] | null) ?? [];
+  if (
+    !sameIds(
+      participants.map((p) => p.restId),
+      event.participant_ids ?? [],
+    )
+  )
+    fail(arm, page.size, `${where}: participants`);
+  const media = ((node.attachments as Json | null)?.media as Json[] | undefined) ?? [];
+  if (
+    !sameIds(
+      media.map((m) => m.mediaKey),
+      event.attachments?.media_keys ?? [],
+    )
+  )
+    fail(arm, page.size, `${where}: media`);
+  const posts = (node.referencedTweets as Json[] | null) ?? [];
+  if (
+    !sameIds(
+      posts.map((t) => t.restId),
+      (event.referenced_tweets ?? []).map((r) => r.id),
+    )
+  )
+    fail(arm, page.size, `${where}: referenced posts`);
+  return { media, posts };
+}
+
+function verifyGateway(arm: ArmId, page: BenchPage, data: Json | undefined): void {
+  const nodes = pageNodes(arm, page, data);
   const events = page.body.data ?? [];
   events.forEach((event, i) => {
     const node = nodes[i]!;
@@ -265,30 +299,7 @@ function verifyGateway(arm: ArmId, page: BenchPage, data: Json | undefined): voi
       fail(arm, page.size, `${where}: sender`);
     if (event.sender_id !== undefined && typeof (node.sender as Json).username !== 'string')
       fail(arm, page.size, `${where}: sender.username`);
-    const participants = (node.participants as Json[] | null) ?? [];
-    if (
-      !sameIds(
-        participants.map((p) => p.restId),
-        event.participant_ids ?? [],
-      )
-    )
-      fail(arm, page.size, `${where}: participants`);
-    const media = ((node.attachments as Json | null)?.media as Json[] | undefined) ?? [];
-    if (
-      !sameIds(
-        media.map((m) => m.mediaKey),
-        event.attachments?.media_keys ?? [],
-      )
-    )
-      fail(arm, page.size, `${where}: media`);
-    const tweets = (node.referencedTweets as Json[] | null) ?? [];
-    if (
-      !sameIds(
-        tweets.map((t) => t.restId),
-        (event.referenced_tweets ?? []).map((r) => r.id),
-      )
-    )
-      fail(arm, page.size, `${where}: referenced tweets`);
+    const { posts: tweets } = linksOf(arm, page, event, node);
     if (tweets.some((t) => typeof t.text !== 'string'))
       fail(arm, page.size, `${where}: a referenced tweet without text`);
     const entities = node.entities as Json | null;
@@ -323,19 +334,7 @@ function verifyMesh(page: BenchPage, data: Json | undefined): void {
 
 /** The app case: the page's events in order, each with its sender's profile, media, and posts with their authors. */
 function verifyApp(arm: ArmId, page: BenchPage, data: Json | undefined): void {
-  const connection = data?.dmEvents as { edges?: { cursor?: string; node?: Json }[]; pageInfo?: Json } | undefined;
-  const edges = connection?.edges;
-  if (!Array.isArray(edges)) fail(arm, page.size, 'no dmEvents.edges');
-  const nodes = edges.map((edge) => edge.node ?? {});
-  if (
-    !sameIds(
-      nodes.map((n) => n.restId),
-      page.eventIds,
-    )
-  )
-    fail(arm, page.size, "the events are not the page's");
-  if (edges.some((edge) => typeof edge.cursor !== 'string')) fail(arm, page.size, 'an edge has no cursor');
-  if (connection?.pageInfo?.hasNextPage !== true) fail(arm, page.size, 'pageInfo.hasNextPage is not true');
+  const nodes = pageNodes(arm, page, data);
   const tweets = new Map((page.body.includes?.tweets ?? []).map((t) => [t.id, t]));
   (page.body.data ?? []).forEach((event, i) => {
     const node = nodes[i]!;
@@ -348,32 +347,9 @@ function verifyApp(arm: ArmId, page: BenchPage, data: Json | undefined): void {
       if (typeof (sender.publicMetrics as Json | null)?.followersCount !== 'number')
         fail(arm, page.size, `${where}: the sender's public metrics`);
     }
-    const participants = (node.participants as Json[] | null) ?? [];
-    if (
-      !sameIds(
-        participants.map((p) => p.restId),
-        event.participant_ids ?? [],
-      )
-    )
-      fail(arm, page.size, `${where}: participants`);
-    const media = ((node.attachments as Json | null)?.media as Json[] | undefined) ?? [];
-    if (
-      !sameIds(
-        media.map((m) => m.mediaKey),
-        event.attachments?.media_keys ?? [],
-      )
-    )
-      fail(arm, page.size, `${where}: media`);
+    const { media, posts } = linksOf(arm, page, event, node);
     if (media.some((m) => typeof m.type !== 'string')) fail(arm, page.size, `${where}: a medium without its type`);
-    const posts = (node.referencedTweets as Json[] | null) ?? [];
     const refs = event.referenced_tweets ?? [];
-    if (
-      !sameIds(
-        posts.map((t) => t.restId),
-        refs.map((r) => r.id),
-      )
-    )
-      fail(arm, page.size, `${where}: referenced posts`);
     posts.forEach((post, j) => {
       const authorId = tweets.get(refs[j]!.id)?.author_id;
       const author = post.author as Json | null;

@@ -13,6 +13,7 @@
  *
  * Deterministic: the same seed and `now` every run, so the same bytes.
  */
+import { canonicalEvent } from '../../src/sandbox/data/index.js';
 import { createSandbox } from '../../src/sandbox/index.js';
 import type { DmEvent, DmEventsPage, Includes, Media, Problem, Tweet, User } from '../../src/x/wire.js';
 
@@ -94,7 +95,7 @@ export function buildPages(sizes: readonly number[] = PAGE_SIZES): Map<number, B
     if (!out.referenced_tweets?.length || !refsUsable(out)) {
       out.referenced_tweets = [{ id: usableTweets[i % usableTweets.length]!.id! }];
     }
-    return canonical(out);
+    return canonicalEvent(out);
   });
 
   // X's page of n events is the first n of its page of 100 (the memory reads 100 first and serves the first n): the
@@ -133,28 +134,6 @@ export function buildPages(sizes: readonly number[] = PAGE_SIZES): Map<number, B
     });
   }
   return pages;
-}
-
-const EVENT_KEY_ORDER = [
-  'id',
-  'event_type',
-  'text',
-  'created_at',
-  'dm_conversation_id',
-  'sender_id',
-  'participant_ids',
-  'attachments',
-  'referenced_tweets',
-  'hashtags',
-  'cashtags',
-  'mentions',
-  'urls',
-] as const;
-
-function canonical(event: DmEvent): DmEvent {
-  const out: Record<string, unknown> = {};
-  for (const key of EVENT_KEY_ORDER) if (event[key] !== undefined) out[key] = event[key];
-  return out as DmEvent;
 }
 
 /** `includes` as X builds it: each object once, in order of first reference. */

@@ -74,8 +74,7 @@ const EVENT_KEY_ORDER = [
   'urls',
 ] as const;
 
-/** The same key order for every event, so stored and answered objects read alike. */
-/** An event with its keys in the order X sends them. */
+/** An event with its keys in the order X sends them, so stored and answered events read alike. */
 export function canonicalEvent(event: DmEvent): DmEvent {
   const out: Record<string, unknown> = {};
   for (const key of EVENT_KEY_ORDER) if (event[key] !== undefined) out[key] = event[key];
