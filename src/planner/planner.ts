@@ -163,14 +163,7 @@ function planLink(
 ): SelectionPlan {
   const kind = link.kind;
   if (parent.isCallRoot && parent.call.canExpand(link.expansion)) {
-    const scope: Scope = {
-      call: parent.call,
-      kind,
-      isCallRoot: false,
-      fields: new Set(),
-      fanout,
-      reach: { unreachable: false },
-    };
+    const scope = scopeBelow(parent, kind, fanout);
     const lookupsBefore = parent.call.lookups.length;
     const plan = walk(collect, nodes, type, scope);
     // Below an expanded object, a link only a lookup of that object can expand (a tweet's media), or a field X gives
@@ -193,16 +186,14 @@ function planLink(
     return { children: plan.children, load: { kind, fields: sortedFields(kind, scope.fields), batch: call.params() } };
   }
   parent.reach.unreachable = true;
-  const scope: Scope = {
-    call: parent.call,
-    kind,
-    isCallRoot: false,
-    fields: new Set(),
-    fanout,
-    reach: { unreachable: false },
-  };
+  const scope = scopeBelow(parent, kind, fanout);
   const plan = walk(collect, nodes, type, scope);
   return { children: plan.children, load: { kind, fields: sortedFields(kind, scope.fields) } };
+}
+
+/** The scope of an object `parent`'s call reaches through a link (expanded, or out of its reach), not yet walked. */
+function scopeBelow(parent: Scope, kind: XKind, fanout: number): Scope {
+  return { call: parent.call, kind, isCallRoot: false, fields: new Set(), fanout, reach: { unreachable: false } };
 }
 
 function sortedFields(kind: XKind, fields: Set<string>): readonly string[] {

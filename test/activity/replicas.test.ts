@@ -11,7 +11,7 @@ import type { Gateway } from '../../src/gateway.js';
 import { APP_ONLY_TOKEN, type Sandbox, createSandbox } from '../../src/sandbox/index.js';
 import { deriveStoreKeys, hashName } from '../../src/store/crypto.js';
 import { type RedisServer, TEST_STORE_KEY, createReplica, redisAvailable, startRedis } from '../support/redis.js';
-import { readSseResults } from '../support/sse.js';
+import { subscribeToTexts } from '../support/sse.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function until(check: () => boolean | Promise<boolean>, ms = 12_000): Promise<void> {
@@ -50,19 +50,6 @@ describe.skipIf(!redisAvailable)('the Activity API on two replicas', () => {
     await redis?.stop();
   });
 
-  async function subscribe(gateway: Gateway, token: string) {
-    const controller = new AbortController();
-    const response = await gateway.fetch('http://gateway.test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: 'subscription { dmEventAdded { text } }' }),
-      signal: controller.signal,
-    });
-    const texts: string[] = [];
-    const ended = readSseResults(response.body!, (result) => texts.push(result.data?.dmEventAdded?.text));
-    return { texts, ended, close: () => controller.abort() };
-  }
-
   it('one replica holds the stream; the other delivers its news, and takes the stream over within 10 s', async () => {
     await until(
       () => sandbox.activity.openStreams === 1 && replicas.filter((r) => r.activity.stream!.holding).length === 1,
@@ -73,7 +60,7 @@ describe.skipIf(!redisAvailable)('the Activity API on two replicas', () => {
     const conversation = sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(user.id))!;
     const friend = conversation.participantIds.find((p) => p !== user.id)!;
     const ticks = async () => (await other.metrics.liveTicks.get()).values[0]?.value ?? 0;
-    const subscription = await subscribe(other, user.token);
+    const subscription = await subscribeToTexts(other, user.token);
     await until(
       async () =>
         (await ticks()) > 0 &&
@@ -99,7 +86,7 @@ describe.skipIf(!redisAvailable)('the Activity API on two replicas', () => {
     const keys = deriveStoreKeys(TEST_STORE_KEY);
     const memoryKey = `xdm:m:${hashName(keys, 'm', user.id)}`;
     const recordKey = `xdm:k:${hashName(keys, 'k', `activity\u0000subscriptions\u0000${user.id}`)}`;
-    const subscription = await subscribe(gateway, user.token);
+    const subscription = await subscribeToTexts(gateway, user.token);
     await until(async () => (await keyspace.exists(memoryKey)) === 1 && (await keyspace.exists(recordKey)) === 1);
     // A write with an idempotency key: its key is the user's too.
     const conversation = sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(user.id))!;

@@ -7,7 +7,7 @@ import type { Gateway } from '../../src/gateway.js';
 import { type Sandbox, createSandbox } from '../../src/sandbox/index.js';
 import { type RedisServer, createReplica, redisAvailable, startRedis, untilConnected } from '../support/redis.js';
 import { until } from '../support/until.js';
-import { readSseResults } from '../support/sse.js';
+import { subscribeToTexts } from '../support/sse.js';
 
 const FRESHNESS_MS = 200;
 /** How long the test watches the loops' pace. */
@@ -34,26 +34,12 @@ describe.skipIf(!redisAvailable)('live news on two replicas', () => {
     await redis?.stop();
   });
 
-  /** An SSE subscription through a replica, in process: the texts it received. */
-  async function subscribe(gateway: Gateway, token: string) {
-    const controller = new AbortController();
-    const response = await gateway.fetch('http://gateway.test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: 'subscription { dmEventAdded { text } }' }),
-      signal: controller.signal,
-    });
-    const texts: string[] = [];
-    void readSseResults(response.body!, (result) => texts.push(result.data.dmEventAdded.text));
-    return { texts, close: () => controller.abort() };
-  }
-
   it('delivers to subscribers on both, with one loop checking X between them', async () => {
     const me = sandbox.users[3]!;
     const conversation = sandbox.data.conversations.find((c) => !c.group && c.participantIds.includes(me.id))!;
     const other = conversation.participantIds.find((id) => id !== me.id)!;
-    const onA = await subscribe(replicas[0]!, me.token);
-    const onB = await subscribe(replicas[1]!, me.token);
+    const onA = await subscribeToTexts(replicas[0]!, me.token);
+    const onB = await subscribeToTexts(replicas[1]!, me.token);
     await until('a subscription on each replica', () =>
       replicas.every((replica) => replica.live.subscribersOf(me.id) === 1),
     );

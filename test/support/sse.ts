@@ -2,6 +2,7 @@
  * Reading a GraphQL subscription served as Server-Sent Events (yoga's `text/event-stream`), for the tests that
  * subscribe over SSE.
  */
+import type { Gateway } from '../../src/gateway.js';
 
 /** One message of an event stream: a comment (yoga's keep-alive ping), or an event with its `data` lines joined. */
 export type SseMessage =
@@ -52,4 +53,21 @@ export function readSseResults(
     if (!message.comment && message.data && message.event !== 'complete')
       onResult(JSON.parse(message.data) as Record<string, any>);
   });
+}
+
+/**
+ * A `dmEventAdded { text }` subscription over SSE through `gateway.fetch` (in process, no HTTP): the texts received so
+ * far, a promise of the stream's end, and how to end it.
+ */
+export async function subscribeToTexts(gateway: Pick<Gateway, 'fetch'>, token: string) {
+  const controller = new AbortController();
+  const response = await gateway.fetch('http://gateway.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: 'subscription { dmEventAdded { text } }' }),
+    signal: controller.signal,
+  });
+  const texts: string[] = [];
+  const ended = readSseResults(response.body!, (result) => texts.push(result.data?.dmEventAdded?.text));
+  return { texts, ended, close: () => controller.abort() };
 }
