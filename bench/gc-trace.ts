@@ -1,8 +1,9 @@
 /**
  * `npm run bench:gc`: what each server's garbage collector does under the benchmark's load, read from V8's own trace
  * (`--trace-gc-nvp`): the bytes each request leaves to be promoted to the old space, the young-generation
- * collections (scavenges) and their pause, the full collections, and the server's peak RSS while traced. The servers
- * run with the node flags `npm run bench` gives them (the gateway's children with `npm start`'s heap policy, or
+ * collections (scavenges) and their pause, the full collections, and the server's RSS at rest (once ready) and at
+ * its peak while traced, with V8's heap and the memory it tracks outside the heap (`external`: buffers) at that peak.
+ * The servers run with the node flags `npm run bench` gives them (the gateway's children with `npm start`'s heap policy, or
  * `BENCH_GATEWAY_NODE_FLAGS`; the reference with node's own), logging at `warn` so that their standard output is the
  * trace alone.
  *
@@ -16,6 +17,7 @@
  * | `CONNECTIONS` | requests in flight | 32 |
  * | `SECS` | seconds traced, after a warm-up of 3 s | 8 |
  */
+import { execFileSync } from 'node:child_process';
 import { type ArmId, requestFor } from './lib/arms.js';
 import { load } from './lib/load.js';
 import { type ChildName, startChild } from './lib/processes.js';
@@ -32,6 +34,11 @@ function field(line: string, name: string): number {
   return Number(new RegExp(`\\b${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
 }
 
+/** The node the servers run on (`BENCH_NODE`, else this one). */
+const serverNode = process.env.BENCH_NODE
+  ? execFileSync(process.env.BENCH_NODE, ['--version'], { encoding: 'utf8' }).trim()
+  : process.version;
+
 const upstream = await startChild('upstream');
 const rows: string[] = [];
 try {
@@ -45,11 +52,13 @@ try {
       let trace = '';
       server.stdout!.setEncoding('utf8').on('data', (chunk: string) => (trace += chunk));
       const request = requestFor(arm, size);
+      const atRest = (await server.stats()).rss;
       await load(server.url, request, connections, 3);
       const start = trace.length;
       await server.stats(true);
       const { ok } = await load(server.url, request, connections, seconds);
-      const { peakRss } = await server.stats();
+      const { peakRss, peakHeapTotal, peakExternal } = await server.stats();
+      const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
       const lines = trace.slice(start).split('\n');
       const scavenges = lines.filter((line) => /\bgc=s\b/.test(line));
       const full = lines.filter((line) => /\bgc=(mc|ms)\b/.test(line));
@@ -58,7 +67,7 @@ try {
       rows.push(
         `| ${arm} | ${size} | ${connections} | ${ok} | ${perRequest(sum(scavenges, 'promoted') / 1024, 1)} | ` +
           `${perRequest(scavenges.length * 1000, 1)} | ${perRequest(sum(scavenges, 'pause') * 1000, 0)} | ` +
-          `${perRequest(full.length * 1000, 1)} | ${perRequest(sum(full, 'pause') * 1000, 0)} | ${(peakRss / 2 ** 20).toFixed(0)} |`,
+          `${perRequest(full.length * 1000, 1)} | ${perRequest(sum(full, 'pause') * 1000, 0)} | ${mb(atRest)} | ${mb(peakRss)} | ${mb(peakHeapTotal)} / ${mb(peakExternal)} |`,
       );
     } finally {
       await server.stop();
@@ -69,10 +78,10 @@ try {
 }
 console.log(
   [
-    `node ${process.version}, gateway flags: ${process.env.BENCH_GATEWAY_NODE_FLAGS ?? "npm start's"}`,
+    `node ${serverNode}, gateway flags: ${process.env.BENCH_GATEWAY_NODE_FLAGS ?? "npm start's"}`,
     '',
-    '| arm | events | c | requests | promoted KB/req | scavenges per 1000 req | scavenge pause µs/req | full GCs per 1000 req | full GC pause µs/req | peak RSS MB |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| arm | events | c | requests | promoted KB/req | scavenges per 1000 req | scavenge pause µs/req | full GCs per 1000 req | full GC pause µs/req | RSS at rest MB | peak RSS MB | heap / external at the peak MB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n'),
 );

@@ -17,6 +17,9 @@ export interface ChildStats {
   rss: number;
   /** Highest RSS seen since the last reset. */
   peakRss: number;
+  /** V8's heap (`heapTotal`) and the memory of buffers and other objects outside it (`external`) at that peak. */
+  peakHeapTotal: number;
+  peakExternal: number;
   heapUsed: number;
   /** Full (mark-compact) collections since start. */
   gcFull: number;
@@ -50,7 +53,17 @@ export async function runChild(
   options: { info?: Record<string, unknown>; extra?: () => Record<string, unknown>; close?: () => Promise<void> } = {},
 ): Promise<void> {
   if (!process.send) throw new Error('Start this file from the benchmark (it needs an IPC channel).');
-  let peak = process.memoryUsage.rss();
+  let peak = 0;
+  let atPeak = { heapTotal: 0, external: 0 };
+  /** Samples RSS, and what V8's heap and the buffers held when it is the highest yet. */
+  const sample = () => {
+    const rss = process.memoryUsage.rss();
+    if (rss <= peak) return;
+    peak = rss;
+    const { heapTotal, external } = process.memoryUsage();
+    atPeak = { heapTotal, external };
+  };
+  sample();
   const gc = { full: 0, pauseMs: 0 };
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
@@ -59,10 +72,7 @@ export async function runChild(
       gc.pauseMs += entry.duration;
     }
   }).observe({ entryTypes: ['gc'] });
-  setInterval(() => {
-    const rss = process.memoryUsage.rss();
-    if (rss > peak) peak = rss;
-  }, SAMPLE_MS).unref();
+  setInterval(sample, SAMPLE_MS).unref();
 
   // Keep-alive sockets of the load generator must not hold the server open after `stop`.
   server.keepAliveTimeout = 5_000;
@@ -75,19 +85,24 @@ export async function runChild(
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'stats') {
       const cpu = process.cpuUsage();
+      sample();
       const memory = process.memoryUsage();
-      if (memory.rss > peak) peak = memory.rss;
       const stats: ChildStats = {
         cpuUser: cpu.user,
         cpuSystem: cpu.system,
         rss: memory.rss,
         peakRss: peak,
+        peakHeapTotal: atPeak.heapTotal,
+        peakExternal: atPeak.external,
         heapUsed: memory.heapUsed,
         gcFull: gc.full,
         gcPauseMs: gc.pauseMs,
         ...(options.extra && { extra: options.extra() }),
       };
-      if (message.resetPeak) peak = memory.rss;
+      if (message.resetPeak) {
+        peak = 0;
+        sample();
+      }
       send({ type: 'stats', id: message.id, stats });
     } else if (message.type === 'stop') {
       server.closeAllConnections();
