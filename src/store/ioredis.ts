@@ -5,10 +5,10 @@
 import { createRequire } from 'node:module';
 import type { Redis, RedisOptions } from 'ioredis';
 
-let client: typeof Redis | undefined;
+let RedisClient: typeof Redis | undefined;
 
 /** A new ioredis connection to `url`. */
 export function connectRedis(url: string, options: RedisOptions): Redis {
-  client ??= (createRequire(import.meta.url)('ioredis') as typeof import('ioredis')).Redis;
-  return new client(url, options);
+  RedisClient ??= (createRequire(import.meta.url)('ioredis') as typeof import('ioredis')).Redis;
+  return new RedisClient(url, options);
 }
