@@ -57,6 +57,11 @@ export interface UserMemory {
    * lists at once (read your writes), and replaced by X's own copy when a sync reaches them.
    */
   sent?: string[];
+  /**
+   * No kept event leaves X's 30-day window before this time (ms since the epoch): a lower bound, so reads skip the
+   * walk over every event until then. Absent when not known yet (the next read finds it).
+   */
+  expiresAt?: number;
 }
 
 /** X keeps DM events for 30 days; so does the memory. */

@@ -70,7 +70,20 @@ function missingFrom(
 
 /** Records events read from X (complete, as a sync asks for them). */
 export function rememberEvents(memory: UserMemory, events: readonly DmEvent[]): void {
-  for (const event of events) memory.events[event.id] = event;
+  for (const event of events) keep(memory, event);
+}
+
+/** Keeps `event`, and lowers the memory's expiry bound to the event's own when that is sooner. */
+function keep(memory: UserMemory, event: DmEvent): void {
+  memory.events[event.id] = event;
+  if (memory.expiresAt === undefined || event.created_at === undefined) return;
+  const at = expiryOf(event.created_at);
+  if (at < memory.expiresAt) memory.expiresAt = at;
+}
+
+/** When an event created at `createdAt` (RFC 3339) leaves X's window; NaN (never sooner) when the date does not parse. */
+function expiryOf(createdAt: string): number {
+  return Date.parse(createdAt) + RETENTION_MS;
 }
 
 /**
@@ -102,12 +115,21 @@ export function dropDeleted(
   dropEvents(memory, gone);
 }
 
-/** Forgets what X no longer keeps: events older than 30 days, and runs that lost their floor. */
+/**
+ * Forgets what X no longer keeps: events older than 30 days, and runs that lost their floor. Walks the events only
+ * when the memory's expiry bound has passed (or is not known), and leaves the bound at the oldest kept event's.
+ */
 export function expire(memory: UserMemory, now: number): void {
+  if (memory.expiresAt !== undefined && now <= memory.expiresAt) return;
   const gone = new Set<string>();
+  let expiresAt = Number.MAX_SAFE_INTEGER;
   for (const [id, event] of Object.entries(memory.events)) {
-    if (event.created_at !== undefined && now - Date.parse(event.created_at) > RETENTION_MS) gone.add(id);
+    if (event.created_at === undefined) continue;
+    const at = expiryOf(event.created_at);
+    if (now > at) gone.add(id);
+    else if (at < expiresAt) expiresAt = at;
   }
+  memory.expiresAt = expiresAt;
   if (gone.size === 0) return;
   // A run that held dropped events reached beyond the window, and what lay below them is beyond it too: that run now
   // ends where the window does. A run that lost nothing still has X's events below it, its token to read them.
@@ -140,7 +162,7 @@ export interface View {
 
 /** Records a message the user just sent: known at once, on top of its lists until a sync reads it back. */
 export function rememberSent(memory: UserMemory, event: DmEvent): void {
-  memory.events[event.id] = event;
+  keep(memory, event);
   memory.sent = mergeNewestFirst([event.id], memory.sent ?? []);
 }
 

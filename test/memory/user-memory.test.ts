@@ -7,6 +7,8 @@ import {
   emptyMemory,
   expire,
   mergeNewestFirst,
+  rememberEvents,
+  rememberSent,
 } from '../../src/memory/user-memory.js';
 import type { DmEvent } from '../../src/x/wire.js';
 
@@ -81,5 +83,42 @@ describe('X’s 30-day window', () => {
     expect(memory.conversations.d).toMatchObject({ ids: ['80'], end: true });
     expect(memory.conversations.d.next).toBeUndefined();
     expect(memory.feed).toMatchObject({ ids: ['90', '80'], next: 'feed-token', end: false });
+  });
+
+  it('walks the events again only once the oldest kept one may have left the window', () => {
+    const start = Date.parse('2026-11-01T00:00:00.000Z');
+    const memory = emptyMemory('u');
+    rememberEvents(memory, [
+      event('90', 'c', '2026-10-30T00:00:00.000Z'),
+      event('80', 'c', '2026-10-20T00:00:00.000Z'),
+    ]);
+    memory.feed = { ids: ['90', '80'], headId: '90', end: true, syncedAt: start };
+    let walks = 0;
+    const events = memory.events;
+    memory.events = new Proxy(events, {
+      ownKeys: (target) => {
+        walks += 1;
+        return Reflect.ownKeys(target);
+      },
+    });
+
+    expire(memory, start);
+    expect(walks).toBe(1);
+    expect(memory.expiresAt).toBe(Date.parse('2026-10-20T00:00:00.000Z') + RETENTION_MS);
+    expire(memory, start + 1_000);
+    expire(memory, memory.expiresAt!);
+    expect(walks).toBe(1);
+    expect(Object.keys(events).sort()).toEqual(['80', '90']);
+
+    // An older event kept later (a page further down, a message just sent) brings the bound forward.
+    rememberEvents(memory, [event('70', 'c', '2026-10-10T00:00:00.000Z')]);
+    rememberSent(memory, event('95', 'c', '2026-10-05T00:00:00.000Z'));
+    expect(memory.expiresAt).toBe(Date.parse('2026-10-05T00:00:00.000Z') + RETENTION_MS);
+
+    // Past the bound, the walk drops what left the window and moves the bound to the oldest event left.
+    expire(memory, Date.parse('2026-11-15T00:00:00.000Z'));
+    expect(walks).toBe(2);
+    expect(Object.keys(events).sort()).toEqual(['80', '90']);
+    expect(memory.expiresAt).toBe(Date.parse('2026-10-20T00:00:00.000Z') + RETENTION_MS);
   });
 });
