@@ -32,8 +32,7 @@ export function sessionEnd(): Plugin<GatewayContext> {
           const { dmEvents, users, posts } = x.returned;
           extensions.xCost = { calls: x.calls + x.retries, dmEvents, users, posts };
         }
-        if (freshness)
-          extensions.freshness = { syncedAt: toRfc3339(new Date(freshness.syncedAt)), stale: freshness.stale };
+        if (freshness) extensions.freshness = { syncedAt: syncedAtText(freshness.syncedAt), stale: freshness.stale };
         // envelop types a result's errors `any`; yoga's are graphql-js's.
         const executed = result.errors as readonly GraphQLError[] | undefined;
         const errors = partialErrors.length > 0 ? [...(executed ?? []), ...partialErrors] : executed;
@@ -41,4 +40,12 @@ export function sessionEnd(): Plugin<GatewayContext> {
       },
     }),
   };
+}
+
+/** The last sync time written, as text: the answers served from one sync all carry the same. */
+let lastSyncedAt = { at: Number.NaN, text: '' };
+
+function syncedAtText(at: number): string {
+  if (lastSyncedAt.at !== at) lastSyncedAt = { at, text: toRfc3339(new Date(at)) };
+  return lastSyncedAt.text;
 }

@@ -18,6 +18,13 @@ import { RateLimitedError } from '../errors.js';
 import type { BudgetStore } from '../store/store.js';
 import type { EndpointFamily } from '../x/families.js';
 import type { RateLimit } from './rate-limit.js';
+import { BoundedMemo } from '../memo.js';
+
+/**
+ * Token hashes by token, in this process only: a caller sends the same token request after request, and hashing it
+ * each time was a measurable part of an answer from memory.
+ */
+const tokenHashes = new BoundedMemo<string, string>(1_000);
 
 const FAMILY_NAMES: Record<EndpointFamily, string> = {
   'dm-read': 'DM lookups',
@@ -57,7 +64,7 @@ export class RateLimitBook {
 
   /** The key a token's budgets are kept under (a one-shot hash: every request asks, and a `Hash` object costs more). */
   static keyOf(authorization: string): string {
-    return hash('sha256', authorization, 'base64url');
+    return tokenHashes.get(authorization, (token) => hash('sha256', token, 'base64url'));
   }
 
   /** The latest budget X reported for the token `key` and `family`, if its window has not ended. */
