@@ -43,9 +43,11 @@ export function splitList(value: string | undefined): string[] {
 
 /** The union of several calls' parameters, list by list, each list sorted. */
 export function mergeParams(all: readonly XParams[]): XParams {
-  if (all.length === 1) return all[0]!;
+  // The loads of one batch mostly share one plan's parameters, the same object: merged, they are that object.
+  const distinct = all.length === 1 ? all : [...new Set(all)];
+  if (distinct.length === 1) return distinct[0]!;
   const sets = new Map<string, Set<string>>();
-  for (const params of all) {
+  for (const params of distinct) {
     for (const [name, value] of Object.entries(params)) {
       let set = sets.get(name);
       if (!set) sets.set(name, (set = new Set()));
