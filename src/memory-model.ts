@@ -59,7 +59,7 @@ export interface UserMemory {
   sent?: string[];
   /**
    * No kept event leaves X's 30-day window before this time (ms since the epoch): a lower bound, so reads skip the
-   * walk over every event until then. Absent when not known yet (the next read finds it).
+   * walk over every event until then. Absent when not known yet (the next read or write finds it).
    */
   expiresAt?: number;
 }

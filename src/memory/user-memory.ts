@@ -73,12 +73,27 @@ export function rememberEvents(memory: UserMemory, events: readonly DmEvent[]): 
   for (const event of events) keep(memory, event);
 }
 
-/** Keeps `event`, and lowers the memory's expiry bound to the event's own when that is sooner. */
+/**
+ * Keeps `event`, and lowers the memory's expiry bound to the event's own when that is sooner. A memory kept before
+ * it had a bound (or a new one) gets it here, so that the store keeps it with the memory from this write on.
+ */
 function keep(memory: UserMemory, event: DmEvent): void {
+  memory.expiresAt ??= soonestExpiry(memory);
   memory.events[event.id] = event;
-  if (memory.expiresAt === undefined || event.created_at === undefined) return;
+  if (event.created_at === undefined) return;
   const at = expiryOf(event.created_at);
   if (at < memory.expiresAt) memory.expiresAt = at;
+}
+
+/** When the first of the memory's events leaves X's window (`Number.MAX_SAFE_INTEGER` when none has a date). */
+function soonestExpiry(memory: UserMemory): number {
+  let soonest = Number.MAX_SAFE_INTEGER;
+  for (const event of Object.values(memory.events)) {
+    if (event.created_at === undefined) continue;
+    const at = expiryOf(event.created_at);
+    if (at < soonest) soonest = at;
+  }
+  return soonest;
 }
 
 /** When an event created at `createdAt` (RFC 3339) leaves X's window; NaN (never sooner) when the date does not parse. */

@@ -87,12 +87,14 @@ describe('X’s 30-day window', () => {
 
   it('walks the events again only once the oldest kept one may have left the window', () => {
     const start = Date.parse('2026-11-01T00:00:00.000Z');
+    const expiry = (createdAt: string) => Date.parse(createdAt) + RETENTION_MS;
     const memory = emptyMemory('u');
     rememberEvents(memory, [
       event('90', 'c', '2026-10-30T00:00:00.000Z'),
       event('80', 'c', '2026-10-20T00:00:00.000Z'),
     ]);
     memory.feed = { ids: ['90', '80'], headId: '90', end: true, syncedAt: start };
+    expect(memory.expiresAt).toBe(expiry('2026-10-20T00:00:00.000Z'));
     let walks = 0;
     const events = memory.events;
     memory.events = new Proxy(events, {
@@ -103,22 +105,36 @@ describe('X’s 30-day window', () => {
     });
 
     expire(memory, start);
-    expect(walks).toBe(1);
-    expect(memory.expiresAt).toBe(Date.parse('2026-10-20T00:00:00.000Z') + RETENTION_MS);
-    expire(memory, start + 1_000);
     expire(memory, memory.expiresAt!);
-    expect(walks).toBe(1);
+    expect(walks).toBe(0);
     expect(Object.keys(events).sort()).toEqual(['80', '90']);
 
     // An older event kept later (a page further down, a message just sent) brings the bound forward.
     rememberEvents(memory, [event('70', 'c', '2026-10-10T00:00:00.000Z')]);
     rememberSent(memory, event('95', 'c', '2026-10-05T00:00:00.000Z'));
-    expect(memory.expiresAt).toBe(Date.parse('2026-10-05T00:00:00.000Z') + RETENTION_MS);
+    expect(memory.expiresAt).toBe(expiry('2026-10-05T00:00:00.000Z'));
 
     // Past the bound, the walk drops what left the window and moves the bound to the oldest event left.
     expire(memory, Date.parse('2026-11-15T00:00:00.000Z'));
-    expect(walks).toBe(2);
+    expect(walks).toBe(1);
     expect(Object.keys(events).sort()).toEqual(['80', '90']);
-    expect(memory.expiresAt).toBe(Date.parse('2026-10-20T00:00:00.000Z') + RETENTION_MS);
+    expect(memory.expiresAt).toBe(expiry('2026-10-20T00:00:00.000Z'));
+  });
+
+  it('finds the bound of a memory kept without one at its next read or write', () => {
+    const expiry = (createdAt: string) => Date.parse(createdAt) + RETENTION_MS;
+    const stored = () => {
+      const memory = emptyMemory('u');
+      for (const e of [event('90', 'c', '2026-10-30T00:00:00.000Z'), event('80', 'c', '2026-10-20T00:00:00.000Z')])
+        memory.events[e.id] = e;
+      return memory;
+    };
+    const read = stored();
+    expire(read, Date.parse('2026-11-01T00:00:00.000Z'));
+    expect(read.expiresAt).toBe(expiry('2026-10-20T00:00:00.000Z'));
+    // A write to a memory read without the walk (the store's own update) counts the events it already held.
+    const written = stored();
+    rememberEvents(written, [event('99', 'c', '2026-10-31T00:00:00.000Z')]);
+    expect(written.expiresAt).toBe(expiry('2026-10-20T00:00:00.000Z'));
   });
 });
