@@ -78,22 +78,27 @@ export function rememberEvents(memory: UserMemory, events: readonly DmEvent[]): 
  * it had a bound (or a new one) gets it here, so that the store keeps it with the memory from this write on.
  */
 function keep(memory: UserMemory, event: DmEvent): void {
-  memory.expiresAt ??= soonestExpiry(memory);
+  memory.expiresAt ??= scanExpiry(memory, -Infinity).soonest;
   memory.events[event.id] = event;
   if (event.created_at === undefined) return;
   const at = expiryOf(event.created_at);
   if (at < memory.expiresAt) memory.expiresAt = at;
 }
 
-/** When the first of the memory's events leaves X's window (`Number.MAX_SAFE_INTEGER` when none has a date). */
-function soonestExpiry(memory: UserMemory): number {
+/**
+ * The memory's events that are past X's window at `now`, and when the first of the others leaves it
+ * (`Number.MAX_SAFE_INTEGER` when none has a date): one walk over the events.
+ */
+function scanExpiry(memory: UserMemory, now: number): { gone: Set<string>; soonest: number } {
+  const gone = new Set<string>();
   let soonest = Number.MAX_SAFE_INTEGER;
-  for (const event of Object.values(memory.events)) {
+  for (const [id, event] of Object.entries(memory.events)) {
     if (event.created_at === undefined) continue;
     const at = expiryOf(event.created_at);
-    if (at < soonest) soonest = at;
+    if (now > at) gone.add(id);
+    else if (at < soonest) soonest = at;
   }
-  return soonest;
+  return { gone, soonest };
 }
 
 /** When an event created at `createdAt` (RFC 3339) leaves X's window; NaN (never sooner) when the date does not parse. */
@@ -136,15 +141,8 @@ export function dropDeleted(
  */
 export function expire(memory: UserMemory, now: number): void {
   if (memory.expiresAt !== undefined && now <= memory.expiresAt) return;
-  const gone = new Set<string>();
-  let expiresAt = Number.MAX_SAFE_INTEGER;
-  for (const [id, event] of Object.entries(memory.events)) {
-    if (event.created_at === undefined) continue;
-    const at = expiryOf(event.created_at);
-    if (now > at) gone.add(id);
-    else if (at < expiresAt) expiresAt = at;
-  }
-  memory.expiresAt = expiresAt;
+  const { gone, soonest } = scanExpiry(memory, now);
+  memory.expiresAt = soonest;
   if (gone.size === 0) return;
   // A run that held dropped events reached beyond the window, and what lay below them is beyond it too: that run now
   // ends where the window does. A run that lost nothing still has X's events below it, its token to read them.

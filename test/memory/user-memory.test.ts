@@ -58,6 +58,8 @@ describe('a conversation’s view', () => {
 });
 
 describe('X’s 30-day window', () => {
+  const expiry = (createdAt: string) => Date.parse(createdAt) + RETENTION_MS;
+
   it('forgets older events, and a run then ends where the window does', () => {
     const now = Date.now();
     const memory = emptyMemory('u');
@@ -87,7 +89,6 @@ describe('X’s 30-day window', () => {
 
   it('walks the events again only once the oldest kept one may have left the window', () => {
     const start = Date.parse('2026-11-01T00:00:00.000Z');
-    const expiry = (createdAt: string) => Date.parse(createdAt) + RETENTION_MS;
     const memory = emptyMemory('u');
     rememberEvents(memory, [
       event('90', 'c', '2026-10-30T00:00:00.000Z'),
@@ -122,7 +123,6 @@ describe('X’s 30-day window', () => {
   });
 
   it('finds the bound of a memory kept without one at its next read or write', () => {
-    const expiry = (createdAt: string) => Date.parse(createdAt) + RETENTION_MS;
     const stored = () => {
       const memory = emptyMemory('u');
       for (const e of [event('90', 'c', '2026-10-30T00:00:00.000Z'), event('80', 'c', '2026-10-20T00:00:00.000Z')])
