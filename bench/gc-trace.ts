@@ -14,11 +14,12 @@
  * |---|---|---|
  * | `ARMS` | which of C (the gateway calling X), E (the reference), F (the gateway from memory) | `CEF` |
  * | `SIZE` | the page size: 1, 10 or 100 events | 1 |
+ * | `CASE` | the query: `everything` or `app` (`bench/operations/`) | `everything` |
  * | `CONNECTIONS` | requests in flight | 32 |
  * | `SECS` | seconds traced, after a warm-up of 3 s | 8 |
  */
 import { execFileSync } from 'node:child_process';
-import { type ArmId, requestFor } from './lib/arms.js';
+import { ALL_CASES, type ArmId, type CaseName, requestFor } from './lib/arms.js';
 import { load } from './lib/load.js';
 import { type ChildName, startChild } from './lib/processes.js';
 
@@ -26,6 +27,8 @@ const CHILD_OF: Partial<Record<ArmId, ChildName>> = { C: 'gateway', E: 'referenc
 const arms = [...(process.env.ARMS ?? 'CEF').toUpperCase()] as ArmId[];
 for (const arm of arms) if (!CHILD_OF[arm]) throw new Error(`ARMS: no arm ${arm} here (C, E or F)`);
 const size = Number(process.env.SIZE ?? 1);
+const benchCase = (process.env.CASE ?? 'everything') as CaseName;
+if (!ALL_CASES.includes(benchCase)) throw new Error(`CASE: no case ${benchCase} (${ALL_CASES.join(' or ')})`);
 const connections = Number(process.env.CONNECTIONS ?? 32);
 const seconds = Number(process.env.SECS ?? 8);
 
@@ -51,7 +54,7 @@ try {
     try {
       let trace = '';
       server.stdout!.setEncoding('utf8').on('data', (chunk: string) => (trace += chunk));
-      const request = requestFor(arm, size);
+      const request = requestFor(arm, size, undefined, benchCase);
       const atRest = (await server.stats()).rss;
       await load(server.url, request, connections, 3);
       const start = trace.length;
@@ -78,7 +81,7 @@ try {
 }
 console.log(
   [
-    `node ${serverNode}, gateway flags: ${process.env.BENCH_GATEWAY_NODE_FLAGS ?? "npm start's"}`,
+    `${benchCase} case, node ${serverNode}, gateway flags: ${process.env.BENCH_GATEWAY_NODE_FLAGS ?? "npm start's"}`,
     '',
     '| arm | events | c | requests | promoted KB/req | scavenges per 1000 req | scavenge pause µs/req | full GCs per 1000 req | full GC pause µs/req | RSS at rest MB | peak RSS MB | heap / external at the peak MB |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
