@@ -172,9 +172,10 @@ export class UpstreamClient implements UpstreamTransport {
     const {
       status,
       headers: answered,
-      bytes,
+      body: read,
     } = await new Promise<Answer>((resolve, reject) => {
-      const reader = new AnswerReader(state, { maxBytes, timeoutMs }, signal, resolve, reject);
+      const mode = bytesAnswer ? 'bytes' : 'json';
+      const reader = new AnswerReader(state, { maxBytes, timeoutMs }, mode, signal, resolve, reject);
       this.#pool.dispatch(
         {
           method: request.method ?? 'GET',
@@ -188,19 +189,19 @@ export class UpstreamClient implements UpstreamTransport {
       );
     });
     if (status < 200 || status >= 300) {
-      throw answerError(status, answered, bytes, request.authorization);
+      throw answerError(status, answered, read, request.authorization);
     }
-    if (bytes.length === 0) throw new UpstreamError(`X's answer was empty (${status})`, { status });
-    if (bytesAnswer) {
-      const body: Bytes = { bytes, contentType: firstHeader(answered, 'content-type') };
-      return { status, body: body as T, rateLimit: state.rateLimit };
+    switch (read.kind) {
+      case 'empty':
+        throw new UpstreamError(`X's answer was empty (${status})`, { status });
+      case 'not json':
+        throw new UpstreamError("X's answer was not JSON", { status, cause: read.cause });
+      case 'bytes': {
+        const body: Bytes = { bytes: read.bytes, contentType: firstHeader(answered, 'content-type') };
+        return { status, body: body as T, rateLimit: state.rateLimit };
+      }
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(bytes.toString('utf8'));
-    } catch (cause) {
-      throw new UpstreamError("X's answer was not JSON", { status, cause });
-    }
+    const body = read.value;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new UpstreamError("X's answer was not a JSON object", { status });
     }

@@ -20,6 +20,7 @@ import {
   type XProblem,
 } from '../errors.js';
 import { type Deadline, deadlineError } from './deadline.js';
+import type { Body } from './answer-reader.js';
 import { firstHeader, type ResponseHeaders } from './headers.js';
 import { parseResetAt } from './rate-limit.js';
 
@@ -50,24 +51,22 @@ type ParsedProblem = XProblem & { argument?: string };
  * The contract's error for X's non-2xx answer: its status decides the class, its body (possibly empty) gives X's
  * problem, with the caller's credential taken out of it.
  */
-export function answerError(
-  status: number,
-  headers: ResponseHeaders,
-  bytes: Buffer,
-  authorization: string,
-): GatewayError {
-  return statusError(status, headers, redactProblem(parseProblem(bytes), authorization));
+export function answerError(status: number, headers: ResponseHeaders, body: Body, authorization: string): GatewayError {
+  return statusError(status, headers, redactProblem(parseProblem(body), authorization));
 }
 
-/** X's problem from an error body: RFC 7807, or the older `{"errors":[{"code":88,"message":...}]}`. */
-function parseProblem(bytes: Buffer): ParsedProblem | undefined {
-  if (bytes.length === 0) return undefined;
-  let json: unknown;
+/** Bytes' JSON value, or `undefined` when they are not JSON. */
+function jsonOf(bytes: Buffer): unknown {
   try {
-    json = JSON.parse(bytes.toString('utf8'));
+    return JSON.parse(bytes.toString('utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** X's problem from an error body: RFC 7807, or the older `{"errors":[{"code":88,"message":...}]}`. */
+function parseProblem(body: Body): ParsedProblem | undefined {
+  const json = body.kind === 'json' ? body.value : body.kind === 'bytes' ? jsonOf(body.bytes) : undefined;
   if (!isRecord(json)) return undefined;
 
   const problem: ParsedProblem = {};
