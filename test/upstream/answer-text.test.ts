@@ -1,8 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeChunks } from '../../src/upstream/answer-reader.js';
 import { UpstreamClient } from '../../src/upstream/client.js';
+import { serveLocally } from '../support/local-server.js';
 
 /** `text` as UTF-8, cut into chunks at the given byte offsets. */
 function chunksOf(text: string, ...cuts: number[]): Buffer[] {
@@ -45,28 +44,16 @@ describe('a JSON answer in many chunks', () => {
     data: Array.from({ length: 2000 }, (_, i) => ({ id: String(i), text: `message ${i} 😀 ñ ${'z'.repeat(i % 97)}` })),
   };
   const json = JSON.stringify(page);
-  let server: Server;
-  let baseUrl: string;
-
-  beforeAll(async () => {
-    server = createServer((request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      const bytes = Buffer.from(request.url === '/2/small' ? '{"data":{"id":"1"}}' : json);
-      // Written in odd-sized pieces, so that chunk boundaries cut characters.
-      for (let at = 0; at < bytes.length; at += 7_777) response.write(bytes.subarray(at, at + 7_777));
-      response.end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+  const local = serveLocally((request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    const bytes = Buffer.from(request.url === '/2/small' ? '{"data":{"id":"1"}}' : json);
+    // Written in odd-sized pieces, so that chunk boundaries cut characters.
+    for (let at = 0; at < bytes.length; at += 7_777) response.write(bytes.subarray(at, at + 7_777));
+    response.end();
   });
 
   it('is read whole, and calls after it read their own bodies', async () => {
-    const client = new UpstreamClient({ baseUrl });
+    const client = new UpstreamClient({ baseUrl: local.baseUrl });
     try {
       const [large, small, again] = await Promise.all([
         client.get({ path: '/2/page', authorization: 'Bearer t' }),

@@ -1,49 +1,37 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { UpstreamError } from '../../src/errors.js';
 import { UpstreamClient } from '../../src/upstream/client.js';
+import { serveLocally } from '../support/local-server.js';
 
 // A plain node:http server, because the question is what happens on the socket: a chunked body with no
 // content-length, far over the cap, must be cut off while streaming, not read to the end and then refused.
 const TOTAL_BYTES = 64 * 1024 * 1024;
 const CHUNK = Buffer.alloc(64 * 1024, 'a');
-let server: Server;
-let baseUrl: string;
 let finished: Promise<{ written: number; completed: boolean }>;
 
-beforeAll(async () => {
-  server = createServer((request, response) => {
-    if (request.url !== '/2/huge') {
-      response.setHeader('content-type', 'application/json');
-      response.end('{"data":{"id":"1"}}');
-      return;
+const local = serveLocally((request, response) => {
+  if (request.url !== '/2/huge') {
+    response.setHeader('content-type', 'application/json');
+    response.end('{"data":{"id":"1"}}');
+    return;
+  }
+  let written = 0;
+  let completed = false;
+  finished = new Promise((resolve) => response.on('close', () => resolve({ written, completed })));
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.write('{"data":"');
+  const pump = () => {
+    while (written < TOTAL_BYTES && !response.destroyed) {
+      written += CHUNK.length;
+      if (!response.write(CHUNK)) return void response.once('drain', pump);
     }
-    let written = 0;
-    let completed = false;
-    finished = new Promise((resolve) => response.on('close', () => resolve({ written, completed })));
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.write('{"data":"');
-    const pump = () => {
-      while (written < TOTAL_BYTES && !response.destroyed) {
-        written += CHUNK.length;
-        if (!response.write(CHUNK)) return void response.once('drain', pump);
-      }
-      if (!response.destroyed) response.end('"}', () => (completed = true));
-    };
-    pump();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+    if (!response.destroyed) response.end('"}', () => (completed = true));
+  };
+  pump();
 });
 
 it('stops reading an oversized chunked body at the cap and frees the socket', async () => {
-  const client = new UpstreamClient({ baseUrl, maxBodyBytes: 256 * 1024 });
+  const client = new UpstreamClient({ baseUrl: local.baseUrl, maxBodyBytes: 256 * 1024 });
   try {
     const error = await client.get({ path: '/2/huge', authorization: 'Bearer t' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamError);

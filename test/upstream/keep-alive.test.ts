@@ -1,35 +1,22 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { UpstreamClient } from '../../src/upstream/client.js';
+import { serveLocally } from '../support/local-server.js';
 
 // A plain node:http server, because the question is about sockets: how many the client opens for a burst.
-let server: Server;
-let baseUrl: string;
 let connections = 0;
-
-beforeAll(async () => {
-  server = createServer((request, response) => {
-    // A little latency, so the burst really overlaps.
-    setTimeout(() => {
-      response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ data: { id: '1', path: request.url } }));
-    }, 5);
-  });
-  server.on('connection', () => {
-    connections += 1;
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const local = serveLocally((request, response) => {
+  // A little latency, so the burst really overlaps.
+  setTimeout(() => {
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ data: { id: '1', path: request.url } }));
+  }, 5);
 });
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+local.server.on('connection', () => {
+  connections += 1;
 });
 
 it('serves a burst of concurrent calls over a bounded number of kept-alive connections', async () => {
-  const client = new UpstreamClient({ baseUrl, connections: 4 });
+  const client = new UpstreamClient({ baseUrl: local.baseUrl, connections: 4 });
   try {
     const burst = () =>
       Promise.all(
