@@ -21,6 +21,7 @@
  * `BENCH_NODE` runs the children on another node binary, as for `npm run bench`.
  */
 import { ALL_CASES, type CaseName, requestFor } from './lib/arms.js';
+import { median } from './lib/harness.js';
 import { load } from './lib/load.js';
 import { type ServerChild, startChild } from './lib/processes.js';
 import { startNodeFlags } from '../scripts/start-command.js';
@@ -35,9 +36,11 @@ if (!ALL_CASES.includes(benchCase)) throw new Error(`CASE: no case ${benchCase} 
 const size = Number(process.env.SIZE ?? 100);
 const windows = Number(process.env.WINDOWS ?? 6);
 const seconds = Number(process.env.SECS ?? 4);
+for (const [name, value] of Object.entries({ SIZE: size, WINDOWS: windows, SECS: seconds })) {
+  if (!(value > 0)) throw new Error(`${name}: not a positive number`);
+}
 const sets = (process.env.SETS ?? `${startNodeFlags().join(' ')}|`).split('|').map((set) => set.trim());
 
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
 interface Measured {
@@ -51,9 +54,9 @@ const upstream = await startChild('upstream');
 const measured: Measured[] = [];
 try {
   for (const set of sets) {
-    // The children read their flags from BENCH_GATEWAY_NODE_FLAGS when they start.
-    process.env.BENCH_GATEWAY_NODE_FLAGS = set;
-    const server = await startChild(arm === 'F' ? 'gateway-memory' : 'gateway', [upstream.url]);
+    const server = await startChild(arm === 'F' ? 'gateway-memory' : 'gateway', [upstream.url], {
+      gatewayFlags: set.split(' ').filter(Boolean),
+    });
     measured.push({ set, server, cpuPerRequest: [], p99: [] });
   }
   const request = requestFor(arm, size, undefined, benchCase);

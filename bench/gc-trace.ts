@@ -17,6 +17,7 @@
  * | `CASE` | the query: `everything` or `app` (`bench/operations/`) | `everything` |
  * | `CONNECTIONS` | requests in flight | 32 |
  * | `SECS` | seconds traced, after a warm-up of 3 s | 8 |
+ * | `QUIET_S` | after the warm-up, 3 s at c=1 and then this many seconds idle before the trace: load after a quiet spell | none |
  */
 import { execFileSync } from 'node:child_process';
 import { ALL_CASES, type ArmId, type CaseName, requestFor } from './lib/arms.js';
@@ -31,6 +32,7 @@ const benchCase = (process.env.CASE ?? 'everything') as CaseName;
 if (!ALL_CASES.includes(benchCase)) throw new Error(`CASE: no case ${benchCase} (${ALL_CASES.join(' or ')})`);
 const connections = Number(process.env.CONNECTIONS ?? 32);
 const seconds = Number(process.env.SECS ?? 8);
+const quietSeconds = Number(process.env.QUIET_S ?? 0);
 
 /** A number of one `--trace-gc-nvp` line, `pause=1.2 ... promoted=12345`. */
 function field(line: string, name: string): number {
@@ -57,6 +59,10 @@ try {
       const request = requestFor(arm, size, undefined, benchCase);
       const atRest = (await server.stats()).rss;
       await load(server.url, request, connections, 3);
+      if (quietSeconds > 0) {
+        await load(server.url, request, 1, 3);
+        await new Promise((resolve) => setTimeout(resolve, quietSeconds * 1000));
+      }
       const start = trace.length;
       await server.stats(true);
       const { ok } = await load(server.url, request, connections, seconds);

@@ -49,7 +49,7 @@ function buildChildren(): Promise<unknown> {
   return built;
 }
 
-function gatewayNodeFlags(): string[] {
+function gatewayNodeFlags(): readonly string[] {
   const flags = process.env.BENCH_GATEWAY_NODE_FLAGS;
   return flags === undefined ? startNodeFlags() : flags.split(' ').filter(Boolean);
 }
@@ -57,6 +57,8 @@ function gatewayNodeFlags(): string[] {
 export interface StartOptions {
   /** Node flags after the ones the bench gives this child. */
   readonly extraFlags?: readonly string[];
+  /** For the gateway's children: node flags in place of `npm start`'s (or `BENCH_GATEWAY_NODE_FLAGS`). */
+  readonly gatewayFlags?: readonly string[];
   /** Environment variables over the bench's own. */
   readonly env?: Readonly<Record<string, string>>;
   /** Pipe the child's standard output to `ServerChild.stdout` (by default it goes nowhere). */
@@ -78,7 +80,7 @@ export async function startChild(
     execArgv: [
       // The gateway's children run with the node flags `npm start` uses (its heap policy), or BENCH_GATEWAY_NODE_FLAGS
       // to try others; the other servers with node's own.
-      ...(GATEWAY_CHILDREN.includes(name) ? gatewayNodeFlags() : []),
+      ...(GATEWAY_CHILDREN.includes(name) ? (options.gatewayFlags ?? gatewayNodeFlags()) : []),
       // BENCH_CPU_PROF=<dir> writes each server's V8 CPU profile there when it stops (not the upstream's).
       ...(process.env.BENCH_CPU_PROF && name !== 'upstream'
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
