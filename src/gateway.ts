@@ -21,11 +21,12 @@ import { type DocumentLimits, documentLimits } from './plugins/document-limits.j
 import { sessionEnd } from './plugins/session-end.js';
 import { jsonByteAnswers } from './plugins/json-bytes.js';
 import { requestBodyLimit } from './plugins/body-limit.js';
+import { Admission, type AdmissionOptions, admittedListener } from './admission.js';
 import { type PersistedDocumentsOptions, persistedDocuments } from './plugins/persisted-documents.js';
 import { schema } from './schema/index.js';
 import { typeOfGlobalId } from './schema/node.js';
 import { UpstreamClient, type UpstreamTransport } from './upstream/client.js';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { Loaders } from './loaders/loaders.js';
 import { Memory, type MemoryOptions } from './memory/memory.js';
 import { syncLease } from './memory/sync-lease.js';
@@ -112,6 +113,12 @@ export interface GatewayOptions {
   limits?: DocumentLimits;
   /** Executes operations with graphql-jit, compiled once per document. @default true */
   jit?: boolean;
+  /**
+   * How `requestListener` lets GraphQL requests in while the process is busy: at most `floor` at once, the others
+   * waiting their turn before anything reads them (`src/admission.ts`); `false` lets every request in as it comes.
+   * @default `{ floor: 4 }`
+   */
+  admission?: Omit<AdmissionOptions, 'onWaiting'> | false;
   /** Shows internal error messages to clients. @default false */
   development?: boolean;
   /** Headers GraphiQL starts with, e.g. the sandbox's demo token. @default none */
@@ -165,7 +172,12 @@ export interface ActivityOptions {
 
 export interface Gateway {
   readonly yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
-  /** Answers a Fetch API request, as yoga does. */
+  /**
+   * The gateway as a Node `http` request listener (`createServer(gateway.requestListener)`): yoga's, with GraphQL
+   * requests let in a few at a time while the process is busy (`GatewayOptions.admission`).
+   */
+  readonly requestListener: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Answers a Fetch API request, as yoga does (no admission: one request, answered now). */
   readonly fetch: YogaServerInstance<Record<string, unknown>, GatewayContext>['fetch'];
   /** The gateway's Prometheus metrics (also served at `/metrics`). */
   readonly metrics: GatewayMetrics;
@@ -498,8 +510,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     ],
   });
 
+  const admission =
+    options.admission === false
+      ? undefined
+      : new Admission({ ...options.admission, onWaiting: (waiting) => metrics.requestsWaiting.set(waiting) });
   return {
     yoga,
+    requestListener: admission
+      ? admittedListener(admission, yoga.graphqlEndpoint, yoga.requestListener)
+      : yoga.requestListener,
     fetch: yoga.fetch.bind(yoga),
     metrics,
     live,
@@ -509,6 +528,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     attachWebSocket: (server) => attachWebSocket(yoga, server),
     close: async () => {
       live.close();
+      admission?.close();
       subscriptions?.close();
       stopHearing?.();
       await stream?.close();

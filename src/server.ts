@@ -46,7 +46,7 @@ const gateway = createGateway({
   ...(sandbox && { graphiqlHeaders: { Authorization: `Bearer ${config.sandboxToken}` } }),
 });
 
-const server = createServer(gateway.yoga.requestListener);
+const server = createServer(gateway.requestListener);
 // Subscriptions over WebSocket at the same path; over Server-Sent Events, yoga serves them by itself.
 const websocket = gateway.attachWebSocket(server);
 server.listen(config.port, () => {

@@ -106,6 +106,11 @@ export class GatewayMetrics {
     labelNames: ['status', 'source'] as const,
     registers: [this.registry],
   });
+  readonly requestsWaiting = new Gauge({
+    name: 'gateway_requests_waiting',
+    help: 'GraphQL requests waiting for their turn while the process is busy (see the admission option).',
+    registers: [this.registry],
+  });
   readonly storeUp = new Gauge({
     name: 'gateway_store_up',
     help: 'Whether the shared store (Redis) answers: 1 up, 0 down (answering from X without memory).',

@@ -13,12 +13,12 @@ export interface Listening {
   readonly url: string;
 }
 
-/** Listens with `h.gateway.yoga` once the harness has started; call it after `useGateway()`. */
+/** Listens with `h.gateway.requestListener` once the harness has started; call it after `useGateway()`. */
 export function listen(h: Harness): Listening {
   let server: Server | undefined;
   let origin = '';
   beforeAll(async () => {
-    server = createServer(h.gateway.yoga.requestListener);
+    server = createServer(h.gateway.requestListener);
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(0, '127.0.0.1', () => resolve());

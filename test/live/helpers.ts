@@ -33,7 +33,7 @@ export function useLiveGateway(
       logger: pino({ level: 'info' }, { write: (line: string) => recordLog(line) }),
       ...options.gateway,
     });
-    server = createServer(gateway.yoga.requestListener);
+    server = createServer(gateway.requestListener);
     websocket = gateway.attachWebSocket(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
