@@ -8,10 +8,11 @@
  *
  *   npm run bench:flags
  *   ARM=F SIZE=100 SETS="--heap-growing-percent=50|--heap-growing-percent=75" npm run bench:flags
+ *   SETS="BENCH_ADMISSION=off --heap-growing-percent=50|--heap-growing-percent=50" npm run bench:flags
  *
  * | variable | meaning | default |
  * |---|---|---|
- * | `SETS` | the flag sets, separated by `\|`; an empty set is node's own flags | `npm start`'s, then node's own |
+ * | `SETS` | the flag sets, separated by `\|`; an empty set is node's own flags. Words of the form `NAME=value` are set in that child's environment instead (`BENCH_ADMISSION`, say) | `npm start`'s, then node's own |
  * | `ARM` | C (the gateway calling X) or F (the gateway from memory) | C |
  * | `CASE` | `app` or `everything` (`bench/operations/`) | `app` |
  * | `SIZE` | the page size: 1, 10 or 100 events | 100 |
@@ -54,8 +55,13 @@ const upstream = await startChild('upstream');
 const measured: Measured[] = [];
 try {
   for (const set of sets) {
+    const words = set.split(' ').filter(Boolean);
+    const env = Object.fromEntries(
+      words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => w.split('=') as [string, string]),
+    );
     const server = await startChild(arm === 'F' ? 'gateway-memory' : 'gateway', [upstream.url], {
-      gatewayFlags: set.split(' ').filter(Boolean),
+      gatewayFlags: words.filter((w) => !/^[A-Z_]+=/.test(w)),
+      env,
     });
     measured.push({ set, server, cpuPerRequest: [], p99: [] });
   }

@@ -87,7 +87,7 @@ async function cell(mode: Mode, users: number) {
         ? { mode: 'off' }
         : { mode, appBearerToken: APP_ONLY_TOKEN, consumerSecret: SECRET, maxSubscriptions: 100_000 },
   });
-  const server = createServer((req, res) => void gateway.yoga(req, res));
+  const server = createServer(gateway.requestListener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   if (mode === 'webhook') {

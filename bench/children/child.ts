@@ -116,6 +116,19 @@ export async function runChild(
 }
 
 /** The upstream origin a server child is given as its first argument. */
+/**
+ * The gateway's admission (`src/plugins/admission.ts`) as `BENCH_ADMISSION` sets it: `off`, or a floor; unset, the
+ * gateway's default.
+ */
+export function admissionEnv(): { admission?: false | { floor: number } } {
+  const value = process.env.BENCH_ADMISSION;
+  if (value === undefined || value === '') return {};
+  if (value === 'off') return { admission: false };
+  const floor = Number(value);
+  if (!(floor >= 1)) fail(`BENCH_ADMISSION: off or a number of operations, not ${value}`);
+  return { admission: { floor } };
+}
+
 export function upstreamArg(): string {
   const url = process.argv[2];
   if (!url) fail('usage: <child> <upstream origin>');

@@ -7,7 +7,7 @@
 import { createServer } from 'node:http';
 import { createGateway } from '../../src/gateway.js';
 import { BENCH_NOW } from '../lib/pages.js';
-import { runChild, upstreamArg } from './child.js';
+import { admissionEnv, runChild, upstreamArg } from './child.js';
 
 // The memory keeps X's 30-day window: its clock runs from the demo data's "now", so the pages' events are in it.
 const startedAt = Date.now();
@@ -20,8 +20,8 @@ const gateway = createGateway({
   now: () => BENCH_NOW.getTime() + (Date.now() - startedAt),
   maxUpstreamRequests: 1000,
   jit: process.env.BENCH_JIT !== '0',
+  ...admissionEnv(),
 });
-// The yoga handler answers its own errors: its promise is left to run.
-const server = createServer((req, res) => void gateway.yoga(req, res));
+const server = createServer(gateway.requestListener);
 
 await runChild(server, { close: () => gateway.close() });
