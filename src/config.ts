@@ -28,6 +28,8 @@ export interface GatewayConfig {
   readonly upstreamTimeoutMs: number;
   /** Most upstream calls one GraphQL operation may cost. @default 10 */
   readonly maxUpstreamRequests: number;
+  /** GraphQL requests handled at once while the process is busy (`src/admission.ts`); 0 lets every request in. @default 4 */
+  readonly admissionFloor: number;
   /** Time one operation may spend waiting for X, retries included, in milliseconds. @default 30000 */
   readonly operationTimeoutMs: number;
   /** Longest wait for a spent X rate limit to reset before failing with RATE_LIMITED, in milliseconds. @default 0 */
@@ -203,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     objectTtlMs: integer(env, 'OBJECT_TTL_MS', 900_000, 0, 86_400_000),
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 300_000),
     maxUpstreamRequests: integer(env, 'MAX_UPSTREAM_REQUESTS', 10, 1, 10_000),
+    admissionFloor: integer(env, 'ADMISSION_FLOOR', 4, 0, 4096),
     operationTimeoutMs: integer(env, 'OPERATION_TIMEOUT_MS', 30_000, 1, 600_000),
     rateLimitWaitMs: integer(env, 'RATE_LIMIT_WAIT_MS', 0, 0, 600_000),
     sandboxToken: env.SANDBOX_TOKEN || 'sandbox-token',

@@ -114,9 +114,9 @@ export interface GatewayOptions {
   /** Executes operations with graphql-jit, compiled once per document. @default true */
   jit?: boolean;
   /**
-   * How `requestListener` lets GraphQL requests in while the process is busy: at most `floor` at once, the others
-   * waiting their turn before anything reads them (`src/admission.ts`); `false` lets every request in as it comes.
-   * @default `{ floor: 4 }`
+   * How `requestListener` lets GraphQL requests in while the process is busy and recent answers are large: at most
+   * `floor` at once, the others waiting their turn before anything reads them (`src/admission.ts`); `false` lets every
+   * request in as it comes. @default `{ floor: 4, largeAnswerBytes: 65536 }`
    */
   admission?: Omit<AdmissionOptions, 'onWaiting'> | false;
   /** Shows internal error messages to clients. @default false */
@@ -517,7 +517,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   return {
     yoga,
     requestListener: admission
-      ? admittedListener(admission, yoga.graphqlEndpoint, yoga.requestListener)
+      ? admittedListener(
+          admission,
+          yoga.graphqlEndpoint,
+          yoga.requestListener,
+          (options.admission || undefined)?.largeAnswerBytes,
+        )
       : yoga.requestListener,
     fetch: yoga.fetch.bind(yoga),
     metrics,

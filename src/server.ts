@@ -26,6 +26,7 @@ const gateway = createGateway({
   objectTtlMs: config.objectTtlMs,
   upstreamTimeoutMs: config.upstreamTimeoutMs,
   maxUpstreamRequests: config.maxUpstreamRequests,
+  admission: config.admissionFloor === 0 ? false : { floor: config.admissionFloor },
   operationTimeoutMs: config.operationTimeoutMs,
   rateLimitWaitMs: config.rateLimitWaitMs,
   media: { urlTtlMs: config.mediaUrlTtlMs, ...(config.publicUrl !== undefined && { publicUrl: config.publicUrl }) },

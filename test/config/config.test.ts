@@ -22,6 +22,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it('lets four GraphQL requests in at once while busy unless ADMISSION_FLOOR says otherwise (0: all)', () => {
+    expect(loadConfig({}).admissionFloor).toBe(4);
+    expect(loadConfig({ ADMISSION_FLOOR: '0' }).admissionFloor).toBe(0);
+    expect(loadConfig({ ADMISSION_FLOOR: '16' }).admissionFloor).toBe(16);
+    expect(() => loadConfig({ ADMISSION_FLOOR: '-1' })).toThrow(
+      /ADMISSION_FLOOR must be a whole number from 0 to 4096/,
+    );
+  });
+
   it('refuses an unknown dialect or store', () => {
     expect(() => loadConfig({ X_API_DIALECT: 'x' })).toThrow(/X_API_DIALECT must be one of posts, tweets/);
     expect(() => loadConfig({ STORE: 'disk' })).toThrow(/STORE must be memory, redis or off/);

@@ -15,9 +15,16 @@ import { serveLocally } from '../support/local-server.js';
 /** A response whose client can go away (`close`), as much of `ServerResponse` as admission reads. */
 class FakeResponse extends EventEmitter {
   closed = false;
+  readonly socket = { bytesWritten: 0 };
   close(): void {
     this.closed = true;
     this.emit('close');
+  }
+  /** Writes an answer of `bytes` and ends. */
+  answer(bytes: number): void {
+    this.socket.bytesWritten += bytes;
+    this.emit('finish');
+    this.close();
   }
 }
 
@@ -175,10 +182,15 @@ describe('admittedListener', () => {
   it('holds back requests for one answer at the endpoint only: streams and other paths go straight through', () => {
     const admission = new Admission({ floor: 1, loopLoad: () => 1 });
     const reached: string[] = [];
-    const listener = admittedListener(admission, '/graphql', (req) => {
-      reached.push(`${req.url} ${req.headers.accept ?? ''}`);
-      return new Promise(() => undefined);
-    });
+    const listener = admittedListener(
+      admission,
+      '/graphql',
+      (req) => {
+        reached.push(`${req.url} ${req.headers.accept ?? ''}`);
+        return new Promise(() => undefined);
+      },
+      0,
+    );
     const request = (url: string, accept?: string) => {
       listener(
         { url, headers: accept ? { accept } : {} } as IncomingMessage,
@@ -201,6 +213,45 @@ describe('admittedListener', () => {
       '/graphqlx ',
     ]);
     expect(admission.waiting).toBe(1);
+    admission.close();
+  });
+});
+
+describe('admittedListener and answer sizes', () => {
+  it('holds requests back only while the moving average of recent answers is large', () => {
+    const admission = new Admission({ floor: 1, loopLoad: () => 1 });
+    const responses: FakeResponse[] = [];
+    const listener = admittedListener(
+      admission,
+      '/graphql',
+      (_req, res) => {
+        responses.push(res as unknown as FakeResponse);
+        return new Promise(() => undefined);
+      },
+      10_000,
+    );
+    const request = () => {
+      const res = new FakeResponse();
+      listener({ url: '/graphql', headers: {} } as IncomingMessage, res as unknown as ServerResponse);
+      return res;
+    };
+    // Small answers: every request is handled at once, however busy.
+    for (let i = 0; i < 5; i++) request();
+    expect(responses).toHaveLength(5);
+    expect(admission.running).toBe(0);
+    for (const res of responses.splice(0)) res.answer(2_000);
+
+    // Large answers lift the average over the line (about twenty count): from then on, one at a time.
+    let sent = 0;
+    for (; sent < 30 && admission.running === 0; sent++) {
+      request();
+      if (admission.running === 0) responses.shift()!.answer(200_000);
+    }
+    expect(sent).toBeGreaterThan(1);
+    expect(admission.running).toBe(1);
+    const res = request();
+    expect([admission.running, admission.waiting]).toEqual([1, 1]);
+    res.close();
     admission.close();
   });
 });
@@ -239,7 +290,7 @@ describe('the gateway over HTTP, always busy, one request at a time', () => {
       upstream: upstream.baseUrl,
       cursorSecret: 'test-secret',
       store: 'off',
-      admission: { floor: 1, loopLoad: () => 1 },
+      admission: { floor: 1, loopLoad: () => 1, largeAnswerBytes: 0 },
       logger: pino({ level: 'info' }, { write: () => {} }),
     });
   });
