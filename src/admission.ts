@@ -44,6 +44,8 @@ export interface AdmissionOptions {
   largeAnswerBytes?: number;
 }
 
+/** Answers this large or larger, on a moving average, are what requests are held back for. */
+const LARGE_ANSWER_BYTES = 64 * 1024;
 /** Above this share of a window spent working, the event loop counts as busy. */
 const BUSY_ABOVE = 0.9;
 const WINDOW_MS = 10;
@@ -75,6 +77,8 @@ export class Admission {
   readonly #loopLoad: () => number | undefined;
   readonly #recheckMs: number;
   readonly #onWaiting: ((waiting: number) => void) | undefined;
+  /** Requests are held back only while recent answers average this many bytes or more (`admittedListener`). */
+  readonly largeAnswerBytes: number;
   readonly #waiting: Waiter[] = [];
   #limit: number;
   #running = 0;
@@ -88,6 +92,7 @@ export class Admission {
     this.#loopLoad = options.loopLoad ?? eventLoopLoad();
     this.#recheckMs = options.recheckMs ?? WINDOW_MS;
     this.#onWaiting = options.onWaiting;
+    this.largeAnswerBytes = options.largeAnswerBytes ?? LARGE_ANSWER_BYTES;
   }
 
   /** Requests being handled now. */
@@ -188,8 +193,6 @@ function asksForStream(req: IncomingMessage): boolean {
   return accept !== undefined && (accept.includes('text/event-stream') || accept.includes('multipart/mixed'));
 }
 
-/** Answers this large or larger, on a moving average, are what requests are held back for. */
-export const LARGE_ANSWER_BYTES = 64 * 1024;
 /** Weight of each new answer in the moving average of their sizes: about the last 20 count. */
 const AVERAGE_WEIGHT = 0.1;
 
@@ -201,13 +204,12 @@ const AVERAGE_WEIGHT = 0.1;
  * requests back for. Small ones finish before a young-generation collection could promote what they hold, and letting
  * them in together is cheaper: at 1 event a page, holding them back to four at a time cost 10 to 20% more CPU a
  * request. The size of each answer (the bytes written on its socket) goes into a moving average of the last twenty or
- * so; requests wait their turn only while that average is `largeAnswerBytes` or more.
+ * so; requests wait their turn only while that average is `admission.largeAnswerBytes` or more.
  */
 export function admittedListener(
   admission: Admission,
   endpoint: string,
   listener: (req: IncomingMessage, res: ServerResponse) => unknown,
-  largeAnswerBytes: number = LARGE_ANSWER_BYTES,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   let averageBytes = 0;
   return (req, res) => {
@@ -222,7 +224,7 @@ export function admittedListener(
     res.once('finish', () => {
       averageBytes += ((socket?.bytesWritten ?? before) - before - averageBytes) * AVERAGE_WEIGHT;
     });
-    if (averageBytes >= largeAnswerBytes) admission.admit(res, () => listener(req, res));
+    if (averageBytes >= admission.largeAnswerBytes) admission.admit(res, () => listener(req, res));
     else void listener(req, res);
   };
 }

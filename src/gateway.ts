@@ -517,12 +517,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   return {
     yoga,
     requestListener: admission
-      ? admittedListener(
-          admission,
-          yoga.graphqlEndpoint,
-          yoga.requestListener,
-          (options.admission || undefined)?.largeAnswerBytes,
-        )
+      ? admittedListener(admission, yoga.graphqlEndpoint, yoga.requestListener)
       : yoga.requestListener,
     fetch: yoga.fetch.bind(yoga),
     metrics,

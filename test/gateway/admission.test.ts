@@ -180,17 +180,12 @@ describe('Admission', () => {
 
 describe('admittedListener', () => {
   it('holds back requests for one answer at the endpoint only: streams and other paths go straight through', () => {
-    const admission = new Admission({ floor: 1, loopLoad: () => 1 });
+    const admission = new Admission({ floor: 1, loopLoad: () => 1, largeAnswerBytes: 0 });
     const reached: string[] = [];
-    const listener = admittedListener(
-      admission,
-      '/graphql',
-      (req) => {
-        reached.push(`${req.url} ${req.headers.accept ?? ''}`);
-        return new Promise(() => undefined);
-      },
-      0,
-    );
+    const listener = admittedListener(admission, '/graphql', (req) => {
+      reached.push(`${req.url} ${req.headers.accept ?? ''}`);
+      return new Promise(() => undefined);
+    });
     const request = (url: string, accept?: string) => {
       listener(
         { url, headers: accept ? { accept } : {} } as IncomingMessage,
@@ -219,17 +214,12 @@ describe('admittedListener', () => {
 
 describe('admittedListener and answer sizes', () => {
   it('holds requests back only while the moving average of recent answers is large', () => {
-    const admission = new Admission({ floor: 1, loopLoad: () => 1 });
+    const admission = new Admission({ floor: 1, loopLoad: () => 1, largeAnswerBytes: 10_000 });
     const responses: FakeResponse[] = [];
-    const listener = admittedListener(
-      admission,
-      '/graphql',
-      (_req, res) => {
-        responses.push(res as unknown as FakeResponse);
-        return new Promise(() => undefined);
-      },
-      10_000,
-    );
+    const listener = admittedListener(admission, '/graphql', (_req, res) => {
+      responses.push(res as unknown as FakeResponse);
+      return new Promise(() => undefined);
+    });
     const request = () => {
       const res = new FakeResponse();
       listener({ url: '/graphql', headers: {} } as IncomingMessage, res as unknown as ServerResponse);
