@@ -4,7 +4,10 @@
  * answer before loading it and throws when one is wrong), and the load runs count what they should, calls to X
  * included. No timing is asserted: the machine is shared and noisy.
  */
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { type ArmId, lookupsNeeded } from '../../bench/lib/arms.js';
 import { runBench } from '../../bench/lib/harness.js';
@@ -169,4 +172,22 @@ describe('benchmark harness', () => {
       }
     }
   });
+
+  it(
+    'runs the bookkeeping benchmark (`npm run bench:call-bookkeeping`) to its end, every part measured',
+    { timeout: 120_000 },
+    async () => {
+      const script = fileURLToPath(new URL('../../bench/call-bookkeeping.ts', import.meta.url));
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], {
+        env: { ...process.env, CALLS: '200', HTTP_MS: '50' },
+      });
+      for (const part of [
+        /one call through a new X session: [\d.]+ µs/,
+        /the operation checks of a request seen before: [\d.]+ µs/,
+        /one call over HTTP .*: [\d.]+ µs through UpstreamClient, [\d.]+ µs with undici's request/,
+      ]) {
+        expect(stdout).toMatch(part);
+      }
+    },
+  );
 });
