@@ -77,7 +77,7 @@ export class Admission {
   readonly #loopLoad: () => number | undefined;
   readonly #recheckMs: number;
   readonly #onWaiting: ((waiting: number) => void) | undefined;
-  /** Requests are held back only while recent answers average this many bytes or more (`admittedListener`). */
+  /** `AdmissionOptions.largeAnswerBytes`, as given or its default. */
   readonly largeAnswerBytes: number;
   readonly #waiting: Waiter[] = [];
   #limit: number;
