@@ -136,6 +136,23 @@ export class WriteOutcomeUnknownError extends UpstreamError {
 }
 
 /**
+ * A write with an idempotency key refused before any call to X: the shared store that keeps the keys did not answer,
+ * and a key claimed in one process only would let a retry on another replica send the message again. Nothing was
+ * sent; `extensions.outcome` is `not_sent`, and sending it again with the same key is safe.
+ */
+export class WriteNotSentError extends UpstreamError {
+  constructor(cause: unknown) {
+    super('The write was not sent: the store that keeps idempotency keys did not answer. Send it again later.', {
+      cause,
+    });
+  }
+
+  override extensions(): Record<string, unknown> {
+    return { ...super.extensions(), outcome: 'not_sent' };
+  }
+}
+
+/**
  * The `GraphQLError` clients see for a gateway error: its message, `extensions.code` and X's problem, at the place
  * (`located`, the error graphql-js raised at the field) where it happened.
  */

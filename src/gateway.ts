@@ -285,6 +285,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       : store === 'redis'
         ? sharedStore(options.redis, logger, metrics)
         : store;
+  // Writes claim their idempotency keys where every replica sees them, or not at all (`ResilientStore.strict`).
+  const writes = kept instanceof ResilientStore ? kept.strict : kept;
   // A shared store shares the rate-limit budgets too: a token X refused on one replica fails fast on the others.
   const budgets = new RateLimitBook(undefined, budgetsOf(kept));
   // Replicas sharing a store share each user's syncs and live loop: the replica holding the user's lease calls X.
@@ -451,7 +453,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         memory,
         liveMemory,
         live,
-        writes: kept,
+        writes,
         media,
         origin: new URL(request.url).origin,
       }),

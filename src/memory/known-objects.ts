@@ -9,7 +9,7 @@ import type { UserMemory } from '../memory-model.js';
 import type { LinkKind, XParams } from '../x/params.js';
 import { userIdOf } from './identity.js';
 import { rememberObjects } from './objects.js';
-import type { RequestState } from './request-state.js';
+import { type RequestState, unlessMemoryUnavailable } from './request-state.js';
 
 /** Keeps the objects an answer included, each with the fields it is known with, and those X said are missing. */
 export function rememberIncludes(state: RequestState, memory: UserMemory, params: XParams, answer: ObjectAnswer): void {
@@ -37,9 +37,13 @@ export async function rememberLookup(
   }
 }
 
-/** Lets the request's loaders answer from the objects memory knows (a subscription's events, resolved later). */
+/**
+ * Lets the request's loaders answer from the objects memory knows (a subscription's events, resolved later). While the
+ * store is down they know nothing more, and look up in X what is selected.
+ */
 export async function useKnownObjects(state: RequestState): Promise<void> {
-  state.useObjects(await state.readMemory(await userIdOf(state)));
+  const memory = await state.readMemory(await userIdOf(state)).catch(unlessMemoryUnavailable);
+  if (memory) state.useObjects(memory);
 }
 
 /**

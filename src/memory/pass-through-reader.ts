@@ -6,7 +6,7 @@
  */
 import { UpstreamError } from '../errors.js';
 import type { Loaders } from '../loaders/loaders.js';
-import type { CallerCursors, PageRef } from '../paging/cursor.js';
+import { type CallerCursors, type PageRef, namesEvent } from '../paging/cursor.js';
 import { pageInfoOf, planPage } from '../paging/paging.js';
 import { InProcessStore } from '../store/in-process.js';
 import type { XSession } from '../upstream/session.js';
@@ -21,7 +21,8 @@ import {
   connectionOf,
 } from './dm-reader.js';
 import type { Inbox } from './inbox.js';
-import { Memory } from './memory.js';
+import { Memory, type RequestMemory } from './memory.js';
+import { MemoryReader } from './memory-reader.js';
 
 export class PassThroughReader implements DmReader {
   constructor(
@@ -50,8 +51,17 @@ export class PassThroughReader implements DmReader {
     return { body, asked };
   }
 
-  /** One X call per page, from the token the cursor's page names; a cursor at the very end costs none. */
-  async eventsPage({ list, args, eventTypes, params }: EventsPageRequest): Promise<EventsPage> {
+  /**
+   * One X call per page, from the token the cursor's page names; a cursor at the very end costs none. A cursor that
+   * names an event (issued from memory, before the store went down) is served as the memory serves it, from a memory
+   * of this read's own: X's list is read from its top down to that event.
+   */
+  async eventsPage(request: EventsPageRequest): Promise<EventsPage> {
+    const cursor = request.args.after ?? request.args.before;
+    if (typeof cursor === 'string' && namesEvent(cursor)) {
+      return new MemoryReader(this.transientMemory(), this, this.cursors).eventsPage(request);
+    }
+    const { list, args, eventTypes, params } = request;
     const connection = connectionOf(list, eventTypes);
     const fetch = planPage(args, connection, this.cursors);
     const ref = {
@@ -109,8 +119,12 @@ export class PassThroughReader implements DmReader {
    * it, so the same pages are read, and a page ends where it does, as with the gateway's memory.
    */
   inbox(first: number, afterEventId: string | undefined): Promise<Inbox> {
-    const transient = new Memory({ store: new InProcessStore() }).forRequest(this.x, this.loaders);
-    return transient.inbox(first, afterEventId, {});
+    return this.transientMemory().inbox(first, afterEventId, {});
+  }
+
+  /** A memory of one read's own, forgotten after it. */
+  private transientMemory(): RequestMemory {
+    return new Memory({ store: new InProcessStore() }).forRequest(this.x, this.loaders);
   }
 
   /** No memory, so no objects known beyond the request. */

@@ -50,6 +50,15 @@ const KEPT_SIGNED = 4096;
 /** SHA-256's block size: HMAC pads (or first hashes) its key to this. */
 const HMAC_BLOCK_BYTES = 64;
 
+/**
+ * Which kind a cursor is, by its shape alone (`body.signature` names an event, `body.signature.index` an edge of an X
+ * page): a reader serves the other kind through the other reader, so a walk begun from memory goes on while the
+ * store is down, and one begun from X goes on once it is back. Decoding still checks everything.
+ */
+export function namesEvent(cursor: string): boolean {
+  return cursor.indexOf('.') === cursor.lastIndexOf('.');
+}
+
 /** A codec bound to one caller: what a request's resolvers use. */
 export interface CallerCursors {
   /** A cursor naming an event by its id (pages served from memory: a position is an id, see `docs/memory.md`). */

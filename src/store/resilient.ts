@@ -5,9 +5,11 @@
  * - writes (`setIdentity`, `forgetIdentity`, `forgetIdempotency`, `setBudget`) are skipped;
  * - `update` applies the change to a fresh, empty memory and returns it, keeping nothing (the caller sees what it
  *   just wrote for the rest of its request, as a new user's first change would);
- * - idempotency records claimed while the primary is down are kept in this process (so a retry that reaches the same
- *   replica still answers the first result), and a token refused while the primary is down is remembered here and
- *   forgotten in the primary once it is back (so a stale tie is never used);
+ * - idempotency records (the Activity API's ids seen) claimed while the primary is down are kept in this process, and a
+ *   token refused while the primary is down is remembered here and forgotten in the primary once it is back (so a
+ *   stale tie is never used);
+ * - writes' idempotency keys are the exception: they go through `strict`, which has no fallback, since a key claimed
+ *   in one process only would let a retry that reaches another replica send the message again;
  * - leases are taken and renewed in this process while the primary is down (each replica then does the work itself,
  *   as without a shared store); once the primary is back, a holder takes its lease there again, or finds that another
  *   replica took it meanwhile.
@@ -19,7 +21,7 @@
  */
 import { type UserMemory, emptyMemory } from '../memory-model.js';
 import { InProcessStore } from './in-process.js';
-import type { DmStore, IdempotencyRecord, LeaseStore, StoredBudget } from './store.js';
+import type { DmStore, IdempotencyRecord, IdempotencyStore, LeaseStore, StoredBudget } from './store.js';
 
 export type StoreState = 'up' | 'down';
 
@@ -64,6 +66,18 @@ export class ResilientStore implements DmStore, LeaseStore {
     this.maxPendingForgets = options.maxPendingForgets ?? 10_000;
     this.now = options.now ?? Date.now;
   }
+
+  /**
+   * The primary's idempotency records, with no fallback: a call the primary does not answer in time rejects (and
+   * counts as the primary failing), and while the primary is left alone every call rejects at once. Writes claim
+   * their keys here.
+   */
+  readonly strict: IdempotencyStore = {
+    idempotency: (key) => this.attemptStrictly(() => this.primary.idempotency(key)),
+    putIdempotency: (key, record, ttlMs, onlyIfAbsent) =>
+      this.attemptStrictly(() => this.primary.putIdempotency(key, record, ttlMs, onlyIfAbsent)),
+    forgetIdempotency: (key) => this.attemptStrictly(() => this.primary.forgetIdempotency(key)),
+  };
 
   /** `up` while the primary answers, `down` from its first failure until it answers again. */
   state(): StoreState {
@@ -252,17 +266,32 @@ export class ResilientStore implements DmStore, LeaseStore {
 
   /** Runs `call` on the primary, or `fallback` while it is failing. */
   private async attempt<T>(call: () => Promise<T>, fallback: () => T | Promise<T>): Promise<T> {
-    if (this.current === 'down' && this.now() < this.retryAt) return fallback();
+    if (this.leftAlone()) return fallback();
+    try {
+      return await this.attemptStrictly(call);
+    } catch (error) {
+      if (error instanceof ChangeFailed) throw error.error;
+      return fallback();
+    }
+  }
+
+  /** Runs `call` on the primary; rejects when it fails, and at once while the primary is left alone. */
+  private async attemptStrictly<T>(call: () => Promise<T>): Promise<T> {
+    if (this.leftAlone()) throw new Error('the store is down');
     let result: T;
     try {
       result = await this.withTimeout(call());
     } catch (error) {
-      if (error instanceof ChangeFailed) throw error.error;
-      this.failed(error);
-      return fallback();
+      if (!(error instanceof ChangeFailed)) this.failed(error);
+      throw error;
     }
     this.recovered();
     return result;
+  }
+
+  /** Whether calls skip the primary now (it failed less than `retryAfterMs` ago). */
+  private leftAlone(): boolean {
+    return this.current === 'down' && this.now() < this.retryAt;
   }
 
   private withTimeout<T>(promise: Promise<T>): Promise<T> {

@@ -49,6 +49,11 @@ export interface IdempotencyRecord {
   readonly answer?: Readonly<Record<string, string>>;
   /** When the write was sent (ms since the epoch). */
   readonly at: number;
+  /**
+   * A pending write's end at the latest (ms since the epoch): a claim still pending after it was abandoned (its
+   * replica died, or the store failed before it could note the outcome), and a retry settles it.
+   */
+  readonly until?: number;
 }
 
 /** Records of writes made with an idempotency key (and other small records kept for a while under a key). */

@@ -14,6 +14,7 @@
 import { RateLimitedError, UnauthenticatedError } from '../errors.js';
 import type { Memory, RequestMemory } from '../memory/memory.js';
 import { compareIds } from '../memory/user-memory.js';
+import { unlessMemoryUnavailable } from '../memory/request-state.js';
 import { RateLimitBook } from '../upstream/rate-limit-book.js';
 import type { DmEvent, DmEventType } from '../x/wire.js';
 
@@ -421,7 +422,8 @@ export class LiveHub {
   /** Tells a user's subscribers what memory now knows without asking X (a message sent through the gateway). */
   async notify(memory: RequestMemory): Promise<void> {
     const loop = this.loops.get(await memory.userId());
-    await loop?.deliver(memory);
+    // A store that went down has nothing to deliver from: the loop's next tick delivers it.
+    await loop?.deliver(memory).catch(unlessMemoryUnavailable);
   }
 
   /** Ends every subscription and loop (SIGTERM): streams close cleanly. */

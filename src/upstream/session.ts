@@ -122,6 +122,11 @@ export class XSession {
     return (this.budgetKeyCache ??= RateLimitBook.keyOf(this.authorization));
   }
 
+  /** The milliseconds left before the operation's deadline (infinite without one): no call of it ends later. */
+  timeLeftMs(): number {
+    return this.deadline ? Math.max(0, this.deadline.at - performance.now()) : Number.POSITIVE_INFINITY;
+  }
+
   /** The caller's token, hashed: how budgets and the memory's identities know it, never the token itself. */
   tokenHash(): string {
     return this.budgetKey;

@@ -202,6 +202,27 @@ describe('ResilientStore', () => {
     expect(await store.idempotency('k')).toBeUndefined();
   });
 
+  it("keeps writes' keys in the primary alone: `strict` rejects while it fails, at once while it is left alone", async () => {
+    let now = 0;
+    const primary = flaky();
+    const { store, states } = watched(primary.store, { retryAfterMs: 100, now: () => now });
+    expect(await store.strict.putIdempotency('k', record('a'), 60_000, true)).toBe(true);
+    expect(await primary.inner.idempotency('k')).toEqual(record('a'));
+    primary.mode = 'fail';
+    await expect(store.strict.putIdempotency('j', record('a'), 60_000, true)).rejects.toThrow('primary is down');
+    expect(states).toEqual(['down: primary is down']);
+    const calls = primary.calls;
+    await expect(store.strict.idempotency('k')).rejects.toThrow();
+    await expect(store.strict.forgetIdempotency('k')).rejects.toThrow();
+    expect(primary.calls).toBe(calls);
+    // Nothing was claimed in this process meanwhile: the general path does not see `j`.
+    expect(await store.idempotency('j')).toBeUndefined();
+    primary.mode = 'ok';
+    now += 200;
+    expect(await store.strict.idempotency('k')).toEqual(record('a'));
+    expect(states).toEqual(['down: primary is down', 'up']);
+  });
+
   it('keeps leases in the primary; while it fails, a holder keeps its lease in this process, alone', async () => {
     let now = 0;
     const primary = flaky();
