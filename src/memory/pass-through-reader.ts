@@ -7,11 +7,11 @@
 import { UpstreamError } from '../errors.js';
 import type { Loaders } from '../loaders/loaders.js';
 import { type CallerCursors, type PageRef, namesEvent } from '../paging/cursor.js';
-import { pageInfoOf, planPage } from '../paging/paging.js';
+import { type PageFetch, pageInfoOf, placeAnchor, planPage } from '../paging/paging.js';
 import { InProcessStore } from '../store/in-process.js';
 import type { XSession } from '../upstream/session.js';
 import type { XParams } from '../x/params.js';
-import type { DmEvent, DmEventAnswer, DmEventsPage, User, UserAnswer } from '../x/wire.js';
+import { type DmEvent, type DmEventAnswer, type DmEventsPage, PAGING, type User, type UserAnswer } from '../x/wire.js';
 import {
   type ConversationList,
   type DmReader,
@@ -61,9 +61,16 @@ export class PassThroughReader implements DmReader {
     if (typeof cursor === 'string' && namesEvent(cursor)) {
       return new MemoryReader(this.transientMemory(), this, this.cursors).eventsPage(request);
     }
-    const { list, args, eventTypes, params } = request;
-    const connection = connectionOf(list, eventTypes);
-    const fetch = planPage(args, connection, this.cursors);
+    const connection = connectionOf(request.list, request.eventTypes);
+    return this.fromX(request, connection, planPage(request.args, connection, this.cursors));
+  }
+
+  /**
+   * The page `fetch` plans, from X. A cursor of X's first page is placed by its event's id: when more news came above
+   * it than the page held, the page is asked again whole, and beyond that it is found as a cursor naming that event.
+   */
+  private async fromX(request: EventsPageRequest, connection: string, fetch: PageFetch): Promise<EventsPage> {
+    const { list, eventTypes, params } = request;
     const ref = {
       connection,
       maxResults: fetch.maxResults,
@@ -74,7 +81,7 @@ export class PassThroughReader implements DmReader {
       return {
         events: [],
         pageInfo: pageInfoOf(fetch, { size: 0 }),
-        cursorAt: this.pageCursors({ size: 0, ...ref }, 0),
+        cursorAt: this.pageCursors({ size: 0, ...ref }, 0, []),
       };
     }
     const { body, params: asked } = await this.x.getShared<DmEventsPage>(
@@ -84,6 +91,19 @@ export class PassThroughReader implements DmReader {
     );
     this.loaders.prime('dm_event', asked, body);
     const data = body.data ?? [];
+    const placed = placeAnchor(
+      fetch,
+      data.map((event) => event.id),
+    );
+    if (!placed) {
+      const anchor = fetch.anchor!;
+      if (fetch.maxResults < PAGING.maxResultsMax) {
+        return this.fromX(request, connection, { ...fetch, maxResults: PAGING.maxResultsMax });
+      }
+      const cursor = this.cursors.eventCursor(connection, anchor.id);
+      const args = fetch.moreAfter ? { last: anchor.size, before: cursor } : { first: anchor.size, after: cursor };
+      return this.eventsPage({ ...request, args });
+    }
     const meta = { size: data.length, nextToken: body.meta?.next_token, previousToken: body.meta?.previous_token };
     const pageRef: PageRef = {
       size: data.length,
@@ -92,9 +112,9 @@ export class PassThroughReader implements DmReader {
       ...(meta.previousToken !== undefined && { previousToken: meta.previousToken }),
     };
     return {
-      events: data.slice(fetch.skip, fetch.skip + fetch.take),
-      pageInfo: pageInfoOf(fetch, meta),
-      cursorAt: this.pageCursors(pageRef, fetch.skip),
+      events: data.slice(placed.skip, placed.skip + placed.take),
+      pageInfo: pageInfoOf(placed, meta),
+      cursorAt: this.pageCursors(pageRef, placed.skip, data),
     };
   }
 
@@ -134,10 +154,12 @@ export class PassThroughReader implements DmReader {
 
   /**
    * Cursors of a page X served: its X page (signed once per page) and each edge's index in it (`offset` is the index
-   * of the first event kept).
+   * of the first event kept); on X's first page, which moves down as news arrives, each edge's event id too.
    */
-  private pageCursors(ref: PageRef, offset: number): (index: number) => string {
+  private pageCursors(ref: PageRef, offset: number, events: readonly DmEvent[]): (index: number) => string {
     let prefix: string | undefined;
-    return (index) => `${(prefix ??= this.cursors.pagePrefix(ref))}.${offset + index}`;
+    const anchored = ref.token === undefined;
+    return (index) =>
+      `${(prefix ??= this.cursors.pagePrefix(ref))}.${offset + index}${anchored ? `.${events[offset + index]!.id}` : ''}`;
   }
 }

@@ -3,7 +3,7 @@
  * model; in short: events by id, the contiguous run of the global feed from its newest event, each conversation's own
  * run read through the conversation endpoint, and the objects answers linked to.
  */
-import type { DmEvent, DmEventType } from '../x/wire.js';
+import { type DmEvent, type DmEventType, compareIds } from '../x/wire.js';
 import { type PendingRun, type Run, type UserMemory, RETENTION_MS } from '../memory-model.js';
 
 export {
@@ -16,13 +16,7 @@ export {
   emptyMemory,
 } from '../memory-model.js';
 
-/**
- * Compares X ids (snowflakes, up to 19 digits) by their value: negative when `a` is older than `b`. A list's order,
- * newest first, is its ids' order, so a position is a number whether or not its event still exists.
- */
-export function compareIds(a: string, b: string): number {
-  return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
-}
+export { compareIds };
 
 /** The oldest id of a run, or its head marker when it holds none. */
 export function floorOf(run: Run): string | undefined {

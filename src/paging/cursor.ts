@@ -6,8 +6,9 @@
  * own tokens) and its index in that page, so resuming after or before any edge, also in the middle of a page, costs
  * one call. The page part is signed once per page with an HMAC over the page and a hash of the caller's credentials
  * (which the cursor does not carry), so another user's cursor is refused before it reaches X; the index is
- * bounds-checked against the page size. A cursor therefore ends with the token it was issued to: after a token
- * refresh, a walk starts again from the first page.
+ * bounds-checked against the page size. An edge of X's first page (fetched without a token, so it moves down as news
+ * arrives) also carries its event id, and is found again by it. A cursor therefore ends with the token it was issued
+ * to: after a token refresh, a walk starts again from the first page.
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BadUserInputError } from '../errors.js';
@@ -32,6 +33,11 @@ export interface PageRef {
 export interface EdgePosition {
   readonly page: PageRef;
   readonly index: number;
+  /**
+   * The edge's event id, carried by the cursors of a page fetched without a token (X's first page): that page moves
+   * down as news arrives, so the edge is found again by its id rather than its index.
+   */
+  readonly anchor?: string;
 }
 
 interface Payload {
@@ -139,10 +145,11 @@ export class CursorCodec {
   decode(cursor: string, connection: string, argument: string, audience: string): EdgePosition {
     const invalid = () => new BadUserInputError(`\`${argument}\` is not a cursor of this connection.`, { argument });
     if (cursor.length > 4096) throw invalid();
-    const [body, signature, index, extra] = cursor.split('.');
+    const [body, signature, index, anchor, extra] = cursor.split('.');
     if (!body || !signature || index === undefined || extra !== undefined || !/^(0|[1-9][0-9]{0,2})$/.test(index)) {
       throw invalid();
     }
+    if (anchor !== undefined && !/^[0-9]{1,19}$/.test(anchor)) throw invalid();
     const expected = this.sign(body, audience);
     const given = Buffer.from(signature, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
@@ -154,9 +161,10 @@ export class CursorCodec {
     }
     if (payload.c !== connection) throw invalid();
     const position = Number(index);
-    if (position >= payload.s) throw invalid();
+    if (position >= payload.s || (anchor !== undefined && payload.t !== undefined)) throw invalid();
     return {
       index: position,
+      ...(anchor !== undefined && { anchor }),
       page: {
         connection: payload.c,
         maxResults: payload.m,

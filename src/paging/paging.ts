@@ -8,8 +8,8 @@
  * X hands out tokens even when nothing lies beyond them: the end is an empty page, which ends the walk.
  */
 import { BadUserInputError } from '../errors.js';
-import { PAGING } from '../x/wire.js';
-import type { CallerCursors, PageRef } from './cursor.js';
+import { PAGING, compareIds } from '../x/wire.js';
+import type { CallerCursors, EdgePosition, PageRef } from './cursor.js';
 
 export interface ConnectionArgs {
   readonly first?: number | null;
@@ -35,6 +35,11 @@ export interface PageFetch {
   /** Events exist before this page, whatever X's tokens say (a `before` cursor points into a later page). */
   readonly moreAfter?: boolean;
   readonly isFirstPage?: boolean;
+  /**
+   * The cursor's event, on X's first page: that page moves down as news arrives, so `skip` and `take` are placed
+   * around this id once X answered (`placeAnchor`), `size` events after it (or before it, walking back).
+   */
+  readonly anchor?: { readonly id: string; readonly size: number };
 }
 
 function pageSize(value: number | null | undefined, argument: 'first' | 'last'): number | undefined {
@@ -89,7 +94,7 @@ export function planPage(args: ConnectionArgs, connection: string, cursors: Call
   const { backward, size, cursor } = readPageArgs(args);
   if (backward) return planBackward(size, cursors.decode(cursor!, connection, 'before'));
   if (cursor === undefined) return { maxResults: size, skip: 0, take: size, isFirstPage: true };
-  const { page, index } = cursors.decode(cursor, connection, 'after');
+  const { page, index, anchor } = cursors.decode(cursor, connection, 'after');
   if (index === page.size - 1) {
     // The last edge of its X page: the next page starts at that page's next_token, if it had one.
     if (page.nextToken === undefined) return { maxResults: size, skip: 0, take: 0, empty: true };
@@ -98,19 +103,52 @@ export function planPage(args: ConnectionArgs, connection: string, cursors: Call
   const skip = index + 1;
   return page.backward
     ? { maxResults: page.maxResults, skip, take: size, ...tokenOf(page) }
-    : { maxResults: Math.min(PAGING.maxResultsMax, skip + size), skip, take: size, ...tokenOf(page) };
+    : {
+        maxResults: Math.min(PAGING.maxResultsMax, skip + size),
+        skip,
+        take: size,
+        ...tokenOf(page),
+        ...(anchor !== undefined && { anchor: { id: anchor, size } }),
+      };
 }
 
-function planBackward(size: number, { page, index }: { page: PageRef; index: number }): PageFetch {
+function planBackward(size: number, { page, index, anchor }: EdgePosition): PageFetch {
   if (index === 0) {
     // The first edge of its X page: what came before is the page X's previous_token names.
     if (page.previousToken === undefined) return { maxResults: size, skip: 0, take: 0, empty: true, moreAfter: true };
     return { token: page.previousToken, backward: true, maxResults: size, skip: 0, take: size, moreAfter: true };
   }
   const skip = Math.max(0, index - size);
-  return page.backward
-    ? { maxResults: page.maxResults, skip, take: index - skip, moreAfter: true, ...tokenOf(page) }
-    : { maxResults: index, skip, take: index - skip, moreAfter: true, ...tokenOf(page) };
+  if (page.backward)
+    return { maxResults: page.maxResults, skip, take: index - skip, moreAfter: true, ...tokenOf(page) };
+  if (anchor === undefined) return { maxResults: index, skip, take: index - skip, moreAfter: true, ...tokenOf(page) };
+  // X's first page: news may have pushed the edge down, by up to `size` events here.
+  return {
+    maxResults: Math.min(PAGING.maxResultsMax, index + size),
+    skip,
+    take: index - skip,
+    moreAfter: true,
+    anchor: { id: anchor, size },
+  };
+}
+
+/**
+ * `fetch`'s `skip` and `take`, placed around its anchor in the events X answered (newest first): right after it, or
+ * the `size` right before it walking back. Undefined when the page did not reach down to it (more news arrived than
+ * the page holds beyond the edge).
+ */
+export function placeAnchor(fetch: PageFetch, ids: readonly string[]): PageFetch | undefined {
+  const { anchor } = fetch;
+  if (!anchor) return fetch;
+  const compare = (id: string) => compareIds(id, anchor.id);
+  // Ids are compared, not matched: an anchor deleted since still has its place.
+  const start = ids.findIndex((id) => (fetch.moreAfter ? compare(id) <= 0 : compare(id) < 0));
+  // A page X did not fill is the list's end: nothing lies below it.
+  const at = start >= 0 ? start : ids.length < fetch.maxResults ? ids.length : undefined;
+  if (at === undefined) return undefined;
+  if (!fetch.moreAfter) return { ...fetch, skip: at, take: anchor.size };
+  const skip = Math.max(0, at - anchor.size);
+  return { ...fetch, skip, take: at - skip };
 }
 
 function tokenOf(page: PageRef): { token?: string; backward?: boolean } {

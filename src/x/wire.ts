@@ -185,3 +185,11 @@ export const PAGING = {
   maxResultsDefault: 100,
   paginationTokenMinLength: 16,
 } as const;
+
+/**
+ * Compares X ids (snowflakes, up to 19 digits) by their value: negative when `a` is older than `b`. A list's order,
+ * newest first, is its ids' order, so a position is a number whether or not its event still exists.
+ */
+export function compareIds(a: string, b: string): number {
+  return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
+}

@@ -27,6 +27,29 @@ describe('CursorCodec', () => {
     );
   });
 
+  it("carries an edge's event id on X's first page only, and refuses one that is not an id", () => {
+    const codec = new CursorCodec('shared-secret');
+    const prefix = codec.pagePrefix(page, 'Bearer alice');
+    expect(codec.decode(`${prefix}.1.1870856364397079949`, page.connection, 'after', 'Bearer alice')).toEqual({
+      index: 1,
+      page,
+      anchor: '1870856364397079949',
+    });
+    for (const anchor of ['', 'abc', '1'.repeat(20)]) {
+      expect(() => codec.decode(`${prefix}.1.${anchor}`, page.connection, 'after', 'Bearer alice')).toThrow(
+        /not a cursor of this connection/,
+      );
+    }
+    // A page fetched with a token stays where it is: its cursors carry no id.
+    const tokenPrefix = codec.pagePrefix({ ...page, token: 'TOKEN' }, 'Bearer alice');
+    expect(() => codec.decode(`${tokenPrefix}.1.187`, page.connection, 'after', 'Bearer alice')).toThrow(
+      /not a cursor of this connection/,
+    );
+    expect(() => codec.decode(`${prefix}.1.187.2`, page.connection, 'after', 'Bearer alice')).toThrow(
+      /not a cursor of this connection/,
+    );
+  });
+
   it('signs each cursor on its own: signing one does not change the next', () => {
     const codec = new CursorCodec('shared-secret');
     const first = codec.eventCursor('dm_events:*', '1', 'Bearer alice');

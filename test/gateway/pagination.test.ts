@@ -184,3 +184,58 @@ describe('arguments X would refuse get BAD_USER_INPUT and no call', () => {
     });
   });
 });
+
+describe("news between two pages (X's first page moves down as it arrives)", () => {
+  /** The busiest conversation, someone else in it, and its events as X holds them now. */
+  function conversation() {
+    const id = busiestConversation();
+    const other = h.sandbox.data.conversations.find((c) => c.id === id)!.participantIds.find((p) => p !== mainUser())!;
+    const events = () =>
+      h.sandbox
+        .visibleEvents(mainUser())
+        .filter((event) => event.dm_conversation_id === id)
+        .map((event) => event.id);
+    return { id, other, events };
+  }
+  const ids = (p: Page) => p.edges.map((edge) => edge.node.restId);
+
+  it('after a cursor of the first page: the events right below it, none again, in one call; the walk goes on', async () => {
+    const { id, other, events } = conversation();
+    const first = await page({ id, first: 6 });
+    for (let i = 0; i < 3; i++) h.sandbox.addMessage(id, other, `news ${i}`);
+    h.sandbox.clearRequests();
+    const next = await page({ id, first: 6, after: first.edges[2]!.cursor });
+    expect(h.calls()).toHaveLength(1);
+    const all = events();
+    const at = all.indexOf(first.edges[2]!.node.restId);
+    // The page X is asked again holds fewer events below the edge now: a first part of them, saying more follow.
+    expect(next.edges.length).toBeGreaterThan(0);
+    expect(ids(next)).toEqual(all.slice(at + 1, at + 1 + next.edges.length));
+    expect(next.pageInfo.hasNextPage).toBe(true);
+    const then = await page({ id, first: 6, after: next.pageInfo.endCursor });
+    expect(ids(then)).toEqual(all.slice(at + 1 + next.edges.length, at + 7 + next.edges.length));
+  });
+
+  it('before a cursor of the first page: the events right above it', async () => {
+    const { id, other, events } = conversation();
+    const first = await page({ id, first: 6 });
+    for (let i = 0; i < 2; i++) h.sandbox.addMessage(id, other, `more news ${i}`);
+    const back = await page({ id, last: 3, before: first.edges[4]!.cursor });
+    const all = events();
+    const at = all.indexOf(first.edges[4]!.node.restId);
+    expect(ids(back)).toEqual(all.slice(at - 3, at));
+  });
+
+  it('after more news than the page held below the edge: still the events right below it', async () => {
+    const { id, other, events } = conversation();
+    const first = await page({ id, first: 4 });
+    for (let i = 0; i < 8; i++) h.sandbox.addMessage(id, other, `a burst ${i}`);
+    h.sandbox.clearRequests();
+    const next = await page({ id, first: 4, after: first.edges[1]!.cursor });
+    const all = events();
+    const at = all.indexOf(first.edges[1]!.node.restId);
+    expect(ids(next)).toEqual(all.slice(at + 1, at + 5));
+    // The page asked again did not reach the edge; a whole one did.
+    expect(h.calls()).toHaveLength(2);
+  });
+});

@@ -357,23 +357,28 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
       return pool.length > 0 ? rng.pick(pool) : undefined;
     };
 
-    /** A page read after `cursor` must be the events right below it, as X holds them (nothing is ever added below). */
+    /**
+     * A page read after `cursor` must be the events right below it, as X holds them (nothing is ever added below): all
+     * of them, or a first part of them that says more follow (`hasNextPage`), as a page read straight from X can be
+     * when news moved X's first page down since the cursor was issued.
+     */
     const checkAfter = (
       label: string,
       user: number,
-      edges: Json[] | undefined,
+      connection: { edges?: Json[]; pageInfo?: { hasNextPage?: boolean } } | undefined,
       after: CursorEntry,
       size: number,
       conversationId?: string,
       type?: string,
     ) => {
-      const got = (edges ?? []).map((edge) => edge.node.restId as string);
+      const got = (connection?.edges ?? []).map((edge) => edge.node.restId as string);
       const expected = sandbox
         .visibleEvents(users[user]!.user.id, conversationId)
         .filter((event) => compareIds(event.id, after.nodeId) < 0 && (type === undefined || event.event_type === type))
         .slice(0, size)
         .map((event) => event.id);
-      if (JSON.stringify(got) !== JSON.stringify(expected)) {
+      const part = got.length > 0 && got.length < expected.length && connection?.pageInfo?.hasNextPage === true;
+      if (JSON.stringify(got) !== JSON.stringify(part ? expected.slice(0, got.length) : expected)) {
         mismatches.push(
           `${label} of ${users[user]!.user.username} after ${after.nodeId} (cursor of replica ${after.replica}): got [${got.join(',')}], expected [${expected.join(',')}]`,
         );
@@ -520,7 +525,7 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
         const edges = answer.data?.dmEvents?.edges as Json[] | undefined;
         keepCursors(state, list, replica, edges, (edge) => edge?.node?.restId);
         if (cursor && mode < 8 && answer.data)
-          checkAfter('dmEvents', user, edges, cursor, size, undefined, type && 'MessageCreate');
+          checkAfter('dmEvents', user, answer.data.dmEvents, cursor, size, undefined, type && 'MessageCreate');
         if (cursor && mode >= 8 && edges) {
           const ids = edges.map((edge) => edge.node.restId as string);
           if (
@@ -573,7 +578,8 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
         note(cursor ? 'dmConversation (after)' : 'dmConversation', replica, user, answer);
         const edges = answer.data?.dmConversation?.events?.edges as Json[] | undefined;
         keepCursors(state, list, replica, edges, (edge) => edge?.node?.restId);
-        if (cursor && answer.data) checkAfter('dmConversation.events', user, edges, cursor, size, conversation.id);
+        if (cursor && answer.data)
+          checkAfter('dmConversation.events', user, answer.data.dmConversation?.events, cursor, size, conversation.id);
         for (const edge of edges ?? []) {
           if (edge.node.conversationId !== conversation.id)
             mismatches.push(
@@ -598,7 +604,14 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
         keepCursors(state, list, replica, edges, (edge) => edge?.node?.restId);
         const conversationId = answer.data?.dmConversationWith?.conversationId as string | undefined;
         if (cursor && conversationId)
-          checkAfter('dmConversationWith.events', user, edges, cursor, size, conversationId);
+          checkAfter(
+            'dmConversationWith.events',
+            user,
+            answer.data.dmConversationWith.events,
+            cursor,
+            size,
+            conversationId,
+          );
         return;
       }
       if (roll < 820) {
