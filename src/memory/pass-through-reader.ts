@@ -110,6 +110,7 @@ export class PassThroughReader implements DmReader {
       ...ref,
       ...(meta.nextToken !== undefined && { nextToken: meta.nextToken }),
       ...(meta.previousToken !== undefined && { previousToken: meta.previousToken }),
+      ...(ref.token === undefined && data.length > 0 && { span: { newest: data[0]!.id, oldest: data.at(-1)!.id } }),
     };
     return {
       events: data.slice(placed.skip, placed.skip + placed.take),
@@ -158,7 +159,7 @@ export class PassThroughReader implements DmReader {
    */
   private pageCursors(ref: PageRef, offset: number, events: readonly DmEvent[]): (index: number) => string {
     let prefix: string | undefined;
-    const anchored = ref.token === undefined;
+    const anchored = ref.span !== undefined;
     return (index) =>
       `${(prefix ??= this.cursors.pagePrefix(ref))}.${offset + index}${anchored ? `.${events[offset + index]!.id}` : ''}`;
   }

@@ -13,6 +13,7 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BadUserInputError } from '../errors.js';
 import { BoundedMemo } from '../memo.js';
+import { compareIds } from '../x/wire.js';
 
 /** The X page an edge came from. */
 export interface PageRef {
@@ -28,6 +29,11 @@ export interface PageRef {
   readonly size: number;
   readonly nextToken?: string;
   readonly previousToken?: string;
+  /**
+   * X's first page (fetched without a token): its newest and oldest event ids. An edge's event id (`anchor`) is
+   * accepted only within them, so a cursor edited by hand can move within its page, never send a walk through the list.
+   */
+  readonly span?: { readonly newest: string; readonly oldest: string };
 }
 
 export interface EdgePosition {
@@ -48,6 +54,8 @@ interface Payload {
   s: number;
   n?: string;
   p?: string;
+  h?: string;
+  l?: string;
 }
 
 const SIGNATURE_BYTES = 16;
@@ -130,6 +138,10 @@ export class CursorCodec {
     if (page.backward) payload.b = 1;
     if (page.nextToken !== undefined) payload.n = page.nextToken;
     if (page.previousToken !== undefined) payload.p = page.previousToken;
+    if (page.span) {
+      payload.h = page.span.newest;
+      payload.l = page.span.oldest;
+    }
     return this.signedBody(JSON.stringify(payload), audience);
   }
 
@@ -161,7 +173,12 @@ export class CursorCodec {
     }
     if (payload.c !== connection) throw invalid();
     const position = Number(index);
-    if (position >= payload.s || (anchor !== undefined && payload.t !== undefined)) throw invalid();
+    if (position >= payload.s) throw invalid();
+    const { h: newest, l: oldest } = payload;
+    if (anchor !== undefined) {
+      if (newest === undefined || oldest === undefined || payload.t !== undefined) throw invalid();
+      if (compareIds(anchor, newest) > 0 || compareIds(anchor, oldest) < 0) throw invalid();
+    }
     return {
       index: position,
       ...(anchor !== undefined && { anchor }),
@@ -173,6 +190,7 @@ export class CursorCodec {
         ...(payload.b === 1 && { backward: true }),
         ...(payload.n !== undefined && { nextToken: payload.n }),
         ...(payload.p !== undefined && { previousToken: payload.p }),
+        ...(newest !== undefined && oldest !== undefined && { span: { newest, oldest } }),
       },
     };
   }

@@ -5,6 +5,7 @@
  * second call.
  */
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError, UpstreamError, WriteNotSentError, WriteOutcomeUnknownError } from '../errors.js';
 import type { IdempotencyRecord, IdempotencyStore } from '../store/store.js';
@@ -18,6 +19,11 @@ const PENDING_WAIT_MS = 10_000;
 const PENDING_POLL_MS = 50;
 /** A write's longest run when its operation has no deadline. */
 const LONGEST_WRITE_MS = 5 * 60 * 1000;
+/**
+ * The pauses before a write's outcome is offered again to a store that did not take it: about 8 s in all, within a
+ * retry's wait for the claim.
+ */
+const NOTE_AGAIN_MS = [100, 250, 500, 1000, 2000, 4000];
 /** How long past its write's end a claim is still trusted to be in flight (the clocks of replicas differ a little). */
 const CLAIM_MARGIN_MS = 60 * 1000;
 
@@ -156,14 +162,27 @@ function before<T>(step: Promise<T>): Promise<T> {
 }
 
 /**
- * A step after the write: the store keeps the outcome when it can. When it cannot, the claim stays pending until it is
- * abandoned, and a retry then settles it from X's events.
+ * A step after the write: the store keeps the outcome when it can. When it cannot, the step is tried again in the
+ * background for a few seconds (a store that was slow a moment takes it within a retry's wait for the claim); after
+ * that, the claim stays pending until it is abandoned, and a retry then settles it from X's events.
  */
-function after(step: Promise<unknown>): Promise<void> {
-  return step.then(
+function after(step: () => Promise<unknown>): Promise<void> {
+  return step().then(
     () => undefined,
-    () => undefined,
+    () => void later(step),
   );
+}
+
+async function later(step: () => Promise<unknown>): Promise<void> {
+  for (const delay of NOTE_AGAIN_MS) {
+    await sleep(delay, undefined, { ref: false });
+    try {
+      await step();
+      return;
+    } catch {
+      // Once more after the next pause, or left to the claim's end.
+    }
+  }
 }
 
 /**
@@ -205,7 +224,7 @@ async function once(
       const found = await findSent(context, message, record.at);
       if (found) {
         const done: IdempotencyRecord = { fingerprint, state: 'done', answer: { ...found }, at: record.at };
-        await after(records.putIdempotency(slot, done, IDEMPOTENCY_TTL_MS));
+        await after(() => records.putIdempotency(slot, done, IDEMPOTENCY_TTL_MS));
         return found;
       }
       // The outcome's own key, held as long as a claim: taken by one retry, or by the next once that one is abandoned.
@@ -238,14 +257,14 @@ async function run(
     sent = await write();
   } catch (error) {
     // An unknown outcome is settled by the next retry; after a failure X reported, the key is free again.
-    await after(
+    await after(() =>
       error instanceof WriteOutcomeUnknownError
         ? records.putIdempotency(slot, { fingerprint, state: 'unknown', at }, IDEMPOTENCY_TTL_MS)
         : records.forgetIdempotency(slot),
     );
     throw error;
   }
-  await after(
+  await after(() =>
     records.putIdempotency(slot, { fingerprint, state: 'done', answer: { ...sent }, at }, IDEMPOTENCY_TTL_MS),
   );
   return sent;

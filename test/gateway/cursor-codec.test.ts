@@ -27,15 +27,17 @@ describe('CursorCodec', () => {
     );
   });
 
-  it("carries an edge's event id on X's first page only, and refuses one that is not an id", () => {
+  it("carries an edge's event id on X's first page only, within that page's span", () => {
     const codec = new CursorCodec('shared-secret');
-    const prefix = codec.pagePrefix(page, 'Bearer alice');
-    expect(codec.decode(`${prefix}.1.1870856364397079949`, page.connection, 'after', 'Bearer alice')).toEqual({
+    const first: PageRef = { ...page, span: { newest: '1870856364397079949', oldest: '1870856364397079000' } };
+    const prefix = codec.pagePrefix(first, 'Bearer alice');
+    expect(codec.decode(`${prefix}.1.1870856364397079500`, page.connection, 'after', 'Bearer alice')).toEqual({
       index: 1,
-      page,
-      anchor: '1870856364397079949',
+      page: first,
+      anchor: '1870856364397079500',
     });
-    for (const anchor of ['', 'abc', '1'.repeat(20)]) {
+    // Not an id, or outside the page: a walk through the list is never started by a cursor edited by hand.
+    for (const anchor of ['', 'abc', '1'.repeat(20), '5', '1870856364397079950', '1870856364397078999']) {
       expect(() => codec.decode(`${prefix}.1.${anchor}`, page.connection, 'after', 'Bearer alice')).toThrow(
         /not a cursor of this connection/,
       );
@@ -45,7 +47,7 @@ describe('CursorCodec', () => {
     expect(() => codec.decode(`${tokenPrefix}.1.187`, page.connection, 'after', 'Bearer alice')).toThrow(
       /not a cursor of this connection/,
     );
-    expect(() => codec.decode(`${prefix}.1.187.2`, page.connection, 'after', 'Bearer alice')).toThrow(
+    expect(() => codec.decode(`${prefix}.1.1870856364397079500.2`, page.connection, 'after', 'Bearer alice')).toThrow(
       /not a cursor of this connection/,
     );
   });

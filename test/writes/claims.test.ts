@@ -19,8 +19,8 @@ function fakeX() {
   const x = {
     sends: 0,
     lookups: 0,
-    /** What the next send does after X made the message: answer, or fail with an unknown outcome. */
-    next: 'answer' as 'answer' | 'unknown',
+    /** What the next send does after X made the message: answer, fail with an unknown outcome, or never answer. */
+    next: 'answer' as 'answer' | 'unknown' | 'hang',
     made,
     tokenHash: () => 'token-hash',
     timeLeftMs: () => 30_000,
@@ -36,6 +36,8 @@ function fakeX() {
         ...(body.attachments && { attachments: { media_keys: body.attachments.map((a) => `3_${a.media_id}`) } }),
       };
       made.unshift(event);
+      // Its replica dies mid-write: no answer, ever.
+      if (x.next === 'hang') return new Promise<never>(() => {});
       if (x.next === 'unknown') {
         x.next = 'answer';
         return Promise.reject(new WriteOutcomeUnknownError(new UpstreamError('X answered 503')));
@@ -104,31 +106,46 @@ describe('idempotency keys when their store fails', () => {
     expect(x.sends).toBe(1);
   });
 
-  it('answers a send whose outcome the store could not note; a retry waits, then settles it from X once abandoned', async () => {
+  it('answers a send whose outcome the store could not take at first, and notes it when the store answers again', async () => {
     const x = fakeX();
     const records = failingStore();
-    // The store fails as the outcome is noted: the claim stays pending.
-    records.failing = (call, record) => call === 'putIdempotency' && record?.state === 'done';
+    // The store fails once, as the outcome is noted: the claim stays pending a moment.
+    let failures = 0;
+    records.failing = (call, record) => call === 'putIdempotency' && record?.state === 'done' && failures++ === 0;
     const context = contextOf(x, records.store);
     const sent = await sendMessage(context, TO, { text: 'did it land?' }, 'k2');
     expect(sent.eventId).toBe(x.made[0]!.id);
-    records.failing = () => false;
+    // A retry at once waits for the claim, which the outcome noted again settles: the first answer, nothing more.
+    expect(await sendMessage(context, TO, { text: 'did it land?' }, 'k2')).toEqual(sent);
+    expect(failures).toBe(2);
+    expect(x.sends).toBe(1);
+    expect(x.lookups).toBe(0);
+  });
+
+  it('settles the claim of a replica that died mid-write once it is abandoned, from the message X has', async () => {
+    const x = fakeX();
+    const records = failingStore();
+    const context = contextOf(x, records.store);
+    x.next = 'hang';
+    void sendMessage(context, TO, { text: 'did it land?' }, 'k6');
+    await vi.waitFor(() => expect(x.sends).toBe(1));
 
     // While the claim may still be in flight, a retry waits for it and sends nothing.
     let now = Date.now();
     vi.spyOn(Date, 'now').mockImplementation(() => (now += 1_000));
-    await expect(sendMessage(context, TO, { text: 'did it land?' }, 'k2')).rejects.toBeInstanceOf(
+    await expect(sendMessage(context, TO, { text: 'did it land?' }, 'k6')).rejects.toBeInstanceOf(
       WriteOutcomeUnknownError,
     );
     expect(x.sends).toBe(1);
 
     // Past the claim's end (its operation's deadline and a margin), the retry finds the message X has.
     now += 10 * 60_000;
-    expect(await sendMessage(context, TO, { text: 'did it land?' }, 'k2')).toEqual(sent);
+    const found = { conversationId: '1001-2002', eventId: x.made[0]!.id };
+    expect(await sendMessage(context, TO, { text: 'did it land?' }, 'k6')).toEqual(found);
     expect(x.sends).toBe(1);
     expect(x.lookups).toBe(1);
     // Settled: the next retry answers from the store alone.
-    expect(await sendMessage(context, TO, { text: 'did it land?' }, 'k2')).toEqual(sent);
+    expect(await sendMessage(context, TO, { text: 'did it land?' }, 'k6')).toEqual(found);
     expect(x.lookups).toBe(1);
   });
 
