@@ -213,8 +213,11 @@ function sliceOf(
   const start = from === undefined ? 0 : firstOlder(ids, from);
   const page = ids.slice(start, start + size);
   const more = ids.length > start + size;
+  // A cursor below all that memory holds (it let that part go, or another reader issued the cursor) is walked down to
+  // in whole pages: how far down it lies is not known, and calls are scarcer than events.
+  const below = from !== undefined && (ids.length === 0 || compareIds(ids[ids.length - 1]!, from) > 0);
   // A full page is enough: whether more follow is X's to say when the page reaches the end of what is known.
-  return { ids: page, enough: page.length === size, more, missing: start + size - ids.length };
+  return { ids: page, enough: page.length === size, more, missing: below ? MAX_PAGE : start + size - ids.length };
 }
 
 /** The index of the first id older than `from` (ids newest first), or the length when there is none. */

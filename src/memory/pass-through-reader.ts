@@ -66,8 +66,9 @@ export class PassThroughReader implements DmReader {
   }
 
   /**
-   * The page `fetch` plans, from X. A cursor of X's first page is placed by its event's id: when more news came above
-   * it than the page held, the page is asked again whole, and beyond that it is found as a cursor naming that event.
+   * The page `fetch` plans, from X. A cursor of a page that moves down as news arrives is placed by its event's id:
+   * when more news came above it than the page held, the page is asked again whole, and beyond that it is found as a
+   * cursor naming that event.
    */
   private async fromX(request: EventsPageRequest, connection: string, fetch: PageFetch): Promise<EventsPage> {
     const { list, eventTypes, params } = request;
@@ -110,7 +111,8 @@ export class PassThroughReader implements DmReader {
       ...ref,
       ...(meta.nextToken !== undefined && { nextToken: meta.nextToken }),
       ...(meta.previousToken !== undefined && { previousToken: meta.previousToken }),
-      ...(ref.token === undefined && data.length > 0 && { span: { newest: data[0]!.id, oldest: data.at(-1)!.id } }),
+      ...((ref.token === undefined || ref.backward) &&
+        data.length > 0 && { span: { newest: data[0]!.id, oldest: data.at(-1)!.id } }),
     };
     return {
       events: data.slice(placed.skip, placed.skip + placed.take),
@@ -155,7 +157,8 @@ export class PassThroughReader implements DmReader {
 
   /**
    * Cursors of a page X served: its X page (signed once per page) and each edge's index in it (`offset` is the index
-   * of the first event kept); on X's first page, which moves down as news arrives, each edge's event id too.
+   * of the first event kept); on a page that moves down as news arrives (X's first, or one fetched with a previous
+   * token), each edge's event id too.
    */
   private pageCursors(ref: PageRef, offset: number, events: readonly DmEvent[]): (index: number) => string {
     let prefix: string | undefined;

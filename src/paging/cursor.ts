@@ -6,8 +6,8 @@
  * own tokens) and its index in that page, so resuming after or before any edge, also in the middle of a page, costs
  * one call. The page part is signed once per page with an HMAC over the page and a hash of the caller's credentials
  * (which the cursor does not carry), so another user's cursor is refused before it reaches X; the index is
- * bounds-checked against the page size. An edge of X's first page (fetched without a token, so it moves down as news
- * arrives) also carries its event id, and is found again by it. A cursor therefore ends with the token it was issued
+ * bounds-checked against the page size. An edge of a page that moves down as news arrives (X's first page, or one
+ * walked back to that reaches the top) also carries its event id, and is found again by it. A cursor therefore ends with the token it was issued
  * to: after a token refresh, a walk starts again from the first page.
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -30,8 +30,10 @@ export interface PageRef {
   readonly nextToken?: string;
   readonly previousToken?: string;
   /**
-   * X's first page (fetched without a token): its newest and oldest event ids. An edge's event id (`anchor`) is
-   * accepted only within them, so a cursor edited by hand can move within its page, never send a walk through the list.
+   * A page that moves down as news arrives (X's first page, fetched without a token, or a page fetched with a
+   * `previous_token`, which reaches the top when fewer events lie above its token than it asked for): its newest and
+   * oldest event ids. An edge's event id (`anchor`) is accepted only within them, so a cursor edited by hand can move
+   * within its page, never send a walk through the list.
    */
   readonly span?: { readonly newest: string; readonly oldest: string };
 }
@@ -40,8 +42,8 @@ export interface EdgePosition {
   readonly page: PageRef;
   readonly index: number;
   /**
-   * The edge's event id, carried by the cursors of a page fetched without a token (X's first page): that page moves
-   * down as news arrives, so the edge is found again by its id rather than its index.
+   * The edge's event id, carried by the cursors of a page that moves down as news arrives (`PageRef.span`): the edge
+   * is found again by its id rather than its index.
    */
   readonly anchor?: string;
 }
@@ -176,7 +178,7 @@ export class CursorCodec {
     if (position >= payload.s) throw invalid();
     const { h: newest, l: oldest } = payload;
     if (anchor !== undefined) {
-      if (newest === undefined || oldest === undefined || payload.t !== undefined) throw invalid();
+      if (newest === undefined || oldest === undefined) throw invalid();
       if (compareIds(anchor, newest) > 0 || compareIds(anchor, oldest) < 0) throw invalid();
     }
     return {

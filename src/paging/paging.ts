@@ -36,8 +36,9 @@ export interface PageFetch {
   readonly moreAfter?: boolean;
   readonly isFirstPage?: boolean;
   /**
-   * The cursor's event, on X's first page: that page moves down as news arrives, so `skip` and `take` are placed
-   * around this id once X answered (`placeAnchor`), `size` events after it (or before it, walking back).
+   * The cursor's event, on a page that moves down as news arrives (X's first page, or a page walked back to that
+   * reaches the top): `skip` and `take` are placed around this id once X answered (`placeAnchor`), `size` events after
+   * it (or before it, walking back).
    */
   readonly anchor?: { readonly id: string; readonly size: number };
 }
@@ -101,15 +102,10 @@ export function planPage(args: ConnectionArgs, connection: string, cursors: Call
     return { token: page.nextToken, maxResults: size, skip: 0, take: size };
   }
   const skip = index + 1;
+  const placed = anchor !== undefined && { anchor: { id: anchor, size } };
   return page.backward
-    ? { maxResults: page.maxResults, skip, take: size, ...tokenOf(page) }
-    : {
-        maxResults: Math.min(PAGING.maxResultsMax, skip + size),
-        skip,
-        take: size,
-        ...tokenOf(page),
-        ...(anchor !== undefined && { anchor: { id: anchor, size } }),
-      };
+    ? { maxResults: page.maxResults, skip, take: size, ...tokenOf(page), ...placed }
+    : { maxResults: Math.min(PAGING.maxResultsMax, skip + size), skip, take: size, ...tokenOf(page), ...placed };
 }
 
 function planBackward(size: number, { page, index, anchor }: EdgePosition): PageFetch {
@@ -119,16 +115,17 @@ function planBackward(size: number, { page, index, anchor }: EdgePosition): Page
     return { token: page.previousToken, backward: true, maxResults: size, skip: 0, take: size, moreAfter: true };
   }
   const skip = Math.max(0, index - size);
+  const placed = anchor !== undefined && { anchor: { id: anchor, size } };
   if (page.backward)
-    return { maxResults: page.maxResults, skip, take: index - skip, moreAfter: true, ...tokenOf(page) };
-  if (anchor === undefined) return { maxResults: index, skip, take: index - skip, moreAfter: true, ...tokenOf(page) };
+    return { maxResults: page.maxResults, skip, take: index - skip, moreAfter: true, ...tokenOf(page), ...placed };
+  if (!placed) return { maxResults: index, skip, take: index - skip, moreAfter: true, ...tokenOf(page) };
   // X's first page: news may have pushed the edge down, by up to `size` events here.
   return {
     maxResults: Math.min(PAGING.maxResultsMax, index + size),
     skip,
     take: index - skip,
     moreAfter: true,
-    anchor: { id: anchor, size },
+    ...placed,
   };
 }
 

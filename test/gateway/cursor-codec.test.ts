@@ -42,7 +42,7 @@ describe('CursorCodec', () => {
         /not a cursor of this connection/,
       );
     }
-    // A page fetched with a token stays where it is: its cursors carry no id.
+    // A page that stays where it is (fetched with a next token) has no span: its cursors carry no id.
     const tokenPrefix = codec.pagePrefix({ ...page, token: 'TOKEN' }, 'Bearer alice');
     expect(() => codec.decode(`${tokenPrefix}.1.187`, page.connection, 'after', 'Bearer alice')).toThrow(
       /not a cursor of this connection/,

@@ -226,6 +226,21 @@ describe("news between two pages (X's first page moves down as it arrives)", () 
     expect(ids(back)).toEqual(all.slice(at - 3, at));
   });
 
+  it('after a cursor of a page walked back to the top: the events right below it', async () => {
+    const { id, other, events } = conversation();
+    const first = await page({ id, first: 4 });
+    const second = await page({ id, first: 4, after: first.pageInfo.endCursor });
+    // Back from the second page's first edge, more than lie above it: X's previous page reaches the top.
+    const back = await page({ id, last: 6, before: second.edges[0]!.cursor });
+    expect(ids(back)).toEqual(ids(first));
+    for (let i = 0; i < 2; i++) h.sandbox.addMessage(id, other, `news from the top ${i}`);
+    const next = await page({ id, first: 3, after: back.edges[1]!.cursor });
+    const all = events();
+    const at = all.indexOf(back.edges[1]!.node.restId);
+    expect(ids(next)).toEqual(all.slice(at + 1, at + 1 + next.edges.length));
+    expect(next.edges.length).toBeGreaterThan(0);
+  });
+
   it('after more news than the page held below the edge: still the events right below it', async () => {
     const { id, other, events } = conversation();
     const first = await page({ id, first: 4 });

@@ -16,7 +16,11 @@
  * It checks that (1) no answer holds another user's data, (2) no message is sent twice, (3) every message sent to a
  * conversation of a subscribed user after the subscription started reaches that subscription exactly once, and (4)
  * nothing fails but the probes. Every failure found is listed in the assertion's message, with its code.
+ *
+ * `LOAD_REDIS_PAUSE_MS=800 npx vitest run test/store/replicas-load.test.ts` runs the same workload and checks while
+ * Redis freezes that long every 1.5 s.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
@@ -42,6 +46,14 @@ const DELIVERY_WAIT_MS = 10_000;
 const SUBSCRIBED_USERS = 8;
 const FILTERED_SUBSCRIPTIONS = 3;
 const TEXT_PREFIX = `load ${SEED}`;
+/**
+ * `LOAD_REDIS_PAUSE_MS=800` freezes Redis (SIGSTOP) that long every `PAUSE_EVERY_MS` of the workload: what a busy
+ * machine's stalls make of Redis, many times over. The same checks hold. Off by default, and in CI.
+ */
+const PAUSE_MS = Number(process.env.LOAD_REDIS_PAUSE_MS ?? 0);
+const PAUSE_EVERY_MS = 1_500;
+/** How often a send refused unsent is sent again, each time once its replica uses Redis again. */
+const SEND_ATTEMPTS = 20;
 
 type Json = any; // GraphQL answers, read loosely and checked field by field
 
@@ -484,7 +496,7 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
       const sendDm = async (on: number): Promise<Answer> => {
         for (let attempt = 1; ; attempt++) {
           const answer = await post(on, user, source, variables);
-          if (answer.errors?.[0]?.extensions?.outcome !== 'not_sent' || attempt === 5) return answer;
+          if (answer.errors?.[0]?.extensions?.outcome !== 'not_sent' || attempt === SEND_ATTEMPTS) return answer;
           notSent += 1;
           await until('the replica using Redis again', async () => (await storeOf(replicas[on]!)) === 'up', {
             timeoutMs: 10_000,
@@ -656,7 +668,21 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
         done += 1;
       }
     };
+    let pauses = 0;
+    let working = true;
+    const pausing = (async () => {
+      while (PAUSE_MS > 0 && working) {
+        await sleep(PAUSE_EVERY_MS);
+        if (!working) return;
+        redis.pause();
+        pauses += 1;
+        await sleep(PAUSE_MS);
+        redis.resume();
+      }
+    })();
     await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+    working = false;
+    await pausing;
     const workloadMs = Date.now() - startedAt;
 
     // ---- (3) every subscription receives what it is owed, once ----
@@ -799,6 +825,7 @@ describe.skipIf(!redisAvailable)('two replicas sharing Redis, under load', () =>
           requests: latencies.length,
           byKind: Object.fromEntries([...counts].sort()),
           sends: sends.length,
+          redisPauses: pauses,
           notSent,
           retried: {
             after: sends.filter((s) => s.retry === 'after').length,

@@ -92,6 +92,32 @@ describe('a shared store that goes down and comes back', () => {
     expect(ids(third)).toEqual(visible(1).slice(10, 15));
   });
 
+  it('a cursor deep in a conversation is walked down to in whole pages while the store is down', async () => {
+    const { token, id: me } = user(5);
+    const counts = new Map<string, number>();
+    for (const event of h.sandbox.visibleEvents(me))
+      counts.set(event.dm_conversation_id!, (counts.get(event.dm_conversation_id!) ?? 0) + 1);
+    const [id] = [...counts].sort((a, b) => b[1] - a[1])[0]!;
+    const events = h.sandbox
+      .visibleEvents(me)
+      .filter((event) => event.dm_conversation_id === id)
+      .map((event) => event.id);
+    expect(events.length).toBeGreaterThan(24);
+    await up();
+    let cursor: string | undefined;
+    for (let walked = 0; walked < 21; walked += 3) {
+      const answer = await query(CONVERSATION, { id, first: 3, ...(cursor && { after: cursor }) }, token);
+      cursor = answer.data.dmConversation.events.pageInfo.endCursor;
+    }
+    await down();
+    const before = h.dmCalls();
+    const deep = await query(CONVERSATION, { id, first: 3, after: cursor }, token);
+    expect(deep.errors).toBeUndefined();
+    expect(deep.data.dmConversation.events.nodes.map((n: any) => n.restId)).toEqual(events.slice(21, 24));
+    // One page of the conversation, 100 events deep, reaches the cursor (a walk in steps of 3 would take seven).
+    expect(h.dmCalls() - before).toBe(1);
+  });
+
   it('a walk begun from X while the store was down goes on once it is back', async () => {
     const { token, id: me } = user(2);
     const conversation = h.sandbox.data.conversations.find((c) => c.participantIds.includes(me))!;
