@@ -73,6 +73,11 @@ export class Memory implements SharedMemory {
     return this.store.available?.() ?? true;
   }
 
+  /** How often the store has gone down (`DmStore.outages`). */
+  outages(): number {
+    return this.store.outages?.() ?? 0;
+  }
+
   /** The memory as one request of `x`'s caller sees it. */
   forRequest(x: XSession, loaders: Loaders): RequestMemory {
     return new RequestMemory(this, x, loaders);

@@ -18,6 +18,8 @@ export interface SharedMemory {
   readonly now: () => number;
   /** Whether the store keeps what memory reads and writes now (a shared store can be down). */
   available(): boolean;
+  /** How often the store has gone down (`DmStore.outages`). */
+  outages(): number;
   /** How old a head may be before the next sync, for the token of `tokenHash`. */
   effectiveFreshness(tokenHash: string): number;
   /** Runs `walk` as the user's one sync in flight, or joins the one already running. */
@@ -54,6 +56,8 @@ export class RequestState {
   askedUserId: Promise<string> | undefined;
   /** When the request came: what it is served is stale when synced longer than `FRESHNESS_MS` before that. */
   private readonly startedAt: number;
+  /** The store's outages when the request came: one more, and what the request wrote may be lost. */
+  private readonly outagesAtStart: number;
   /**
    * The heads this request brought up to date, by list (`feed`, or `conversation:<id>`): each is checked for news at
    * most once per request, and every field that reads the list shares that check, so the request's calls are the
@@ -67,6 +71,7 @@ export class RequestState {
     readonly loaders: Loaders,
   ) {
     this.startedAt = memory.now();
+    this.outagesAtStart = memory.outages();
   }
 
   /**
@@ -76,10 +81,14 @@ export class RequestState {
     return this.askedUserId ? await this.askedUserId : await this.memory.store.identity(this.x.tokenHash());
   }
 
-  /** The user's memory, less what X's 30-day window let go; an empty one when none is kept. */
+  /**
+   * The user's memory, less what X's 30-day window let go; an empty one when none is kept. `MemoryUnavailableError`
+   * once the store went down during the request, even if it is back: what the request wrote while it was down (a page
+   * it read) was not kept, and a memory without it would send the request to read it again.
+   */
   async readMemory(userId: string): Promise<UserMemory> {
     const memory = await this.memory.store.read(userId);
-    if (!this.memory.available()) throw new MemoryUnavailableError();
+    if (!this.memory.available() || this.memory.outages() !== this.outagesAtStart) throw new MemoryUnavailableError();
     if (!memory) return emptyMemory(userId);
     expire(memory, this.memory.now());
     return memory;

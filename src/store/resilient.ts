@@ -45,6 +45,7 @@ class ChangeFailed extends Error {
 
 export class ResilientStore implements DmStore, LeaseStore {
   private current: StoreState = 'up';
+  private downs = 0;
   private probing = false;
   private retryAt = 0;
   /** Idempotency records claimed and leases held while the primary was down. */
@@ -78,6 +79,11 @@ export class ResilientStore implements DmStore, LeaseStore {
       this.attemptStrictly(() => this.primary.putIdempotency(key, record, ttlMs, onlyIfAbsent)),
     forgetIdempotency: (key) => this.attemptStrictly(() => this.primary.forgetIdempotency(key)),
   };
+
+  /** How often the primary has gone down (each `up` to `down`). */
+  outages(): number {
+    return this.downs;
+  }
 
   /** `up` while the primary answers, `down` from its first failure until it answers again. */
   state(): StoreState {
@@ -309,6 +315,7 @@ export class ResilientStore implements DmStore, LeaseStore {
     this.retryAt = this.now() + this.retryAfterMs;
     if (this.current === 'down') return;
     this.current = 'down';
+    this.downs += 1;
     this.tell('down', error instanceof Error ? error : new Error(String(error)));
   }
 

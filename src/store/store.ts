@@ -129,6 +129,12 @@ export interface DmStore
    * @default always true
    */
   available?(): boolean;
+  /**
+   * How often the store has gone down since it started. A request that began before the latest time may have lost
+   * what it wrote meanwhile (writes are skipped while it is down), so it reads from X from then on.
+   * @default always 0
+   */
+  outages?(): number;
   /** Lets go of connections (a shared store). */
   close?(): Promise<void>;
 }

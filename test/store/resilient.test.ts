@@ -211,6 +211,7 @@ describe('ResilientStore', () => {
     primary.mode = 'fail';
     await expect(store.strict.putIdempotency('j', record('a'), 60_000, true)).rejects.toThrow('primary is down');
     expect(states).toEqual(['down: primary is down']);
+    expect(store.outages()).toBe(1);
     const calls = primary.calls;
     await expect(store.strict.idempotency('k')).rejects.toThrow();
     await expect(store.strict.forgetIdempotency('k')).rejects.toThrow();
@@ -221,6 +222,13 @@ describe('ResilientStore', () => {
     now += 200;
     expect(await store.strict.idempotency('k')).toEqual(record('a'));
     expect(states).toEqual(['down: primary is down', 'up']);
+    // Counted per time it went down, not per failed call.
+    primary.mode = 'fail';
+    now += 200;
+    await store.read('u');
+    now += 200;
+    await store.read('u');
+    expect(store.outages()).toBe(2);
   });
 
   it('keeps leases in the primary; while it fails, a holder keeps its lease in this process, alone', async () => {

@@ -118,6 +118,20 @@ describe('a shared store that goes down and comes back', () => {
     expect(h.dmCalls() - before).toBe(1);
   });
 
+  it('a request that saw the store fail reads from X from then on, even if the store is back at once', async () => {
+    const { token } = user(6);
+    await up();
+    // Every write fails, every read answers: what the request reads from X is never kept.
+    failing = (method) => method === 'update';
+    const before = h.dmCalls();
+    const answer = await query(FEED, { first: 5 }, token);
+    expect(answer.errors).toBeUndefined();
+    expect(ids(answer)).toEqual(visible(6).slice(0, 5));
+    // The sync that was not kept, then the page from X: not the same read again and again.
+    expect(h.dmCalls() - before).toBe(2);
+    await up();
+  });
+
   it('a walk begun from X while the store was down goes on once it is back', async () => {
     const { token, id: me } = user(2);
     const conversation = h.sandbox.data.conversations.find((c) => c.participantIds.includes(me))!;
