@@ -92,10 +92,7 @@ export class PassThroughReader implements DmReader {
     );
     this.loaders.prime('dm_event', asked, body);
     const data = body.data ?? [];
-    const placed = placeAnchor(
-      fetch,
-      data.map((event) => event.id),
-    );
+    const placed = placeAnchor(fetch, data);
     if (!placed) {
       const anchor = fetch.anchor!;
       if (fetch.maxResults < PAGING.maxResultsMax) {

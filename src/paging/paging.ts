@@ -130,18 +130,20 @@ function planBackward(size: number, { page, index, anchor }: EdgePosition): Page
 }
 
 /**
- * `fetch`'s `skip` and `take`, placed around its anchor in the events X answered (newest first): right after it, or
+ * `fetch`'s `skip` and `take`, placed around its anchor among the events X answered (newest first): right after it, or
  * the `size` right before it walking back. Undefined when the page did not reach down to it (more news arrived than
  * the page holds beyond the edge).
  */
-export function placeAnchor(fetch: PageFetch, ids: readonly string[]): PageFetch | undefined {
+export function placeAnchor(fetch: PageFetch, events: readonly { readonly id: string }[]): PageFetch | undefined {
   const { anchor } = fetch;
   if (!anchor) return fetch;
-  const compare = (id: string) => compareIds(id, anchor.id);
-  // Ids are compared, not matched: an anchor deleted since still has its place.
-  const start = ids.findIndex((id) => (fetch.moreAfter ? compare(id) <= 0 : compare(id) < 0));
+  // Where the page starts (forward: the first event older than the anchor) or ends (back: the anchor). Ids are
+  // compared, not matched: an anchor deleted since still has its place.
+  const start = events.findIndex(({ id }) =>
+    fetch.moreAfter ? compareIds(id, anchor.id) <= 0 : compareIds(id, anchor.id) < 0,
+  );
   // A page X did not fill is the list's end: nothing lies below it.
-  const at = start >= 0 ? start : ids.length < fetch.maxResults ? ids.length : undefined;
+  const at = start >= 0 ? start : events.length < fetch.maxResults ? events.length : undefined;
   if (at === undefined) return undefined;
   if (!fetch.moreAfter) return { ...fetch, skip: at, take: anchor.size };
   const skip = Math.max(0, at - anchor.size);
