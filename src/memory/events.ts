@@ -3,11 +3,11 @@
  * (the live loop's read), and the caller's own sends and deletes, in memory at once (read your writes).
  */
 import type { XParams } from '../x/params.js';
-import type { DmEvent, DmEventAnswer, Problem } from '../x/wire.js';
+import { type DmEvent, type DmEventAnswer, type Problem, compareIds } from '../x/wire.js';
 import { userIdOf } from './identity.js';
 import { readEvents } from './reads.js';
 import type { RequestState } from './request-state.js';
-import { compareIds, feedView, forgetEvent, rememberSent } from './user-memory.js';
+import { feedView, forgetEvent, rememberSent } from './user-memory.js';
 
 /**
  * One event by id: from memory when known, else `GET /2/dm_events/{id}`, remembered. Without `event`, X has none

@@ -5,12 +5,12 @@
 import { CostLimitExceededError, type GatewayError } from '../errors.js';
 import type { UserMemory } from '../memory-model.js';
 import type { XParams } from '../x/params.js';
-import type { DmEvent } from '../x/wire.js';
+import { type DmEvent, compareIds } from '../x/wire.js';
 import { userIdOf } from './identity.js';
 import { type MemoryPageRequest, extend, refresh } from './pages.js';
 import { MAX_PAGE, isOutage } from './reads.js';
 import type { RequestState } from './request-state.js';
-import { compareIds, feedView } from './user-memory.js';
+import { feedView } from './user-memory.js';
 
 /** A page of the inbox: conversations with their newest event, and what cut its read short, if anything did. */
 export interface Inbox {

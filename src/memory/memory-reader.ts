@@ -3,8 +3,8 @@
  * lacks (`pages.ts`, `inbox.ts`, `events.ts`). Its cursors name events, so they hold wherever the next page comes
  * from. When the store stops answering during the request, each read from then on is the pass-through reader's.
  */
-import { type CallerCursors, namesEvent } from '../paging/cursor.js';
-import { readPageArgs } from '../paging/paging.js';
+import type { CallerCursors } from '../paging/cursor.js';
+import { cursorKind, readPageArgs } from '../paging/paging.js';
 import { FIELDS_PARAM, type XParams } from '../x/params.js';
 import type { DmEvent, DmEventType, User } from '../x/wire.js';
 import {
@@ -45,8 +45,7 @@ export class MemoryReader implements DmReader {
 
   async eventsPage(request: EventsPageRequest): Promise<EventsPage> {
     // A walk begun from X (while the store was down) goes on from X: its cursors name X's pages.
-    const cursor = request.args.after ?? request.args.before;
-    if (typeof cursor === 'string' && !namesEvent(cursor)) return this.fallback.eventsPage(request);
+    if (cursorKind(request.args) === 'page') return this.fallback.eventsPage(request);
     try {
       return await this.fromMemory(request);
     } catch (error) {

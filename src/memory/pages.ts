@@ -5,20 +5,12 @@
  */
 import type { Run, UserMemory } from '../memory-model.js';
 import type { XParams } from '../x/params.js';
-import type { DmEvent, DmEventType, DmEventsPage } from '../x/wire.js';
+import { type DmEvent, type DmEventType, type DmEventsPage, compareIds } from '../x/wire.js';
 import { userIdOf } from './identity.js';
 import { MAX_PAGE, SYNC_FIRST_PAGE, isOutage, nextOf, readEvents } from './reads.js';
 import type { ListRef, RequestState } from './request-state.js';
 import { sync } from './sync.js';
-import {
-  type View,
-  compareIds,
-  conversationView,
-  dropDeleted,
-  floorOf,
-  mergeNewestFirst,
-  ofTypes,
-} from './user-memory.js';
+import { type View, conversationView, dropDeleted, floorOf, mergeNewestFirst, ofTypes } from './user-memory.js';
 
 export interface MemoryPageRequest {
   readonly list: ListRef;

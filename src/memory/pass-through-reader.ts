@@ -6,8 +6,8 @@
  */
 import { UpstreamError } from '../errors.js';
 import type { Loaders } from '../loaders/loaders.js';
-import { type CallerCursors, type PageRef, namesEvent } from '../paging/cursor.js';
-import { type PageFetch, pageInfoOf, placeAnchor, planPage } from '../paging/paging.js';
+import type { CallerCursors, PageRef } from '../paging/cursor.js';
+import { type PageFetch, cursorKind, pageInfoOf, placeAnchor, planPage } from '../paging/paging.js';
 import { InProcessStore } from '../store/in-process.js';
 import type { XSession } from '../upstream/session.js';
 import type { XParams } from '../x/params.js';
@@ -57,8 +57,7 @@ export class PassThroughReader implements DmReader {
    * of this read's own: X's list is read from its top down to that event.
    */
   async eventsPage(request: EventsPageRequest): Promise<EventsPage> {
-    const cursor = request.args.after ?? request.args.before;
-    if (typeof cursor === 'string' && namesEvent(cursor)) {
+    if (cursorKind(request.args) === 'event') {
       return new MemoryReader(this.transientMemory(), this, this.cursors).eventsPage(request);
     }
     const connection = connectionOf(request.list, request.eventTypes);

@@ -3,8 +3,8 @@
  * run, the head moved up to it. The feed stays exact only while the pushes have no gap: a gap the stream cannot replay
  * makes the gateway sync the user instead (`src/sync/activity.ts`).
  */
-import type { DmEvent } from '../x/wire.js';
-import { type Run, type UserMemory, compareIds, mergeNewestFirst, rememberEvents } from './user-memory.js';
+import { type DmEvent, compareIds } from '../x/wire.js';
+import { type Run, type UserMemory, mergeNewestFirst, rememberEvents } from './user-memory.js';
 
 function onTop(run: Run, id: string): void {
   run.ids = mergeNewestFirst([id], run.ids);

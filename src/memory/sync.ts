@@ -5,11 +5,11 @@
  */
 import type { UserMemory } from '../memory-model.js';
 import type { XParams } from '../x/params.js';
-import type { DmEvent, DmEventsPage } from '../x/wire.js';
+import { type DmEvent, type DmEventsPage, compareIds } from '../x/wire.js';
 import { userIdOf } from './identity.js';
 import { MAX_PAGE, SYNC_FIRST_PAGE, nextOf, readEvents } from './reads.js';
 import type { RequestState } from './request-state.js';
-import { compareIds, confirmSent, dropDeleted, mergeNewestFirst } from './user-memory.js';
+import { confirmSent, dropDeleted, mergeNewestFirst } from './user-memory.js';
 
 /**
  * One sync: walks `GET /2/dm_events` from the newest event until one the feed already holds. A feed memory knows

@@ -16,8 +16,6 @@ export {
   emptyMemory,
 } from '../memory-model.js';
 
-export { compareIds };
-
 /** The oldest id of a run, or its head marker when it holds none. */
 export function floorOf(run: Run): string | undefined {
   return run.ids.length > 0 ? run.ids[run.ids.length - 1] : run.headId;

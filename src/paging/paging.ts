@@ -9,7 +9,7 @@
  */
 import { BadUserInputError } from '../errors.js';
 import { PAGING, compareIds } from '../x/wire.js';
-import type { CallerCursors, EdgePosition, PageRef } from './cursor.js';
+import { type CallerCursors, type EdgePosition, type PageRef, namesEvent } from './cursor.js';
 
 export interface ConnectionArgs {
   readonly first?: number | null;
@@ -88,6 +88,16 @@ export function readPageArgs(args: ConnectionArgs): PageRequest {
     return { backward: true, size: last ?? DEFAULT_PAGE_SIZE, cursor: before };
   }
   return { backward: false, size: first ?? DEFAULT_PAGE_SIZE, ...(after !== undefined && { cursor: after }) };
+}
+
+/**
+ * Which kind of cursor a connection's arguments page from (`namesEvent`), if any: each reader hands the other's kind
+ * to the other. Not checked here: `readPageArgs` and the decoders do that.
+ */
+export function cursorKind(args: ConnectionArgs): 'event' | 'page' | undefined {
+  const cursor = args.after ?? args.before;
+  if (typeof cursor !== 'string') return undefined;
+  return namesEvent(cursor) ? 'event' : 'page';
 }
 
 /** What X call a connection's arguments need. Throws BAD_USER_INPUT for arguments that cannot be served. */

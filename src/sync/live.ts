@@ -13,10 +13,9 @@
  */
 import { RateLimitedError, UnauthenticatedError } from '../errors.js';
 import type { Memory, RequestMemory } from '../memory/memory.js';
-import { compareIds } from '../memory/user-memory.js';
 import { unlessMemoryUnavailable } from '../memory/request-state.js';
 import { RateLimitBook } from '../upstream/rate-limit-book.js';
-import type { DmEvent, DmEventType } from '../x/wire.js';
+import { type DmEvent, type DmEventType, compareIds } from '../x/wire.js';
 
 export interface LiveOptions {
   readonly memory: Memory;

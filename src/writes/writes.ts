@@ -139,7 +139,7 @@ function slotOf(context: GatewayContext, key: string): string {
  * A write's claim on its key: pending until the write's end at the latest, which is its operation's deadline (no call
  * of it ends later), plus a margin for the clocks of replicas that differ a little.
  */
-function claimOf(context: GatewayContext, fingerprint: string): IdempotencyRecord {
+function claimOf(context: GatewayContext, fingerprint: string): IdempotencyRecord & { readonly until: number } {
   const at = Date.now();
   return {
     fingerprint,
@@ -229,7 +229,7 @@ async function once(
       }
       // The outcome's own key, held as long as a claim: taken by one retry, or by the next once that one is abandoned.
       const retryKey = `${slot}\u0000retry\u0000${record.at}`;
-      if (await before(records.putIdempotency(retryKey, claim, claim.until! - claim.at, true))) {
+      if (await before(records.putIdempotency(retryKey, claim, claim.until - claim.at, true))) {
         await before(records.putIdempotency(slot, claim, IDEMPOTENCY_TTL_MS));
         return run(records, slot, claim, write);
       }
@@ -240,7 +240,7 @@ async function once(
         new UpstreamError('The first write with this `idempotencyKey` is still in flight'),
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, PENDING_POLL_MS));
+    await sleep(PENDING_POLL_MS);
   }
 }
 

@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   RETENTION_MS,
-  compareIds,
   conversationView,
   emptyMemory,
   expire,
@@ -10,7 +9,7 @@ import {
   rememberEvents,
   rememberSent,
 } from '../../src/memory/user-memory.js';
-import type { DmEvent } from '../../src/x/wire.js';
+import { type DmEvent, compareIds } from '../../src/x/wire.js';
 
 const event = (id: string, conversation: string, createdAt = new Date().toISOString()): DmEvent => ({
   id,
