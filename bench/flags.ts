@@ -12,14 +12,22 @@
  *
  * | variable | meaning | default |
  * |---|---|---|
- * | `SETS` | the flag sets, separated by `\|`; an empty set is node's own flags. Words of the form `NAME=value` are set in that child's environment instead (`BENCH_ADMISSION`, say) | `npm start`'s, then node's own |
+ * | `SETS` | the flag sets, separated by `\|`; an empty set is node's own flags. Words of the form `NAME=value` are set in that child's environment instead (`BENCH_ADMISSION`, say), but for `CHECKOUT=<dir>`: that set runs the gateway of another checkout (below) | `npm start`'s, then node's own |
  * | `ARM` | C (the gateway calling X) or F (the gateway from memory) | C |
  * | `CASE` | `app` or `everything` (`bench/operations/`) | `app` |
  * | `SIZE` | the page size: 1, 10 or 100 events | 100 |
  * | `WINDOWS` | rounds: windows per set | 6 |
  * | `SECS` | seconds per window, at c=32 | 4 |
+ * | `WARM_UP` | seconds of load on each child, one after the other, before the first window | 3 |
  *
  * `BENCH_NODE` runs the children on another node binary, as for `npm run bench`.
+ *
+ * Code before and after a change, over HTTP: a worktree of the commit before, with this checkout's packages, as one
+ * set. The last column compares each set with the first, window by window (the median of each round's ratio).
+ *
+ *   git worktree add /tmp/before HEAD~1 && ln -s "$PWD/node_modules" /tmp/before/node_modules
+ *   F="--heap-growing-percent=50 ..."   # npm start's flags
+ *   SIZE=1 SETS="$F CHECKOUT=/tmp/before|$F" npm run bench:flags
  */
 import { ALL_CASES, type CaseName, requestFor } from './lib/arms.js';
 import { median } from './lib/harness.js';
@@ -28,7 +36,6 @@ import { type ServerChild, startChild } from './lib/processes.js';
 import { startNodeFlags } from '../scripts/start-command.js';
 
 const CONNECTIONS = 32;
-const WARM_UP_S = 3;
 
 const arm = process.env.ARM ?? 'C';
 if (arm !== 'C' && arm !== 'F') throw new Error(`ARM: ${arm} is not C or F`);
@@ -37,7 +44,8 @@ if (!ALL_CASES.includes(benchCase)) throw new Error(`CASE: no case ${benchCase} 
 const size = Number(process.env.SIZE ?? 100);
 const windows = Number(process.env.WINDOWS ?? 6);
 const seconds = Number(process.env.SECS ?? 4);
-for (const [name, value] of Object.entries({ SIZE: size, WINDOWS: windows, SECS: seconds })) {
+const warmUpSeconds = Number(process.env.WARM_UP ?? 3);
+for (const [name, value] of Object.entries({ SIZE: size, WINDOWS: windows, SECS: seconds, WARM_UP: warmUpSeconds })) {
   if (!(value > 0)) throw new Error(`${name}: not a positive number`);
 }
 const sets = (process.env.SETS ?? `${startNodeFlags().join(' ')}|`).split('|').map((set) => set.trim());
@@ -56,17 +64,18 @@ const measured: Measured[] = [];
 try {
   for (const set of sets) {
     const words = set.split(' ').filter(Boolean);
-    const env = Object.fromEntries(
+    const { CHECKOUT: checkout, ...env } = Object.fromEntries(
       words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => w.split('=') as [string, string]),
     );
     const server = await startChild(arm === 'F' ? 'gateway-memory' : 'gateway', [upstream.url], {
       gatewayFlags: words.filter((w) => !/^[A-Z_]+=/.test(w)),
       env,
+      ...(checkout && { checkout }),
     });
     measured.push({ set, server, cpuPerRequest: [], p99: [] });
   }
   const request = requestFor(arm, size, undefined, benchCase);
-  for (const { server } of measured) await load(server.url, request, CONNECTIONS, WARM_UP_S);
+  for (const { server } of measured) await load(server.url, request, CONNECTIONS, warmUpSeconds);
   for (const { server } of measured) await server.stats(true);
   for (let round = 0; round < windows; round++) {
     for (const { server, cpuPerRequest, p99 } of measured) {
@@ -79,19 +88,21 @@ try {
     }
   }
   const rows: string[] = [];
+  const first = measured[0]!.cpuPerRequest;
   for (const { set, server, cpuPerRequest, p99 } of measured) {
     const stats = await server.stats();
+    const againstFirst = median(cpuPerRequest.map((ms, round) => ms / first[round]!));
     rows.push(
       `| \`${set || "node's own"}\` | ${median(cpuPerRequest).toFixed(3)} | ${cpuPerRequest.map((ms) => ms.toFixed(2)).join(' ')} | ` +
-        `${median(p99).toFixed(0)} | ${mb(stats.peakRss)} | ${stats.gcFull} |`,
+        `${median(p99).toFixed(0)} | ${mb(stats.peakRss)} | ${stats.gcFull} | ${againstFirst.toFixed(3)} |`,
     );
   }
   console.log(
     [
       `arm ${arm}, ${benchCase} case, ${size} events a page, c=${CONNECTIONS}, ${windows} windows of ${seconds} s per set, node ${process.env.BENCH_NODE ?? process.version}`,
       '',
-      '| flags | CPU ms/req (median) | each window | p99 ms (median) | peak RSS MB | full GCs since start |',
-      '|---|---:|---|---:|---:|---:|',
+      '| flags | CPU ms/req (median) | each window | p99 ms (median) | peak RSS MB | full GCs since start | CPU against the first set |',
+      '|---|---:|---|---:|---:|---:|---:|',
       ...rows,
     ].join('\n'),
   );

@@ -80,7 +80,7 @@ interface ContextOptions {
   /** Mints media URLs. */
   media: MediaService;
   /** The origin the request reached the gateway at: minted URLs are on it (unless a public URL is configured). */
-  origin: string;
+  origin: () => string;
 }
 
 /** The options a context was made with, under a key of its own (yoga copies a context's own properties, symbols too). */
@@ -130,7 +130,7 @@ const methods: Pick<
     // STORE=off only the live loops' memory knows callers, those with a subscription open.
     const tokenHash = this.x.tokenHash();
     const userId = this.memory ? await this.memory.knownUserId() : await liveMemory.knownUserId(tokenHash);
-    return media.mint(authorization, tokenHash, ids, origin, userId);
+    return media.mint(authorization, tokenHash, ids, origin(), userId);
   },
   subscribeSignals(this: OwnContext, kind, conversationId) {
     const { authorization, live } = this[OPTIONS];

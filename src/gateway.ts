@@ -455,7 +455,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         live,
         writes,
         media,
-        origin: new URL(request.url).origin,
+        // Parsed only for a media link: most requests mint none.
+        origin: () => new URL(request.url).origin,
       }),
     maskedErrors: { isDev: development, maskError },
     graphiql:

@@ -29,16 +29,21 @@ export interface ServerChild {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHILDREN: readonly ChildName[] = ['upstream', 'proxy', 'gateway', 'mesh', 'reference', 'gateway-memory'];
-const BUILD_DIR = `${ROOT}.bench-build`;
 const GATEWAY_CHILDREN: readonly ChildName[] = ['gateway', 'gateway-memory'];
 
-let built: Promise<unknown> | undefined;
+const built = new Map<string, Promise<unknown>>();
 
-/** Bundles every child into BUILD_DIR, once per process. */
-function buildChildren(): Promise<unknown> {
-  built ??= build({
-    entryPoints: CHILDREN.map((name) => fileURLToPath(new URL(`../children/${name}.ts`, import.meta.url))),
-    outdir: BUILD_DIR,
+/**
+ * Bundles every child of the checkout at `root` (this one by default) into its `.bench-build/`, once per process.
+ * Another checkout (a `git worktree` of an earlier commit, with this one's `node_modules` linked in) runs its own code
+ * under this bench's load, for before/after pairs over HTTP.
+ */
+function buildChildren(root: string): Promise<unknown> {
+  let building = built.get(root);
+  if (building) return building;
+  building = build({
+    entryPoints: CHILDREN.map((name) => `${root}bench/children/${name}.ts`),
+    outdir: `${root}.bench-build`,
     bundle: true,
     packages: 'external',
     platform: 'node',
@@ -46,7 +51,8 @@ function buildChildren(): Promise<unknown> {
     target: 'node20',
     logLevel: 'error',
   });
-  return built;
+  built.set(root, building);
+  return building;
 }
 
 function gatewayNodeFlags(): readonly string[] {
@@ -64,6 +70,8 @@ export interface StartOptions {
   /** Pipe the child's standard output to `ServerChild.stdout` (by default it goes nowhere). */
   readonly pipeStdout?: boolean;
   readonly timeoutMs?: number;
+  /** Another checkout whose own children run (see `buildChildren`); this one by default. */
+  readonly checkout?: string;
 }
 
 export async function startChild(
@@ -72,9 +80,10 @@ export async function startChild(
   options: StartOptions = {},
 ): Promise<ServerChild> {
   const { timeoutMs = 60_000 } = options;
-  await buildChildren();
-  const child: ChildProcess = fork(`${BUILD_DIR}/${name}.js`, args, {
-    cwd: ROOT,
+  const root = options.checkout?.replace(/\/?$/, '/') ?? ROOT;
+  await buildChildren(root);
+  const child: ChildProcess = fork(`${root}.bench-build/${name}.js`, args, {
+    cwd: root,
     // BENCH_NODE=/path/to/node runs every child on that node binary (another Node version); the bench's own node by default.
     execPath: process.env.BENCH_NODE || process.execPath,
     execArgv: [

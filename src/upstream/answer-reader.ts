@@ -10,6 +10,7 @@
  * bench:gc`).
  */
 import { errors, type Dispatcher } from 'undici';
+import { unwatchAbort, watchAbort } from './abort-watch.js';
 import { BodyDeadlineError, BodyTooLargeError } from './failures.js';
 import { firstHeader, type ResponseHeaders } from './headers.js';
 import { parseRateLimit, type RateLimit } from './rate-limit.js';
@@ -105,7 +106,7 @@ export class AnswerReader implements Dispatcher.DispatchHandler {
     this.#signal = signal;
     this.#resolve = resolve;
     this.#reject = reject;
-    signal?.addEventListener('abort', this.#onAbort);
+    if (signal) watchAbort(signal, this.#onAbort);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -123,8 +124,15 @@ export class AnswerReader implements Dispatcher.DispatchHandler {
       this.#stop(new BodyTooLargeError(this.#limit, statusCode));
       return;
     }
-    this.#deadline = setTimeout(() => this.#stop(new BodyDeadlineError(statusCode)), this.#timeoutMs);
+    // Armed once the bytes read with the headers are taken in: an answer that came whole with them needs no timer.
+    queueMicrotask(this.#armDeadline);
   }
+
+  readonly #armDeadline = (): void => {
+    if (this.#settled) return;
+    const status = this.#state.status!;
+    this.#deadline = setTimeout(() => this.#stop(new BodyDeadlineError(status)), this.#timeoutMs);
+  };
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#settled) return;
@@ -176,6 +184,6 @@ export class AnswerReader implements Dispatcher.DispatchHandler {
     this.#settled = true;
     this.#chunks = [];
     clearTimeout(this.#deadline);
-    this.#signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#signal) unwatchAbort(this.#signal, this.#onAbort);
   }
 }

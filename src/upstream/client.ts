@@ -241,8 +241,12 @@ function queryString(query: UpstreamRequest['query']): string {
 const encoded = new BoundedMemo<string, string>(1_000);
 const LONG_VALUE_CHARS = 64;
 
+/** What `encodeURIComponent` leaves as it is, and the commas kept literal: most names, field lists and ids. */
+const UNESCAPED = /^[\w.!~*'(),-]*$/;
+
 function encodeQueryPart(text: string): string {
-  return text.length < LONG_VALUE_CHARS ? encodeListValue(text) : encoded.get(text, encodeListValue);
+  if (text.length >= LONG_VALUE_CHARS) return encoded.get(text, encodeListValue);
+  return UNESCAPED.test(text) ? text : encodeListValue(text);
 }
 
 function encodeListValue(text: string): string {

@@ -36,7 +36,7 @@ const FAMILY_NAMES: Record<EndpointFamily, string> = {
   posts: 'post lookups',
 };
 
-/** @default 100_000 budgets remembered; the oldest are forgotten first. */
+/** @default the budgets of 100_000 tokens remembered; those of the token heard of longest ago are forgotten first. */
 const DEFAULT_CAPACITY = 100_000;
 
 export interface RateLimitBookOptions {
@@ -47,7 +47,8 @@ export interface RateLimitBookOptions {
 }
 
 export class RateLimitBook {
-  private readonly budgets = new Map<string, RateLimit>();
+  /** By token key, then family: no key of the two joined is made on every call. */
+  private readonly budgets = new Map<string, Map<EndpointFamily, RateLimit>>();
   /** Lookups of the shared book in flight, one per slot, however many calls ask at once. */
   private readonly lookups = new Map<string, Promise<RateLimit | undefined>>();
   private readonly sharedTimeoutMs: number;
@@ -69,10 +70,10 @@ export class RateLimitBook {
 
   /** The latest budget X reported for the token `key` and `family`, if its window has not ended. */
   get(key: string, family: EndpointFamily, now = Date.now()): RateLimit | undefined {
-    const slot = `${family} ${key}`;
-    const budget = this.budgets.get(slot);
+    const ofToken = this.budgets.get(key);
+    const budget = ofToken?.get(family);
     if (budget && budget.resetAt.getTime() <= now) {
-      this.budgets.delete(slot);
+      ofToken!.delete(family);
       return undefined;
     }
     return budget;
@@ -104,17 +105,18 @@ export class RateLimitBook {
   async check(key: string, family: EndpointFamily, now?: number): Promise<void> {
     if (this.shared && !this.get(key, family, now ?? Date.now())) {
       const budget = await this.lookUp(key, family);
-      const slot = `${family} ${key}`;
       // An answer of X that arrived meanwhile is newer than what the other replica said.
-      if (budget && budget.remaining <= 0 && !this.budgets.has(slot)) this.keep(key, family, budget);
+      if (budget && budget.remaining <= 0 && !this.budgets.get(key)?.has(family)) this.keep(key, family, budget);
     }
     this.assertBudget(key, family, now ?? Date.now());
   }
 
   private keep(key: string, family: EndpointFamily, rateLimit: RateLimit): void {
-    const slot = `${family} ${key}`;
-    this.budgets.delete(slot);
-    this.budgets.set(slot, rateLimit);
+    let ofToken = this.budgets.get(key);
+    if (ofToken) this.budgets.delete(key);
+    else ofToken = new Map();
+    ofToken.set(family, rateLimit);
+    this.budgets.set(key, ofToken);
     if (this.budgets.size > this.capacity) this.budgets.delete(this.budgets.keys().next().value!);
   }
 

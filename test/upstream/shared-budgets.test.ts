@@ -122,4 +122,21 @@ describe('RateLimitBook with a shared backend', () => {
     book.record('token', 'dm-write', { limit: 15, remaining: 0, resetAt: inAMinute() });
     await expect(book.check('token', 'dm-write')).rejects.toThrow(/DM sends is spent until/);
   });
+
+  it('forgets the budgets of the token heard of longest ago once it holds its capacity of tokens', async () => {
+    const book = new RateLimitBook(2);
+    const spent = () => ({ limit: 15, remaining: 0, resetAt: inAMinute() });
+    book.record('first', 'dm-read', spent());
+    book.record('first', 'dm-write', spent());
+    book.record('second', 'dm-read', spent());
+    // Heard of again: now the second is the one heard of longest ago.
+    book.record('first', 'users', spent());
+    book.record('third', 'dm-read', spent());
+
+    for (const family of ['dm-read', 'dm-write', 'users'] as const) {
+      await expect(book.check('first', family)).rejects.toBeInstanceOf(RateLimitedError);
+    }
+    await expect(book.check('second', 'dm-read')).resolves.toBeUndefined();
+    await expect(book.check('third', 'dm-read')).rejects.toBeInstanceOf(RateLimitedError);
+  });
 });
