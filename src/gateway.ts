@@ -40,6 +40,7 @@ import { forgetAll } from './memory/pushed.js';
 import { forgetSlots } from './writes/user-slots.js';
 import { attachWebSocket } from './websocket.js';
 import { XSession, type XSessionOptions } from './upstream/session.js';
+import { CallerSignal } from './upstream/abort-watch.js';
 import type { DmStore, MemoryStore } from './store/store.js';
 import { deriveKey } from './store/crypto.js';
 import { InProcessStore } from './store/in-process.js';
@@ -449,7 +450,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         transport,
         authorization: request.headers.get('authorization') ?? '',
         cursors,
-        session: { signal: request.signal, ...session },
+        session: { signal: new CallerSignal(request.signal), ...session },
         memory,
         liveMemory,
         live,

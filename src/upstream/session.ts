@@ -15,6 +15,7 @@ import { endpointOf } from '../x/endpoints.js';
 import { type Dialect, dialectOf } from '../x/dialect.js';
 import { type EndpointFamily, familyOf } from '../x/families.js';
 import { type RootKind, type XParams, mergeParams, paramsCover, rootKindOf } from '../x/params.js';
+import { CallerSignal } from './abort-watch.js';
 import type { RateLimit } from './rate-limit.js';
 import type { Bytes, UpstreamRequest, UpstreamTransport } from './client.js';
 import { type Deadline, timeLeft } from './deadline.js';
@@ -65,8 +66,8 @@ function statusOf(error: unknown): number {
 export interface XSessionOptions {
   /** The dialect the upstream speaks: calls are made, and answers read, in it. @default posts (spec 2.167) */
   dialect?: Dialect;
-  /** The request's own signal: the caller going away. */
-  signal?: AbortSignal;
+  /** The request's own signal, the caller going away: as it is, or followed by a `CallerSignal` made for the request. */
+  signal?: AbortSignal | CallerSignal;
   /** Where X's rate-limit budget is tracked, across requests of the same token. */
   budgets?: RateLimitBook;
   /** The most calls this request may make: the estimate refuses most operations above it; this enforces it. */
@@ -156,7 +157,7 @@ export class XSession {
     if (wait > waitMs) return false;
     // Waiting past the deadline would only end in its error: fail now.
     timeLeft(this.deadline, wait);
-    const { signal } = this.options;
+    const { signal } = this;
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         clearTimeout(timer);
@@ -239,7 +240,7 @@ export class XSession {
       this.assertCallsLeft();
     }
     this.calls += 1;
-    const { signal } = this.options;
+    const { signal } = this;
     const startedAt = performance.now();
     try {
       const response = await this.transport.get<T>({
@@ -264,6 +265,12 @@ export class XSession {
   /** The most calls this request may make (undefined: no cap), those its estimate planned, and those it made. */
   callBudget(): { limit: number | undefined; planned: number; made: number } {
     return { limit: this.options.maxCalls, planned: this.plannedCalls, made: this.calls };
+  }
+
+  /** The signal this request's calls watch, if it has one. */
+  private get signal(): AbortSignal | undefined {
+    const { signal } = this.options;
+    return signal instanceof CallerSignal ? signal.signal : signal;
   }
 
   /** Throws COST_LIMIT_EXCEEDED when this request has made all the calls it may. */

@@ -254,6 +254,7 @@ describe('the gateway over HTTP, always busy, one request at a time', () => {
   let holding = false;
   const held: (() => void)[] = [];
   let callArrived: () => void = () => undefined;
+  let callGone: () => void = () => undefined;
 
   // X, in front of the sandbox: counts the DM lookups and holds them while `holding`.
   const upstream = serveLocally((req, res) => void forward(req, res));
@@ -261,6 +262,8 @@ describe('the gateway over HTTP, always busy, one request at a time', () => {
     if (req.url!.startsWith('/2/dm_events')) {
       dmCalls++;
       callArrived();
+      // The gateway ended the call before X answered it.
+      res.once('close', () => !res.writableEnded && callGone());
       if (holding) await new Promise<void>((resolve) => held.push(resolve));
     }
     const answer = await fetch(`${sandbox.url}${req.url}`, {
@@ -281,6 +284,9 @@ describe('the gateway over HTTP, always busy, one request at a time', () => {
       cursorSecret: 'test-secret',
       store: 'off',
       admission: { floor: 1, loopLoad: () => 1, largeAnswerBytes: 0 },
+      // Only the client going away ends a held call: no timeout of the gateway's does first.
+      upstreamTimeoutMs: 300_000,
+      operationTimeoutMs: 300_000,
       logger: pino({ level: 'info' }, { write: () => {} }),
     });
   });
@@ -339,6 +345,21 @@ describe('the gateway over HTTP, always busy, one request at a time', () => {
     releaseAll();
     expect((await first).status).toBe(200);
     expect(dmCalls).toBe(1);
+  });
+
+  it('ends the call to X of a client that went away while X held it', async () => {
+    holding = true;
+    const arrived = new Promise<void>((resolve) => (callArrived = resolve));
+    const controller = new AbortController();
+    const answer = ask(controller.signal).catch((error: unknown) => error);
+    await arrived;
+    const gone = new Promise<void>((resolve) => (callGone = resolve));
+
+    controller.abort();
+
+    await gone;
+    expect(await answer).toBeInstanceOf(Error);
+    releaseAll();
   });
 
   it('answers metrics and opens subscription streams while the one place is taken', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { unwatchAbort, watchAbort } from '../../src/upstream/abort-watch.js';
+import { CallerSignal, unwatchAbort, watchAbort } from '../../src/upstream/abort-watch.js';
 
 describe('watchAbort', () => {
   it('tells every watcher still watching when the signal aborts, through one listener on the signal', () => {
@@ -42,5 +42,38 @@ describe('watchAbort', () => {
 
     expect(settling).toHaveBeenCalledTimes(1);
     expect(later).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('CallerSignal', () => {
+  it("follows the request's signal, with its reason, through one listener however often it is read", () => {
+    const request = new AbortController();
+    const added = vi.spyOn(request.signal, 'addEventListener');
+    const caller = new CallerSignal(request.signal);
+
+    const signal = caller.signal;
+    expect(caller.signal).toBe(signal);
+    expect(signal.aborted).toBe(false);
+    request.abort(new Error('client gone'));
+
+    expect(added).toHaveBeenCalledTimes(1);
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as Error).message).toBe('client gone');
+  });
+
+  it("reads nothing of the request's signal until a call needs it", () => {
+    const request = new AbortController();
+    const added = vi.spyOn(request.signal, 'addEventListener');
+
+    new CallerSignal(request.signal);
+
+    expect(added).not.toHaveBeenCalled();
+  });
+
+  it('is aborted already, with the reason, when the request was', () => {
+    const caller = new CallerSignal(AbortSignal.abort(new Error('gone before')));
+
+    expect(caller.signal.aborted).toBe(true);
+    expect((caller.signal.reason as Error).message).toBe('gone before');
   });
 });
