@@ -74,6 +74,7 @@ export class RateLimitBook {
     const budget = ofToken?.get(family);
     if (budget && budget.resetAt.getTime() <= now) {
       ofToken!.delete(family);
+      if (ofToken!.size === 0) this.budgets.delete(key);
       return undefined;
     }
     return budget;
