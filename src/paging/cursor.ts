@@ -7,8 +7,8 @@
  * one call. The page part is signed once per page with an HMAC over the page and a hash of the caller's credentials
  * (which the cursor does not carry), so another user's cursor is refused before it reaches X; the index is
  * bounds-checked against the page size. An edge of a page that moves down as news arrives (X's first page, or one
- * walked back to that reaches the top) also carries its event id, and is found again by it. A cursor therefore ends with the token it was issued
- * to: after a token refresh, a walk starts again from the first page.
+ * walked back to that reaches the top) also carries its event id, and is found again by it. A cursor therefore ends
+ * with the token it was issued to: after a token refresh, a walk starts again from the first page.
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BadUserInputError } from '../errors.js';

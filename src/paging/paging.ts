@@ -112,10 +112,15 @@ export function planPage(args: ConnectionArgs, connection: string, cursors: Call
     return { token: page.nextToken, maxResults: size, skip: 0, take: size };
   }
   const skip = index + 1;
-  const placed = anchor !== undefined && { anchor: { id: anchor, size } };
-  return page.backward
-    ? { maxResults: page.maxResults, skip, take: size, ...tokenOf(page), ...placed }
-    : { maxResults: Math.min(PAGING.maxResultsMax, skip + size), skip, take: size, ...tokenOf(page), ...placed };
+  // A page fetched walking back is asked again as it was; a page forward only as far down as this one needs.
+  const maxResults = page.backward ? page.maxResults : Math.min(PAGING.maxResultsMax, skip + size);
+  return {
+    maxResults,
+    skip,
+    take: size,
+    ...tokenOf(page),
+    ...(anchor !== undefined && { anchor: { id: anchor, size } }),
+  };
 }
 
 function planBackward(size: number, { page, index, anchor }: EdgePosition): PageFetch {

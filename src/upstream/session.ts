@@ -66,7 +66,7 @@ function statusOf(error: unknown): number {
 export interface XSessionOptions {
   /** The dialect the upstream speaks: calls are made, and answers read, in it. @default posts (spec 2.167) */
   dialect?: Dialect;
-  /** The request's own signal, the caller going away: as it is, or followed by a `CallerSignal` made for the request. */
+  /** The request's own signal, the caller going away: as it is, or followed by the request's `CallerSignal`. */
   signal?: AbortSignal | CallerSignal;
   /** Where X's rate-limit budget is tracked, across requests of the same token. */
   budgets?: RateLimitBook;
